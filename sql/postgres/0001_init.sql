@@ -1,0 +1,400 @@
+-- The warehouse schema, written once for both backends. `sql/generate.sh` turns it into
+-- sql/sqlite/0001_init.sql and sql/postgres/0001_init.sql by replacing the type words:
+--   TIMESTAMPTZ   timestamp with zone   (SQLite: TEXT, RFC 3339 in UTC; PostgreSQL: TIMESTAMPTZ)
+--   DATE calendar date         (SQLite: TEXT YYYY-MM-DD;       PostgreSQL: DATE)
+--   BOOLEAN boolean               (SQLite: INTEGER 0/1;           PostgreSQL: BOOLEAN)
+--   BIGSERIAL PRIMARY KEY an auto-increasing key (SQLite: INTEGER PRIMARY KEY AUTOINCREMENT; PostgreSQL: BIGSERIAL PRIMARY KEY)
+-- JSON values are TEXT on both (cast with ::jsonb on PostgreSQL, json_* functions on SQLite).
+-- Every table and column is documented in docs/warehouse.md.
+
+CREATE TABLE jurisdictions (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    classification TEXT NOT NULL,
+    division_id TEXT,
+    url TEXT,
+    timezone TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    jurisdiction_id TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    name TEXT NOT NULL,
+    classification TEXT,
+    start_date DATE,
+    end_date DATE,
+    active BOOLEAN,
+    content_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX sessions_natural ON sessions (jurisdiction_id, identifier);
+
+CREATE TABLE organizations (
+    id TEXT PRIMARY KEY,
+    jurisdiction_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    classification TEXT NOT NULL,
+    chamber TEXT,
+    parent_id TEXT,
+    content_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+
+CREATE TABLE people (
+    id TEXT PRIMARY KEY,
+    jurisdiction_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    chamber TEXT,
+    party TEXT,
+    district TEXT,
+    email TEXT,
+    image TEXT,
+    source_url TEXT,
+    content_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE INDEX people_name ON people (jurisdiction_id, name);
+
+CREATE TABLE bills (
+    id TEXT PRIMARY KEY,
+    jurisdiction_id TEXT NOT NULL,
+    session TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    title TEXT NOT NULL,
+    classification TEXT NOT NULL,
+    subjects TEXT NOT NULL,
+    abstract_text TEXT,
+    other_titles TEXT NOT NULL,
+    other_identifiers TEXT NOT NULL,
+    from_organization TEXT,
+    first_action_date DATE,
+    latest_action_date DATE,
+    latest_action_description TEXT,
+    source_url TEXT,
+    related_bills TEXT NOT NULL,
+    citations TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    bundle_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX bills_natural ON bills (jurisdiction_id, session, identifier);
+
+CREATE TABLE bill_sources (
+    source_kind TEXT NOT NULL,
+    source_key TEXT NOT NULL,
+    bill_id TEXT NOT NULL,
+    first_run_id BIGINT NOT NULL,
+    PRIMARY KEY (source_kind, source_key)
+);
+CREATE INDEX bill_sources_bill ON bill_sources (bill_id);
+
+CREATE TABLE bill_actions (
+    id TEXT PRIMARY KEY,
+    bill_id TEXT NOT NULL,
+    ordinal BIGINT NOT NULL,
+    date DATE,
+    occurred_at TIMESTAMPTZ,
+    description TEXT NOT NULL,
+    organization TEXT,
+    classification TEXT NOT NULL,
+    classification_source TEXT NOT NULL,
+    related_entities TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE INDEX bill_actions_bill ON bill_actions (bill_id, ordinal);
+
+CREATE TABLE bill_sponsorships (
+    id TEXT PRIMARY KEY,
+    bill_id TEXT NOT NULL,
+    ordinal BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    entity_type TEXT NOT NULL,
+    is_primary BOOLEAN NOT NULL,
+    classification TEXT NOT NULL,
+    chamber TEXT,
+    person_id TEXT,
+    content_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE INDEX bill_sponsorships_bill ON bill_sponsorships (bill_id);
+
+CREATE TABLE bill_versions (
+    id TEXT PRIMARY KEY,
+    bill_id TEXT NOT NULL,
+    ordinal BIGINT NOT NULL,
+    note TEXT NOT NULL,
+    date DATE,
+    classification TEXT NOT NULL,
+    url TEXT,
+    media_type TEXT,
+    links TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE INDEX bill_versions_bill ON bill_versions (bill_id);
+
+CREATE TABLE bill_documents (
+    id TEXT PRIMARY KEY,
+    bill_id TEXT NOT NULL,
+    ordinal BIGINT NOT NULL,
+    note TEXT NOT NULL,
+    date DATE,
+    classification TEXT NOT NULL,
+    url TEXT,
+    media_type TEXT,
+    links TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE INDEX bill_documents_bill ON bill_documents (bill_id);
+
+CREATE TABLE votes (
+    id TEXT PRIMARY KEY,
+    bill_id TEXT,
+    jurisdiction_id TEXT NOT NULL,
+    session TEXT NOT NULL,
+    bill_identifier TEXT,
+    motion TEXT NOT NULL,
+    motion_classification TEXT NOT NULL,
+    date DATE,
+    start_time TIMESTAMPTZ,
+    result TEXT NOT NULL,
+    organization TEXT,
+    yes_count BIGINT NOT NULL,
+    no_count BIGINT NOT NULL,
+    abstain_count BIGINT NOT NULL,
+    absent_count BIGINT NOT NULL,
+    excused_count BIGINT NOT NULL,
+    not_voting_count BIGINT NOT NULL,
+    other_count BIGINT NOT NULL,
+    source_url TEXT,
+    dedupe_key TEXT,
+    content_hash TEXT NOT NULL,
+    bundle_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE INDEX votes_bill ON votes (bill_id);
+
+CREATE TABLE vote_records (
+    id TEXT PRIMARY KEY,
+    vote_id TEXT NOT NULL,
+    ordinal BIGINT NOT NULL,
+    voter_name TEXT NOT NULL,
+    person_id TEXT,
+    option TEXT NOT NULL,
+    raw_option TEXT NOT NULL,
+    note TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE INDEX vote_records_vote ON vote_records (vote_id);
+CREATE INDEX vote_records_person ON vote_records (person_id);
+
+CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    jurisdiction_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    classification TEXT NOT NULL,
+    start_time TIMESTAMPTZ,
+    start_date DATE,
+    end_time TIMESTAMPTZ,
+    all_day BOOLEAN NOT NULL,
+    timezone TEXT NOT NULL,
+    location TEXT,
+    status TEXT NOT NULL,
+    upstream_id TEXT,
+    participants TEXT NOT NULL,
+    source_url TEXT,
+    content_hash TEXT NOT NULL,
+    bundle_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE INDEX events_start ON events (start_date);
+
+CREATE TABLE event_agenda (
+    id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    ordinal BIGINT NOT NULL,
+    description TEXT NOT NULL,
+    bill_identifier TEXT,
+    bill_id TEXT,
+    classification TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE INDEX event_agenda_event ON event_agenda (event_id);
+CREATE INDEX event_agenda_bill ON event_agenda (bill_id);
+
+CREATE TABLE runs (
+    id BIGSERIAL PRIMARY KEY,
+    pipeline TEXT NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    status TEXT NOT NULL,
+    summary TEXT
+);
+CREATE INDEX runs_pipeline ON runs (pipeline, started_at);
+
+CREATE TABLE run_sources (
+    run_id BIGINT NOT NULL,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    status TEXT NOT NULL,
+    requests BIGINT NOT NULL,
+    bytes BIGINT NOT NULL,
+    payloads BIGINT NOT NULL,
+    unchanged_payloads BIGINT NOT NULL,
+    records BIGINT NOT NULL,
+    inserted BIGINT NOT NULL,
+    updated BIGINT NOT NULL,
+    unchanged BIGINT NOT NULL,
+    warnings BIGINT NOT NULL,
+    error TEXT,
+    PRIMARY KEY (run_id, source)
+);
+
+CREATE TABLE raw_payloads (
+    id BIGSERIAL PRIMARY KEY,
+    run_id BIGINT NOT NULL,
+    pipeline TEXT NOT NULL,
+    source TEXT NOT NULL,
+    location TEXT NOT NULL,
+    fetched_at TIMESTAMPTZ NOT NULL,
+    http_status BIGINT,
+    sha256 TEXT NOT NULL,
+    bytes BIGINT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    loaded BOOLEAN NOT NULL
+);
+CREATE INDEX raw_payloads_location ON raw_payloads (pipeline, source, location, id);
+
+CREATE TABLE warnings (
+    id BIGSERIAL PRIMARY KEY,
+    run_id BIGINT NOT NULL,
+    source TEXT NOT NULL,
+    location TEXT NOT NULL,
+    record TEXT,
+    message TEXT NOT NULL
+);
+CREATE INDEX warnings_run ON warnings (run_id);
+
+CREATE TABLE change_events (
+    seq BIGINT PRIMARY KEY,
+    run_id BIGINT NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL,
+    jurisdiction_id TEXT NOT NULL,
+    entity_type TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    bill_id TEXT,
+    kind TEXT NOT NULL,
+    changes TEXT NOT NULL
+);
+CREATE INDEX change_events_bill ON change_events (bill_id, seq);
+CREATE INDEX change_events_run ON change_events (run_id);
+
+CREATE TABLE source_state (
+    pipeline TEXT NOT NULL,
+    source TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (pipeline, source, key)
+);
+
+-- Views for analysts ----------------------------------------------------------------------
+
+-- The current status of each bill: its latest action and how far it got.
+CREATE VIEW bill_status AS
+SELECT
+    b.id AS bill_id,
+    b.jurisdiction_id,
+    b.session,
+    b.identifier,
+    b.title,
+    b.from_organization,
+    b.first_action_date,
+    b.latest_action_date,
+    b.latest_action_description,
+    (SELECT a.classification FROM bill_actions a WHERE a.bill_id = b.id
+      ORDER BY a.date DESC, a.ordinal DESC LIMIT 1) AS latest_action_classification,
+    (SELECT COUNT(*) FROM bill_actions a WHERE a.bill_id = b.id) AS action_count,
+    (SELECT COUNT(*) FROM votes v WHERE v.bill_id = b.id) AS vote_count,
+    (SELECT COUNT(*) FROM bill_versions v WHERE v.bill_id = b.id) AS version_count,
+    (SELECT MIN(e.start_date) FROM event_agenda g JOIN events e ON e.id = g.event_id
+      WHERE g.bill_id = b.id AND e.status <> 'cancelled' AND e.start_date >= CURRENT_DATE) AS next_hearing_date
+FROM bills b;
+
+-- Hearings from today on, with one row per bill on the agenda (or one row with no bill).
+CREATE VIEW upcoming_hearings AS
+SELECT
+    e.id AS event_id,
+    e.jurisdiction_id,
+    e.name,
+    e.start_date,
+    e.start_time,
+    e.timezone,
+    e.all_day,
+    e.location,
+    e.status,
+    g.ordinal AS agenda_ordinal,
+    g.bill_identifier,
+    g.bill_id,
+    g.description AS agenda_description
+FROM events e
+LEFT JOIN event_agenda g ON g.event_id = e.id
+WHERE e.start_date >= CURRENT_DATE;
+
+-- How each legislator voted: one row per legislator per roll call, with the bill.
+CREATE VIEW legislator_votes AS
+SELECT
+    r.voter_name,
+    r.person_id,
+    r.option,
+    v.id AS vote_id,
+    v.jurisdiction_id,
+    v.session,
+    v.bill_id,
+    COALESCE(b.identifier, v.bill_identifier) AS bill_identifier,
+    b.title AS bill_title,
+    v.motion,
+    v.date,
+    v.organization,
+    v.result
+FROM vote_records r
+JOIN votes v ON v.id = r.vote_id
+LEFT JOIN bills b ON b.id = v.bill_id;
+
+-- Voters not linked to a person record: the queue to reconcile.
+CREATE VIEW unmatched_voters AS
+SELECT v.jurisdiction_id, r.voter_name, COUNT(*) AS vote_records
+FROM vote_records r JOIN votes v ON v.id = r.vote_id
+WHERE r.person_id IS NULL
+GROUP BY v.jurisdiction_id, r.voter_name;
+
+-- The last successful run of each pipeline and source.
+CREATE VIEW source_freshness AS
+SELECT r.pipeline, s.source, s.kind, MAX(s.finished_at) AS last_success
+FROM run_sources s JOIN runs r ON r.id = s.run_id
+WHERE s.status = 'succeeded'
+GROUP BY r.pipeline, s.source, s.kind;

@@ -1,0 +1,77 @@
+//! The raw archive: every payload (input file or HTTP body) kept content-addressed under
+//! `<data-dir>/raw/<first two hex digits>/<sha256>`. Identical payloads are stored once.
+
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Archive {
+    root: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path} to the raw archive: {source}")]
+pub struct ArchiveError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl Archive {
+    pub fn new(data_dir: &Path) -> Archive {
+        Archive { root: data_dir.join("raw") }
+    }
+
+    pub fn path_of(&self, sha256: &str) -> PathBuf {
+        self.root.join(&sha256[..2]).join(sha256)
+    }
+
+    /// Stores the bytes (if not already there) and returns their sha256.
+    pub fn store(&self, bytes: &[u8]) -> Result<String, ArchiveError> {
+        let sha = sha256_hex(bytes);
+        self.store_hashed(&sha, bytes)?;
+        Ok(sha)
+    }
+
+    /// Stores bytes whose sha256 the caller already computed. Written to a temporary file
+    /// and renamed, so a crash never leaves a truncated payload under its hash.
+    pub fn store_hashed(&self, sha256: &str, bytes: &[u8]) -> Result<(), ArchiveError> {
+        let path = self.path_of(sha256);
+        if path.exists() {
+            return Ok(());
+        }
+        let err = |source| ArchiveError { path: path.clone(), source };
+        let dir = path.parent().expect("archive paths have a parent");
+        std::fs::create_dir_all(dir).map_err(err)?;
+        let tmp = dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
+        let mut f = std::fs::File::create(&tmp).map_err(err)?;
+        f.write_all(bytes).map_err(err)?;
+        f.sync_all().map_err(err)?;
+        std::fs::rename(&tmp, &path).map_err(err)?;
+        Ok(())
+    }
+
+    pub fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
+        std::fs::read(self.path_of(sha256))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_once_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Archive::new(dir.path());
+        let h1 = a.store(b"{\"identifier\": \"SB 4\"}").unwrap();
+        let h2 = a.store(b"{\"identifier\": \"SB 4\"}").unwrap();
+        assert_eq!(h1, h2);
+        assert_eq!(a.read(&h1).unwrap(), b"{\"identifier\": \"SB 4\"}");
+        assert_eq!(h1, sha256_hex(b"{\"identifier\": \"SB 4\"}"));
+    }
+}

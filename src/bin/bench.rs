@@ -1,0 +1,2221 @@
+//! `statehouse-bench`: a generator of a national-scale SYNTHETIC corpus in the Open States
+//! scraper output format ("OCD scrape"), for load benchmarks.
+//!
+//! The files mimic what `openstates-scrapers` writes to `_data/<state>/` (see the real
+//! samples in `tests/fixtures/ocd-scrape/de-153/`): one JSON object per file, written the way
+//! Python's `json.dump` writes it (`", "` and `": "` separators, non-ASCII escaped as
+//! `\uXXXX`, no trailing newline), the same keys in the same order, pseudo-ids
+//! (`~{"classification": "upper"}`), Delaware-like and Illinois-like action wording.
+//! Every name, title and URL is made up (URLs use the reserved `.example` TLD).
+//!
+//! * `generate --out DIR [--scale F] [--seed N]` writes `DIR/<st>/` for the 50 states plus
+//!   `DIR/pipeline.toml` and `DIR/bench-manifest.json` (the counts). Scale 1.0 is about
+//!   150,000 bills, 1.5M actions, 50,000 roll calls with 4M individual votes and 10,000
+//!   committee hearings. Output is byte-identical for the same seed and scale.
+//! * `mutate --dir DIR --fraction F [--seed N]` appends one action to that fraction of the
+//!   bill files (and changes nothing else), to measure a partly-changed rerun.
+//! * `info --dir DIR` prints the manifest as `key=value` lines (used by `bench/run.sh`).
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta, TimeZone};
+use clap::{Parser, Subcommand};
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+// ---------------------------------------------------------------------------------------
+// Command line
+// ---------------------------------------------------------------------------------------
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "statehouse-bench",
+    about = "Generate and mutate a synthetic national-scale OCD scrape corpus for benchmarks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Write a synthetic corpus: DIR/<state>/*.json for 50 states, DIR/pipeline.toml,
+    /// DIR/bench-manifest.json.
+    Generate {
+        /// Output directory (created; must be empty or a previous corpus of this tool).
+        #[arg(long)]
+        out: PathBuf,
+        /// Multiplies every count; 1.0 is ~150,000 bills.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// RNG seed; the same seed and scale give byte-identical output.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Worker threads (default: available parallelism). Does not change the output.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Append one new action to a fraction of the bill files (nothing else changes).
+    Mutate {
+        /// A corpus written by `generate`.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Fraction of bill files to rewrite (0.01 = 1%).
+        #[arg(long, default_value_t = 0.01)]
+        fraction: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Print the corpus manifest as key=value lines.
+    Info {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Generate { out, scale, seed, threads } => generate(&out, scale, seed, threads),
+        Command::Mutate { dir, fraction, seed } => mutate(&dir, fraction, seed),
+        Command::Info { dir } => info(&dir),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Targets at scale 1.0. Bills and hearings are allotted exactly; actions, roll calls and
+// individual votes follow from the simulated bill histories, tuned to land near the
+// targets (see the `P_*` constants).
+// ---------------------------------------------------------------------------------------
+
+const BILLS_AT_SCALE_1: f64 = 150_000.0;
+const EVENTS_AT_SCALE_1: f64 = 10_000.0;
+
+/// Probability that a floor passage of a bill or joint resolution was a scraped roll call
+/// (the rest are voice votes or roll calls the scraper did not capture).
+const P_ROLL_CALL: f64 = 0.42;
+/// Probability that a bill is reported out of its first committee.
+const P_REPORTED: f64 = 0.55;
+/// Probability that a bill passed by one chamber is reported in the other.
+const P_REPORTED_SECOND: f64 = 0.72;
+
+const MANIFEST: &str = "bench-manifest.json";
+const MARKER: &str = ".statehouse-bench";
+
+// ---------------------------------------------------------------------------------------
+// The 50 states.
+// ---------------------------------------------------------------------------------------
+
+struct StateInfo {
+    code: &'static str,
+    name: &'static str,
+    tz: &'static str,
+    /// Relative bill volume (roughly hundreds of bills a year).
+    weight: u32,
+}
+
+const fn st(code: &'static str, name: &'static str, tz: &'static str, weight: u32) -> StateInfo {
+    StateInfo { code, name, tz, weight }
+}
+
+const STATES: [StateInfo; 50] = [
+    st("ak", "Alaska", "America/Anchorage", 4),
+    st("al", "Alabama", "America/Chicago", 12),
+    st("ar", "Arkansas", "America/Chicago", 12),
+    st("az", "Arizona", "America/Phoenix", 17),
+    st("ca", "California", "America/Los_Angeles", 30),
+    st("co", "Colorado", "America/Denver", 7),
+    st("ct", "Connecticut", "America/New_York", 14),
+    st("de", "Delaware", "America/New_York", 5),
+    st("fl", "Florida", "America/New_York", 20),
+    st("ga", "Georgia", "America/New_York", 15),
+    st("hi", "Hawaii", "Pacific/Honolulu", 30),
+    st("ia", "Iowa", "America/Chicago", 12),
+    st("id", "Idaho", "America/Boise", 6),
+    st("il", "Illinois", "America/Chicago", 70),
+    st("in", "Indiana", "America/Indiana/Indianapolis", 14),
+    st("ks", "Kansas", "America/Chicago", 7),
+    st("ky", "Kentucky", "America/New_York", 14),
+    st("la", "Louisiana", "America/Chicago", 16),
+    st("ma", "Massachusetts", "America/New_York", 70),
+    st("md", "Maryland", "America/New_York", 30),
+    st("me", "Maine", "America/New_York", 20),
+    st("mi", "Michigan", "America/Detroit", 16),
+    st("mn", "Minnesota", "America/Chicago", 60),
+    st("mo", "Missouri", "America/Chicago", 20),
+    st("ms", "Mississippi", "America/Chicago", 30),
+    st("mt", "Montana", "America/Denver", 14),
+    st("nc", "North Carolina", "America/New_York", 16),
+    st("nd", "North Dakota", "America/Chicago", 10),
+    st("ne", "Nebraska", "America/Chicago", 7),
+    st("nh", "New Hampshire", "America/New_York", 12),
+    st("nj", "New Jersey", "America/New_York", 70),
+    st("nm", "New Mexico", "America/Denver", 12),
+    st("nv", "Nevada", "America/Los_Angeles", 10),
+    st("ny", "New York", "America/New_York", 180),
+    st("oh", "Ohio", "America/New_York", 11),
+    st("ok", "Oklahoma", "America/Chicago", 30),
+    st("or", "Oregon", "America/Los_Angeles", 30),
+    st("pa", "Pennsylvania", "America/New_York", 40),
+    st("ri", "Rhode Island", "America/New_York", 30),
+    st("sc", "South Carolina", "America/New_York", 12),
+    st("sd", "South Dakota", "America/Chicago", 6),
+    st("tn", "Tennessee", "America/Chicago", 30),
+    st("tx", "Texas", "America/Chicago", 90),
+    st("ut", "Utah", "America/Denver", 9),
+    st("va", "Virginia", "America/New_York", 30),
+    st("vt", "Vermont", "America/New_York", 11),
+    st("wa", "Washington", "America/Los_Angeles", 25),
+    st("wi", "Wisconsin", "America/Chicago", 13),
+    st("wv", "West Virginia", "America/New_York", 25),
+    st("wy", "Wyoming", "America/Denver", 5),
+];
+
+/// Split `total` over the states in proportion to their weights (largest remainder, so
+/// the parts add up to exactly `total`).
+fn apportion(total: u64) -> Vec<u64> {
+    let wsum: u64 = STATES.iter().map(|s| s.weight as u64).sum();
+    let mut parts: Vec<u64> = STATES.iter().map(|s| total * s.weight as u64 / wsum).collect();
+    let mut rest: Vec<(u64, usize)> =
+        STATES.iter().enumerate().map(|(i, s)| ((total * s.weight as u64) % wsum, i)).collect();
+    rest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let missing = total - parts.iter().sum::<u64>();
+    for &(_, i) in rest.iter().take(missing as usize) {
+        parts[i] += 1;
+    }
+    parts
+}
+
+// ---------------------------------------------------------------------------------------
+// Python-style JSON output.
+// ---------------------------------------------------------------------------------------
+
+/// Formats like Python's `json.dumps` defaults: `", "` / `": "` separators, one line,
+/// and `ensure_ascii` (non-ASCII as lowercase `\uXXXX`, surrogate pairs above the BMP).
+struct PyFormatter;
+
+impl serde_json::ser::Formatter for PyFormatter {
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first { Ok(()) } else { w.write_all(b", ") }
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+        if fragment.is_ascii() {
+            return w.write_all(fragment.as_bytes());
+        }
+        let bytes = fragment.as_bytes();
+        let mut start = 0;
+        for (i, ch) in fragment.char_indices() {
+            if ch.is_ascii() {
+                continue;
+            }
+            w.write_all(&bytes[start..i])?;
+            let mut buf = [0u16; 2];
+            for unit in ch.encode_utf16(&mut buf) {
+                write!(w, "\\u{unit:04x}")?;
+            }
+            start = i + ch.len_utf8();
+        }
+        w.write_all(&bytes[start..])
+    }
+}
+
+fn py_json<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut out = Vec::with_capacity(64);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, PyFormatter);
+    value.serialize(&mut ser).expect("serializing to memory");
+    String::from_utf8(out).expect("JSON is UTF-8")
+}
+
+/// An Open States pseudo-id: `"~" + json.dumps({...})`.
+fn pseudo(pairs: &[(&str, &str)]) -> String {
+    let mut s = String::from("~{");
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(&py_json(*k));
+        s.push_str(": ");
+        s.push_str(&py_json(*v));
+    }
+    s.push('}');
+    s
+}
+
+/// Counts bytes as they pass to the file.
+struct CountingWriter<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for CountingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Write one object to `path` in the scraper's format; returns the bytes written.
+fn write_json_file<T: Serialize>(path: &Path, value: &T) -> Result<u64> {
+    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut w = CountingWriter { inner: BufWriter::with_capacity(64 * 1024, file), bytes: 0 };
+    {
+        let mut ser = serde_json::Serializer::with_formatter(&mut w, PyFormatter);
+        value.serialize(&mut ser).with_context(|| format!("writing {}", path.display()))?;
+    }
+    w.flush().with_context(|| format!("writing {}", path.display()))?;
+    Ok(w.bytes)
+}
+
+// ---------------------------------------------------------------------------------------
+// The scrape objects, fields in the order the scraper writes them.
+// ---------------------------------------------------------------------------------------
+
+/// `{}`
+#[derive(Serialize)]
+struct Extras {}
+
+/// `[]`
+type EmptyList = [(); 0];
+
+#[derive(Serialize)]
+struct Jurisdiction<'a> {
+    _id: &'a str,
+    id: &'a str,
+    name: &'a str,
+    url: &'a str,
+    division_id: &'a str,
+    classification: &'static str,
+    legislative_sessions: Vec<Session<'a>>,
+    extras: Extras,
+}
+
+#[derive(Serialize)]
+struct Session<'a> {
+    _scraped_name: &'a str,
+    identifier: &'a str,
+    name: &'a str,
+    start_date: &'a str,
+    end_date: &'a str,
+    active: bool,
+}
+
+#[derive(Serialize)]
+struct Organization<'a> {
+    name: &'a str,
+    classification: &'static str,
+    parent_id: Option<&'a str>,
+    links: EmptyList,
+    sources: EmptyList,
+    extras: Extras,
+    _id: &'a str,
+}
+
+#[derive(Serialize, Clone)]
+struct JurisdictionRef {
+    id: String,
+    name: String,
+    classification: &'static str,
+    division_id: String,
+}
+
+#[derive(Serialize)]
+struct Bill<'a> {
+    legislative_session: &'a str,
+    identifier: &'a str,
+    title: &'a str,
+    from_organization: &'static str,
+    classification: [&'static str; 1],
+    subject: Vec<&'static str>,
+    abstracts: Vec<Abstract>,
+    other_titles: Vec<OtherTitle>,
+    other_identifiers: EmptyList,
+    actions: Vec<Action>,
+    sponsorships: Vec<Sponsorship<'a>>,
+    related_bills: Vec<RelatedBill>,
+    versions: Vec<Doc>,
+    documents: Vec<Doc>,
+    citations: Vec<Citation>,
+    sources: Vec<Source>,
+    extras: Extras,
+    jurisdiction: &'a JurisdictionRef,
+    scraped_at: &'a str,
+    _id: &'a str,
+}
+
+#[derive(Serialize)]
+struct Abstract {
+    note: &'static str,
+    #[serde(rename = "abstract")]
+    text: String,
+}
+
+#[derive(Serialize)]
+struct OtherTitle {
+    note: &'static str,
+    title: String,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct Action {
+    description: String,
+    date: String,
+    organization_id: String,
+    classification: Vec<String>,
+    related_entities: Vec<RelatedEntity>,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct RelatedEntity {
+    name: String,
+    entity_type: String,
+    organization_id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Sponsorship<'a> {
+    name: &'a str,
+    classification: &'static str,
+    entity_type: &'static str,
+    primary: bool,
+    person_id: Option<&'a str>,
+    organization_id: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RelatedBill {
+    identifier: String,
+    legislative_session: String,
+    relation_type: &'static str,
+}
+
+#[derive(Serialize)]
+struct Doc {
+    note: String,
+    links: Vec<DocLink>,
+    date: String,
+    classification: &'static str,
+}
+
+#[derive(Serialize)]
+struct DocLink {
+    url: String,
+    media_type: &'static str,
+}
+
+#[derive(Serialize)]
+struct Citation {
+    publication: String,
+    citation: String,
+    citation_type: &'static str,
+    effective: Option<String>,
+    expires: Option<String>,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Source {
+    url: String,
+    note: &'static str,
+}
+
+#[derive(Serialize)]
+struct VoteEvent<'a> {
+    identifier: &'static str,
+    motion_text: &'a str,
+    motion_classification: Vec<&'static str>,
+    start_date: &'a str,
+    result: &'static str,
+    organization: &'static str,
+    legislative_session: &'a str,
+    bill: &'a str,
+    bill_action: Option<&'a str>,
+    bill_identifier: &'a str,
+    votes: Vec<PersonVote<'a>>,
+    counts: Vec<VoteCount>,
+    sources: Vec<Source>,
+    extras: Extras,
+    dedupe_key: &'a str,
+    _id: &'a str,
+}
+
+#[derive(Serialize)]
+struct PersonVote<'a> {
+    option: &'static str,
+    voter_name: &'a str,
+    voter_id: &'a str,
+    note: &'static str,
+}
+
+#[derive(Serialize)]
+struct VoteCount {
+    option: &'static str,
+    value: u32,
+}
+
+#[derive(Serialize)]
+struct Event<'a> {
+    name: String,
+    all_day: bool,
+    start_date: String,
+    end_date: String,
+    status: &'static str,
+    classification: &'static str,
+    description: String,
+    upstream_id: String,
+    location: Location,
+    media: Vec<Doc>,
+    documents: Vec<Doc>,
+    links: EmptyList,
+    participants: Vec<Participant>,
+    agenda: Vec<AgendaItem>,
+    sources: Vec<Source>,
+    extras: Extras,
+    dedupe_key: String,
+    jurisdiction: &'a JurisdictionRef,
+    scraped_at: &'a str,
+    _id: &'a str,
+}
+
+#[derive(Serialize)]
+struct Location {
+    name: String,
+    note: &'static str,
+    coordinates: Option<()>,
+}
+
+#[derive(Serialize)]
+struct Participant {
+    name: String,
+    entity_type: &'static str,
+    note: &'static str,
+    organization_id: String,
+}
+
+#[derive(Serialize)]
+struct AgendaItem {
+    description: String,
+    classification: EmptyList,
+    order: usize,
+    subjects: EmptyList,
+    media: EmptyList,
+    notes: EmptyList,
+    extras: Extras,
+    related_entities: Vec<AgendaEntity>,
+}
+
+#[derive(Serialize)]
+struct AgendaEntity {
+    name: String,
+    entity_type: &'static str,
+    note: &'static str,
+    bill_id: String,
+}
+
+// ---------------------------------------------------------------------------------------
+// Word lists.
+// ---------------------------------------------------------------------------------------
+
+const FIRST_NAMES: &[&str] = &[
+    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
+    "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas",
+    "Sarah", "Charles", "Karen", "Christopher", "Lisa", "Daniel", "Nancy", "Matthew", "Betty",
+    "Anthony", "Sandra", "Mark", "Margaret", "Donald", "Ashley", "Steven", "Kimberly", "Andrew",
+    "Emily", "Paul", "Donna", "Joshua", "Michelle", "Kenneth", "Carol", "Kevin", "Amanda",
+    "Brian", "Melissa", "George", "Deborah", "Timothy", "Stephanie", "Ronald", "Rebecca",
+    "Jason", "Sharon", "Edward", "Laura", "Jeffrey", "Cynthia", "Ryan", "Dorothy", "Jacob",
+    "Amy", "Gary", "Kathleen", "Nicholas", "Angela", "Eric", "Shirley", "Jonathan", "Brenda",
+    "Stephen", "Emma", "Larry", "Anna", "Justin", "Pamela", "Scott", "Nicole", "Brandon",
+    "Samantha", "Benjamin", "Katherine", "Samuel", "Christine", "Gregory", "Helen", "Alexander",
+    "Debra", "Patrick", "Rachel", "Frank", "Carolyn", "Raymond", "Janet", "Jack", "Maria",
+    "Dennis", "Catherine", "Jerry", "Heather", "Tyler", "Diane", "Aaron", "Olivia", "José",
+    "Julie", "Adam", "Joyce", "Nathan", "Victoria", "Henry", "Ruth", "Zachary", "Virginia",
+    "Douglas", "Lauren", "Peter", "Kelly", "Kyle", "Christina", "Noah", "Joan", "Ethan",
+    "Evelyn", "Jeremy", "Judith", "Walter", "Andrea", "Christian", "Hannah", "Keith", "Megan",
+    "Roger", "Cheryl", "Terry", "Jacqueline", "Austin", "Martha", "Sean", "Madison", "Gerald",
+    "Teresa", "Carl", "Gloria", "Harold", "Sara", "Dylan", "Janice", "Arthur", "Ann", "Lawrence",
+    "Kathryn", "Jordan", "Abigail", "Jesse", "Sophia", "Bryan", "Frances", "Billy", "Jean",
+    "Bruce", "Alice", "Gabriel", "Judy", "Joe", "Isabella", "Logan", "Julia", "Alan", "Grace",
+    "Juan", "Amber", "Albert", "Denise", "Willie", "Danielle", "Elijah", "Marilyn", "Wayne",
+    "Beverly", "Randy", "Charlotte", "Vincent", "Natalie", "Mason", "Theresa", "Roy", "Diana",
+    "Ralph", "Brittany", "Bobby", "Doris", "Russell", "Kayla", "Bradley", "Alexis", "Philip",
+    "Lori", "Eugene", "Marie", "Darius", "Kyra", "Spiros", "Trey", "André", "Chloé",
+];
+
+const LAST_NAMES: &[&str] = &[
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
+    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor",
+    "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez",
+    "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright",
+    "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall",
+    "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Gomez", "Phillips", "Evans",
+    "Turner", "Diaz", "Parker", "Cruz", "Edwards", "Collins", "Reyes", "Stewart", "Morris",
+    "Morales", "Murphy", "Cook", "Rogers", "Gutierrez", "Ortiz", "Morgan", "Cooper", "Peterson",
+    "Bailey", "Reed", "Kelly", "Howard", "Ramos", "Kim", "Cox", "Ward", "Richardson", "Watson",
+    "Brooks", "Chavez", "Wood", "James", "Bennett", "Gray", "Mendoza", "Ruiz", "Hughes", "Price",
+    "Alvarez", "Castillo", "Sanders", "Patel", "Myers", "Long", "Ross", "Foster", "Jimenez",
+    "Powell", "Jenkins", "Perry", "Russell", "Sullivan", "Bell", "Coleman", "Butler",
+    "Henderson", "Barnes", "Gonzales", "Fisher", "Vasquez", "Simmons", "Romero", "Jordan",
+    "Patterson", "Alexander", "Hamilton", "Graham", "Reynolds", "Griffin", "Wallace", "Moreno",
+    "West", "Cole", "Hayes", "Bryant", "Herrera", "Gibson", "Ellis", "Tran", "Medina", "Aguilar",
+    "Stevens", "Murray", "Ford", "Castro", "Marshall", "Owens", "Harrison", "Fernandez",
+    "McDonald", "Woods", "Washington", "Kennedy", "Wells", "Vargas", "Henry", "Chen", "Freeman",
+    "Webb", "Tucker", "Guzman", "Burns", "Crawford", "Olson", "Simpson", "Porter", "Hunter",
+    "Gordon", "Mendez", "Silva", "Shaw", "Snyder", "Mason", "Dixon", "Muñoz", "Hunt", "Hicks",
+    "Holmes", "Palmer", "Wagner", "Black", "Robertson", "Boyd", "Rose", "Stone", "Salazar",
+    "Fox", "Warren", "Mills", "Meyer", "Rice", "Schmidt", "Garza", "Daniels", "Ferguson",
+    "Nichols", "Stephens", "Soto", "Weaver", "Ryan", "Gardner", "Payne", "Grant", "Dunn",
+    "Kelley", "Spencer", "Hawkins", "Arnold", "Pierce", "Vazquez", "Hansen", "Peters", "Santos",
+    "Hart", "Bradley", "Knight", "Elliott", "Cunningham", "Duncan", "Armstrong", "Hudson",
+    "Carroll", "Lane", "Riley", "Andrews", "Alvarado", "Ray", "Delgado", "Berry", "Perkins",
+    "Hoffman", "Johnston", "Matthews", "Peña", "Richards", "Willis", "Carpenter", "Lawrence",
+    "Sandoval", "O'Brien", "O'Connor", "Núñez", "Townsend", "Sturgeon", "Hocker", "Pettyjohn",
+    "Mantzavinos", "Seigfried", "Paradee", "Lockman", "Huxtable", "Buckson", "Cruce",
+];
+
+const COMMITTEES: &[&str] = &[
+    "Judiciary", "Education", "Health & Human Services", "Appropriations", "Finance",
+    "Transportation", "Agriculture", "Natural Resources", "Energy & Environment",
+    "Labor & Commerce", "State Government", "Local Government", "Insurance",
+    "Banking & Financial Institutions", "Public Safety", "Veterans & Military Affairs",
+    "Housing", "Elections & Government Affairs", "Ethics", "Revenue & Taxation",
+    "Economic Development", "Higher Education", "Human Services", "Children & Families",
+    "Criminal Justice", "Consumer Protection", "Technology & Innovation",
+    "Tourism & Recreation", "Water Resources", "Executive", "Administration",
+    "Health & Social Services", "Environment, Energy & Transportation",
+];
+
+const TOPICS: &[&str] = &[
+    "MOTOR VEHICLES", "PUBLIC UTILITY RATES", "MEDICAL DEBT", "SCHOOL SAFETY",
+    "PUBLIC DRINKING WATER", "DEATH BENEFITS", "CHILD CARE ASSISTANCE", "PROPERTY TAX RELIEF",
+    "CONSUMER DATA PRIVACY", "ELECTION ADMINISTRATION", "FIREARMS", "OPIOID SETTLEMENT FUNDS",
+    "PHARMACY BENEFIT MANAGERS", "RENEWABLE ENERGY", "AFFORDABLE HOUSING", "LANDLORD AND TENANT",
+    "MINIMUM WAGE", "PAID FAMILY LEAVE", "SPORTS WAGERING", "CANNABIS", "BROADBAND DEPLOYMENT",
+    "TEACHER COMPENSATION", "JUVENILE JUSTICE", "MENTAL HEALTH SERVICES", "PUBLIC RECORDS",
+    "OPEN MEETINGS", "STATE PROCUREMENT", "HIGHWAY SAFETY", "WORKERS' COMPENSATION",
+    "UNEMPLOYMENT INSURANCE", "CHARTER SCHOOLS", "SCHOOL MEALS", "FOOD SAFETY",
+    "ANIMAL WELFARE", "HUNTING AND FISHING LICENSES", "WATER QUALITY", "COASTAL RESILIENCE",
+    "ARTIFICIAL INTELLIGENCE", "CYBERSECURITY", "IDENTITY THEFT", "HUMAN TRAFFICKING",
+    "DOMESTIC VIOLENCE", "SEX OFFENDER REGISTRATION", "PROBATION AND PAROLE", "BAIL REFORM",
+    "POLICE ACCOUNTABILITY", "EMERGENCY MEDICAL SERVICES", "NURSING HOMES", "PRESCRIPTION DRUGS",
+    "TELEHEALTH", "VETERANS' BENEFITS", "STATE PENSIONS", "MUNICIPAL ANNEXATION",
+    "ZONING AND LAND USE", "SHORT-TERM RENTALS", "ALCOHOLIC BEVERAGES", "TOBACCO AND VAPING",
+    "PUBLIC TRANSIT", "ELECTRIC VEHICLES", "SOLID WASTE AND RECYCLING", "PFAS CONTAMINATION",
+    "HIGHER EDUCATION TUITION", "STUDENT LOANS", "LITERACY INSTRUCTION", "SPECIAL EDUCATION",
+    "ABSENTEE VOTING", "CAMPAIGN FINANCE", "LOBBYIST DISCLOSURE", "STATE BUDGET",
+    "CAPITAL IMPROVEMENTS", "INCOME TAX CREDITS", "SALES TAX EXEMPTIONS", "CORPORATE FRANCHISE TAX",
+];
+
+const SUBJECTS: &[&str] = &[
+    "Agriculture and Food", "Animal Rights and Wildlife Issues", "Arts and Humanities",
+    "Budget, Spending, and Taxes", "Business and Consumers", "Campaign Finance and Election Issues",
+    "Civil Liberties and Civil Rights", "Commerce", "Crime", "Drugs", "Education",
+    "Energy", "Environmental", "Executive Branch", "Family and Children Issues",
+    "Federal, State, and Local Relations", "Gambling and Gaming", "Government Reform",
+    "Guns", "Health", "Housing and Property", "Immigration", "Indigenous Peoples",
+    "Insurance", "Judiciary", "Labor and Employment", "Legislative Affairs", "Military",
+    "Municipal and County Issues", "Nominations", "Other", "Public Services",
+    "Recreation", "Reproductive Issues", "Resolutions", "Science and Medical Research",
+    "Senior Issues", "Sexual Orientation and Gender Issues", "Social Issues", "State Agencies",
+    "Technology and Communication", "Trade", "Transportation", "Welfare and Poverty",
+];
+
+const OBSERVANCES: &[&str] = &[
+    "USO", "Day of Service", "Arts Education", "Organ Donor Awareness", "Farmers Market",
+    "Cancer Survivors", "Autism Acceptance", "Black History", "Women's History",
+    "Teacher Appreciation", "Nurses", "Firefighter Appreciation", "Library Card Sign-Up",
+    "Small Business", "Mental Health Awareness", "Veterans Appreciation", "Literacy",
+    "Bike to Work", "Clean Air", "Adoption Awareness", "Kindness", "Hispanic Heritage",
+];
+
+const MONTHS: &[&str] = &[
+    "JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER",
+    "OCTOBER", "NOVEMBER", "DECEMBER",
+];
+
+const ROOMS: &[&str] = &[
+    "House Hearing Room", "Senate Hearing Room", "Room 112", "Room 202", "Room 3E",
+    "Joint Finance Room", "Committee Room A", "Committee Room B", "Room 4N", "Auditorium",
+];
+
+const MUTATE_DESCRIPTIONS: &[&str] = &[
+    "Placed on Calendar", "Hearing Held", "Rereferred to Rules Committee",
+    "Motion to Reconsider Filed", "Scheduled for Consideration", "Committee Substitute Filed",
+    "Returned to Committee", "Fiscal Note Requested",
+];
+
+// ---------------------------------------------------------------------------------------
+// Generation
+// ---------------------------------------------------------------------------------------
+
+const UPPER: usize = 0;
+const LOWER: usize = 1;
+const CHAMBERS: [&str; 2] = ["upper", "lower"];
+const CHAMBER_PSEUDO: [&str; 2] = ["~{\"classification\": \"upper\"}", "~{\"classification\": \"lower\"}"];
+const EXECUTIVE_PSEUDO: &str = "~{\"classification\": \"executive\"}";
+
+/// Action wording: Delaware-like (few, dense actions) or Illinois-like (many small steps).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Terse,
+    Verbose,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Bill,
+    Resolution,
+    Concurrent,
+    Joint,
+}
+
+impl Kind {
+    fn classification(self) -> &'static str {
+        match self {
+            Kind::Bill => "bill",
+            Kind::Resolution => "resolution",
+            Kind::Concurrent => "concurrent resolution",
+            Kind::Joint => "joint resolution",
+        }
+    }
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Kind::Bill => "B",
+            Kind::Resolution => "R",
+            Kind::Concurrent => "CR",
+            Kind::Joint => "JR",
+        }
+    }
+}
+
+#[derive(Default, Clone, Copy, Serialize, Deserialize, Debug)]
+struct Counts {
+    bills: u64,
+    actions: u64,
+    sponsorships: u64,
+    votes: u64,
+    vote_records: u64,
+    events: u64,
+    agenda_items: u64,
+    files: u64,
+    bytes: u64,
+}
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.bills += o.bills;
+        self.actions += o.actions;
+        self.sponsorships += o.sponsorships;
+        self.votes += o.votes;
+        self.vote_records += o.vote_records;
+        self.events += o.events;
+        self.agenda_items += o.agenda_items;
+        self.files += o.files;
+        self.bytes += o.bytes;
+    }
+
+    /// Rows the warehouse should hold for these: bills, actions, votes, vote records, events.
+    fn corpus_rows(&self) -> u64 {
+        self.bills + self.actions + self.votes + self.vote_records + self.events
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Manifest {
+    generator: String,
+    scale: f64,
+    seed: u64,
+    states: usize,
+    counts: Counts,
+    /// Bill files rewritten by `mutate` since generation (each gained one action).
+    mutated_bills: u64,
+    corpus_rows: u64,
+}
+
+struct Member {
+    name: String,
+    voter_id: String,
+    sponsor_id: String,
+}
+
+/// A roll call taken during a bill's history, written after the bill.
+struct RollCall {
+    chamber: usize,
+    date: String,
+    motion: &'static str,
+    options: Vec<(usize, &'static str)>,
+    counts: Vec<VoteCount>,
+    passed: bool,
+    number: u64,
+}
+
+struct BillInfo {
+    identifier: String,
+    short_title: String,
+}
+
+struct Bill0 {
+    identifier: String,
+    kind: Kind,
+    origin: usize,
+    primary: String,
+}
+
+struct StateGen<'a> {
+    st: &'a StateInfo,
+    idx: usize,
+    dir: PathBuf,
+    rng: StdRng,
+    style: Style,
+    node: u64,
+    session: String,
+    session_start: NaiveDate,
+    last_date: NaiveDate,
+    jref: JurisdictionRef,
+    url: String,
+    chamber_names: [&'static str; 2],
+    prefixes: [&'static str; 2],
+    space: bool,
+    roster: [Vec<Member>; 2],
+    committees: [Vec<&'static str>; 2],
+    counters: [[u32; 4]; 2],
+    clock: NaiveDateTime,
+    rollcall_no: u64,
+    legislation_no: u64,
+    chapter_no: u64,
+    amend_no: u32,
+    bills: Vec<BillInfo>,
+    /// Bills referred to each committee, by chamber: indexes into `bills`.
+    referred: [Vec<Vec<u32>>; 2],
+    counts: Counts,
+}
+
+fn mix(seed: u64, idx: u64) -> u64 {
+    // splitmix64 of seed and state index, so each state has its own stream.
+    let mut z = seed ^ idx.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn fmt_date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn title_case(s: &str) -> String {
+    s.split(' ')
+        .map(|w| {
+            let lower = w.to_lowercase();
+            match lower.as_str() {
+                "and" | "of" | "the" => lower,
+                _ => {
+                    let mut c = lower.chars();
+                    match c.next() {
+                        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                        None => String::new(),
+                    }
+                }
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl<'a> StateGen<'a> {
+    fn new(st: &'a StateInfo, idx: usize, out: &Path, seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(mix(seed, idx as u64));
+        let style = if idx % 2 == 0 { Style::Terse } else { Style::Verbose };
+        let node = rng.random::<u64>() & 0xffff_ffff_ffff;
+        let session = match st.code {
+            "de" => "153",
+            "il" => "104th",
+            "ga" => "2025_26",
+            "tx" => "89R",
+            "oh" => "136",
+            "mn" => "2025-2026",
+            "nj" => "2024",
+            _ => "2025",
+        }
+        .to_string();
+        let session_start = NaiveDate::from_ymd_opt(2025, 1, rng.random_range(6..=14)).expect("date");
+        let lower_name = match st.code {
+            "ca" | "ny" | "nv" | "wi" => "Assembly",
+            "md" | "va" | "wv" => "House of Delegates",
+            "nj" => "General Assembly",
+            _ => "House",
+        };
+        let lower_prefix = match st.code {
+            "ca" | "ny" | "nv" | "wi" | "nj" => "A",
+            _ => "H",
+        };
+        let jid = format!("ocd-jurisdiction/country:us/state:{}/government", st.code);
+        let jref = JurisdictionRef {
+            id: jid,
+            name: st.name.to_string(),
+            classification: "state",
+            division_id: format!("ocd-division/country:us/state:{}", st.code),
+        };
+        let mut g = StateGen {
+            st,
+            idx,
+            dir: out.join(st.code),
+            rng,
+            style,
+            node,
+            session,
+            session_start,
+            last_date: NaiveDate::from_ymd_opt(2025, 11, 20).expect("date"),
+            jref,
+            url: format!("https://legislature.{}.example", st.code),
+            chamber_names: ["Senate", lower_name],
+            prefixes: ["S", lower_prefix],
+            space: !matches!(st.code, "il" | "ca" | "ny"),
+            roster: [Vec::new(), Vec::new()],
+            committees: [Vec::new(), Vec::new()],
+            counters: [[0; 4]; 2],
+            clock: NaiveDate::from_ymd_opt(2025, 11, 26)
+                .expect("date")
+                .and_hms_opt(6, 0, 0)
+                .expect("time")
+                + TimeDelta::seconds(idx as i64 * 1337),
+            rollcall_no: 0,
+            legislation_no: 0,
+            chapter_no: 0,
+            amend_no: 0,
+            bills: Vec::new(),
+            referred: [Vec::new(), Vec::new()],
+            counts: Counts::default(),
+        };
+        g.rollcall_no = g.rng.random_range(20_000..60_000);
+        g.legislation_no = g.rng.random_range(100_000..150_000);
+        g.chapter_no = g.rng.random_range(1..50);
+        // Chambers: upper 30-50 seats, lower 100-140: about 80 voters per roll call overall.
+        let sizes = [g.rng.random_range(30..=50), g.rng.random_range(100..=140)];
+        let mut seen = std::collections::HashSet::new();
+        for (ch, size) in sizes.into_iter().enumerate() {
+            for _ in 0..size {
+                let name = loop {
+                    let n = g.person_name();
+                    if seen.insert(n.clone()) {
+                        break n;
+                    }
+                };
+                let voter_id = pseudo(&[("name", &name)]);
+                let sponsor_id = pseudo(&[("chamber", CHAMBERS[ch]), ("name", &name)]);
+                g.roster[ch].push(Member { name, voter_id, sponsor_id });
+            }
+            // Roll calls list members alphabetically by last name, as clerks do.
+            g.roster[ch].sort_by(|a, b| last_word(&a.name).cmp(last_word(&b.name)).then(a.name.cmp(&b.name)));
+            let n_comm = g.rng.random_range(10..=16);
+            let mut pool: Vec<&'static str> = COMMITTEES.to_vec();
+            rand::seq::SliceRandom::shuffle(pool.as_mut_slice(), &mut g.rng);
+            pool.truncate(n_comm);
+            g.committees[ch] = pool;
+            g.referred[ch] = vec![Vec::new(); n_comm];
+        }
+        g
+    }
+
+    fn person_name(&mut self) -> String {
+        let first = *FIRST_NAMES.choose(&mut self.rng).expect("names");
+        let last = *LAST_NAMES.choose(&mut self.rng).expect("names");
+        let r = self.rng.random_range(0..100);
+        if r < 40 {
+            let initial = (b'A' + self.rng.random_range(0..26u8)) as char;
+            format!("{first} {initial}. {last}")
+        } else if r < 42 {
+            let nick = *FIRST_NAMES.choose(&mut self.rng).expect("names");
+            format!("{first} \"{nick}\" {last}")
+        } else {
+            format!("{first} {last}")
+        }
+    }
+
+    /// A version-1 UUID look-alike (random time fields, one node per state), like the
+    /// scraper's `uuid1()` ids.
+    fn uuid(&mut self) -> String {
+        let t: u64 = self.rng.random();
+        let c: u16 = self.rng.random();
+        format!(
+            "{:08x}-{:04x}-1{:03x}-{:04x}-{:012x}",
+            (t >> 32) as u32,
+            (t >> 16) as u16,
+            t & 0xfff,
+            0x8000 | (c & 0x3fff),
+            self.node
+        )
+    }
+
+    fn scraped_at(&mut self) -> String {
+        self.clock += TimeDelta::milliseconds(self.rng.random_range(0..1500));
+        self.clock.format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+    }
+
+    fn account(&mut self, bytes: u64) {
+        self.counts.files += 1;
+        self.counts.bytes += bytes;
+    }
+
+    fn run(mut self, n_bills: u64, n_events: u64) -> Result<Counts> {
+        fs::create_dir_all(&self.dir).with_context(|| format!("creating {}", self.dir.display()))?;
+        self.write_jurisdiction()?;
+        self.write_organizations()?;
+        for _ in 0..n_bills {
+            self.gen_bill()?;
+        }
+        for _ in 0..n_events {
+            self.gen_event()?;
+        }
+        Ok(self.counts)
+    }
+
+    fn write_jurisdiction(&mut self) -> Result<()> {
+        let st = self.st;
+        let start = fmt_date(self.session_start);
+        let (name, scraped_name) = match self.session.as_str() {
+            "153" => ("153rd General Assembly (2025-2026)".to_string(), "2024 - 2026 (GA 153)".to_string()),
+            "104th" => ("104th Regular Session".to_string(), "104th General Assembly".to_string()),
+            s => (format!("{s} Regular Session"), format!("{s} Regular Session")),
+        };
+        let url = format!("{}/", self.url);
+        let j = Jurisdiction {
+            _id: &self.jref.id,
+            id: &self.jref.id,
+            name: st.name,
+            url: &url,
+            division_id: &self.jref.division_id,
+            classification: "state",
+            legislative_sessions: vec![Session {
+                _scraped_name: &scraped_name,
+                identifier: &self.session,
+                name: &name,
+                start_date: &start,
+                end_date: "2026-06-30",
+                active: true,
+            }],
+            extras: Extras {},
+        };
+        let file = format!("jurisdiction_ocd-jurisdiction-country:us-state:{}-government.json", st.code);
+        let bytes = write_json_file(&self.dir.join(file), &j)?;
+        self.account(bytes);
+        Ok(())
+    }
+
+    fn write_organizations(&mut self) -> Result<()> {
+        let leg_id = self.uuid();
+        let leg_name = match self.st.code {
+            "de" | "ga" | "il" | "ia" | "ky" | "md" | "nc" | "pa" | "ri" | "sc" | "tn" | "vt" | "va"
+            | "ar" | "co" | "ct" | "in" | "mo" | "oh" => format!("{} General Assembly", self.st.name),
+            "ma" | "nh" => format!("{} General Court", self.st.name),
+            _ => format!("{} Legislature", self.st.name),
+        };
+        let org = Organization {
+            name: &leg_name,
+            classification: "legislature",
+            parent_id: None,
+            links: [],
+            sources: [],
+            extras: Extras {},
+            _id: &leg_id,
+        };
+        let bytes = write_json_file(&self.dir.join(format!("organization_{leg_id}.json")), &org)?;
+        self.account(bytes);
+        for ch in [UPPER, LOWER] {
+            let id = self.uuid();
+            let org = Organization {
+                name: self.chamber_names[ch],
+                classification: CHAMBERS[ch],
+                parent_id: Some(&leg_id),
+                links: [],
+                sources: [],
+                extras: Extras {},
+                _id: &id,
+            };
+            let bytes = write_json_file(&self.dir.join(format!("organization_{id}.json")), &org)?;
+            self.account(bytes);
+        }
+        Ok(())
+    }
+
+    fn chamber_word(&self, ch: usize) -> &'static str {
+        match (ch, self.chamber_names[LOWER]) {
+            (UPPER, _) => "Senate",
+            (_, "House of Delegates") => "House",
+            (_, "General Assembly") => "Assembly",
+            (_, n) => n,
+        }
+    }
+
+    fn member_title(&self, ch: usize) -> &'static str {
+        if ch == UPPER { "Sen." } else { "Rep." }
+    }
+
+    fn advance(&mut self, d: &mut NaiveDate, lo: i64, hi: i64) {
+        *d += TimeDelta::days(self.rng.random_range(lo..=hi));
+        if *d > self.last_date {
+            *d = self.last_date;
+        }
+    }
+
+    fn gen_bill(&mut self) -> Result<()> {
+        let r = self.rng.random_range(0..100);
+        let kind = match r {
+            0..75 => Kind::Bill,
+            75..83 => Kind::Resolution,
+            83..93 => Kind::Concurrent,
+            _ => Kind::Joint,
+        };
+        let origin = if self.rng.random_bool(0.55) { LOWER } else { UPPER };
+        let ki = kind as usize;
+        self.counters[origin][ki] += 1 + u32::from(self.rng.random_bool(0.03));
+        let number = self.counters[origin][ki];
+        let prefix = format!("{}{}", self.prefixes[origin], kind.suffix());
+        let identifier = if self.space { format!("{prefix} {number}") } else { format!("{prefix}{number}") };
+        let topic = *TOPICS.choose(&mut self.rng).expect("topics");
+        let state_upper = self.st.name.to_uppercase();
+        let title = self.title(kind, topic, &state_upper);
+        let short_title = match kind {
+            Kind::Bill => format!("{}-Amendments", title_case(topic)),
+            _ => format!("{} Resolution", title_case(topic)),
+        };
+        let bill_index = self.bills.len() as u32;
+        let id = self.uuid();
+        self.legislation_no += self.rng.random_range(1..4);
+        let leg_no = self.legislation_no;
+        let ident_compact = identifier.replace(' ', "");
+
+        // Sponsors: 1-3 primary from the origin chamber, 0-10 cosponsors from either.
+        let n_primary = 1 + usize::from(self.rng.random_bool(0.35)) + usize::from(self.rng.random_bool(0.1));
+        let n_co = match self.rng.random_range(0..10) {
+            0..3 => 0,
+            3..7 => self.rng.random_range(1..=4),
+            _ => self.rng.random_range(5..=10),
+        };
+        let mut chosen: Vec<(usize, usize, bool)> = Vec::new();
+        while chosen.len() < n_primary + n_co {
+            let primary = chosen.len() < n_primary;
+            let ch = if primary || self.rng.random_bool(0.6) { origin } else { 1 - origin };
+            let m = self.rng.random_range(0..self.roster[ch].len());
+            if !chosen.iter().any(|&(c, i, _)| c == ch && i == m) {
+                chosen.push((ch, m, primary));
+            }
+        }
+        let committee_sponsor = kind == Kind::Bill && self.rng.random_bool(0.03);
+        let primary_name = self.roster[chosen[0].0][chosen[0].1].name.clone();
+        let b0 = Bill0 { identifier: identifier.clone(), kind, origin, primary: primary_name };
+
+        let verbose = self.style == Style::Verbose;
+        let mut rollcalls = Vec::new();
+        let (actions, progress) = self.history(&b0, bill_index, &chosen, &mut rollcalls);
+
+        let subject: Vec<&'static str> = if self.idx % 4 < 2 {
+            let n = self.rng.random_range(1..=3);
+            SUBJECTS.choose_multiple(&mut self.rng, n).copied().collect()
+        } else {
+            Vec::new()
+        };
+        let abstracts = if self.rng.random_bool(0.9) {
+            vec![Abstract { note: "synopsis", text: self.synopsis(kind, topic) }]
+        } else {
+            Vec::new()
+        };
+        let other_titles = if self.rng.random_bool(0.6) {
+            vec![OtherTitle { note: "short title", title: short_title.clone() }]
+        } else {
+            Vec::new()
+        };
+        let related_bills = if kind == Kind::Bill && self.rng.random_bool(0.05) && self.counters[1 - origin][0] > 0 {
+            let n = self.rng.random_range(1..=self.counters[1 - origin][0]);
+            let p = format!("{}B", self.prefixes[1 - origin]);
+            vec![RelatedBill {
+                identifier: if self.space { format!("{p} {n}") } else { format!("{p}{n}") },
+                legislative_session: self.session.clone(),
+                relation_type: "companion",
+            }]
+        } else {
+            Vec::new()
+        };
+
+        let n_versions = 1 + progress.min(2);
+        let version_names = ["Introduced", "Engrossed", "Enrolled"];
+        let mut versions = Vec::with_capacity(n_versions);
+        for (v, vname) in version_names.iter().enumerate().take(n_versions) {
+            let doc_type = 2 + v;
+            versions.push(Doc {
+                note: if verbose { vname.to_string() } else if v == 0 { "Bill Text".into() } else { format!("Substitute {v}") },
+                links: vec![
+                    DocLink {
+                        url: format!(
+                            "{}/json/BillDetail/GenerateHtmlDocument?legislationId={leg_no}&docTypeId={doc_type}&legislationName={ident_compact}",
+                            self.url
+                        ),
+                        media_type: "text/html",
+                    },
+                    DocLink {
+                        url: format!(
+                            "{}/json/BillDetail/GeneratePdfDocument?legislationId={leg_no}&docTypeId={doc_type}&legislationName={ident_compact}",
+                            self.url
+                        ),
+                        media_type: "application/pdf",
+                    },
+                ],
+                date: if verbose { actions.first().map(|a| a.date.clone()).unwrap_or_default() } else { String::new() },
+                classification: "",
+            });
+        }
+        let documents = if self.rng.random_bool(0.15) {
+            let att: u32 = self.rng.random_range(600_000..700_000);
+            vec![Doc {
+                note: "Fiscal Note".into(),
+                links: vec![DocLink {
+                    url: format!("{}/json/BillDetail/GetPdfDocument?fileAttachmentId={att}", self.url),
+                    media_type: "application/pdf",
+                }],
+                date: String::new(),
+                classification: "",
+            }]
+        } else {
+            Vec::new()
+        };
+        let citations = if progress >= 3 {
+            self.chapter_no += 1;
+            let att: u32 = self.rng.random_range(600_000..700_000);
+            vec![Citation {
+                publication: format!("The Laws of {}", self.st.name),
+                citation: format!("Volume 85 Chapter {}", self.chapter_no),
+                citation_type: "chapter",
+                effective: None,
+                expires: None,
+                url: format!("{}/SessionLaws/Chapter/GetPdfDocument?fileAttachmentId={att}", self.url),
+            }]
+        } else {
+            Vec::new()
+        };
+        let sources = vec![Source {
+            url: format!("{}/BillDetail?LegislationId={leg_no}", self.url),
+            note: if verbose { "" } else { "text/html" },
+        }];
+        let scraped_at = self.scraped_at();
+        let mut sponsorships: Vec<Sponsorship> = Vec::with_capacity(chosen.len() + 1);
+        for &(ch, m, primary) in &chosen {
+            let member = &self.roster[ch][m];
+            sponsorships.push(Sponsorship {
+                name: &member.name,
+                classification: if primary || !verbose { "primary" } else { "cosponsor" },
+                entity_type: "person",
+                primary: primary || !verbose,
+                person_id: Some(&member.sponsor_id),
+                organization_id: None,
+            });
+        }
+        let committee_name;
+        if committee_sponsor {
+            committee_name = format!("{} Committee", self.committees[origin][0]);
+            sponsorships.push(Sponsorship {
+                name: &committee_name,
+                classification: "primary",
+                entity_type: "organization",
+                primary: true,
+                person_id: None,
+                organization_id: Some(pseudo(&[("name", &committee_name)])),
+            });
+        }
+
+
+        self.counts.bills += 1;
+        self.counts.actions += actions.len() as u64;
+        self.counts.sponsorships += sponsorships.len() as u64;
+        let bill = Bill {
+            legislative_session: &self.session,
+            identifier: &identifier,
+            title: &title,
+            from_organization: CHAMBER_PSEUDO[origin],
+            classification: [kind.classification()],
+            subject,
+            abstracts,
+            other_titles,
+            other_identifiers: [],
+            actions,
+            sponsorships,
+            related_bills,
+            versions,
+            documents,
+            citations,
+            sources,
+            extras: Extras {},
+            jurisdiction: &self.jref,
+            scraped_at: &scraped_at,
+            _id: &id,
+        };
+        let bytes = write_json_file(&self.dir.join(format!("bill_{id}.json")), &bill)?;
+        drop(bill);
+        self.counts.files += 1;
+        self.counts.bytes += bytes;
+
+        for rc in rollcalls {
+            self.write_vote(&id, &identifier, rc)?;
+        }
+        self.bills.push(BillInfo { identifier, short_title });
+        Ok(())
+    }
+
+    fn title(&mut self, kind: Kind, topic: &str, state_upper: &str) -> String {
+        let r = self.rng.random_range(0..4);
+        match kind {
+            Kind::Bill => match r {
+                0 => format!(
+                    "AN ACT TO AMEND TITLE {} OF THE {state_upper} CODE RELATING TO {topic}.",
+                    self.rng.random_range(1..35)
+                ),
+                1 => format!(
+                    "AN ACT TO AMEND TITLES {} AND {} OF THE {state_upper} CODE RELATING TO {topic}.",
+                    self.rng.random_range(1..15),
+                    self.rng.random_range(15..35)
+                ),
+                2 => format!(
+                    "An Act concerning {}; amending section {}-{}.",
+                    topic.to_lowercase(),
+                    self.rng.random_range(1..70),
+                    self.rng.random_range(100..999)
+                ),
+                _ => format!("Relating to {}; and providing an effective date.", topic.to_lowercase()),
+            },
+            Kind::Resolution => {
+                let month = *MONTHS.choose(&mut self.rng).expect("months");
+                let obs = OBSERVANCES.choose(&mut self.rng).expect("obs").to_uppercase();
+                if r < 2 {
+                    format!(
+                        "RECOGNIZING {month} {}, 2025, AS \"{obs} DAY\" IN THE STATE OF {state_upper}.",
+                        self.rng.random_range(1..29)
+                    )
+                } else {
+                    format!("DESIGNATING THE MONTH OF {month} 2025 AS \u{201c}{obs} MONTH\u{201d} IN THE STATE OF {state_upper}.")
+                }
+            }
+            Kind::Concurrent => format!(
+                "REQUESTING THE DEPARTMENT OF {} TO STUDY {topic} AND REPORT TO THE GENERAL ASSEMBLY.",
+                ["HEALTH", "EDUCATION", "TRANSPORTATION", "LABOR", "REVENUE", "JUSTICE"][r]
+            ),
+            Kind::Joint => format!(
+                "PROPOSING AN AMENDMENT TO ARTICLE {} OF THE CONSTITUTION OF THE STATE OF {state_upper} RELATING TO {topic}.",
+                ["II", "III", "IV", "V", "VIII", "XI"][r + 1]
+            ),
+        }
+    }
+
+    fn synopsis(&mut self, kind: Kind, topic: &str) -> String {
+        let t = topic.to_lowercase();
+        match kind {
+            Kind::Bill => {
+                let a = [
+                    format!("This Act amends the {} Code relating to {t}.", self.st.name),
+                    format!("This bill makes changes to the law governing {t}."),
+                    format!("Creates a working group on {t} and requires an annual report."),
+                ];
+                let b = [
+                    " It clarifies definitions, updates reporting requirements and takes effect on the first day of the fiscal year following enactment.",
+                    " The bill also authorizes the responsible agency to adopt regulations and establishes civil penalties for violations.",
+                    " Section 2 of the bill makes technical corrections to conform existing law to the style of the Code.",
+                    "",
+                ];
+                let i = self.rng.random_range(0..a.len());
+                let j = self.rng.random_range(0..b.len());
+                format!("{}{}", a[i], b[j])
+            }
+            _ => format!("This resolution concerns {t} in the State of {}.", self.st.name),
+        }
+    }
+
+    fn action(&self, d: NaiveDate, org: &str, description: String, class: &[&str], committee: Option<&str>) -> Action {
+        Action {
+            description,
+            date: fmt_date(d),
+            organization_id: org.to_string(),
+            classification: class.iter().map(|c| c.to_string()).collect(),
+            related_entities: committee
+                .map(|c| {
+                    vec![RelatedEntity {
+                        name: c.to_string(),
+                        entity_type: "organization".into(),
+                        organization_id: None,
+                    }]
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Simulates the bill's path through the legislature. Returns the actions and how far it
+    /// got (0 introduced, 1 passed origin chamber, 2 passed both, 3 law).
+    fn history(
+        &mut self,
+        b: &Bill0,
+        bill_index: u32,
+        sponsors: &[(usize, usize, bool)],
+        rollcalls: &mut Vec<RollCall>,
+    ) -> (Vec<Action>, usize) {
+        let mut acts: Vec<Action> = Vec::with_capacity(16);
+        let mut d = self.session_start + TimeDelta::days(self.rng.random_range(0..if b.kind == Kind::Bill { 90 } else { 250 }));
+        if d > self.last_date {
+            d = self.last_date;
+        }
+        // Verbose (Illinois-like) states log cosponsor additions as actions.
+        let mut pending_cosponsors: Vec<String> = Vec::new();
+        if self.style == Style::Verbose {
+            for &(ch, m, primary) in sponsors {
+                if !primary && self.rng.random_bool(0.6) {
+                    pending_cosponsors.push(format!(
+                        "Added {} {} {}",
+                        if ch == b.origin { "Co-Sponsor" } else { "as Alternate Co-Sponsor" },
+                        self.member_title(ch),
+                        self.roster[ch][m].name
+                    ));
+                }
+            }
+        }
+        let legislation = b.kind == Kind::Bill || b.kind == Kind::Joint;
+        let mut progress = 0;
+
+        for (stage, ch) in [b.origin, 1 - b.origin].into_iter().enumerate() {
+            if stage == 1 && b.kind == Kind::Resolution {
+                break;
+            }
+            let house = self.chamber_word(ch);
+            let org = CHAMBER_PSEUDO[ch];
+            let refer = legislation || self.rng.random_bool(0.3);
+            let c = self.rng.random_range(0..self.committees[ch].len());
+            let committee = self.committees[ch][c];
+            // Introduction / arrival and referral.
+            match self.style {
+                Style::Terse => {
+                    if !refer {
+                        acts.push(self.action(d, org, format!("Introduced in {house}"), &["introduction"], None));
+                    } else if stage == 0 && self.rng.random_bool(0.5) {
+                        acts.push(self.action(
+                            d,
+                            org,
+                            format!("Introduced and Assigned to {committee} Committee in {house}"),
+                            &["introduction", "referral-committee"],
+                            Some(committee),
+                        ));
+                    } else {
+                        if stage == 0 {
+                            acts.push(self.action(d, org, format!("Introduced in {house}"), &["introduction"], None));
+                        }
+                        acts.push(self.action(
+                            d,
+                            org,
+                            format!("Assigned to {committee} Committee in {house}"),
+                            &["introduction", "referral-committee"][(stage == 0) as usize..],
+                            Some(committee),
+                        ));
+                    }
+                }
+                Style::Verbose => {
+                    let t = self.member_title(ch);
+                    let clerk = if ch == UPPER { "Secretary" } else { "Clerk" };
+                    if stage == 0 {
+                        acts.push(self.action(d, org, format!("Filed with the {clerk} by {t} {}", b.primary), &["filing"], None));
+                    } else {
+                        acts.push(self.action(d, org, format!("Arrive in {house}"), &["introduction"], None));
+                        acts.push(self.action(d, org, "Placed on Calendar Order of First Reading".into(), &[], None));
+                        let m = self.rng.random_range(0..self.roster[ch].len());
+                        let sponsor = format!("Chief {house} Sponsor {t} {}", self.roster[ch][m].name);
+                        acts.push(self.action(d, org, sponsor, &[], None));
+                    }
+                    acts.push(self.action(d, org, "First Reading".into(), &["reading-1"], None));
+                    let rules = if ch == UPPER { "Assignments" } else { "Rules Committee" };
+                    acts.push(self.action(d, org, format!("Referred to {rules}"), &["referral-committee"], None));
+                    if refer {
+                        self.advance(&mut d, 3, 25);
+                        acts.push(self.action(d, org, format!("Assigned to {committee}"), &["referral-committee"], Some(committee)));
+                    }
+                }
+            }
+            if refer {
+                self.referred[ch][c].push(bill_index);
+            }
+            if stage == 0 {
+                let n = self.rng.random_range(0..=pending_cosponsors.len().min(3));
+                for desc in pending_cosponsors.drain(..n) {
+                    acts.push(self.action(d, org, desc, &[], None));
+                }
+            }
+            // Committee.
+            if refer {
+                self.advance(&mut d, 5, 45);
+                let p = if stage == 0 { P_REPORTED } else { P_REPORTED_SECOND };
+                if !self.rng.random_bool(p) {
+                    if self.style == Style::Verbose && self.rng.random_bool(0.6) {
+                        acts.push(self.action(d, org, "Rule 19(a) / Re-referred to Rules Committee".into(), &["referral-committee"], None));
+                    } else if self.rng.random_bool(0.15) {
+                        acts.push(self.action(d, org, format!("Laid On Table in {house}"), &[], None));
+                    }
+                    break;
+                }
+                let size = self.rng.random_range(5..=15);
+                let fav = self.rng.random_range(1..=size);
+                match self.style {
+                    Style::Terse => {
+                        let merits = size - fav;
+                        let desc = if merits == 0 {
+                            format!("Reported Out of Committee ({committee}) in {house} with {fav} Favorable")
+                        } else {
+                            format!("Reported Out of Committee ({committee}) in {house} with {fav} Favorable, {merits} On Its Merits")
+                        };
+                        acts.push(self.action(d, org, desc, &["committee-passage", "committee-passage-favorable"], Some(committee)));
+                    }
+                    Style::Verbose => {
+                        let desc = format!("Do Pass / Short Debate {committee}; {size:03}-{:03}-000", self.rng.random_range(0..3));
+                        acts.push(self.action(d, org, desc, &["committee-passage-favorable"], Some(committee)));
+                        let cal = if ch == UPPER { "Placed on Calendar Order of 2nd Reading" } else { "Placed on Calendar 2nd Reading - Short Debate" };
+                        acts.push(self.action(d, org, cal.into(), &[], None));
+                    }
+                }
+                self.advance(&mut d, 1, 14);
+            }
+            // Floor amendments.
+            if legislation {
+                let n_amend = match self.rng.random_range(0..10) {
+                    0..6 => 0,
+                    6..9 => 1,
+                    _ => self.rng.random_range(2..=3),
+                };
+                for _ in 0..n_amend {
+                    self.amend_no += 1;
+                    let k = self.amend_no % 5 + 1;
+                    let adopted = self.rng.random_bool(0.85);
+                    match self.style {
+                        Style::Terse => {
+                            let a = format!("{}A {k}", &house[..1]);
+                            acts.push(self.action(
+                                d,
+                                org,
+                                format!("Amendment {a} to {} - Introduced and Placed With Bill", b.identifier),
+                                &["amendment-introduction"],
+                                None,
+                            ));
+                            let (res, class) = if adopted { ("Passed", "amendment-passage") } else { ("Defeated", "amendment-failure") };
+                            acts.push(self.action(d, org, format!("Amendment {a} to {} - {res} In {house} by Voice Vote", b.identifier), &[class], None));
+                        }
+                        Style::Verbose => {
+                            let t = self.member_title(ch);
+                            let m = self.rng.random_range(0..self.roster[ch].len());
+                            let who = self.roster[ch][m].name.clone();
+                            let rules = if ch == UPPER { "Assignments" } else { "Rules Committee" };
+                            acts.push(self.action(d, org, format!("{house} Floor Amendment No. {k} Filed with {} by {t} {who}", if ch == UPPER { "Secretary" } else { "Clerk" }), &["amendment-introduction"], None));
+                            acts.push(self.action(d, org, format!("{house} Floor Amendment No. {k} Referred to {rules}"), &["referral-committee"], None));
+                            self.advance(&mut d, 0, 7);
+                            let (res, class) = if adopted { ("Adopted", "amendment-passage") } else { ("Tabled", "amendment-failure") };
+                            acts.push(self.action(d, org, format!("{house} Floor Amendment No. {k} {res}"), &[class], None));
+                        }
+                    }
+                }
+            }
+            if self.style == Style::Verbose && refer {
+                let second = if ch == UPPER { "Second Reading" } else { "Second Reading - Short Debate" };
+                acts.push(self.action(d, org, second.into(), &["reading-2"], None));
+                let cal = if ch == UPPER { "Placed on Calendar Order of 3rd Reading" } else { "Placed on Calendar Order of 3rd Reading - Short Debate" };
+                acts.push(self.action(d, org, cal.into(), &[], None));
+                self.advance(&mut d, 1, 20);
+            }
+            // Floor vote.
+            let roll = if legislation { self.rng.random_bool(P_ROLL_CALL) } else { self.rng.random_bool(0.03) };
+            let passed = if roll {
+                let rc = self.roll_call(ch, d);
+                let passed = rc.passed;
+                let desc = self.roll_call_description(ch, &rc);
+                let class: &[&str] = match (passed, self.style) {
+                    (true, Style::Terse) => &["passage"],
+                    (true, Style::Verbose) => &["passage", "reading-3"],
+                    (false, _) => &["failure"],
+                };
+                acts.push(self.action(d, org, desc, class, None));
+                rollcalls.push(rc);
+                passed
+            } else {
+                let desc = match (self.style, b.kind) {
+                    (Style::Terse, _) => format!("Passed In {house} by Voice Vote"),
+                    (Style::Verbose, Kind::Bill | Kind::Joint) => {
+                        if ch == UPPER { "Third Reading - Passed".to_string() } else { "Third Reading - Short Debate - Passed".to_string() }
+                    }
+                    (Style::Verbose, _) => "Resolution Adopted".to_string(),
+                };
+                let class: &[&str] = if self.style == Style::Verbose && legislation { &["passage", "reading-3"] } else { &["passage"] };
+                acts.push(self.action(d, org, desc, class, None));
+                true
+            };
+            if !passed {
+                break;
+            }
+            progress = stage + 1;
+            if stage == 0 {
+                for desc in pending_cosponsors.drain(..) {
+                    acts.push(self.action(d, org, desc, &[], None));
+                }
+            }
+            self.advance(&mut d, 1, 10);
+        }
+
+        // Governor.
+        if progress == 2 && b.kind == Kind::Bill {
+            let org = CHAMBER_PSEUDO[b.origin];
+            if self.style == Style::Verbose {
+                acts.push(self.action(d, org, "Passed Both Houses".into(), &[], None));
+                self.advance(&mut d, 10, 30);
+                acts.push(self.action(d, org, "Sent to the Governor".into(), &["executive-receipt"], None));
+            }
+            self.advance(&mut d, 5, 60);
+            let r = self.rng.random_range(0..100);
+            if r < 92 {
+                let desc = if self.style == Style::Verbose { "Governor Approved" } else { "Signed by Governor" };
+                acts.push(self.action(d, EXECUTIVE_PSEUDO, desc.into(), &["executive-signature"], None));
+                if self.style == Style::Verbose {
+                    acts.push(self.action(d, org, "Effective Date January 1, 2026".into(), &[], None));
+                    let pa = format!("Public Act . . . . . . . . . {}-{:04}", self.session.trim_end_matches("th"), self.chapter_no + 1);
+                    acts.push(self.action(d, org, pa, &["became-law"], None));
+                }
+                progress = 3;
+            } else if r < 97 {
+                let desc = if self.style == Style::Verbose { "Total Veto" } else { "Vetoed by Governor" };
+                acts.push(self.action(d, EXECUTIVE_PSEUDO, desc.into(), &["executive-veto"], None));
+            } else {
+                acts.push(self.action(d, EXECUTIVE_PSEUDO, "Became Law Without Signature".into(), &["became-law"], None));
+                progress = 3;
+            }
+        }
+        (acts, progress)
+    }
+
+    fn roll_call(&mut self, ch: usize, d: NaiveDate) -> RollCall {
+        let members = self.roster[ch].len();
+        let want_pass = self.rng.random_bool(0.97);
+        let yes_p: f64 = if want_pass {
+            if self.rng.random_bool(0.55) { 1.0 } else { self.rng.random_range(0.55..1.0) }
+        } else {
+            self.rng.random_range(0.15..0.48)
+        };
+        let absent_p: f64 = if self.rng.random_bool(0.3) { 0.0 } else { self.rng.random_range(0.0..0.1) };
+        let verbose = self.style == Style::Verbose;
+        let (mut yes, mut no, mut other, mut nv, mut exc, mut abs) = (0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
+        let mut options = Vec::with_capacity(members);
+        for m in 0..members {
+            let opt = if self.rng.random_bool(absent_p) {
+                if !verbose {
+                    other += 1;
+                    "other"
+                } else {
+                    match self.rng.random_range(0..20) {
+                        0..12 => {
+                            nv += 1;
+                            "not voting"
+                        }
+                        12..19 => {
+                            exc += 1;
+                            "excused"
+                        }
+                        _ => {
+                            abs += 1;
+                            "absent"
+                        }
+                    }
+                }
+            } else if self.rng.random_bool(yes_p) {
+                yes += 1;
+                "yes"
+            } else {
+                no += 1;
+                "no"
+            };
+            options.push((m, opt));
+        }
+        let motion = if verbose {
+            "Third Reading"
+        } else {
+            match self.rng.random_range(0..20) {
+                0..16 => "SM",
+                16..18 => "2/3",
+                18 => "3/5",
+                _ => "3/4",
+            }
+        };
+        let passed = match motion {
+            "2/3" => yes * 3 >= members as u32 * 2,
+            "3/5" => yes * 5 >= members as u32 * 3,
+            "3/4" => yes * 4 >= members as u32 * 3,
+            _ => yes > no,
+        };
+        let counts = if verbose {
+            vec![
+                VoteCount { option: "yes", value: yes },
+                VoteCount { option: "no", value: no },
+                VoteCount { option: "other", value: 0 },
+                VoteCount { option: "excused", value: exc },
+                VoteCount { option: "absent", value: abs },
+                VoteCount { option: "not voting", value: nv },
+            ]
+        } else {
+            vec![
+                VoteCount { option: "yes", value: yes },
+                VoteCount { option: "no", value: no },
+                VoteCount { option: "other", value: other },
+            ]
+        };
+        self.rollcall_no += self.rng.random_range(1..5);
+        RollCall { chamber: ch, date: fmt_date(d), motion, options, counts, passed, number: self.rollcall_no }
+    }
+
+    fn roll_call_description(&self, ch: usize, rc: &RollCall) -> String {
+        let get = |o: &str| rc.counts.iter().find(|c| c.option == o).map_or(0, |c| c.value);
+        match self.style {
+            Style::Terse => {
+                let mut s = format!(
+                    "{} By {}. Votes: {} YES",
+                    if rc.passed { "Passed" } else { "Defeated" },
+                    self.chamber_word(ch),
+                    get("yes")
+                );
+                if get("no") > 0 {
+                    s.push_str(&format!(" {} NO", get("no")));
+                }
+                if get("other") > 0 {
+                    s.push_str(&format!(" {} ABSENT", get("other")));
+                }
+                s
+            }
+            Style::Verbose => {
+                let present = get("not voting");
+                let prefix = if ch == UPPER { "Third Reading -" } else { "Third Reading - Short Debate -" };
+                if rc.passed {
+                    format!("{prefix} Passed {:03}-{:03}-{:03}", get("yes"), get("no"), present)
+                } else {
+                    format!("{prefix} Lost {:03}-{:03}-{:03}", get("yes"), get("no"), present)
+                }
+            }
+        }
+    }
+
+    fn write_vote(&mut self, bill_id: &str, identifier: &str, rc: RollCall) -> Result<()> {
+        let id = self.uuid();
+        let ch = rc.chamber;
+        let (source, dedupe) = match self.style {
+            Style::Terse => (
+                format!(
+                    "{}/json/RollCallController/GenerateRollCallPdf?rollCallId={}&chamberId={}",
+                    self.url,
+                    rc.number,
+                    if ch == UPPER { 1 } else { 2 }
+                ),
+                format!("{identifier} in {}#{}#{}#{}#{}", self.session, rc.number, rc.motion, CHAMBERS[ch], rc.date),
+            ),
+            Style::Verbose => {
+                let d = &rc.date;
+                let url = format!(
+                    "{}/Documents/legislation/votehistory/{}/{}/{}_{}{}{}_{:06}T.pdf",
+                    self.url,
+                    self.session,
+                    if ch == UPPER { "senate" } else { "house" },
+                    identifier.replace(' ', ""),
+                    &d[5..7],
+                    &d[8..10],
+                    &d[0..4],
+                    rc.number
+                );
+                (url.clone(), url)
+            }
+        };
+        let roster = &self.roster[ch];
+        let votes: Vec<PersonVote> = rc
+            .options
+            .iter()
+            .map(|&(m, option)| PersonVote {
+                option,
+                voter_name: &roster[m].name,
+                voter_id: &roster[m].voter_id,
+                note: "",
+            })
+            .collect();
+        let n_votes = votes.len() as u64;
+        let ve = VoteEvent {
+            identifier: "",
+            motion_text: rc.motion,
+            motion_classification: if self.style == Style::Verbose { vec!["passage"] } else { Vec::new() },
+            start_date: &rc.date,
+            result: if rc.passed { "pass" } else { "fail" },
+            organization: CHAMBER_PSEUDO[ch],
+            legislative_session: &self.session,
+            bill: bill_id,
+            bill_action: None,
+            bill_identifier: identifier,
+            votes,
+            counts: rc.counts,
+            sources: vec![Source { url: source, note: "" }],
+            extras: Extras {},
+            dedupe_key: &dedupe,
+            _id: &id,
+        };
+        let bytes = write_json_file(&self.dir.join(format!("vote_event_{id}.json")), &ve)?;
+        self.counts.files += 1;
+        self.counts.bytes += bytes;
+        self.counts.votes += 1;
+        self.counts.vote_records += n_votes;
+        Ok(())
+    }
+
+    fn gen_event(&mut self) -> Result<()> {
+        let ch = if self.rng.random_bool(0.5) { UPPER } else { LOWER };
+        let c = self.rng.random_range(0..self.committees[ch].len());
+        let committee = self.committees[ch][c];
+        let house = self.chamber_word(ch);
+        // A weekday between the session start and mid-November, on the half hour.
+        let mut day = self.session_start + TimeDelta::days(self.rng.random_range(0..300));
+        while matches!(chrono::Datelike::weekday(&day), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+            day += TimeDelta::days(1);
+        }
+        let hour = self.rng.random_range(8..17);
+        let minute = if self.rng.random_bool(0.5) { 0 } else { 30 };
+        let local = day.and_hms_opt(hour, minute, 0).expect("time");
+        let tz: chrono_tz::Tz = self.st.tz.parse().expect("known time zone");
+        let start = tz.from_local_datetime(&local).single().expect("no DST gap at daytime");
+        let end = start + TimeDelta::hours(self.rng.random_range(1..=3));
+        let fmt = "%Y-%m-%dT%H:%M:%S%:z";
+        let status = if self.rng.random_bool(0.04) { "cancelled" } else { "passed" };
+        let id = self.uuid();
+        self.rollcall_no += 1;
+        let event_no = self.rollcall_no;
+        let url = format!("{}/CommitteeMeetings/MeetingDetails?meetingId={event_no}", self.url);
+
+        // Agenda: bills referred to this committee, else any bills of the state.
+        let n_items = match self.rng.random_range(0..10) {
+            0..2 => 1,
+            2..7 => self.rng.random_range(2..=4),
+            _ => self.rng.random_range(5..=8),
+        };
+        let mut picks: Vec<u32> = Vec::with_capacity(n_items);
+        let pool = &self.referred[ch][c];
+        for _ in 0..n_items * 3 {
+            if picks.len() == n_items {
+                break;
+            }
+            let cand = if !pool.is_empty() && self.rng.random_bool(0.9) {
+                pool[self.rng.random_range(0..pool.len())]
+            } else if !self.bills.is_empty() {
+                self.rng.random_range(0..self.bills.len() as u32)
+            } else {
+                break;
+            };
+            if !picks.contains(&cand) {
+                picks.push(cand);
+            }
+        }
+        let mut agenda = Vec::with_capacity(picks.len() + 1);
+        if self.rng.random_bool(0.3) {
+            agenda.push(AgendaItem {
+                description: "Call to Order and Approval of Minutes".into(),
+                classification: [],
+                order: 0,
+                subjects: [],
+                media: [],
+                notes: [],
+                extras: Extras {},
+                related_entities: Vec::new(),
+            });
+        }
+        for &p in &picks {
+            let info = &self.bills[p as usize];
+            agenda.push(AgendaItem {
+                description: format!("{} - {}", info.identifier, info.short_title),
+                classification: [],
+                order: agenda.len(),
+                subjects: [],
+                media: [],
+                notes: [],
+                extras: Extras {},
+                related_entities: vec![AgendaEntity {
+                    name: info.identifier.clone(),
+                    entity_type: "bill",
+                    note: "consideration",
+                    bill_id: pseudo(&[("identifier", &info.identifier)]),
+                }],
+            });
+        }
+        let documents = if self.rng.random_bool(0.7) {
+            vec![Doc {
+                note: "Agenda".into(),
+                links: vec![DocLink {
+                    url: format!("{}/CommitteeMeetings/Agenda?meetingId={event_no}", self.url),
+                    media_type: "application/pdf",
+                }],
+                date: String::new(),
+                classification: "",
+            }]
+        } else {
+            Vec::new()
+        };
+        let media = if status == "passed" && self.rng.random_bool(0.4) {
+            vec![Doc {
+                note: "Video".into(),
+                links: vec![DocLink { url: format!("{}/video/{event_no}", self.url), media_type: "text/html" }],
+                date: String::new(),
+                classification: "",
+            }]
+        } else {
+            Vec::new()
+        };
+        let room = *ROOMS.choose(&mut self.rng).expect("rooms");
+        let scraped_at = self.scraped_at();
+        let ev = Event {
+            name: format!("{house} {committee} Committee"),
+            all_day: false,
+            start_date: start.format(fmt).to_string(),
+            end_date: if self.rng.random_bool(0.6) { end.format(fmt).to_string() } else { String::new() },
+            status,
+            classification: "committee-meeting",
+            description: if self.rng.random_bool(0.5) { String::new() } else { format!("Public hearing of the {house} {committee} Committee.") },
+            upstream_id: if self.style == Style::Verbose { event_no.to_string() } else { String::new() },
+            location: Location { name: format!("{room}, {} State Capitol", self.st.name), note: "", coordinates: None },
+            media,
+            documents,
+            links: [],
+            participants: vec![Participant {
+                name: committee.to_string(),
+                entity_type: "organization",
+                note: "host",
+                organization_id: pseudo(&[("name", committee)]),
+            }],
+            agenda,
+            sources: vec![Source { url: url.clone(), note: "" }],
+            extras: Extras {},
+            dedupe_key: url,
+            jurisdiction: &self.jref,
+            scraped_at: &scraped_at,
+            _id: &id,
+        };
+        let items = ev.agenda.len() as u64;
+        let bytes = write_json_file(&self.dir.join(format!("event_{id}.json")), &ev)?;
+        self.counts.files += 1;
+        self.counts.bytes += bytes;
+        self.counts.events += 1;
+        self.counts.agenda_items += items;
+        Ok(())
+    }
+}
+
+fn last_word(name: &str) -> &str {
+    name.rsplit(' ').next().unwrap_or(name)
+}
+
+fn pipeline_toml() -> String {
+    let mut s = String::from(
+        "# Written by statehouse-bench: one source per state folder of the synthetic corpus.\n\
+         name = \"bench\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\n",
+    );
+    for st in &STATES {
+        s.push_str(&format!(
+            "\n[[source]]\nname = \"{0}\"\nkind = \"ocd_scrape\"\npath = \"{0}\"\n",
+            st.code
+        ));
+    }
+    s
+}
+
+fn prepare_out_dir(out: &Path) -> Result<()> {
+    if out.exists() {
+        let non_empty = fs::read_dir(out)?.next().is_some();
+        if non_empty && !out.join(MARKER).exists() {
+            bail!(
+                "{} is not empty and was not written by statehouse-bench; refusing to write into it",
+                out.display()
+            );
+        }
+        // A previous corpus of ours: remove what we write.
+        for name in [MANIFEST, "pipeline.toml"] {
+            let p = out.join(name);
+            if p.exists() {
+                fs::remove_file(&p)?;
+            }
+        }
+        for st in &STATES {
+            let p = out.join(st.code);
+            if p.exists() {
+                fs::remove_dir_all(&p).with_context(|| format!("removing {}", p.display()))?;
+            }
+        }
+    }
+    fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    fs::write(out.join(MARKER), "statehouse-bench corpus\n")?;
+    Ok(())
+}
+
+fn generate(out: &Path, scale: f64, seed: u64, threads: Option<usize>) -> Result<()> {
+    if !(scale.is_finite() && scale > 0.0) {
+        bail!("--scale must be a positive number");
+    }
+    let started = Instant::now();
+    prepare_out_dir(out)?;
+    let bills = apportion((BILLS_AT_SCALE_1 * scale).round() as u64);
+    let events = apportion((EVENTS_AT_SCALE_1 * scale).round() as u64);
+
+    // Largest states first, so the workers finish together.
+    let mut order: Vec<usize> = (0..STATES.len()).collect();
+    order.sort_by(|&a, &b| bills[b].cmp(&bills[a]).then(a.cmp(&b)));
+    let threads = threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, STATES.len());
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Counts>>> = Mutex::new(vec![None; STATES.len()]);
+    let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= order.len() || first_error.lock().expect("lock").is_some() {
+                        break;
+                    }
+                    let i = order[k];
+                    let worker = StateGen::new(&STATES[i], i, out, seed);
+                    match worker.run(bills[i], events[i]) {
+                        Ok(c) => {
+                            eprintln!(
+                                "  {}: {} bills, {} actions, {} votes, {} events",
+                                STATES[i].code, c.bills, c.actions, c.votes, c.events
+                            );
+                            results.lock().expect("lock")[i] = Some(c);
+                        }
+                        Err(e) => {
+                            first_error.lock().expect("lock").get_or_insert(e);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = first_error.into_inner().expect("lock") {
+        return Err(e);
+    }
+    let mut total = Counts::default();
+    for c in results.into_inner().expect("lock").into_iter().flatten() {
+        total.add(&c);
+    }
+    let pipeline = pipeline_toml();
+    fs::write(out.join("pipeline.toml"), &pipeline)?;
+    total.files += 1;
+    total.bytes += pipeline.len() as u64;
+    let manifest = Manifest {
+        generator: format!("statehouse-bench {}", env!("CARGO_PKG_VERSION")),
+        scale,
+        seed,
+        states: STATES.len(),
+        counts: total,
+        mutated_bills: 0,
+        corpus_rows: total.corpus_rows(),
+    };
+    fs::write(out.join(MANIFEST), serde_json::to_string_pretty(&manifest)? + "\n")?;
+
+    let secs = started.elapsed().as_secs_f64();
+    println!("generated {} (scale {scale}, seed {seed}) in {secs:.1}s with {threads} thread(s)", out.display());
+    print_counts(&total);
+    Ok(())
+}
+
+fn print_counts(c: &Counts) {
+    println!("  states          {:>12}", STATES.len());
+    println!("  bills           {:>12}", c.bills);
+    println!("  actions         {:>12}", c.actions);
+    println!("  sponsorships    {:>12}", c.sponsorships);
+    println!("  votes           {:>12}", c.votes);
+    println!("  vote records    {:>12}", c.vote_records);
+    println!("  events          {:>12}", c.events);
+    println!("  agenda items    {:>12}", c.agenda_items);
+    println!("  corpus rows     {:>12}  (bills + actions + votes + vote records + events)", c.corpus_rows());
+    println!("  files           {:>12}", c.files);
+    println!("  bytes           {:>12}  ({:.1} MiB)", c.bytes, c.bytes as f64 / 1048576.0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Mutation
+// ---------------------------------------------------------------------------------------
+
+/// Byte offset of the `]` closing the top-level `"actions": [` array, skipping strings.
+fn actions_array_end(text: &str) -> Option<usize> {
+    let start = text.find("\"actions\": [")? + "\"actions\": [".len() - 1;
+    let bytes = text.as_bytes();
+    let (mut depth, mut in_str, mut escaped) = (0i32, false, false);
+    for (i, &b) in bytes.iter().enumerate().skip(start) {
+        if in_str {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[derive(Deserialize)]
+struct BillActions {
+    actions: Vec<Action>,
+}
+
+fn mutate(dir: &Path, fraction: f64, seed: u64) -> Result<()> {
+    if !(0.0..=1.0).contains(&fraction) {
+        bail!("--fraction must be between 0 and 1");
+    }
+    let started = Instant::now();
+    let manifest_path = dir.join(MANIFEST);
+    let mut manifest: Manifest = serde_json::from_str(
+        &fs::read_to_string(&manifest_path).with_context(|| format!("reading {}", manifest_path.display()))?,
+    )
+    .with_context(|| format!("parsing {}", manifest_path.display()))?;
+
+    let mut files: Vec<PathBuf> = Vec::new();
+    for st in &STATES {
+        let sub = dir.join(st.code);
+        if !sub.is_dir() {
+            continue;
+        }
+        for entry in fs::read_dir(&sub)? {
+            let p = entry?.path();
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with("bill_") && name.ends_with(".json") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let k = ((files.len() as f64 * fraction).round() as usize).min(files.len());
+    let k = if fraction > 0.0 && k == 0 && !files.is_empty() { 1 } else { k };
+    let mut rng = StdRng::seed_from_u64(mix(seed, 0xB111));
+    let mut picked = rand::seq::index::sample(&mut rng, files.len(), k).into_vec();
+    picked.sort_unstable();
+
+    let mut bytes_written = 0u64;
+    for i in picked {
+        let path = &files[i];
+        let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let parsed: BillActions = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let last = parsed.actions.last().with_context(|| format!("{} has no actions", path.display()))?;
+        let last_date = NaiveDate::parse_from_str(&last.date[..10.min(last.date.len())], "%Y-%m-%d")
+            .with_context(|| format!("{}: bad action date {:?}", path.display(), last.date))?;
+        let new_date = last_date + TimeDelta::days(rng.random_range(1..=14));
+        let action = Action {
+            description: MUTATE_DESCRIPTIONS.choose(&mut rng).expect("descriptions").to_string(),
+            date: fmt_date(new_date),
+            organization_id: last.organization_id.clone(),
+            classification: Vec::new(),
+            related_entities: Vec::new(),
+        };
+        let end = actions_array_end(&text).with_context(|| format!("{}: no actions array", path.display()))?;
+        let mut out = String::with_capacity(text.len() + 200);
+        out.push_str(&text[..end]);
+        out.push_str(", ");
+        out.push_str(&py_json(&action));
+        out.push_str(&text[end..]);
+        // Write a new file and rename it over the old one (hard-linked copies stay intact).
+        let tmp = path.with_extension("json.tmp");
+        fs::write(&tmp, &out).with_context(|| format!("writing {}", tmp.display()))?;
+        fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
+        bytes_written += out.len() as u64;
+    }
+
+    manifest.counts.actions += k as u64;
+    manifest.mutated_bills += k as u64;
+    manifest.corpus_rows = manifest.counts.corpus_rows();
+    fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")?;
+    println!(
+        "mutated {k} of {} bill files (+{k} actions, {:.1} MiB rewritten) in {:.2}s; corpus rows now {}",
+        files.len(),
+        bytes_written as f64 / 1048576.0,
+        started.elapsed().as_secs_f64(),
+        manifest.corpus_rows
+    );
+    Ok(())
+}
+
+fn info(dir: &Path) -> Result<()> {
+    let path = dir.join(MANIFEST);
+    let m: Manifest = serde_json::from_str(
+        &fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?,
+    )
+    .with_context(|| format!("parsing {}", path.display()))?;
+    let c = &m.counts;
+    println!("generator={}", m.generator);
+    println!("scale={}", m.scale);
+    println!("seed={}", m.seed);
+    println!("states={}", m.states);
+    println!("bills={}", c.bills);
+    println!("actions={}", c.actions);
+    println!("sponsorships={}", c.sponsorships);
+    println!("votes={}", c.votes);
+    println!("vote_records={}", c.vote_records);
+    println!("events={}", c.events);
+    println!("agenda_items={}", c.agenda_items);
+    println!("files={}", c.files);
+    println!("bytes={}", c.bytes);
+    println!("mutated_bills={}", m.mutated_bills);
+    println!("corpus_rows={}", m.corpus_rows);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_style_json() {
+        assert_eq!(pseudo(&[("chamber", "upper"), ("name", "Jos\u{e9} \"Jack\" X")]), "~{\"chamber\": \"upper\", \"name\": \"Jos\\u00e9 \\\"Jack\\\" X\"}");
+        assert_eq!(py_json(&vec![1, 2]), "[1, 2]");
+        assert_eq!(py_json("\u{1f600}"), "\"\\ud83d\\ude00\"");
+    }
+
+    #[test]
+    fn apportion_is_exact() {
+        for total in [0, 1, 7, 1500, 150_000] {
+            assert_eq!(apportion(total).iter().sum::<u64>(), total);
+        }
+    }
+
+    #[test]
+    fn finds_actions_end() {
+        let t = r#"{"title": "x \"actions\": [", "actions": [{"description": "a ] {", "x": []}], "y": 1}"#;
+        let end = actions_array_end(t).unwrap();
+        assert_eq!(&t[end..end + 3], "], ");
+    }
+}

@@ -1,0 +1,225 @@
+//! Pipeline files: TOML under `pipelines/`, read with serde (unknown keys are errors) and
+//! validated once into a [`Pipeline`]. Doc comments on the fields are the user reference
+//! (README "Pipeline files" repeats them).
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read pipeline file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("pipeline file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("pipeline file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// A pipeline file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineFile {
+    /// Unique name of the pipeline; runs and cursors are recorded under it.
+    pub name: String,
+    /// When it runs: a cron expression with seconds first (`sec min hour day month weekday`).
+    pub schedule: String,
+    /// IANA time zone of the schedule and of the jurisdiction's local dates and times.
+    pub timezone: String,
+    /// The sources, in the order they run.
+    #[serde(rename = "source", default)]
+    pub sources: Vec<SourceConfig>,
+}
+
+/// One source of a pipeline, tagged by `kind`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SourceConfig {
+    /// A folder (or one file) of Open States scraper output.
+    OcdScrape(OcdScrapeConfig),
+    /// The Open States API v3.
+    Openstates(OpenStatesConfig),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OcdScrapeConfig {
+    /// Name of the source within the pipeline (default: the kind and the path).
+    pub name: Option<String>,
+    /// A folder of scrape output (read recursively) or one file; relative to the pipeline file.
+    pub path: PathBuf,
+    /// OCD jurisdiction id, when the folder has no `jurisdiction_*.json` file.
+    pub jurisdiction: Option<String>,
+}
+
+fn default_base_url() -> String {
+    "https://v3.openstates.org".into()
+}
+fn default_key_env() -> String {
+    "OPENSTATES_API_KEY".into()
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OpenStatesConfig {
+    pub name: Option<String>,
+    /// API root; overridable for mirrors and replay.
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    /// Two-letter code of the jurisdiction (`de`), or its OCD jurisdiction id.
+    pub jurisdiction: String,
+    /// Only this legislative session (default: every session the API returns).
+    pub session: Option<String>,
+    /// Name of the environment variable that holds the API key.
+    #[serde(default = "default_key_env")]
+    pub api_key_env: String,
+    /// The API tier's limits.
+    #[serde(default)]
+    pub tier: Tier,
+    /// Also fetch `/people` (default true).
+    #[serde(default = "yes")]
+    pub people: bool,
+    /// Also fetch `/events` with agendas (default true).
+    #[serde(default = "yes")]
+    pub events: bool,
+    /// Stop after this many pages of bills per run (default: no limit but the daily quota).
+    pub max_pages: Option<u32>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Request limits of an API tier. Open States' default tier: 10 requests a minute, 250 a day.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    pub requests_per_minute: u32,
+    pub requests_per_day: u32,
+}
+
+impl Default for Tier {
+    fn default() -> Self {
+        Tier { requests_per_minute: 10, requests_per_day: 250 }
+    }
+}
+
+impl SourceConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SourceConfig::OcdScrape(_) => "ocd_scrape",
+            SourceConfig::Openstates(_) => "openstates",
+        }
+    }
+
+    /// The source's name: as configured, else derived from its kind and location.
+    pub fn name(&self) -> String {
+        match self {
+            SourceConfig::OcdScrape(c) => c.name.clone().unwrap_or_else(|| format!("ocd_scrape:{}", c.path.display())),
+            SourceConfig::Openstates(c) => c.name.clone().unwrap_or_else(|| format!("openstates:{}", c.jurisdiction)),
+        }
+    }
+}
+
+/// A validated pipeline: paths resolved, schedule and zone parsed.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    pub name: String,
+    pub file: PathBuf,
+    pub schedule: cron::Schedule,
+    pub timezone: chrono_tz::Tz,
+    pub sources: Vec<SourceConfig>,
+}
+
+impl Pipeline {
+    pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        Pipeline::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Pipeline, ConfigError> {
+        let file: PipelineFile =
+            toml::from_str(text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+        let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
+        let schedule: cron::Schedule = file
+            .schedule
+            .parse()
+            .map_err(|e| invalid(format!("schedule {:?} is not a cron expression with seconds first: {e}", file.schedule)))?;
+        let timezone: chrono_tz::Tz =
+            file.timezone.parse().map_err(|_| invalid(format!("timezone {:?} is not an IANA time zone", file.timezone)))?;
+        if file.sources.is_empty() {
+            return Err(invalid("no [[source]]".into()));
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut names = std::collections::HashSet::new();
+        let mut sources = Vec::new();
+        for mut s in file.sources {
+            match &mut s {
+                SourceConfig::OcdScrape(c) => {
+                    if c.path.is_relative() {
+                        c.path = base.join(&c.path);
+                    }
+                }
+                SourceConfig::Openstates(c) => {
+                    url::Url::parse(&c.base_url).map_err(|e| invalid(format!("base_url {:?}: {e}", c.base_url)))?;
+                    if c.tier.requests_per_minute == 0 || c.tier.requests_per_day == 0 {
+                        return Err(invalid("tier limits must be at least 1".into()));
+                    }
+                }
+            }
+            if !names.insert(s.name()) {
+                return Err(invalid(format!("two sources are named {:?}; give them distinct `name`s", s.name())));
+            }
+            sources.push(s);
+        }
+        Ok(Pipeline { name: file.name, file: path.to_path_buf(), schedule, timezone, sources })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_example_parses() {
+        let text = r#"
+name = "delaware"
+schedule = "0 30 2 * * *"        # cron expression
+timezone = "America/New_York"
+[[source]]
+kind = "ocd_scrape"              # a folder of Open States scraper output
+path = "data/de"                 # relative paths resolve against this file's folder
+[[source]]
+kind = "openstates"              # the Open States API v3
+base_url = "https://v3.openstates.org"   # overridable, for mirrors and replay
+jurisdiction = "de"
+api_key_env = "OPENSTATES_API_KEY"
+"#;
+        let p = Pipeline::parse(text, Path::new("/etc/statehouse/de.toml")).unwrap();
+        assert_eq!(p.name, "delaware");
+        assert_eq!(p.sources.len(), 2);
+        match &p.sources[0] {
+            SourceConfig::OcdScrape(c) => assert_eq!(c.path, PathBuf::from("/etc/statehouse/data/de")),
+            other => panic!("{other:?}"),
+        }
+        match &p.sources[1] {
+            SourceConfig::Openstates(c) => assert_eq!(c.tier, Tier { requests_per_minute: 10, requests_per_day: 250 }),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let err = Pipeline::parse("name='x'\nschedule='0 0 * * *'\ntimezone='UTC'\n[[source]]\nkind='ocd_scrape'\npath='a'", Path::new("p.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("schedule"), "{err}");
+        let err = Pipeline::parse("name='x'\nschedule='0 0 2 * * *'\ntimezone='UTC'\n[[source]]\nkind='ocd_scrape'\npath='a'\npaht='b'", Path::new("p.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("paht"), "{err}");
+        let err = Pipeline::parse("name='x'\nschedule='0 0 2 * * *'\ntimezone='Mars/Olympus'\n[[source]]\nkind='ocd_scrape'\npath='a'", Path::new("p.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Mars/Olympus"), "{err}");
+    }
+}

@@ -1,0 +1,247 @@
+//! The one network loop. Every HTTP source fetches through [`Fetcher::get`]: per-host rate
+//! limits, timeouts, retries with exponential backoff and jitter (5xx, 429 with or without
+//! `Retry-After`, timeouts and connection errors), conditional GET, a size cap and a
+//! descriptive User-Agent. Sources get bytes back and never touch the network themselves.
+
+use backon::{ExponentialBuilder, Retryable};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const USER_AGENT: &str = concat!("statehouse/", env!("CARGO_PKG_VERSION"), " (legislative data pipeline for advocacy coalitions)");
+
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Whole-request timeout.
+    pub timeout: Duration,
+    /// Attempts in all (the first try included).
+    pub max_attempts: usize,
+    /// First backoff delay; doubled each retry, with jitter, up to `max_delay`.
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    /// Largest body accepted.
+    pub max_bytes: u64,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            timeout: Duration::from_secs(60),
+            max_attempts: 5,
+            min_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(120),
+            max_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{url}: HTTP {status}{}", body_hint(.body))]
+    Status { url: String, status: u16, body: String, retry_after: Option<Duration> },
+    #[error("{url}: the response is larger than the {limit}-byte cap")]
+    TooLarge { url: String, limit: u64 },
+    #[error("{url}: timed out")]
+    Timeout { url: String },
+    #[error("{url}: {message}")]
+    Network { url: String, message: String },
+    #[error("{url}: not a valid URL")]
+    BadUrl { url: String },
+}
+
+fn body_hint(body: &str) -> String {
+    let b = body.trim();
+    if b.is_empty() { String::new() } else { format!(": {}", b.chars().take(200).collect::<String>()) }
+}
+
+impl FetchError {
+    /// Worth another try: server errors, rate limiting, timeouts, dropped connections.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            FetchError::Status { status, .. } => *status == 429 || *status >= 500,
+            FetchError::Timeout { .. } | FetchError::Network { .. } => true,
+            FetchError::TooLarge { .. } | FetchError::BadUrl { .. } => false,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// A successful response (or a 304 for a conditional request).
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub url: String,
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// The server answered 304: the payload is the one we have.
+    pub not_modified: bool,
+}
+
+/// Request counts, for run reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FetchStats {
+    /// HTTP requests sent (retries included).
+    pub requests: u64,
+    pub bytes: u64,
+    pub retries: u64,
+    pub not_modified: u64,
+}
+
+pub struct Fetcher {
+    client: reqwest::Client,
+    opts: FetchOptions,
+    limiters: Mutex<HashMap<String, Arc<DefaultDirectRateLimiter>>>,
+    stats: Mutex<FetchStats>,
+}
+
+/// Validators from the last response, for a conditional GET.
+#[derive(Debug, Clone, Default)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Fetcher {
+    pub fn new(opts: FetchOptions) -> Result<Fetcher, reqwest::Error> {
+        install_crypto();
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .timeout(opts.timeout)
+            .connect_timeout(Duration::from_secs(20))
+            .build()?;
+        Ok(Fetcher { client, opts, limiters: Mutex::new(HashMap::new()), stats: Mutex::new(FetchStats::default()) })
+    }
+
+    pub fn stats(&self) -> FetchStats {
+        *self.stats.lock().expect("stats lock")
+    }
+
+    /// Limits requests to `host` to `per_minute` (a burst of one, evenly spaced).
+    pub fn set_rate(&self, host: &str, per_minute: u32) {
+        let per_minute = NonZeroU32::new(per_minute.max(1)).expect("at least 1");
+        let quota = Quota::per_minute(per_minute).allow_burst(NonZeroU32::new(1).expect("1"));
+        self.limiters.lock().expect("limiter lock").insert(host.to_string(), Arc::new(RateLimiter::direct(quota)));
+    }
+
+    fn limiter(&self, host: &str) -> Option<Arc<DefaultDirectRateLimiter>> {
+        self.limiters.lock().expect("limiter lock").get(host).cloned()
+    }
+
+    /// GETs `url` with retries. `headers` are sent as given and never logged (API keys go
+    /// there, not in URLs).
+    pub async fn get(&self, url: &str, headers: &[(String, String)], validators: &Validators) -> Result<Fetched, FetchError> {
+        let host = url::Url::parse(url).map_err(|_| FetchError::BadUrl { url: url.into() })?.host_str().unwrap_or("").to_string();
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.opts.min_delay)
+            .with_max_delay(self.opts.max_delay)
+            .with_max_times(self.opts.max_attempts.saturating_sub(1))
+            .with_jitter();
+        let attempt = || async {
+            if let Some(l) = self.limiter(&host) {
+                l.until_ready().await;
+            }
+            self.stats.lock().expect("stats lock").requests += 1;
+            self.attempt(url, headers, validators).await
+        };
+        attempt
+            .retry(backoff)
+            .when(FetchError::is_retryable)
+            // The server's Retry-After wins over our own schedule when it asks for longer.
+            .adjust(|e, d| d.map(|d| e.retry_after().map_or(d, |r| r.max(d))))
+            .notify(|e, d| {
+                self.stats.lock().expect("stats lock").retries += 1;
+                tracing::warn!(error = %e, retry_in = ?d, "request failed; retrying");
+            })
+            .await
+    }
+
+    async fn attempt(&self, url: &str, headers: &[(String, String)], validators: &Validators) -> Result<Fetched, FetchError> {
+        let mut req = self.client.get(url);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        if let Some(e) = &validators.etag {
+            req = req.header(reqwest::header::IF_NONE_MATCH, e);
+        }
+        if let Some(m) = &validators.last_modified {
+            req = req.header(reqwest::header::IF_MODIFIED_SINCE, m);
+        }
+        let net = |e: reqwest::Error| {
+            if e.is_timeout() { FetchError::Timeout { url: url.into() } } else { FetchError::Network { url: url.into(), message: error_chain(&e) } }
+        };
+        let mut resp = req.send().await.map_err(net)?;
+        let status = resp.status().as_u16();
+        let header = |name: reqwest::header::HeaderName| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let etag = header(reqwest::header::ETAG);
+        let last_modified = header(reqwest::header::LAST_MODIFIED);
+        let retry_after = header(reqwest::header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+        if status == 304 {
+            self.stats.lock().expect("stats lock").not_modified += 1;
+            return Ok(Fetched { url: url.into(), status, body: Vec::new(), etag: etag.or(validators.etag.clone()), last_modified: last_modified.or(validators.last_modified.clone()), not_modified: true });
+        }
+        if let Some(len) = resp.content_length()
+            && len > self.opts.max_bytes
+        {
+            return Err(FetchError::TooLarge { url: url.into(), limit: self.opts.max_bytes });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(net)? {
+            body.extend_from_slice(&chunk);
+            if body.len() as u64 > self.opts.max_bytes {
+                return Err(FetchError::TooLarge { url: url.into(), limit: self.opts.max_bytes });
+            }
+        }
+        self.stats.lock().expect("stats lock").bytes += body.len() as u64;
+        if !(200..300).contains(&status) {
+            return Err(FetchError::Status { url: url.into(), status, body: String::from_utf8_lossy(&body).into_owned(), retry_after });
+        }
+        Ok(Fetched { url: url.into(), status, body, etag, last_modified, not_modified: false })
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
+    if let Ok(secs) = v.trim().parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v.trim()).ok()?;
+    let secs = (when.timestamp() - chrono::Utc::now().timestamp()).max(0) as u64;
+    Some(Duration::from_secs(secs))
+}
+
+/// TLS uses ring; the provider must be installed once before the first client.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::from_secs(0)));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}

@@ -1,0 +1,16 @@
+//! statehouse: watches US state legislatures and city councils for advocacy coalitions.
+//!
+//! Data flow: sources (`sources`, fed by `fetch` and the file reader in `run`) parse payloads
+//! into `model` records; `normalize` turns records into warehouse rows with polars;
+//! `warehouse` merges them into SQLite or PostgreSQL and appends the change ledger.
+//! See ARCHITECTURE.md.
+
+pub mod archive;
+pub mod config;
+pub mod fetch;
+pub mod jurisdictions;
+pub mod model;
+pub mod normalize;
+pub mod run;
+pub mod sources;
+pub mod warehouse;

@@ -1,0 +1,257 @@
+//! The `statehouse` command line. Errors end here: printed with their whole cause chain,
+//! mapped to the exit status.
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use statehouse::config::Pipeline;
+use statehouse::run::{RunOptions, run_pipeline};
+use statehouse::warehouse::{QueryResult, Warehouse, redact};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "statehouse", version, about = "Watches state legislatures and city councils for advocacy coalitions: ingests bills, votes and hearings into a SQL warehouse that keeps history.")]
+struct Cli {
+    /// Warehouse URL: `sqlite:PATH` or `postgres://user@host/db`. Default: a SQLite file in the data folder.
+    #[arg(long, global = true, env = "STATEHOUSE_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
+
+    /// Folder for the raw payload archive and outputs.
+    #[arg(long, global = true, env = "STATEHOUSE_DATA_DIR", default_value = "./statehouse-data")]
+    data_dir: PathBuf,
+
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the data folder and the warehouse (or migrate it to this version's schema).
+    Init,
+    /// Run pipelines: fetch or read each source, normalize, load, record the changes.
+    ///
+    /// Prints a summary per source (requests, unchanged payloads, records, inserted / updated /
+    /// unchanged, change events, warnings). Exits with status 1 when a source failed; the other
+    /// sources still run. Warnings (bad records) do not fail a run.
+    Run {
+        /// Pipeline files (TOML).
+        #[arg(required = true)]
+        pipelines: Vec<PathBuf>,
+        /// Files or API pages per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch_size: usize,
+        /// Print each warning (the summary counts them either way).
+        #[arg(long)]
+        show_warnings: bool,
+    },
+    /// Run SQL against the warehouse and print the rows.
+    Query {
+        /// The SQL (one statement).
+        sql: String,
+        /// table: aligned for reading; csv: a header line, then one line per row; json: an array of objects.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Recent runs, and the last success of each pipeline and source.
+    Status {
+        /// How many recent runs to show.
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STATEHOUSE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn open(cli: &Cli) -> Result<Warehouse> {
+    std::fs::create_dir_all(&cli.data_dir).with_context(|| format!("cannot create the data folder {}", cli.data_dir.display()))?;
+    let url = match &cli.database {
+        Some(u) => u.clone(),
+        None => format!("sqlite:{}", cli.data_dir.join("warehouse.db").display()),
+    };
+    Warehouse::open(&url).await.with_context(|| format!("opening the warehouse {}", redact(&url)))
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Init => {
+            let wh = open(&cli).await?;
+            println!("warehouse ready ({}); data folder {}", wh.backend(), cli.data_dir.display());
+            wh.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { pipelines, batch_size, show_warnings } => {
+            // Read every pipeline first: a typo fails before anything runs.
+            let loaded: Vec<Pipeline> = pipelines.iter().map(|p| Pipeline::load(p)).collect::<Result<_, _>>()?;
+            let wh = open(&cli).await?;
+            let mut opts = RunOptions::new(&cli.data_dir);
+            opts.batch_size = (*batch_size).max(1);
+            opts.progress = std::io::stderr().is_terminal();
+            let mut failed = false;
+            for p in &loaded {
+                let report = run_pipeline(&wh, p, &opts).await.with_context(|| format!("running pipeline {}", p.name))?;
+                print_report(&report);
+                if *show_warnings {
+                    for (source, w) in &report.warnings {
+                        println!("warning: {source}: {w}");
+                    }
+                }
+                failed |= report.status != "succeeded";
+            }
+            wh.close().await;
+            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Query { sql, format } => {
+            let wh = open(&cli).await?;
+            let result = wh.query(sql).await.context("query failed")?;
+            print_result(&result, *format)?;
+            wh.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { limit } => {
+            let wh = open(&cli).await?;
+            println!("Recent runs");
+            let runs = wh
+                .query(&format!(
+                    "SELECT id, pipeline, status, started_at, finished_at FROM runs ORDER BY id DESC LIMIT {}",
+                    limit
+                ))
+                .await?;
+            print_result(&runs, Format::Table)?;
+            println!("\nLast success per pipeline and source");
+            let fresh = wh
+                .query(
+                    "SELECT r.pipeline, s.source, s.kind, MAX(CASE WHEN s.status = 'succeeded' THEN s.finished_at END) AS last_success,
+                            MAX(s.finished_at) AS last_attempt
+                     FROM run_sources s JOIN runs r ON r.id = s.run_id
+                     GROUP BY r.pipeline, s.source, s.kind ORDER BY r.pipeline, s.source",
+                )
+                .await?;
+            print_result(&fresh, Format::Table)?;
+            wh.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_report(report: &statehouse::run::RunReport) {
+    println!("pipeline {} (run {}): {}", report.pipeline, report.run_id, report.status);
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(["source", "status", "requests", "payloads", "unchanged payloads", "records", "inserted", "updated", "unchanged", "changes", "warnings"]);
+    for s in &report.sources {
+        t.add_row([
+            s.source.clone(),
+            s.status.clone(),
+            s.requests.to_string(),
+            s.payloads.to_string(),
+            s.unchanged_payloads.to_string(),
+            s.records.to_string(),
+            s.counts.inserted.to_string(),
+            s.counts.updated.to_string(),
+            s.counts.unchanged.to_string(),
+            s.changes.to_string(),
+            s.warnings.to_string(),
+        ]);
+    }
+    println!("{t}");
+    for s in &report.sources {
+        if let Some(e) = &s.error {
+            println!("source {} failed: {e}", s.source);
+        }
+    }
+}
+
+fn cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn print_result(r: &QueryResult, format: Format) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        Format::Table => {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED);
+            t.set_header(r.columns.clone());
+            for row in &r.rows {
+                t.add_row(row.iter().map(cell));
+            }
+            writeln!(out, "{t}")?;
+            writeln!(out, "({} rows)", r.rows.len())?;
+        }
+        Format::Csv => {
+            let esc = |s: String| {
+                if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+            };
+            writeln!(out, "{}", r.columns.iter().cloned().map(esc).collect::<Vec<_>>().join(","))?;
+            for row in &r.rows {
+                writeln!(out, "{}", row.iter().map(|v| esc(cell(v))).collect::<Vec<_>>().join(","))?;
+            }
+        }
+        Format::Json => {
+            let objs: Vec<serde_json::Map<String, serde_json::Value>> =
+                r.rows.iter().map(|row| r.columns.iter().cloned().zip(row.iter().cloned()).collect()).collect();
+            serde_json::to_writer_pretty(&mut out, &objs)?;
+            writeln!(out)?;
+        }
+    }
+    if r.columns.is_empty() && format != Format::Json {
+        // A statement that returns no rows (or an empty result) prints nothing more.
+    }
+    let _ = bail_unused;
+    Ok(())
+}
+
+#[allow(dead_code)]
+fn bail_unused() -> Result<()> {
+    bail!("unused")
+}

@@ -1,0 +1,273 @@
+//! Parsed records: what every source parser produces, before normalization.
+//!
+//! These types speak the Open Civic Data vocabulary but keep values as the source gave
+//! them (raw identifiers, raw date strings, raw vote options). Normalization
+//! (`crate::normalize`) canonicalizes them; the warehouse never sees these types.
+//! Parsers build them from bytes and do no I/O.
+
+use serde::Serialize;
+
+/// Where a record came from: the file or URL, for warnings and provenance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Origin {
+    /// File path or URL of the payload.
+    pub location: String,
+    /// sha256 (hex) of the raw payload, when archived.
+    pub payload_sha256: Option<String>,
+}
+
+/// A problem with one record or payload. It never stops a run; it is counted,
+/// printed and stored in the `warnings` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// File path or URL.
+    pub location: String,
+    /// The record inside it (an id, an identifier, a line number), when known.
+    pub record: Option<String>,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(location: impl Into<String>, record: Option<String>, message: impl Into<String>) -> Self {
+        Warning { location: location.into(), record, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.record {
+            Some(r) => write!(f, "{} [{}]: {}", self.location, r, self.message),
+            None => write!(f, "{}: {}", self.location, self.message),
+        }
+    }
+}
+
+/// Everything one source produced in one run (or one payload).
+#[derive(Debug, Default, Clone)]
+pub struct Parsed {
+    pub jurisdictions: Vec<JurisdictionRecord>,
+    pub organizations: Vec<OrganizationRecord>,
+    pub people: Vec<PersonRecord>,
+    pub bills: Vec<BillRecord>,
+    pub votes: Vec<VoteRecord>,
+    pub events: Vec<EventRecord>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Parsed {
+    pub fn extend(&mut self, other: Parsed) {
+        self.jurisdictions.extend(other.jurisdictions);
+        self.organizations.extend(other.organizations);
+        self.people.extend(other.people);
+        self.bills.extend(other.bills);
+        self.votes.extend(other.votes);
+        self.events.extend(other.events);
+        self.warnings.extend(other.warnings);
+    }
+
+    pub fn record_count(&self) -> usize {
+        self.jurisdictions.len()
+            + self.organizations.len()
+            + self.people.len()
+            + self.bills.len()
+            + self.votes.len()
+            + self.events.len()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JurisdictionRecord {
+    /// OCD jurisdiction id, e.g. `ocd-jurisdiction/country:us/state:de/government`.
+    pub id: String,
+    pub name: String,
+    pub classification: String,
+    pub division_id: Option<String>,
+    pub url: Option<String>,
+    pub sessions: Vec<SessionRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionRecord {
+    pub identifier: String,
+    pub name: String,
+    pub classification: Option<String>,
+    /// Raw date strings (`YYYY-MM-DD`), empty when unknown.
+    pub start_date: String,
+    pub end_date: String,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrganizationRecord {
+    /// The source's id for it (OCD `_id`, a UUID in scrape output).
+    pub source_key: String,
+    pub name: String,
+    /// `legislature`, `upper`, `lower`, `committee`, ...
+    pub classification: String,
+    pub parent_source_key: Option<String>,
+    /// Chamber (`upper`, `lower`, `legislature`) of a committee, when known.
+    pub chamber: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PersonRecord {
+    pub source_key: String,
+    pub name: String,
+    /// `upper` or `lower`, when known.
+    pub chamber: Option<String>,
+    pub party: Option<String>,
+    pub district: Option<String>,
+    pub email: Option<String>,
+    pub image: Option<String>,
+    pub source_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Link {
+    pub url: String,
+    pub media_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BillRecord {
+    pub origin: Origin,
+    /// The source's own id for the bill (OCD `_id`, Open States `ocd-bill/…`, LegiScan `bill_id`).
+    pub source_key: Option<String>,
+    /// OCD jurisdiction id.
+    pub jurisdiction_id: String,
+    pub session: String,
+    /// As the source wrote it ("HB1", "SB 02273"); normalization canonicalizes it.
+    pub identifier: String,
+    pub title: String,
+    pub classification: Vec<String>,
+    pub subjects: Vec<String>,
+    pub abstracts: Vec<String>,
+    pub other_titles: Vec<String>,
+    pub other_identifiers: Vec<String>,
+    /// Originating chamber: `upper`, `lower` or `legislature` (pseudo-ids resolved).
+    pub from_organization: Option<String>,
+    pub actions: Vec<ActionRecord>,
+    pub sponsorships: Vec<SponsorshipRecord>,
+    pub versions: Vec<DocumentRecord>,
+    pub documents: Vec<DocumentRecord>,
+    pub related_bills: Vec<RelatedBillRecord>,
+    pub citations: Vec<String>,
+    pub sources: Vec<String>,
+    /// When the source says the bill was last updated (API sources), raw.
+    pub updated_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionRecord {
+    /// Raw: `YYYY-MM-DD` or an ISO datetime.
+    pub date: String,
+    pub description: String,
+    /// Chamber that acted: `upper`, `lower`, `legislature`, `executive`, or None.
+    pub organization: Option<String>,
+    /// The source's OCD classes; empty when the source gave none.
+    pub classification: Vec<String>,
+    /// Committees and people named by the action.
+    pub related_entities: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SponsorshipRecord {
+    pub name: String,
+    /// `person` or `organization`.
+    pub entity_type: String,
+    pub primary: bool,
+    pub classification: String,
+    /// Chamber of the sponsor, from a pseudo-id, when known.
+    pub chamber: Option<String>,
+    /// The source's id for the person, when it gave a real one.
+    pub person_source_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentRecord {
+    pub note: String,
+    /// Raw date, often empty.
+    pub date: String,
+    pub classification: String,
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RelatedBillRecord {
+    pub identifier: String,
+    pub session: String,
+    pub relation_type: String,
+}
+
+/// How a vote names its bill: by the source's bill id, by identifier, or both.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct BillRef {
+    pub source_key: Option<String>,
+    pub identifier: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VoteRecord {
+    pub origin: Origin,
+    pub source_key: Option<String>,
+    pub jurisdiction_id: String,
+    pub session: String,
+    pub bill: BillRef,
+    pub motion_text: String,
+    pub motion_classification: Vec<String>,
+    /// Raw date or datetime.
+    pub start_date: String,
+    /// `pass` or `fail` (raw).
+    pub result: String,
+    /// Chamber: `upper`, `lower`, `legislature`, or a committee name.
+    pub organization: Option<String>,
+    /// Raw option → count, as the source reported them.
+    pub counts: Vec<(String, i64)>,
+    pub votes: Vec<PersonVoteRecord>,
+    pub sources: Vec<String>,
+    /// The source's own dedupe key, when it has one: the vote's identity.
+    pub dedupe_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PersonVoteRecord {
+    pub voter_name: String,
+    /// Raw option ("yes", "Aye", "NV", ...).
+    pub option: String,
+    pub note: String,
+    pub person_source_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRecord {
+    pub origin: Origin,
+    pub source_key: Option<String>,
+    pub jurisdiction_id: String,
+    pub name: String,
+    pub description: String,
+    pub classification: String,
+    /// Raw start: a date, a datetime with offset, or a naive datetime in `timezone`.
+    pub start: String,
+    pub end: Option<String>,
+    pub all_day: bool,
+    /// IANA zone the event's local times are in, when the source says.
+    pub timezone: Option<String>,
+    /// `confirmed`, `tentative`, `cancelled`, `passed` (raw).
+    pub status: String,
+    pub location: Option<String>,
+    /// A stable upstream id (OCD `upstream_id` or `dedupe_key`), the event's identity.
+    pub upstream_id: Option<String>,
+    /// Committees taking part.
+    pub participants: Vec<String>,
+    pub agenda: Vec<AgendaItemRecord>,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgendaItemRecord {
+    pub order: i64,
+    pub description: String,
+    /// Bills the item names (raw identifiers).
+    pub bill_identifiers: Vec<String>,
+    pub classification: Vec<String>,
+}

@@ -1,0 +1,266 @@
+//! Normalized entities: exactly the warehouse's rows (one struct per table).
+//!
+//! `content_hash` is sha256 over every content field (ids, ordinals and bookkeeping excluded),
+//! so a changed hash means a changed entity. Bundles group a parent with its children and
+//! carry a `bundle_hash` over all of them, so an unchanged bill is recognized with one lookup.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Fields that are not content: they never enter a content hash or a change event.
+pub const NOT_CONTENT: &[&str] = &["content_hash", "bundle_hash", "ordinal"];
+
+/// sha256 (hex) over a row's content fields.
+pub fn content_hash<T: Serialize>(row: &T) -> String {
+    let mut v = serde_json::to_value(row).expect("rows serialize");
+    if let Some(m) = v.as_object_mut() {
+        for k in NOT_CONTENT {
+            m.remove(*k);
+        }
+    }
+    hex::encode(Sha256::digest(v.to_string().as_bytes()))
+}
+
+/// sha256 (hex) over a list of hashes.
+pub fn hash_of_hashes<'a>(hashes: impl IntoIterator<Item = &'a str>) -> String {
+    let mut h = Sha256::new();
+    for s in hashes {
+        h.update(s.as_bytes());
+        h.update(b"\n");
+    }
+    hex::encode(h.finalize())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct JurisdictionRow {
+    pub id: String,
+    pub name: String,
+    pub classification: String,
+    pub division_id: Option<String>,
+    pub url: Option<String>,
+    pub timezone: String,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub identifier: String,
+    pub name: String,
+    pub classification: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub active: Option<bool>,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct OrganizationRow {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub name: String,
+    pub classification: String,
+    pub chamber: Option<String>,
+    pub parent_id: Option<String>,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct PersonRow {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub name: String,
+    pub chamber: Option<String>,
+    pub party: Option<String>,
+    pub district: Option<String>,
+    pub email: Option<String>,
+    pub image: Option<String>,
+    pub source_url: Option<String>,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct BillRow {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub session: String,
+    pub identifier: String,
+    pub title: String,
+    /// JSON array of OCD bill classes.
+    pub classification: String,
+    /// JSON array.
+    pub subjects: String,
+    pub abstract_text: Option<String>,
+    /// JSON array.
+    pub other_titles: String,
+    /// JSON array.
+    pub other_identifiers: String,
+    pub from_organization: Option<String>,
+    pub first_action_date: Option<NaiveDate>,
+    pub latest_action_date: Option<NaiveDate>,
+    pub latest_action_description: Option<String>,
+    pub source_url: Option<String>,
+    /// JSON array of {identifier, session, relation_type}.
+    pub related_bills: String,
+    /// JSON array.
+    pub citations: String,
+    pub content_hash: String,
+    pub bundle_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ActionRow {
+    pub id: String,
+    pub bill_id: String,
+    pub ordinal: i64,
+    pub date: Option<NaiveDate>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub description: String,
+    pub organization: Option<String>,
+    /// JSON array of OCD action classes.
+    pub classification: String,
+    /// `source` or the classifier version that assigned the classes.
+    pub classification_source: String,
+    /// JSON array of names.
+    pub related_entities: String,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct SponsorshipRow {
+    pub id: String,
+    pub bill_id: String,
+    pub ordinal: i64,
+    pub name: String,
+    pub entity_type: String,
+    pub is_primary: bool,
+    pub classification: String,
+    pub chamber: Option<String>,
+    pub person_id: Option<String>,
+    pub content_hash: String,
+}
+
+/// A bill version or a bill document (fiscal note, analysis...): same shape, two tables.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct DocumentRow {
+    pub id: String,
+    pub bill_id: String,
+    pub ordinal: i64,
+    pub note: String,
+    pub date: Option<NaiveDate>,
+    pub classification: String,
+    /// The first link's URL and media type.
+    pub url: Option<String>,
+    pub media_type: Option<String>,
+    /// JSON array of every {url, media_type}.
+    pub links: String,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct VoteRow {
+    pub id: String,
+    pub bill_id: Option<String>,
+    pub jurisdiction_id: String,
+    pub session: String,
+    pub bill_identifier: Option<String>,
+    pub motion: String,
+    /// JSON array.
+    pub motion_classification: String,
+    pub date: Option<NaiveDate>,
+    pub start_time: Option<DateTime<Utc>>,
+    pub result: String,
+    pub organization: Option<String>,
+    pub yes_count: i64,
+    pub no_count: i64,
+    pub abstain_count: i64,
+    pub absent_count: i64,
+    pub excused_count: i64,
+    pub not_voting_count: i64,
+    pub other_count: i64,
+    pub source_url: Option<String>,
+    pub dedupe_key: Option<String>,
+    pub content_hash: String,
+    pub bundle_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct VoteRecordRow {
+    pub id: String,
+    pub vote_id: String,
+    pub ordinal: i64,
+    pub voter_name: String,
+    pub person_id: Option<String>,
+    pub option: String,
+    pub raw_option: String,
+    pub note: String,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub name: String,
+    pub description: String,
+    pub classification: String,
+    /// The start instant (UTC); None for an all-day event.
+    pub start_time: Option<DateTime<Utc>>,
+    /// The local start date (always set).
+    pub start_date: Option<NaiveDate>,
+    pub end_time: Option<DateTime<Utc>>,
+    pub all_day: bool,
+    /// The IANA zone the hearing's local times are in.
+    pub timezone: String,
+    pub location: Option<String>,
+    pub status: String,
+    pub upstream_id: Option<String>,
+    /// JSON array of committee names.
+    pub participants: String,
+    pub source_url: Option<String>,
+    pub content_hash: String,
+    pub bundle_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct AgendaRow {
+    pub id: String,
+    pub event_id: String,
+    pub ordinal: i64,
+    pub description: String,
+    pub bill_identifier: Option<String>,
+    pub bill_id: Option<String>,
+    /// JSON array.
+    pub classification: String,
+    pub content_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BillBundle {
+    pub bill: BillRow,
+    pub actions: Vec<ActionRow>,
+    pub sponsorships: Vec<SponsorshipRow>,
+    pub versions: Vec<DocumentRow>,
+    pub documents: Vec<DocumentRow>,
+    /// The source's own key for the bill (for `bill_sources`).
+    pub source_key: Option<String>,
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoteBundle {
+    pub vote: VoteRow,
+    pub records: Vec<VoteRecordRow>,
+    /// The source's own key of the bill, to resolve when `vote.bill_id` could not be computed.
+    pub bill_source_key: Option<String>,
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventBundle {
+    pub event: EventRow,
+    pub agenda: Vec<AgendaRow>,
+    pub origin: String,
+}

@@ -1,0 +1,444 @@
+//! The merge: new bundles against what the warehouse holds → the rows to write and the
+//! change events to append. Pure (no I/O), so the history rules are tested without a
+//! database; `sql.rs` reads the old rows and applies the result.
+//!
+//! Rules:
+//! - an entity whose content hash is unchanged is not written (children whose only change is
+//!   their position are rewritten quietly, with no change event);
+//! - a new entity is inserted with one `*_added` event (for a bill `bill_introduced`, a vote
+//!   `vote_recorded`, a hearing `hearing_scheduled`);
+//! - a changed entity is updated in place (same id) with one `*_changed` event listing each
+//!   changed field as `{"old": …, "new": …}`; a hearing whose status becomes `cancelled` gets
+//!   `hearing_cancelled` instead;
+//! - a child (action, sponsorship, version, document, agenda item) missing from a new bundle
+//!   of its parent is deleted with a `*_removed` event holding its old values. Parents
+//!   (bills, votes, hearings) are never deleted: sources deliver partial scrapes.
+
+use crate::normalize::rows::*;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+
+/// One row of the change ledger, before it gets its sequence number.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub jurisdiction_id: String,
+    pub entity_type: &'static str,
+    pub entity_id: String,
+    pub bill_id: Option<String>,
+    pub kind: String,
+    pub changes: Value,
+}
+
+/// Top-level entity counts of one load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, o: Counts) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// Rows to upsert and delete, table by table, and the ledger rows.
+#[derive(Debug, Default)]
+pub struct WriteSet {
+    pub jurisdictions: Vec<JurisdictionRow>,
+    pub sessions: Vec<SessionRow>,
+    pub organizations: Vec<OrganizationRow>,
+    pub people: Vec<PersonRow>,
+    pub bills: Vec<BillRow>,
+    pub actions: Vec<ActionRow>,
+    pub sponsorships: Vec<SponsorshipRow>,
+    pub versions: Vec<DocumentRow>,
+    pub documents: Vec<DocumentRow>,
+    pub votes: Vec<VoteRow>,
+    pub vote_records: Vec<VoteRecordRow>,
+    pub events: Vec<EventRow>,
+    pub agenda: Vec<AgendaRow>,
+    /// (table, id) of child rows to delete.
+    pub deletes: Vec<(&'static str, String)>,
+    pub changes: Vec<Change>,
+    pub counts: Counts,
+}
+
+/// A row the merge can compare.
+pub trait Entity: Serialize + Clone {
+    fn id(&self) -> &str;
+    fn hash(&self) -> &str;
+    /// Position among its siblings (0 for parents).
+    fn ordinal(&self) -> i64 {
+        0
+    }
+}
+
+macro_rules! entity {
+    ($($t:ty),* ; ordinal: $($o:ty),*) => {
+        $(impl Entity for $t {
+            fn id(&self) -> &str { &self.id }
+            fn hash(&self) -> &str { &self.content_hash }
+        })*
+        $(impl Entity for $o {
+            fn id(&self) -> &str { &self.id }
+            fn hash(&self) -> &str { &self.content_hash }
+            fn ordinal(&self) -> i64 { self.ordinal }
+        })*
+    };
+}
+entity!(JurisdictionRow, SessionRow, OrganizationRow, PersonRow, BillRow, VoteRow, EventRow;
+    ordinal: ActionRow, SponsorshipRow, DocumentRow, VoteRecordRow, AgendaRow);
+
+/// A row as ledger JSON: content fields only.
+pub fn content(row: &impl Serialize) -> Value {
+    let mut v = serde_json::to_value(row).expect("rows serialize");
+    if let Some(m) = v.as_object_mut() {
+        for k in NOT_CONTENT {
+            m.remove(*k);
+        }
+    }
+    v
+}
+
+/// `{"field": {"old": …, "new": …}}` for each content field that differs.
+pub fn diff(old: &impl Serialize, new: &impl Serialize) -> Value {
+    let (old, new) = (content(old), content(new));
+    let mut out = Map::new();
+    if let (Some(o), Some(n)) = (old.as_object(), new.as_object()) {
+        for (k, nv) in n {
+            let ov = o.get(k).unwrap_or(&Value::Null);
+            if ov != nv {
+                out.insert(k.clone(), json!({"old": ov, "new": nv}));
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// Names of the change kinds of one entity type.
+#[derive(Clone, Copy)]
+pub struct Kinds {
+    pub entity_type: &'static str,
+    pub added: &'static str,
+    pub changed: &'static str,
+    pub removed: &'static str,
+}
+
+pub const ACTION: Kinds = Kinds { entity_type: "action", added: "action_added", changed: "action_changed", removed: "action_removed" };
+pub const SPONSORSHIP: Kinds =
+    Kinds { entity_type: "sponsorship", added: "sponsor_added", changed: "sponsor_changed", removed: "sponsor_removed" };
+pub const VERSION: Kinds = Kinds { entity_type: "version", added: "version_added", changed: "version_changed", removed: "version_removed" };
+pub const DOCUMENT: Kinds =
+    Kinds { entity_type: "document", added: "document_added", changed: "document_changed", removed: "document_removed" };
+pub const AGENDA: Kinds =
+    Kinds { entity_type: "agenda_item", added: "agenda_item_added", changed: "agenda_item_changed", removed: "agenda_item_removed" };
+
+/// Merges one parent's children. Returns the rows to upsert; pushes deletes and changes.
+#[allow(clippy::too_many_arguments)]
+fn merge_children<T: Entity>(
+    jurisdiction_id: &str,
+    bill_id: Option<&str>,
+    table: &'static str,
+    kinds: Kinds,
+    old: Vec<T>,
+    new: Vec<T>,
+    quiet: bool,
+    ws_deletes: &mut Vec<(&'static str, String)>,
+    changes: &mut Vec<Change>,
+) -> Vec<T> {
+    let mut old: HashMap<String, T> = old.into_iter().map(|r| (r.id().to_string(), r)).collect();
+    let mut upserts = Vec::new();
+    for n in new {
+        match old.remove(n.id()) {
+            None => {
+                if !quiet {
+                    changes.push(Change {
+                        jurisdiction_id: jurisdiction_id.into(),
+                        entity_type: kinds.entity_type,
+                        entity_id: n.id().into(),
+                        bill_id: bill_id.map(str::to_string),
+                        kind: kinds.added.into(),
+                        changes: json!({ "new": content(&n) }),
+                    });
+                }
+                upserts.push(n);
+            }
+            Some(o) if o.hash() != n.hash() => {
+                if !quiet {
+                    changes.push(Change {
+                        jurisdiction_id: jurisdiction_id.into(),
+                        entity_type: kinds.entity_type,
+                        entity_id: n.id().into(),
+                        bill_id: bill_id.map(str::to_string),
+                        kind: kinds.changed.into(),
+                        changes: diff(&o, &n),
+                    });
+                }
+                upserts.push(n);
+            }
+            Some(o) if o.ordinal() != n.ordinal() => upserts.push(n),
+            Some(_) => {}
+        }
+    }
+    let mut removed: Vec<T> = old.into_values().collect();
+    removed.sort_by_key(|r| r.ordinal());
+    for o in removed {
+        if !quiet {
+            changes.push(Change {
+                jurisdiction_id: jurisdiction_id.into(),
+                entity_type: kinds.entity_type,
+                entity_id: o.id().into(),
+                bill_id: bill_id.map(str::to_string),
+                kind: kinds.removed.into(),
+                changes: json!({ "old": content(&o) }),
+            });
+        }
+        ws_deletes.push((table, o.id().to_string()));
+    }
+    upserts
+}
+
+/// What the warehouse holds of the bills in a batch that changed.
+#[derive(Debug, Default)]
+pub struct OldBills {
+    pub bills: HashMap<String, BillRow>,
+    pub actions: HashMap<String, Vec<ActionRow>>,
+    pub sponsorships: HashMap<String, Vec<SponsorshipRow>>,
+    pub versions: HashMap<String, Vec<DocumentRow>>,
+    pub documents: HashMap<String, Vec<DocumentRow>>,
+}
+
+/// Merges bill bundles whose bundle hash differs from the stored one (or that are new).
+pub fn merge_bills(ws: &mut WriteSet, bundles: Vec<BillBundle>, mut old: OldBills) {
+    for b in bundles {
+        let jur = b.bill.jurisdiction_id.clone();
+        let id = b.bill.id.clone();
+        let old_bill = old.bills.remove(&id);
+        let is_new = old_bill.is_none();
+        match &old_bill {
+            None => {
+                ws.counts.inserted += 1;
+                ws.changes.push(Change {
+                    jurisdiction_id: jur.clone(),
+                    entity_type: "bill",
+                    entity_id: id.clone(),
+                    bill_id: Some(id.clone()),
+                    kind: "bill_introduced".into(),
+                    changes: json!({ "new": content(&b.bill) }),
+                });
+            }
+            Some(o) => {
+                ws.counts.updated += 1;
+                if o.content_hash != b.bill.content_hash {
+                    ws.changes.push(Change {
+                        jurisdiction_id: jur.clone(),
+                        entity_type: "bill",
+                        entity_id: id.clone(),
+                        bill_id: Some(id.clone()),
+                        kind: "bill_changed".into(),
+                        changes: diff(o, &b.bill),
+                    });
+                }
+            }
+        }
+        let _ = is_new;
+        let bid = Some(id.as_str());
+        let up = merge_children(&jur, bid, "bill_actions", ACTION, old.actions.remove(&id).unwrap_or_default(), b.actions, false, &mut ws.deletes, &mut ws.changes);
+        ws.actions.extend(up);
+        let up = merge_children(
+            &jur,
+            bid,
+            "bill_sponsorships",
+            SPONSORSHIP,
+            old.sponsorships.remove(&id).unwrap_or_default(),
+            b.sponsorships,
+            false,
+            &mut ws.deletes,
+            &mut ws.changes,
+        );
+        ws.sponsorships.extend(up);
+        let up = merge_children(&jur, bid, "bill_versions", VERSION, old.versions.remove(&id).unwrap_or_default(), b.versions, false, &mut ws.deletes, &mut ws.changes);
+        ws.versions.extend(up);
+        let up = merge_children(
+            &jur,
+            bid,
+            "bill_documents",
+            DOCUMENT,
+            old.documents.remove(&id).unwrap_or_default(),
+            b.documents,
+            false,
+            &mut ws.deletes,
+            &mut ws.changes,
+        );
+        ws.documents.extend(up);
+        ws.bills.push(b.bill);
+    }
+}
+
+/// What the warehouse holds of the votes in a batch that changed.
+#[derive(Debug, Default)]
+pub struct OldVotes {
+    pub votes: HashMap<String, VoteRow>,
+    pub records: HashMap<String, Vec<VoteRecordRow>>,
+}
+
+pub fn merge_votes(ws: &mut WriteSet, bundles: Vec<VoteBundle>, mut old: OldVotes) {
+    for b in bundles {
+        let v = b.vote;
+        let old_vote = old.votes.remove(&v.id);
+        let old_records = old.records.remove(&v.id).unwrap_or_default();
+        // Per-legislator changes are summarized in the vote's own event, not one event each.
+        let mut record_changes = Vec::new();
+        let mut record_deletes = Vec::new();
+        let up = merge_children(
+            &v.jurisdiction_id,
+            v.bill_id.as_deref(),
+            "vote_records",
+            Kinds { entity_type: "vote_record", added: "added", changed: "changed", removed: "removed" },
+            old_records,
+            b.records,
+            old_vote.is_none(),
+            &mut record_deletes,
+            &mut record_changes,
+        );
+        ws.vote_records.extend(up);
+        ws.deletes.extend(record_deletes);
+        match old_vote {
+            None => {
+                ws.counts.inserted += 1;
+                ws.changes.push(Change {
+                    jurisdiction_id: v.jurisdiction_id.clone(),
+                    entity_type: "vote",
+                    entity_id: v.id.clone(),
+                    bill_id: v.bill_id.clone(),
+                    kind: "vote_recorded".into(),
+                    changes: json!({ "new": content(&v) }),
+                });
+            }
+            Some(o) => {
+                ws.counts.updated += 1;
+                let mut d = diff(&o, &v);
+                if !record_changes.is_empty()
+                    && let Some(m) = d.as_object_mut()
+                {
+                    let list: Vec<Value> = record_changes.into_iter().map(|c| json!({"kind": c.kind, "record": c.entity_id, "changes": c.changes})).collect();
+                    m.insert("vote_records".into(), Value::Array(list));
+                }
+                ws.changes.push(Change {
+                    jurisdiction_id: v.jurisdiction_id.clone(),
+                    entity_type: "vote",
+                    entity_id: v.id.clone(),
+                    bill_id: v.bill_id.clone(),
+                    kind: "vote_changed".into(),
+                    changes: d,
+                });
+            }
+        }
+        ws.votes.push(v);
+    }
+}
+
+/// What the warehouse holds of the hearings in a batch that changed.
+#[derive(Debug, Default)]
+pub struct OldEvents {
+    pub events: HashMap<String, EventRow>,
+    pub agenda: HashMap<String, Vec<AgendaRow>>,
+}
+
+pub fn merge_events(ws: &mut WriteSet, bundles: Vec<EventBundle>, mut old: OldEvents) {
+    for b in bundles {
+        let e = b.event;
+        let old_event = old.events.remove(&e.id);
+        match &old_event {
+            None => {
+                ws.counts.inserted += 1;
+                ws.changes.push(Change {
+                    jurisdiction_id: e.jurisdiction_id.clone(),
+                    entity_type: "event",
+                    entity_id: e.id.clone(),
+                    bill_id: None,
+                    kind: if e.status == "cancelled" { "hearing_cancelled" } else { "hearing_scheduled" }.into(),
+                    changes: json!({ "new": content(&e) }),
+                });
+            }
+            Some(o) => {
+                ws.counts.updated += 1;
+                if o.content_hash != e.content_hash {
+                    let kind = if e.status == "cancelled" && o.status != "cancelled" { "hearing_cancelled" } else { "hearing_changed" };
+                    ws.changes.push(Change {
+                        jurisdiction_id: e.jurisdiction_id.clone(),
+                        entity_type: "event",
+                        entity_id: e.id.clone(),
+                        bill_id: None,
+                        kind: kind.into(),
+                        changes: diff(o, &e),
+                    });
+                }
+            }
+        }
+        // Agenda items carry their bill in the ledger, so a bill's alerts find them.
+        let old_agenda = old.agenda.remove(&e.id).unwrap_or_default();
+        let mut items = Vec::new();
+        let mut deletes = Vec::new();
+        let mut item_changes = Vec::new();
+        let by_id: HashMap<String, Option<String>> =
+            b.agenda.iter().chain(old_agenda.iter()).map(|a| (a.id.clone(), a.bill_id.clone())).collect();
+        items.extend(merge_children(&e.jurisdiction_id, None, "event_agenda", AGENDA, old_agenda, b.agenda, false, &mut deletes, &mut item_changes));
+        for mut c in item_changes {
+            c.bill_id = by_id.get(&c.entity_id).cloned().flatten();
+            if let Some(m) = c.changes.as_object_mut() {
+                m.insert("event_id".into(), Value::String(e.id.clone()));
+            }
+            ws.changes.push(c);
+        }
+        ws.deletes.extend(deletes);
+        ws.agenda.extend(items);
+        ws.events.push(e);
+    }
+}
+
+/// Merges flat entities (jurisdictions, sessions, organizations, people).
+pub fn merge_flat<T: Entity>(
+    rows: Vec<T>,
+    old: &HashMap<String, T>,
+    entity_type: &'static str,
+    jurisdiction_of: impl Fn(&T) -> String,
+    out: &mut Vec<T>,
+    ws_changes: &mut Vec<Change>,
+    counts: &mut Counts,
+) {
+    for r in rows {
+        match old.get(r.id()) {
+            None => {
+                counts.inserted += 1;
+                ws_changes.push(Change {
+                    jurisdiction_id: jurisdiction_of(&r),
+                    entity_type,
+                    entity_id: r.id().into(),
+                    bill_id: None,
+                    kind: format!("{entity_type}_added"),
+                    changes: json!({ "new": content(&r) }),
+                });
+                out.push(r);
+            }
+            Some(o) if o.hash() != r.hash() => {
+                counts.updated += 1;
+                ws_changes.push(Change {
+                    jurisdiction_id: jurisdiction_of(&r),
+                    entity_type,
+                    entity_id: r.id().into(),
+                    bill_id: None,
+                    kind: format!("{entity_type}_changed"),
+                    changes: diff(o, &r),
+                });
+                out.push(r);
+            }
+            Some(_) => counts.unchanged += 1,
+        }
+    }
+}

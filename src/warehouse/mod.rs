@@ -1,0 +1,237 @@
+//! The warehouse: SQLite (default, a file) or PostgreSQL, one schema and one behaviour.
+//! Only this module writes the database.
+
+pub mod merge;
+pub mod resolve;
+mod sql;
+pub mod tables;
+mod value;
+
+use crate::model::Warning;
+use crate::normalize::Normalized;
+use chrono::{DateTime, Utc};
+use merge::Counts;
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WarehouseError {
+    #[error("database URL {0:?} is neither sqlite:… nor postgres://…")]
+    Url(String),
+    #[error("cannot connect to {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot migrate the warehouse at {url}: {source}")]
+    Migrate { url: String, source: sqlx::migrate::MigrateError },
+    #[error(transparent)]
+    Sql(#[from] sqlx::Error),
+}
+
+/// A connected warehouse.
+#[derive(Clone, Debug)]
+pub enum Warehouse {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// Runs the same code on either pool.
+macro_rules! dispatch {
+    ($self:expr, $m:ident :: $f:ident ( $($arg:expr),* )) => {
+        match $self {
+            Warehouse::Sqlite(p) => sql::sqlite::$f(p, $($arg),*).await,
+            Warehouse::Postgres(p) => sql::postgres::$f(p, $($arg),*).await,
+        }
+    };
+}
+
+/// One raw payload (file or HTTP body), for `raw_payloads`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PayloadRecord {
+    pub location: String,
+    pub fetched_at: DateTime<Utc>,
+    pub http_status: Option<u16>,
+    pub sha256: String,
+    pub bytes: u64,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// Whether its records were loaded (false: unparseable, or recorded only).
+    pub loaded: bool,
+}
+
+/// One transaction's worth of work.
+#[derive(Debug)]
+pub struct LoadBatch {
+    pub pipeline: String,
+    pub source: String,
+    /// The source kind, namespace of the source keys in `bill_sources`.
+    pub source_kind: String,
+    pub normalized: Normalized,
+    pub payloads: Vec<PayloadRecord>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Default)]
+pub struct LoadOutcome {
+    pub counts: Counts,
+    pub changes: usize,
+    /// Every warning of the batch (parse, normalize and load), as stored.
+    pub warnings: Vec<Warning>,
+}
+
+/// What one source did in one run (`run_sources`).
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceReport {
+    pub source: String,
+    pub kind: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// `succeeded` or `failed`.
+    pub status: String,
+    pub requests: u64,
+    pub bytes: u64,
+    pub payloads: u64,
+    pub unchanged_payloads: u64,
+    pub records: u64,
+    pub counts: Counts,
+    pub changes: u64,
+    pub warnings: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryResult {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// Opening a write transaction: on PostgreSQL it takes the ledger's advisory lock, so that
+/// change-event sequence numbers are handed out in commit order; on SQLite `BEGIN
+/// IMMEDIATE` takes the database's write lock up front.
+pub(crate) trait WritePool {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+/// Key of the PostgreSQL advisory lock that serializes ledger writers.
+pub const LEDGER_LOCK: i64 = 0x5354_4154_4548_0001;
+
+impl WritePool for sqlx::SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl WritePool for sqlx::PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LEDGER_LOCK).execute(&mut *tx).await?;
+        Ok(tx)
+    }
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("sql/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("sql/postgres");
+
+impl Warehouse {
+    /// Connects (creating a SQLite file if needed) and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Warehouse, WarehouseError> {
+        let wh = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|source| WarehouseError::Connect { url: url.into(), source })?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(60));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts)
+                .await
+                .map_err(|source| WarehouseError::Connect { url: url.into(), source })?;
+            SQLITE_MIGRATIONS.run(&pool).await.map_err(|source| WarehouseError::Migrate { url: url.into(), source })?;
+            Warehouse::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(|source| WarehouseError::Connect { url: redact(url), source })?;
+            let pool = PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts)
+                .await
+                .map_err(|source| WarehouseError::Connect { url: redact(url), source })?;
+            POSTGRES_MIGRATIONS.run(&pool).await.map_err(|source| WarehouseError::Migrate { url: redact(url), source })?;
+            Warehouse::Postgres(pool)
+        } else {
+            return Err(WarehouseError::Url(redact(url)));
+        };
+        Ok(wh)
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Warehouse::Sqlite(_) => "sqlite",
+            Warehouse::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn load(&self, run_id: i64, batch: LoadBatch) -> Result<LoadOutcome, sqlx::Error> {
+        dispatch!(self, sql::load(run_id, batch))
+    }
+
+    pub async fn record_payloads(&self, run_id: i64, pipeline: &str, source: &str, payloads: &[PayloadRecord], warnings: &[Warning]) -> Result<(), sqlx::Error> {
+        dispatch!(self, sql::record_payloads_now(run_id, pipeline, source, payloads, warnings))
+    }
+
+    pub async fn loaded_hashes(&self, pipeline: &str, source: &str) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+        dispatch!(self, sql::loaded_hashes(pipeline, source))
+    }
+
+    pub async fn last_payload(&self, pipeline: &str, source: &str, location: &str) -> Result<Option<(String, Option<String>, Option<String>)>, sqlx::Error> {
+        dispatch!(self, sql::last_payload(pipeline, source, location))
+    }
+
+    pub async fn begin_run(&self, pipeline: &str) -> Result<i64, sqlx::Error> {
+        dispatch!(self, sql::begin_run(pipeline))
+    }
+
+    pub async fn finish_run(&self, run_id: i64, status: &str, summary: &Value) -> Result<(), sqlx::Error> {
+        dispatch!(self, sql::finish_run(run_id, status, summary))
+    }
+
+    pub async fn record_source(&self, run_id: i64, report: &SourceReport) -> Result<(), sqlx::Error> {
+        dispatch!(self, sql::record_source(run_id, report))
+    }
+
+    pub async fn get_state(&self, pipeline: &str, source: &str, key: &str) -> Result<Option<String>, sqlx::Error> {
+        dispatch!(self, sql::get_state(pipeline, source, key))
+    }
+
+    pub async fn set_state(&self, pipeline: &str, source: &str, key: &str, value: &str) -> Result<(), sqlx::Error> {
+        dispatch!(self, sql::set_state(pipeline, source, key, value))
+    }
+
+    pub async fn query(&self, sql_text: &str) -> Result<QueryResult, sqlx::Error> {
+        dispatch!(self, sql::query(sql_text))
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Warehouse::Sqlite(p) => p.close().await,
+            Warehouse::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// A database URL with its password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("****"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,485 @@
+//! The warehouse's SQL, written once and compiled for each backend by the `backend!` macro
+//! (SQLite and PostgreSQL take the same SQL text with `$N` placeholders; only the types
+//! differ). Everything here is I/O; the decisions are in `merge.rs` and `resolve.rs`.
+
+use super::merge::{self, Change, OldBills, OldEvents, OldVotes, WriteSet};
+use super::resolve::{self, Known};
+use super::tables::{Doc, Table};
+use super::{LoadBatch, LoadOutcome, PayloadRecord, QueryResult, SourceReport};
+use crate::model::Warning;
+use crate::normalize::rows::*;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{AssertSqlSafe, Column, QueryBuilder, Row};
+use std::collections::{HashMap, HashSet};
+
+/// Ids per `IN (...)` list.
+const IN_CHUNK: usize = 900;
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+macro_rules! backend {
+    ($m:ident, $DB:ty, $Pool:ty, $bind:ident) => {
+        pub mod $m {
+            use super::*;
+            type Db = $DB;
+            pub type Pool = $Pool;
+            type Tx = sqlx::Transaction<'static, Db>;
+
+            pub async fn upsert<T: Table>(tx: &mut Tx, rows: &[T], run_id: i64) -> Result<(), sqlx::Error> {
+                if rows.is_empty() {
+                    return Ok(());
+                }
+                let per = (30_000 / (T::COLUMNS.len() + 2)).min(500);
+                let set = T::COLUMNS
+                    .iter()
+                    .skip(1)
+                    .map(|c| format!("{c} = excluded.{c}"))
+                    .chain(std::iter::once("updated_run_id = excluded.updated_run_id".to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                for chunk in rows.chunks(per) {
+                    let mut qb = QueryBuilder::<Db>::new(format!(
+                        "INSERT INTO {} ({}, created_run_id, updated_run_id) ",
+                        T::TABLE,
+                        T::COLUMNS.join(", ")
+                    ));
+                    qb.push_values(chunk, |mut sep, row| {
+                        row.$bind(&mut sep);
+                        sep.push_bind(run_id);
+                        sep.push_bind(run_id);
+                    });
+                    qb.push(format!(" ON CONFLICT (id) DO UPDATE SET {set}"));
+                    qb.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            /// Rows of `T` whose `key` column is one of `keys`.
+            pub async fn select_in<T>(tx: &mut Tx, key: &str, keys: &[String]) -> Result<Vec<T>, sqlx::Error>
+            where
+                T: Table + for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>,
+            {
+                let mut out = Vec::new();
+                for chunk in keys.chunks(IN_CHUNK) {
+                    let mut qb = QueryBuilder::<Db>::new(format!("SELECT {} FROM {} WHERE {key} IN (", T::COLUMNS.join(", "), T::TABLE));
+                    let mut sep = qb.separated(", ");
+                    for k in chunk {
+                        sep.push_bind(k.clone());
+                    }
+                    qb.push(")");
+                    out.extend(qb.build_query_as::<T>().fetch_all(&mut **tx).await?);
+                }
+                Ok(out)
+            }
+
+            /// `(id, other)` text pairs of `table` whose `key` is one of `keys`.
+            async fn pairs_in(tx: &mut Tx, sql_head: &str, keys: &[String]) -> Result<Vec<(String, String)>, sqlx::Error> {
+                let mut out = Vec::new();
+                for chunk in keys.chunks(IN_CHUNK) {
+                    let mut qb = QueryBuilder::<Db>::new(sql_head.to_string());
+                    let mut sep = qb.separated(", ");
+                    for k in chunk {
+                        sep.push_bind(k.clone());
+                    }
+                    qb.push(")");
+                    out.extend(qb.build_query_as::<(String, String)>().fetch_all(&mut **tx).await?);
+                }
+                Ok(out)
+            }
+
+            async fn delete_ids(tx: &mut Tx, table: &str, ids: &[String]) -> Result<(), sqlx::Error> {
+                for chunk in ids.chunks(IN_CHUNK) {
+                    let mut qb = QueryBuilder::<Db>::new(format!("DELETE FROM {table} WHERE id IN ("));
+                    let mut sep = qb.separated(", ");
+                    for k in chunk {
+                        sep.push_bind(k.clone());
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            fn group<T: Clone>(rows: Vec<T>, key: impl Fn(&T) -> &str) -> HashMap<String, Vec<T>> {
+                let mut m: HashMap<String, Vec<T>> = HashMap::new();
+                for r in rows {
+                    m.entry(key(&r).to_string()).or_default().push(r);
+                }
+                m
+            }
+
+            async fn old_flat<T>(tx: &mut Tx, rows: &[T]) -> Result<HashMap<String, T>, sqlx::Error>
+            where
+                T: Table + merge::Entity + for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>,
+            {
+                let ids: Vec<String> = rows.iter().map(|r| r.id().to_string()).collect();
+                Ok(select_in::<T>(tx, "id", &ids).await?.into_iter().map(|r| (r.id().to_string(), r)).collect())
+            }
+
+            /// Loads one batch in one transaction: resolve links, compare with what is
+            /// stored, write the difference and its change events, record the payloads.
+            pub async fn load(pool: &Pool, run_id: i64, mut batch: LoadBatch) -> Result<LoadOutcome, sqlx::Error> {
+                let mut tx = super::super::WritePool::begin_write(pool).await?;
+                let n = &mut batch.normalized;
+
+                // 1. What the warehouse knows, for links.
+                let mut jurisdictions: HashSet<String> = HashSet::new();
+                jurisdictions.extend(n.bills.iter().map(|b| b.bill.jurisdiction_id.clone()));
+                jurisdictions.extend(n.votes.iter().map(|b| b.vote.jurisdiction_id.clone()));
+                jurisdictions.extend(n.events.iter().map(|b| b.event.jurisdiction_id.clone()));
+                jurisdictions.extend(n.people.iter().map(|p| p.jurisdiction_id.clone()));
+                let jurisdictions: Vec<String> = jurisdictions.into_iter().collect();
+                let mut known = Known::default();
+                if !n.votes.is_empty() || !n.events.is_empty() || !n.bills.is_empty() {
+                    for s in select_in::<SessionRow>(&mut tx, "jurisdiction_id", &jurisdictions).await? {
+                        known.sessions.entry(s.jurisdiction_id.clone()).or_default().push(s);
+                    }
+                    for s in &n.sessions {
+                        known.sessions.entry(s.jurisdiction_id.clone()).or_default().push(s.clone());
+                    }
+                    let people = select_in::<PersonRow>(&mut tx, "jurisdiction_id", &jurisdictions).await?;
+                    for p in people.iter().chain(n.people.iter()) {
+                        let ids = known.people.entry((p.jurisdiction_id.clone(), p.name.to_lowercase())).or_default();
+                        if !ids.contains(&p.id) {
+                            ids.push(p.id.clone());
+                        }
+                    }
+                    let candidates = resolve::candidate_bills(n, &known.sessions);
+                    for (id, _) in pairs_in(&mut tx, "SELECT id, id FROM bills WHERE id IN (", &candidates).await? {
+                        known.bills.insert(id);
+                    }
+                    let keys: Vec<String> = n.votes.iter().filter_map(|v| v.bill_source_key.clone()).collect();
+                    let head = format!("SELECT source_key, bill_id FROM bill_sources WHERE source_kind = '{}' AND source_key IN (", batch.source_kind.replace('\'', "''"));
+                    for (k, b) in pairs_in(&mut tx, &head, &keys).await? {
+                        known.bill_sources.insert(format!("{}\u{0}{k}", batch.source_kind), b);
+                    }
+                }
+                let mut warnings = resolve::resolve(n, &known, &batch.source_kind);
+
+                // 2. What is stored of the batch's entities, and the merge.
+                let mut ws = WriteSet::default();
+                let n = std::mem::take(&mut batch.normalized);
+                let jur_of = |j: &str| j.to_string();
+                let old = old_flat(&mut tx, &n.jurisdictions).await?;
+                merge::merge_flat(n.jurisdictions, &old, "jurisdiction", |r| jur_of(&r.id), &mut ws.jurisdictions, &mut ws.changes, &mut ws.counts);
+                let old = old_flat(&mut tx, &n.sessions).await?;
+                merge::merge_flat(n.sessions, &old, "session", |r| jur_of(&r.jurisdiction_id), &mut ws.sessions, &mut ws.changes, &mut ws.counts);
+                let old = old_flat(&mut tx, &n.organizations).await?;
+                merge::merge_flat(n.organizations, &old, "organization", |r| jur_of(&r.jurisdiction_id), &mut ws.organizations, &mut ws.changes, &mut ws.counts);
+                let old = old_flat(&mut tx, &n.people).await?;
+                merge::merge_flat(n.people, &old, "person", |r| jur_of(&r.jurisdiction_id), &mut ws.people, &mut ws.changes, &mut ws.counts);
+
+                // Bills: one lookup of bundle hashes; old rows only for those that changed.
+                let ids: Vec<String> = n.bills.iter().map(|b| b.bill.id.clone()).collect();
+                let stored: HashMap<String, String> = pairs_in(&mut tx, "SELECT id, bundle_hash FROM bills WHERE id IN (", &ids).await?.into_iter().collect();
+                let mut bill_sources: Vec<(String, String)> = Vec::new();
+                let mut changed = Vec::new();
+                for b in n.bills {
+                    if let Some(k) = &b.source_key {
+                        bill_sources.push((k.clone(), b.bill.id.clone()));
+                    }
+                    if stored.get(&b.bill.id) == Some(&b.bill.bundle_hash) {
+                        ws.counts.unchanged += 1;
+                    } else {
+                        changed.push(b);
+                    }
+                }
+                let existing: Vec<String> = changed.iter().filter(|b| stored.contains_key(&b.bill.id)).map(|b| b.bill.id.clone()).collect();
+                let mut old = OldBills::default();
+                if !existing.is_empty() {
+                    old.bills = select_in::<BillRow>(&mut tx, "id", &existing).await?.into_iter().map(|b| (b.id.clone(), b)).collect();
+                    old.actions = group(select_in::<ActionRow>(&mut tx, "bill_id", &existing).await?, |r| &r.bill_id);
+                    old.sponsorships = group(select_in::<SponsorshipRow>(&mut tx, "bill_id", &existing).await?, |r| &r.bill_id);
+                    old.versions = group(select_in::<DocumentRow>(&mut tx, "bill_id", &existing).await?, |r| &r.bill_id);
+                    old.documents = group(
+                        select_in_docs(&mut tx, &existing).await?,
+                        |r| &r.bill_id,
+                    );
+                }
+                merge::merge_bills(&mut ws, changed, old);
+
+                // Votes.
+                let ids: Vec<String> = n.votes.iter().map(|v| v.vote.id.clone()).collect();
+                let stored: HashMap<String, String> = pairs_in(&mut tx, "SELECT id, bundle_hash FROM votes WHERE id IN (", &ids).await?.into_iter().collect();
+                let (same, changed): (Vec<_>, Vec<_>) = n.votes.into_iter().partition(|v| stored.get(&v.vote.id) == Some(&v.vote.bundle_hash));
+                ws.counts.unchanged += same.len() as u64;
+                let existing: Vec<String> = changed.iter().filter(|v| stored.contains_key(&v.vote.id)).map(|v| v.vote.id.clone()).collect();
+                let mut old = OldVotes::default();
+                if !existing.is_empty() {
+                    old.votes = select_in::<VoteRow>(&mut tx, "id", &existing).await?.into_iter().map(|v| (v.id.clone(), v)).collect();
+                    old.records = group(select_in::<VoteRecordRow>(&mut tx, "vote_id", &existing).await?, |r| &r.vote_id);
+                }
+                merge::merge_votes(&mut ws, changed, old);
+
+                // Hearings.
+                let ids: Vec<String> = n.events.iter().map(|e| e.event.id.clone()).collect();
+                let stored: HashMap<String, String> = pairs_in(&mut tx, "SELECT id, bundle_hash FROM events WHERE id IN (", &ids).await?.into_iter().collect();
+                let (same, changed): (Vec<_>, Vec<_>) = n.events.into_iter().partition(|e| stored.get(&e.event.id) == Some(&e.event.bundle_hash));
+                ws.counts.unchanged += same.len() as u64;
+                let existing: Vec<String> = changed.iter().filter(|e| stored.contains_key(&e.event.id)).map(|e| e.event.id.clone()).collect();
+                let mut old = OldEvents::default();
+                if !existing.is_empty() {
+                    old.events = select_in::<EventRow>(&mut tx, "id", &existing).await?.into_iter().map(|e| (e.id.clone(), e)).collect();
+                    old.agenda = group(select_in::<AgendaRow>(&mut tx, "event_id", &existing).await?, |r| &r.event_id);
+                }
+                merge::merge_events(&mut ws, changed, old);
+
+                // 3. Writes.
+                upsert(&mut tx, &ws.jurisdictions, run_id).await?;
+                upsert(&mut tx, &ws.sessions, run_id).await?;
+                upsert(&mut tx, &ws.organizations, run_id).await?;
+                upsert(&mut tx, &ws.people, run_id).await?;
+                upsert(&mut tx, &ws.bills, run_id).await?;
+                upsert(&mut tx, &ws.actions, run_id).await?;
+                upsert(&mut tx, &ws.sponsorships, run_id).await?;
+                upsert(&mut tx, &ws.versions, run_id).await?;
+                let docs: Vec<Doc> = ws.documents.iter().cloned().map(Doc).collect();
+                upsert(&mut tx, &docs, run_id).await?;
+                upsert(&mut tx, &ws.votes, run_id).await?;
+                upsert(&mut tx, &ws.vote_records, run_id).await?;
+                upsert(&mut tx, &ws.events, run_id).await?;
+                upsert(&mut tx, &ws.agenda, run_id).await?;
+                let mut deletes: HashMap<&str, Vec<String>> = HashMap::new();
+                for (t, id) in &ws.deletes {
+                    deletes.entry(*t).or_default().push(id.clone());
+                }
+                for (t, ids) in deletes {
+                    delete_ids(&mut tx, t, &ids).await?;
+                }
+                for chunk in bill_sources.chunks(5_000) {
+                    let mut qb = QueryBuilder::<Db>::new("INSERT INTO bill_sources (source_kind, source_key, bill_id, first_run_id) ");
+                    qb.push_values(chunk, |mut sep, (k, b)| {
+                        sep.push_bind(batch.source_kind.clone());
+                        sep.push_bind(k.clone());
+                        sep.push_bind(b.clone());
+                        sep.push_bind(run_id);
+                    });
+                    qb.push(" ON CONFLICT (source_kind, source_key) DO NOTHING");
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let change_count = ws.changes.len();
+                append_changes(&mut tx, run_id, &ws.changes).await?;
+                record_payloads(&mut tx, run_id, &batch.pipeline, &batch.source, &batch.payloads).await?;
+                warnings.extend(batch.warnings.drain(..));
+                warnings.extend(n.warnings);
+                record_warnings(&mut tx, run_id, &batch.source, &warnings).await?;
+                tx.commit().await?;
+                Ok(LoadOutcome { counts: ws.counts, changes: change_count, warnings })
+            }
+
+            async fn select_in_docs(tx: &mut Tx, bill_ids: &[String]) -> Result<Vec<DocumentRow>, sqlx::Error> {
+                let mut out = Vec::new();
+                for chunk in bill_ids.chunks(IN_CHUNK) {
+                    let mut qb = QueryBuilder::<Db>::new(format!("SELECT {} FROM bill_documents WHERE bill_id IN (", DocumentRow::COLUMNS.join(", ")));
+                    let mut sep = qb.separated(", ");
+                    for k in chunk {
+                        sep.push_bind(k.clone());
+                    }
+                    qb.push(")");
+                    out.extend(qb.build_query_as::<DocumentRow>().fetch_all(&mut **tx).await?);
+                }
+                Ok(out)
+            }
+
+            /// Appends change events with gapless, increasing sequence numbers. The caller's
+            /// transaction holds the ledger's write lock, so numbers follow commit order.
+            async fn append_changes(tx: &mut Tx, run_id: i64, changes: &[Change]) -> Result<(), sqlx::Error> {
+                if changes.is_empty() {
+                    return Ok(());
+                }
+                let base: i64 = sqlx::query_scalar::<Db, i64>("SELECT COALESCE(MAX(seq), 0) FROM change_events").fetch_one(&mut **tx).await?;
+                let at = now();
+                for (ci, chunk) in changes.chunks(2_000).enumerate() {
+                    let mut qb = QueryBuilder::<Db>::new(
+                        "INSERT INTO change_events (seq, run_id, recorded_at, jurisdiction_id, entity_type, entity_id, bill_id, kind, changes) ",
+                    );
+                    qb.push_values(chunk.iter().enumerate(), |mut sep, (i, c)| {
+                        sep.push_bind(base + (ci * 2_000 + i) as i64 + 1);
+                        sep.push_bind(run_id);
+                        sep.push_bind(at);
+                        sep.push_bind(c.jurisdiction_id.clone());
+                        sep.push_bind(c.entity_type.to_string());
+                        sep.push_bind(c.entity_id.clone());
+                        sep.push_bind(c.bill_id.clone());
+                        sep.push_bind(c.kind.clone());
+                        sep.push_bind(c.changes.to_string());
+                    });
+                    qb.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn record_payloads(tx: &mut Tx, run_id: i64, pipeline: &str, source: &str, payloads: &[PayloadRecord]) -> Result<(), sqlx::Error> {
+                for chunk in payloads.chunks(2_000) {
+                    let mut qb = QueryBuilder::<Db>::new(
+                        "INSERT INTO raw_payloads (run_id, pipeline, source, location, fetched_at, http_status, sha256, bytes, etag, last_modified, loaded) ",
+                    );
+                    qb.push_values(chunk, |mut sep, p| {
+                        sep.push_bind(run_id);
+                        sep.push_bind(pipeline.to_string());
+                        sep.push_bind(source.to_string());
+                        sep.push_bind(p.location.clone());
+                        sep.push_bind(p.fetched_at);
+                        sep.push_bind(p.http_status.map(i64::from));
+                        sep.push_bind(p.sha256.clone());
+                        sep.push_bind(p.bytes as i64);
+                        sep.push_bind(p.etag.clone());
+                        sep.push_bind(p.last_modified.clone());
+                        sep.push_bind(p.loaded);
+                    });
+                    qb.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            async fn record_warnings(tx: &mut Tx, run_id: i64, source: &str, warnings: &[Warning]) -> Result<(), sqlx::Error> {
+                for chunk in warnings.chunks(2_000) {
+                    let mut qb = QueryBuilder::<Db>::new("INSERT INTO warnings (run_id, source, location, record, message) ");
+                    qb.push_values(chunk, |mut sep, w| {
+                        sep.push_bind(run_id);
+                        sep.push_bind(source.to_string());
+                        sep.push_bind(w.location.clone());
+                        sep.push_bind(w.record.clone());
+                        sep.push_bind(w.message.clone());
+                    });
+                    qb.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            /// Payloads recorded outside a load (unparseable, or fetched and unchanged).
+            pub async fn record_payloads_now(pool: &Pool, run_id: i64, pipeline: &str, source: &str, payloads: &[PayloadRecord], warnings: &[Warning]) -> Result<(), sqlx::Error> {
+                let mut tx = pool.begin().await?;
+                record_payloads(&mut tx, run_id, pipeline, source, payloads).await?;
+                record_warnings(&mut tx, run_id, source, warnings).await?;
+                tx.commit().await
+            }
+
+            /// location → sha256 of the last payload of each location that was loaded.
+            pub async fn loaded_hashes(pool: &Pool, pipeline: &str, source: &str) -> Result<HashMap<String, String>, sqlx::Error> {
+                let rows: Vec<(String, String)> = sqlx::query_as::<Db, (String, String)>(
+                    "SELECT p.location, p.sha256 FROM raw_payloads p
+                     WHERE p.pipeline = $1 AND p.source = $2 AND p.loaded = $3
+                       AND p.id = (SELECT MAX(q.id) FROM raw_payloads q
+                                   WHERE q.pipeline = p.pipeline AND q.source = p.source
+                                     AND q.location = p.location AND q.loaded = $3)",
+                )
+                .bind(pipeline)
+                .bind(source)
+                .bind(true)
+                .fetch_all(pool)
+                .await?;
+                Ok(rows.into_iter().collect())
+            }
+
+            /// The last loaded payload of one location: (sha256, etag, last_modified).
+            pub async fn last_payload(pool: &Pool, pipeline: &str, source: &str, location: &str) -> Result<Option<(String, Option<String>, Option<String>)>, sqlx::Error> {
+                sqlx::query_as::<Db, (String, Option<String>, Option<String>)>(
+                    "SELECT sha256, etag, last_modified FROM raw_payloads
+                     WHERE pipeline = $1 AND source = $2 AND location = $3 AND loaded = $4
+                     ORDER BY id DESC LIMIT 1",
+                )
+                .bind(pipeline)
+                .bind(source)
+                .bind(location)
+                .bind(true)
+                .fetch_optional(pool)
+                .await
+            }
+
+            pub async fn begin_run(pool: &Pool, pipeline: &str) -> Result<i64, sqlx::Error> {
+                sqlx::query_scalar::<Db, i64>("INSERT INTO runs (pipeline, started_at, status) VALUES ($1, $2, 'running') RETURNING id")
+                    .bind(pipeline)
+                    .bind(now())
+                    .fetch_one(pool)
+                    .await
+            }
+
+            pub async fn finish_run(pool: &Pool, run_id: i64, status: &str, summary: &Value) -> Result<(), sqlx::Error> {
+                sqlx::query::<Db>("UPDATE runs SET finished_at = $1, status = $2, summary = $3 WHERE id = $4")
+                    .bind(now())
+                    .bind(status)
+                    .bind(summary.to_string())
+                    .bind(run_id)
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+            }
+
+            pub async fn record_source(pool: &Pool, run_id: i64, r: &SourceReport) -> Result<(), sqlx::Error> {
+                sqlx::query::<Db>(
+                    "INSERT INTO run_sources (run_id, source, kind, started_at, finished_at, status, requests, bytes, payloads,
+                        unchanged_payloads, records, inserted, updated, unchanged, warnings, error)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                )
+                .bind(run_id)
+                .bind(&r.source)
+                .bind(&r.kind)
+                .bind(r.started_at)
+                .bind(r.finished_at)
+                .bind(&r.status)
+                .bind(r.requests as i64)
+                .bind(r.bytes as i64)
+                .bind(r.payloads as i64)
+                .bind(r.unchanged_payloads as i64)
+                .bind(r.records as i64)
+                .bind(r.counts.inserted as i64)
+                .bind(r.counts.updated as i64)
+                .bind(r.counts.unchanged as i64)
+                .bind(r.warnings as i64)
+                .bind(&r.error)
+                .execute(pool)
+                .await
+                .map(|_| ())
+            }
+
+            pub async fn get_state(pool: &Pool, pipeline: &str, source: &str, key: &str) -> Result<Option<String>, sqlx::Error> {
+                sqlx::query_scalar::<Db, String>("SELECT value FROM source_state WHERE pipeline = $1 AND source = $2 AND key = $3")
+                    .bind(pipeline)
+                    .bind(source)
+                    .bind(key)
+                    .fetch_optional(pool)
+                    .await
+            }
+
+            pub async fn set_state(pool: &Pool, pipeline: &str, source: &str, key: &str, value: &str) -> Result<(), sqlx::Error> {
+                sqlx::query::<Db>(
+                    "INSERT INTO source_state (pipeline, source, key, value, updated_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (pipeline, source, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                )
+                .bind(pipeline)
+                .bind(source)
+                .bind(key)
+                .bind(value)
+                .bind(now())
+                .execute(pool)
+                .await
+                .map(|_| ())
+            }
+
+            /// Runs any SQL and returns its rows as JSON values.
+            pub async fn query(pool: &Pool, sql: &str) -> Result<QueryResult, sqlx::Error> {
+                let rows = sqlx::query::<Db>(AssertSqlSafe(sql.to_string())).fetch_all(pool).await?;
+                let mut columns = Vec::new();
+                if let Some(first) = rows.first() {
+                    columns = first.columns().iter().map(|c| c.name().to_string()).collect();
+                }
+                let mut out = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let mut values = Vec::with_capacity(columns.len());
+                    for i in 0..row.columns().len() {
+                        values.push(super::super::value::decode(row, i));
+                    }
+                    out.push(values);
+                }
+                Ok(QueryResult { columns, rows: out })
+            }
+        }
+    };
+}
+
+backend!(sqlite, sqlx::Sqlite, sqlx::SqlitePool, bind_sqlite);
+backend!(postgres, sqlx::Postgres, sqlx::PgPool, bind_pg);
