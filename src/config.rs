@@ -132,20 +132,22 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         Pipeline::parse(&text, path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Pipeline, ConfigError> {
-        let file: PipelineFile =
-            toml::from_str(text).map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
+        let file: PipelineFile = toml::from_str(text)
+            .map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
         let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
-        let schedule: cron::Schedule = file
-            .schedule
+        let schedule: cron::Schedule = file.schedule.parse().map_err(|e| {
+            invalid(format!("schedule {:?} is not a cron expression with seconds first: {e}", file.schedule))
+        })?;
+        let timezone: chrono_tz::Tz = file
+            .timezone
             .parse()
-            .map_err(|e| invalid(format!("schedule {:?} is not a cron expression with seconds first: {e}", file.schedule)))?;
-        let timezone: chrono_tz::Tz =
-            file.timezone.parse().map_err(|_| invalid(format!("timezone {:?} is not an IANA time zone", file.timezone)))?;
+            .map_err(|_| invalid(format!("timezone {:?} is not an IANA time zone", file.timezone)))?;
         if file.sources.is_empty() {
             return Err(invalid("no [[source]]".into()));
         }
@@ -209,17 +211,26 @@ api_key_env = "OPENSTATES_API_KEY"
 
     #[test]
     fn mistakes_are_named() {
-        let err = Pipeline::parse("name='x'\nschedule='0 0 * * *'\ntimezone='UTC'\n[[source]]\nkind='ocd_scrape'\npath='a'", Path::new("p.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = Pipeline::parse(
+            "name='x'\nschedule='0 0 * * *'\ntimezone='UTC'\n[[source]]\nkind='ocd_scrape'\npath='a'",
+            Path::new("p.toml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("schedule"), "{err}");
-        let err = Pipeline::parse("name='x'\nschedule='0 0 2 * * *'\ntimezone='UTC'\n[[source]]\nkind='ocd_scrape'\npath='a'\npaht='b'", Path::new("p.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = Pipeline::parse(
+            "name='x'\nschedule='0 0 2 * * *'\ntimezone='UTC'\n[[source]]\nkind='ocd_scrape'\npath='a'\npaht='b'",
+            Path::new("p.toml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("paht"), "{err}");
-        let err = Pipeline::parse("name='x'\nschedule='0 0 2 * * *'\ntimezone='Mars/Olympus'\n[[source]]\nkind='ocd_scrape'\npath='a'", Path::new("p.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = Pipeline::parse(
+            "name='x'\nschedule='0 0 2 * * *'\ntimezone='Mars/Olympus'\n[[source]]\nkind='ocd_scrape'\npath='a'",
+            Path::new("p.toml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("Mars/Olympus"), "{err}");
     }
 }

@@ -10,7 +10,8 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub const USER_AGENT: &str = concat!("statehouse/", env!("CARGO_PKG_VERSION"), " (legislative data pipeline for advocacy coalitions)");
+pub const USER_AGENT: &str =
+    concat!("statehouse/", env!("CARGO_PKG_VERSION"), " (legislative data pipeline for advocacy coalitions)");
 
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
@@ -138,8 +139,17 @@ impl Fetcher {
 
     /// GETs `url` with retries. `headers` are sent as given and never logged (API keys go
     /// there, not in URLs).
-    pub async fn get(&self, url: &str, headers: &[(String, String)], validators: &Validators) -> Result<Fetched, FetchError> {
-        let host = url::Url::parse(url).map_err(|_| FetchError::BadUrl { url: url.into() })?.host_str().unwrap_or("").to_string();
+    pub async fn get(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
+        let host = url::Url::parse(url)
+            .map_err(|_| FetchError::BadUrl { url: url.into() })?
+            .host_str()
+            .unwrap_or("")
+            .to_string();
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.opts.min_delay)
             .with_max_delay(self.opts.max_delay)
@@ -164,7 +174,12 @@ impl Fetcher {
             .await
     }
 
-    async fn attempt(&self, url: &str, headers: &[(String, String)], validators: &Validators) -> Result<Fetched, FetchError> {
+    async fn attempt(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
         let mut req = self.client.get(url);
         for (k, v) in headers {
             req = req.header(k, v);
@@ -176,17 +191,30 @@ impl Fetcher {
             req = req.header(reqwest::header::IF_MODIFIED_SINCE, m);
         }
         let net = |e: reqwest::Error| {
-            if e.is_timeout() { FetchError::Timeout { url: url.into() } } else { FetchError::Network { url: url.into(), message: error_chain(&e) } }
+            if e.is_timeout() {
+                FetchError::Timeout { url: url.into() }
+            } else {
+                FetchError::Network { url: url.into(), message: error_chain(&e) }
+            }
         };
         let mut resp = req.send().await.map_err(net)?;
         let status = resp.status().as_u16();
-        let header = |name: reqwest::header::HeaderName| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let header = |name: reqwest::header::HeaderName| {
+            resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        };
         let etag = header(reqwest::header::ETAG);
         let last_modified = header(reqwest::header::LAST_MODIFIED);
         let retry_after = header(reqwest::header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
         if status == 304 {
             self.stats.lock().expect("stats lock").not_modified += 1;
-            return Ok(Fetched { url: url.into(), status, body: Vec::new(), etag: etag.or(validators.etag.clone()), last_modified: last_modified.or(validators.last_modified.clone()), not_modified: true });
+            return Ok(Fetched {
+                url: url.into(),
+                status,
+                body: Vec::new(),
+                etag: etag.or(validators.etag.clone()),
+                last_modified: last_modified.or(validators.last_modified.clone()),
+                not_modified: true,
+            });
         }
         if let Some(len) = resp.content_length()
             && len > self.opts.max_bytes
@@ -202,7 +230,12 @@ impl Fetcher {
         }
         self.stats.lock().expect("stats lock").bytes += body.len() as u64;
         if !(200..300).contains(&status) {
-            return Err(FetchError::Status { url: url.into(), status, body: String::from_utf8_lossy(&body).into_owned(), retry_after });
+            return Err(FetchError::Status {
+                url: url.into(),
+                status,
+                body: String::from_utf8_lossy(&body).into_owned(),
+                retry_after,
+            });
         }
         Ok(Fetched { url: url.into(), status, body, etag, last_modified, not_modified: false })
     }

@@ -12,7 +12,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "statehouse", version, about = "Watches state legislatures and city councils for advocacy coalitions: ingests bills, votes and hearings into a SQL warehouse that keeps history.")]
+#[command(
+    name = "statehouse",
+    version,
+    about = "Watches state legislatures and city councils for advocacy coalitions: ingests bills, votes and hearings into a SQL warehouse that keeps history."
+)]
 struct Cli {
     /// Warehouse URL: `sqlite:PATH` or `postgres://user@host/db`. Default: a SQLite file in the data folder.
     #[arg(long, global = true, env = "STATEHOUSE_DATABASE_URL", hide_env_values = true)]
@@ -99,7 +103,8 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("STATEHOUSE_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STATEHOUSE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
@@ -108,7 +113,8 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn open(cli: &Cli) -> Result<Warehouse> {
-    std::fs::create_dir_all(&cli.data_dir).with_context(|| format!("cannot create the data folder {}", cli.data_dir.display()))?;
+    std::fs::create_dir_all(&cli.data_dir)
+        .with_context(|| format!("cannot create the data folder {}", cli.data_dir.display()))?;
     let url = match &cli.database {
         Some(u) => u.clone(),
         None => format!("sqlite:{}", cli.data_dir.join("warehouse.db").display()),
@@ -133,7 +139,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             opts.progress = std::io::stderr().is_terminal();
             let mut failed = false;
             for p in &loaded {
-                let report = run_pipeline(&wh, p, &opts).await.with_context(|| format!("running pipeline {}", p.name))?;
+                let report =
+                    run_pipeline(&wh, p, &opts).await.with_context(|| format!("running pipeline {}", p.name))?;
                 print_report(&report);
                 if *show_warnings {
                     for (source, w) in &report.warnings {
@@ -182,7 +189,19 @@ fn print_report(report: &statehouse::run::RunReport) {
     println!("pipeline {} (run {}): {}", report.pipeline, report.run_id, report.status);
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["source", "status", "requests", "payloads", "unchanged payloads", "records", "inserted", "updated", "unchanged", "changes", "warnings"]);
+    t.set_header([
+        "source",
+        "status",
+        "requests",
+        "payloads",
+        "unchanged payloads",
+        "records",
+        "inserted",
+        "updated",
+        "unchanged",
+        "changes",
+        "warnings",
+    ]);
     for s in &report.sources {
         t.add_row([
             s.source.clone(),

@@ -105,8 +105,12 @@ pub async fn run_pipeline(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions
     for source in &pipeline.sources {
         let mut tally = Tally::new(source);
         let result = match source {
-            SourceConfig::OcdScrape(c) => run_ocd_scrape(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await,
-            SourceConfig::Openstates(c) => run_openstates(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await,
+            SourceConfig::OcdScrape(c) => {
+                run_ocd_scrape(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await
+            }
+            SourceConfig::Openstates(c) => {
+                run_openstates(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await
+            }
         };
         tally.report.finished_at = Utc::now();
         tally.report.warnings = tally.warnings.len() as u64;
@@ -126,7 +130,13 @@ pub async fn run_pipeline(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions
     let summary = serde_json::to_value(&reports).unwrap_or_default();
     wh.finish_run(run_id, status, &summary).await?;
     tracing::info!(pipeline = %pipeline.name, run_id, status, "run finished");
-    Ok(RunReport { run_id, pipeline: pipeline.name.clone(), status: status.into(), sources: reports, warnings: all_warnings })
+    Ok(RunReport {
+        run_id,
+        pipeline: pipeline.name.clone(),
+        status: status.into(),
+        sources: reports,
+        warnings: all_warnings,
+    })
 }
 
 fn progress(opts: &RunOptions, len: u64, what: &str) -> ProgressBar {
@@ -134,21 +144,27 @@ fn progress(opts: &RunOptions, len: u64, what: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::new(len);
-    pb.set_style(ProgressStyle::with_template("{prefix:>24} [{bar:30}] {pos}/{len} {msg}").expect("valid template").progress_chars("=> "));
+    pb.set_style(
+        ProgressStyle::with_template("{prefix:>24} [{bar:30}] {pos}/{len} {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
     pb.set_prefix(what.to_string());
     pb
 }
 
 /// Files of a scrape folder (recursively) or the one file, with their kinds, in load order.
 pub fn list_scrape_files(path: &Path) -> Result<Vec<(FileKind, PathBuf)>, SourceError> {
-    let meta = std::fs::metadata(path).map_err(|e| SourceError::Input(format!("cannot read {}: {e}", path.display())))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| SourceError::Input(format!("cannot read {}: {e}", path.display())))?;
     let mut files = Vec::new();
     if meta.is_file() {
         files.push(path.to_path_buf());
     } else {
         let mut stack = vec![path.to_path_buf()];
         while let Some(dir) = stack.pop() {
-            let entries = std::fs::read_dir(&dir).map_err(|e| SourceError::Input(format!("cannot list {}: {e}", dir.display())))?;
+            let entries = std::fs::read_dir(&dir)
+                .map_err(|e| SourceError::Input(format!("cannot list {}: {e}", dir.display())))?;
             for entry in entries {
                 let entry = entry.map_err(|e| SourceError::Input(format!("cannot list {}: {e}", dir.display())))?;
                 let p = entry.path();
@@ -160,7 +176,8 @@ pub fn list_scrape_files(path: &Path) -> Result<Vec<(FileKind, PathBuf)>, Source
             }
         }
     }
-    let mut out: Vec<(FileKind, PathBuf)> = files.into_iter().filter_map(|p| FileKind::of(&p).map(|k| (k, p))).collect();
+    let mut out: Vec<(FileKind, PathBuf)> =
+        files.into_iter().filter_map(|p| FileKind::of(&p).map(|k| (k, p))).collect();
     out.sort();
     Ok(out)
 }
@@ -192,7 +209,10 @@ async fn run_ocd_scrape(
     let name = source.name();
     let files = list_scrape_files(&cfg.path)?;
     if files.is_empty() {
-        return Err(SourceError::Input(format!("{}: no scrape files (bill_*.json, vote_event_*.json, …) found", cfg.path.display())));
+        return Err(SourceError::Input(format!(
+            "{}: no scrape files (bill_*.json, vote_event_*.json, …) found",
+            cfg.path.display()
+        )));
     }
     let prior = wh.loaded_hashes(&pipeline.name, &name).await?;
 
@@ -243,7 +263,9 @@ async fn run_ocd_scrape(
         let context_kind = matches!(kind, FileKind::Jurisdiction | FileKind::Organization | FileKind::Person);
         let mut j = i;
         while j < files.len()
-            && (files[j].0 == kind || (context_kind && matches!(files[j].0, FileKind::Jurisdiction | FileKind::Organization | FileKind::Person)))
+            && (files[j].0 == kind
+                || (context_kind
+                    && matches!(files[j].0, FileKind::Jurisdiction | FileKind::Organization | FileKind::Person)))
             && j - i < opts.batch_size
         {
             j += 1;
@@ -289,7 +311,7 @@ async fn run_ocd_scrape(
         i = j;
     }
     pb.finish_and_clear();
-    Ok(())
+    relink(wh, run_id, pipeline, &name, "ocd_scrape", tally).await
 }
 
 fn first_bill_jurisdiction(files: &[(FileKind, PathBuf)]) -> Option<String> {
@@ -331,6 +353,21 @@ async fn load_batch(
     Ok(())
 }
 
+/// After a source's batches: link what was loaded before its bill.
+async fn relink(
+    wh: &Warehouse,
+    run_id: i64,
+    pipeline: &Pipeline,
+    source: &str,
+    kind: &str,
+    tally: &mut Tally,
+) -> Result<(), SourceError> {
+    let outcome = wh.relink(run_id, &pipeline.name, source, kind).await?;
+    tally.report.changes += outcome.changes as u64;
+    tally.report.counts.updated += outcome.counts.updated;
+    Ok(())
+}
+
 /// Keys in `source_state` for the Open States source.
 const CURSOR_KEY: &str = "updated_since";
 
@@ -346,8 +383,12 @@ async fn run_openstates(
     tally: &mut Tally,
 ) -> Result<(), SourceError> {
     let name = source.name();
-    let key = std::env::var(&cfg.api_key_env)
-        .map_err(|_| SourceError::Input(format!("the API key variable {} is not set (Open States answers 403 without a key)", cfg.api_key_env)))?;
+    let key = std::env::var(&cfg.api_key_env).map_err(|_| {
+        SourceError::Input(format!(
+            "the API key variable {} is not set (Open States answers 403 without a key)",
+            cfg.api_key_env
+        ))
+    })?;
     let headers = vec![("X-API-KEY".to_string(), key)];
     let (jurisdiction_id, code) = if cfg.jurisdiction.starts_with("ocd-jurisdiction/") {
         (cfg.jurisdiction.clone(), ids::jurisdiction_code(&cfg.jurisdiction))
@@ -362,7 +403,8 @@ async fn run_openstates(
     // The daily quota is kept per UTC day in `source_state`, across runs.
     let today = Utc::now().format("%Y-%m-%d").to_string();
     let quota_key = format!("requests:{today}");
-    let used_before: u64 = wh.get_state(&pipeline.name, &name, &quota_key).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let used_before: u64 =
+        wh.get_state(&pipeline.name, &name, &quota_key).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
     let budget = u64::from(cfg.tier.requests_per_day).saturating_sub(used_before);
 
     let started = Utc::now();
@@ -371,7 +413,8 @@ async fn run_openstates(
     load_batch(wh, run_id, pipeline, &name, "openstates", parsed, Vec::new(), &norm_ctx, tally).await?;
 
     let mut complete = true;
-    let lists: Vec<&str> = [cfg.people.then_some("people"), Some("bills"), cfg.events.then_some("events")].into_iter().flatten().collect();
+    let lists: Vec<&str> =
+        [cfg.people.then_some("people"), Some("bills"), cfg.events.then_some("events")].into_iter().flatten().collect();
     'lists: for list in lists {
         let mut page = 1u32;
         loop {
@@ -379,7 +422,10 @@ async fn run_openstates(
                 tally.warnings.push(Warning::new(
                     &cfg.base_url,
                     None,
-                    format!("daily request quota of {} reached; the rest is fetched next run", cfg.tier.requests_per_day),
+                    format!(
+                        "daily request quota of {} reached; the rest is fetched next run",
+                        cfg.tier.requests_per_day
+                    ),
                 ));
                 complete = false;
                 break 'lists;
@@ -402,7 +448,12 @@ async fn run_openstates(
             tally.report.payloads += 1;
             let (body, unchanged) = if got.not_modified {
                 let sha = last.as_ref().map(|l| l.0.clone()).unwrap_or_default();
-                (archive.read(&sha).map_err(|e| SourceError::Input(format!("{url}: 304, but the archived payload {sha} is unreadable: {e}")))?, true)
+                (
+                    archive.read(&sha).map_err(|e| {
+                        SourceError::Input(format!("{url}: 304, but the archived payload {sha} is unreadable: {e}"))
+                    })?,
+                    true,
+                )
             } else {
                 let sha = crate::archive::sha256_hex(&got.body);
                 let same = last.as_ref().is_some_and(|l| l.0 == sha);
@@ -440,6 +491,7 @@ async fn run_openstates(
     tally.report.requests = stats.requests;
     tally.report.bytes += stats.bytes;
     wh.set_state(&pipeline.name, &name, &quota_key, &(used_before + stats.requests).to_string()).await?;
+    relink(wh, run_id, pipeline, &name, "openstates", tally).await?;
     if complete {
         // Next run asks only for what changed since this one started (an hour's overlap
         // covers clock skew and slow upstream indexing; reloading is idempotent).

@@ -1,1 +1,17 @@
+//! The one integration-test binary: every module under `tests/it/`.
+//! PostgreSQL tests need the server at 127.0.0.1:5432 (or STATEHOUSE_TEST_PG); `.ci/run`
+//! starts it. They fail, never skip, when it is down.
 
+#[path = "it/common.rs"]
+mod common;
+
+#[path = "it/cli.rs"]
+mod cli;
+#[path = "it/history.rs"]
+mod history;
+#[path = "it/ocd_scrape.rs"]
+mod ocd_scrape;
+#[path = "it/openstates_http.rs"]
+mod openstates_http;
+#[path = "it/pipelines.rs"]
+mod pipelines;

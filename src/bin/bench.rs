@@ -101,7 +101,7 @@ const EVENTS_AT_SCALE_1: f64 = 10_000.0;
 
 /// Probability that a floor passage of a bill or joint resolution was a scraped roll call
 /// (the rest are voice votes or roll calls the scraper did not capture).
-const P_ROLL_CALL: f64 = 0.42;
+const P_ROLL_CALL: f64 = 0.427;
 /// Probability that a bill is reported out of its first committee.
 const P_REPORTED: f64 = 0.55;
 /// Probability that a bill passed by one chamber is reported in the other.
@@ -538,131 +538,684 @@ struct AgendaEntity {
 // ---------------------------------------------------------------------------------------
 
 const FIRST_NAMES: &[&str] = &[
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
-    "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas",
-    "Sarah", "Charles", "Karen", "Christopher", "Lisa", "Daniel", "Nancy", "Matthew", "Betty",
-    "Anthony", "Sandra", "Mark", "Margaret", "Donald", "Ashley", "Steven", "Kimberly", "Andrew",
-    "Emily", "Paul", "Donna", "Joshua", "Michelle", "Kenneth", "Carol", "Kevin", "Amanda",
-    "Brian", "Melissa", "George", "Deborah", "Timothy", "Stephanie", "Ronald", "Rebecca",
-    "Jason", "Sharon", "Edward", "Laura", "Jeffrey", "Cynthia", "Ryan", "Dorothy", "Jacob",
-    "Amy", "Gary", "Kathleen", "Nicholas", "Angela", "Eric", "Shirley", "Jonathan", "Brenda",
-    "Stephen", "Emma", "Larry", "Anna", "Justin", "Pamela", "Scott", "Nicole", "Brandon",
-    "Samantha", "Benjamin", "Katherine", "Samuel", "Christine", "Gregory", "Helen", "Alexander",
-    "Debra", "Patrick", "Rachel", "Frank", "Carolyn", "Raymond", "Janet", "Jack", "Maria",
-    "Dennis", "Catherine", "Jerry", "Heather", "Tyler", "Diane", "Aaron", "Olivia", "José",
-    "Julie", "Adam", "Joyce", "Nathan", "Victoria", "Henry", "Ruth", "Zachary", "Virginia",
-    "Douglas", "Lauren", "Peter", "Kelly", "Kyle", "Christina", "Noah", "Joan", "Ethan",
-    "Evelyn", "Jeremy", "Judith", "Walter", "Andrea", "Christian", "Hannah", "Keith", "Megan",
-    "Roger", "Cheryl", "Terry", "Jacqueline", "Austin", "Martha", "Sean", "Madison", "Gerald",
-    "Teresa", "Carl", "Gloria", "Harold", "Sara", "Dylan", "Janice", "Arthur", "Ann", "Lawrence",
-    "Kathryn", "Jordan", "Abigail", "Jesse", "Sophia", "Bryan", "Frances", "Billy", "Jean",
-    "Bruce", "Alice", "Gabriel", "Judy", "Joe", "Isabella", "Logan", "Julia", "Alan", "Grace",
-    "Juan", "Amber", "Albert", "Denise", "Willie", "Danielle", "Elijah", "Marilyn", "Wayne",
-    "Beverly", "Randy", "Charlotte", "Vincent", "Natalie", "Mason", "Theresa", "Roy", "Diana",
-    "Ralph", "Brittany", "Bobby", "Doris", "Russell", "Kayla", "Bradley", "Alexis", "Philip",
-    "Lori", "Eugene", "Marie", "Darius", "Kyra", "Spiros", "Trey", "André", "Chloé",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Christopher",
+    "Lisa",
+    "Daniel",
+    "Nancy",
+    "Matthew",
+    "Betty",
+    "Anthony",
+    "Sandra",
+    "Mark",
+    "Margaret",
+    "Donald",
+    "Ashley",
+    "Steven",
+    "Kimberly",
+    "Andrew",
+    "Emily",
+    "Paul",
+    "Donna",
+    "Joshua",
+    "Michelle",
+    "Kenneth",
+    "Carol",
+    "Kevin",
+    "Amanda",
+    "Brian",
+    "Melissa",
+    "George",
+    "Deborah",
+    "Timothy",
+    "Stephanie",
+    "Ronald",
+    "Rebecca",
+    "Jason",
+    "Sharon",
+    "Edward",
+    "Laura",
+    "Jeffrey",
+    "Cynthia",
+    "Ryan",
+    "Dorothy",
+    "Jacob",
+    "Amy",
+    "Gary",
+    "Kathleen",
+    "Nicholas",
+    "Angela",
+    "Eric",
+    "Shirley",
+    "Jonathan",
+    "Brenda",
+    "Stephen",
+    "Emma",
+    "Larry",
+    "Anna",
+    "Justin",
+    "Pamela",
+    "Scott",
+    "Nicole",
+    "Brandon",
+    "Samantha",
+    "Benjamin",
+    "Katherine",
+    "Samuel",
+    "Christine",
+    "Gregory",
+    "Helen",
+    "Alexander",
+    "Debra",
+    "Patrick",
+    "Rachel",
+    "Frank",
+    "Carolyn",
+    "Raymond",
+    "Janet",
+    "Jack",
+    "Maria",
+    "Dennis",
+    "Catherine",
+    "Jerry",
+    "Heather",
+    "Tyler",
+    "Diane",
+    "Aaron",
+    "Olivia",
+    "José",
+    "Julie",
+    "Adam",
+    "Joyce",
+    "Nathan",
+    "Victoria",
+    "Henry",
+    "Ruth",
+    "Zachary",
+    "Virginia",
+    "Douglas",
+    "Lauren",
+    "Peter",
+    "Kelly",
+    "Kyle",
+    "Christina",
+    "Noah",
+    "Joan",
+    "Ethan",
+    "Evelyn",
+    "Jeremy",
+    "Judith",
+    "Walter",
+    "Andrea",
+    "Christian",
+    "Hannah",
+    "Keith",
+    "Megan",
+    "Roger",
+    "Cheryl",
+    "Terry",
+    "Jacqueline",
+    "Austin",
+    "Martha",
+    "Sean",
+    "Madison",
+    "Gerald",
+    "Teresa",
+    "Carl",
+    "Gloria",
+    "Harold",
+    "Sara",
+    "Dylan",
+    "Janice",
+    "Arthur",
+    "Ann",
+    "Lawrence",
+    "Kathryn",
+    "Jordan",
+    "Abigail",
+    "Jesse",
+    "Sophia",
+    "Bryan",
+    "Frances",
+    "Billy",
+    "Jean",
+    "Bruce",
+    "Alice",
+    "Gabriel",
+    "Judy",
+    "Joe",
+    "Isabella",
+    "Logan",
+    "Julia",
+    "Alan",
+    "Grace",
+    "Juan",
+    "Amber",
+    "Albert",
+    "Denise",
+    "Willie",
+    "Danielle",
+    "Elijah",
+    "Marilyn",
+    "Wayne",
+    "Beverly",
+    "Randy",
+    "Charlotte",
+    "Vincent",
+    "Natalie",
+    "Mason",
+    "Theresa",
+    "Roy",
+    "Diana",
+    "Ralph",
+    "Brittany",
+    "Bobby",
+    "Doris",
+    "Russell",
+    "Kayla",
+    "Bradley",
+    "Alexis",
+    "Philip",
+    "Lori",
+    "Eugene",
+    "Marie",
+    "Darius",
+    "Kyra",
+    "Spiros",
+    "Trey",
+    "André",
+    "Chloé",
 ];
 
 const LAST_NAMES: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor",
-    "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez",
-    "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright",
-    "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall",
-    "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Gomez", "Phillips", "Evans",
-    "Turner", "Diaz", "Parker", "Cruz", "Edwards", "Collins", "Reyes", "Stewart", "Morris",
-    "Morales", "Murphy", "Cook", "Rogers", "Gutierrez", "Ortiz", "Morgan", "Cooper", "Peterson",
-    "Bailey", "Reed", "Kelly", "Howard", "Ramos", "Kim", "Cox", "Ward", "Richardson", "Watson",
-    "Brooks", "Chavez", "Wood", "James", "Bennett", "Gray", "Mendoza", "Ruiz", "Hughes", "Price",
-    "Alvarez", "Castillo", "Sanders", "Patel", "Myers", "Long", "Ross", "Foster", "Jimenez",
-    "Powell", "Jenkins", "Perry", "Russell", "Sullivan", "Bell", "Coleman", "Butler",
-    "Henderson", "Barnes", "Gonzales", "Fisher", "Vasquez", "Simmons", "Romero", "Jordan",
-    "Patterson", "Alexander", "Hamilton", "Graham", "Reynolds", "Griffin", "Wallace", "Moreno",
-    "West", "Cole", "Hayes", "Bryant", "Herrera", "Gibson", "Ellis", "Tran", "Medina", "Aguilar",
-    "Stevens", "Murray", "Ford", "Castro", "Marshall", "Owens", "Harrison", "Fernandez",
-    "McDonald", "Woods", "Washington", "Kennedy", "Wells", "Vargas", "Henry", "Chen", "Freeman",
-    "Webb", "Tucker", "Guzman", "Burns", "Crawford", "Olson", "Simpson", "Porter", "Hunter",
-    "Gordon", "Mendez", "Silva", "Shaw", "Snyder", "Mason", "Dixon", "Muñoz", "Hunt", "Hicks",
-    "Holmes", "Palmer", "Wagner", "Black", "Robertson", "Boyd", "Rose", "Stone", "Salazar",
-    "Fox", "Warren", "Mills", "Meyer", "Rice", "Schmidt", "Garza", "Daniels", "Ferguson",
-    "Nichols", "Stephens", "Soto", "Weaver", "Ryan", "Gardner", "Payne", "Grant", "Dunn",
-    "Kelley", "Spencer", "Hawkins", "Arnold", "Pierce", "Vazquez", "Hansen", "Peters", "Santos",
-    "Hart", "Bradley", "Knight", "Elliott", "Cunningham", "Duncan", "Armstrong", "Hudson",
-    "Carroll", "Lane", "Riley", "Andrews", "Alvarado", "Ray", "Delgado", "Berry", "Perkins",
-    "Hoffman", "Johnston", "Matthews", "Peña", "Richards", "Willis", "Carpenter", "Lawrence",
-    "Sandoval", "O'Brien", "O'Connor", "Núñez", "Townsend", "Sturgeon", "Hocker", "Pettyjohn",
-    "Mantzavinos", "Seigfried", "Paradee", "Lockman", "Huxtable", "Buckson", "Cruce",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Gomez",
+    "Phillips",
+    "Evans",
+    "Turner",
+    "Diaz",
+    "Parker",
+    "Cruz",
+    "Edwards",
+    "Collins",
+    "Reyes",
+    "Stewart",
+    "Morris",
+    "Morales",
+    "Murphy",
+    "Cook",
+    "Rogers",
+    "Gutierrez",
+    "Ortiz",
+    "Morgan",
+    "Cooper",
+    "Peterson",
+    "Bailey",
+    "Reed",
+    "Kelly",
+    "Howard",
+    "Ramos",
+    "Kim",
+    "Cox",
+    "Ward",
+    "Richardson",
+    "Watson",
+    "Brooks",
+    "Chavez",
+    "Wood",
+    "James",
+    "Bennett",
+    "Gray",
+    "Mendoza",
+    "Ruiz",
+    "Hughes",
+    "Price",
+    "Alvarez",
+    "Castillo",
+    "Sanders",
+    "Patel",
+    "Myers",
+    "Long",
+    "Ross",
+    "Foster",
+    "Jimenez",
+    "Powell",
+    "Jenkins",
+    "Perry",
+    "Russell",
+    "Sullivan",
+    "Bell",
+    "Coleman",
+    "Butler",
+    "Henderson",
+    "Barnes",
+    "Gonzales",
+    "Fisher",
+    "Vasquez",
+    "Simmons",
+    "Romero",
+    "Jordan",
+    "Patterson",
+    "Alexander",
+    "Hamilton",
+    "Graham",
+    "Reynolds",
+    "Griffin",
+    "Wallace",
+    "Moreno",
+    "West",
+    "Cole",
+    "Hayes",
+    "Bryant",
+    "Herrera",
+    "Gibson",
+    "Ellis",
+    "Tran",
+    "Medina",
+    "Aguilar",
+    "Stevens",
+    "Murray",
+    "Ford",
+    "Castro",
+    "Marshall",
+    "Owens",
+    "Harrison",
+    "Fernandez",
+    "McDonald",
+    "Woods",
+    "Washington",
+    "Kennedy",
+    "Wells",
+    "Vargas",
+    "Henry",
+    "Chen",
+    "Freeman",
+    "Webb",
+    "Tucker",
+    "Guzman",
+    "Burns",
+    "Crawford",
+    "Olson",
+    "Simpson",
+    "Porter",
+    "Hunter",
+    "Gordon",
+    "Mendez",
+    "Silva",
+    "Shaw",
+    "Snyder",
+    "Mason",
+    "Dixon",
+    "Muñoz",
+    "Hunt",
+    "Hicks",
+    "Holmes",
+    "Palmer",
+    "Wagner",
+    "Black",
+    "Robertson",
+    "Boyd",
+    "Rose",
+    "Stone",
+    "Salazar",
+    "Fox",
+    "Warren",
+    "Mills",
+    "Meyer",
+    "Rice",
+    "Schmidt",
+    "Garza",
+    "Daniels",
+    "Ferguson",
+    "Nichols",
+    "Stephens",
+    "Soto",
+    "Weaver",
+    "Ryan",
+    "Gardner",
+    "Payne",
+    "Grant",
+    "Dunn",
+    "Kelley",
+    "Spencer",
+    "Hawkins",
+    "Arnold",
+    "Pierce",
+    "Vazquez",
+    "Hansen",
+    "Peters",
+    "Santos",
+    "Hart",
+    "Bradley",
+    "Knight",
+    "Elliott",
+    "Cunningham",
+    "Duncan",
+    "Armstrong",
+    "Hudson",
+    "Carroll",
+    "Lane",
+    "Riley",
+    "Andrews",
+    "Alvarado",
+    "Ray",
+    "Delgado",
+    "Berry",
+    "Perkins",
+    "Hoffman",
+    "Johnston",
+    "Matthews",
+    "Peña",
+    "Richards",
+    "Willis",
+    "Carpenter",
+    "Lawrence",
+    "Sandoval",
+    "O'Brien",
+    "O'Connor",
+    "Núñez",
+    "Townsend",
+    "Sturgeon",
+    "Hocker",
+    "Pettyjohn",
+    "Mantzavinos",
+    "Seigfried",
+    "Paradee",
+    "Lockman",
+    "Huxtable",
+    "Buckson",
+    "Cruce",
 ];
 
 const COMMITTEES: &[&str] = &[
-    "Judiciary", "Education", "Health & Human Services", "Appropriations", "Finance",
-    "Transportation", "Agriculture", "Natural Resources", "Energy & Environment",
-    "Labor & Commerce", "State Government", "Local Government", "Insurance",
-    "Banking & Financial Institutions", "Public Safety", "Veterans & Military Affairs",
-    "Housing", "Elections & Government Affairs", "Ethics", "Revenue & Taxation",
-    "Economic Development", "Higher Education", "Human Services", "Children & Families",
-    "Criminal Justice", "Consumer Protection", "Technology & Innovation",
-    "Tourism & Recreation", "Water Resources", "Executive", "Administration",
-    "Health & Social Services", "Environment, Energy & Transportation",
+    "Judiciary",
+    "Education",
+    "Health & Human Services",
+    "Appropriations",
+    "Finance",
+    "Transportation",
+    "Agriculture",
+    "Natural Resources",
+    "Energy & Environment",
+    "Labor & Commerce",
+    "State Government",
+    "Local Government",
+    "Insurance",
+    "Banking & Financial Institutions",
+    "Public Safety",
+    "Veterans & Military Affairs",
+    "Housing",
+    "Elections & Government Affairs",
+    "Ethics",
+    "Revenue & Taxation",
+    "Economic Development",
+    "Higher Education",
+    "Human Services",
+    "Children & Families",
+    "Criminal Justice",
+    "Consumer Protection",
+    "Technology & Innovation",
+    "Tourism & Recreation",
+    "Water Resources",
+    "Executive",
+    "Administration",
+    "Health & Social Services",
+    "Environment, Energy & Transportation",
 ];
 
 const TOPICS: &[&str] = &[
-    "MOTOR VEHICLES", "PUBLIC UTILITY RATES", "MEDICAL DEBT", "SCHOOL SAFETY",
-    "PUBLIC DRINKING WATER", "DEATH BENEFITS", "CHILD CARE ASSISTANCE", "PROPERTY TAX RELIEF",
-    "CONSUMER DATA PRIVACY", "ELECTION ADMINISTRATION", "FIREARMS", "OPIOID SETTLEMENT FUNDS",
-    "PHARMACY BENEFIT MANAGERS", "RENEWABLE ENERGY", "AFFORDABLE HOUSING", "LANDLORD AND TENANT",
-    "MINIMUM WAGE", "PAID FAMILY LEAVE", "SPORTS WAGERING", "CANNABIS", "BROADBAND DEPLOYMENT",
-    "TEACHER COMPENSATION", "JUVENILE JUSTICE", "MENTAL HEALTH SERVICES", "PUBLIC RECORDS",
-    "OPEN MEETINGS", "STATE PROCUREMENT", "HIGHWAY SAFETY", "WORKERS' COMPENSATION",
-    "UNEMPLOYMENT INSURANCE", "CHARTER SCHOOLS", "SCHOOL MEALS", "FOOD SAFETY",
-    "ANIMAL WELFARE", "HUNTING AND FISHING LICENSES", "WATER QUALITY", "COASTAL RESILIENCE",
-    "ARTIFICIAL INTELLIGENCE", "CYBERSECURITY", "IDENTITY THEFT", "HUMAN TRAFFICKING",
-    "DOMESTIC VIOLENCE", "SEX OFFENDER REGISTRATION", "PROBATION AND PAROLE", "BAIL REFORM",
-    "POLICE ACCOUNTABILITY", "EMERGENCY MEDICAL SERVICES", "NURSING HOMES", "PRESCRIPTION DRUGS",
-    "TELEHEALTH", "VETERANS' BENEFITS", "STATE PENSIONS", "MUNICIPAL ANNEXATION",
-    "ZONING AND LAND USE", "SHORT-TERM RENTALS", "ALCOHOLIC BEVERAGES", "TOBACCO AND VAPING",
-    "PUBLIC TRANSIT", "ELECTRIC VEHICLES", "SOLID WASTE AND RECYCLING", "PFAS CONTAMINATION",
-    "HIGHER EDUCATION TUITION", "STUDENT LOANS", "LITERACY INSTRUCTION", "SPECIAL EDUCATION",
-    "ABSENTEE VOTING", "CAMPAIGN FINANCE", "LOBBYIST DISCLOSURE", "STATE BUDGET",
-    "CAPITAL IMPROVEMENTS", "INCOME TAX CREDITS", "SALES TAX EXEMPTIONS", "CORPORATE FRANCHISE TAX",
+    "MOTOR VEHICLES",
+    "PUBLIC UTILITY RATES",
+    "MEDICAL DEBT",
+    "SCHOOL SAFETY",
+    "PUBLIC DRINKING WATER",
+    "DEATH BENEFITS",
+    "CHILD CARE ASSISTANCE",
+    "PROPERTY TAX RELIEF",
+    "CONSUMER DATA PRIVACY",
+    "ELECTION ADMINISTRATION",
+    "FIREARMS",
+    "OPIOID SETTLEMENT FUNDS",
+    "PHARMACY BENEFIT MANAGERS",
+    "RENEWABLE ENERGY",
+    "AFFORDABLE HOUSING",
+    "LANDLORD AND TENANT",
+    "MINIMUM WAGE",
+    "PAID FAMILY LEAVE",
+    "SPORTS WAGERING",
+    "CANNABIS",
+    "BROADBAND DEPLOYMENT",
+    "TEACHER COMPENSATION",
+    "JUVENILE JUSTICE",
+    "MENTAL HEALTH SERVICES",
+    "PUBLIC RECORDS",
+    "OPEN MEETINGS",
+    "STATE PROCUREMENT",
+    "HIGHWAY SAFETY",
+    "WORKERS' COMPENSATION",
+    "UNEMPLOYMENT INSURANCE",
+    "CHARTER SCHOOLS",
+    "SCHOOL MEALS",
+    "FOOD SAFETY",
+    "ANIMAL WELFARE",
+    "HUNTING AND FISHING LICENSES",
+    "WATER QUALITY",
+    "COASTAL RESILIENCE",
+    "ARTIFICIAL INTELLIGENCE",
+    "CYBERSECURITY",
+    "IDENTITY THEFT",
+    "HUMAN TRAFFICKING",
+    "DOMESTIC VIOLENCE",
+    "SEX OFFENDER REGISTRATION",
+    "PROBATION AND PAROLE",
+    "BAIL REFORM",
+    "POLICE ACCOUNTABILITY",
+    "EMERGENCY MEDICAL SERVICES",
+    "NURSING HOMES",
+    "PRESCRIPTION DRUGS",
+    "TELEHEALTH",
+    "VETERANS' BENEFITS",
+    "STATE PENSIONS",
+    "MUNICIPAL ANNEXATION",
+    "ZONING AND LAND USE",
+    "SHORT-TERM RENTALS",
+    "ALCOHOLIC BEVERAGES",
+    "TOBACCO AND VAPING",
+    "PUBLIC TRANSIT",
+    "ELECTRIC VEHICLES",
+    "SOLID WASTE AND RECYCLING",
+    "PFAS CONTAMINATION",
+    "HIGHER EDUCATION TUITION",
+    "STUDENT LOANS",
+    "LITERACY INSTRUCTION",
+    "SPECIAL EDUCATION",
+    "ABSENTEE VOTING",
+    "CAMPAIGN FINANCE",
+    "LOBBYIST DISCLOSURE",
+    "STATE BUDGET",
+    "CAPITAL IMPROVEMENTS",
+    "INCOME TAX CREDITS",
+    "SALES TAX EXEMPTIONS",
+    "CORPORATE FRANCHISE TAX",
 ];
 
 const SUBJECTS: &[&str] = &[
-    "Agriculture and Food", "Animal Rights and Wildlife Issues", "Arts and Humanities",
-    "Budget, Spending, and Taxes", "Business and Consumers", "Campaign Finance and Election Issues",
-    "Civil Liberties and Civil Rights", "Commerce", "Crime", "Drugs", "Education",
-    "Energy", "Environmental", "Executive Branch", "Family and Children Issues",
-    "Federal, State, and Local Relations", "Gambling and Gaming", "Government Reform",
-    "Guns", "Health", "Housing and Property", "Immigration", "Indigenous Peoples",
-    "Insurance", "Judiciary", "Labor and Employment", "Legislative Affairs", "Military",
-    "Municipal and County Issues", "Nominations", "Other", "Public Services",
-    "Recreation", "Reproductive Issues", "Resolutions", "Science and Medical Research",
-    "Senior Issues", "Sexual Orientation and Gender Issues", "Social Issues", "State Agencies",
-    "Technology and Communication", "Trade", "Transportation", "Welfare and Poverty",
+    "Agriculture and Food",
+    "Animal Rights and Wildlife Issues",
+    "Arts and Humanities",
+    "Budget, Spending, and Taxes",
+    "Business and Consumers",
+    "Campaign Finance and Election Issues",
+    "Civil Liberties and Civil Rights",
+    "Commerce",
+    "Crime",
+    "Drugs",
+    "Education",
+    "Energy",
+    "Environmental",
+    "Executive Branch",
+    "Family and Children Issues",
+    "Federal, State, and Local Relations",
+    "Gambling and Gaming",
+    "Government Reform",
+    "Guns",
+    "Health",
+    "Housing and Property",
+    "Immigration",
+    "Indigenous Peoples",
+    "Insurance",
+    "Judiciary",
+    "Labor and Employment",
+    "Legislative Affairs",
+    "Military",
+    "Municipal and County Issues",
+    "Nominations",
+    "Other",
+    "Public Services",
+    "Recreation",
+    "Reproductive Issues",
+    "Resolutions",
+    "Science and Medical Research",
+    "Senior Issues",
+    "Sexual Orientation and Gender Issues",
+    "Social Issues",
+    "State Agencies",
+    "Technology and Communication",
+    "Trade",
+    "Transportation",
+    "Welfare and Poverty",
 ];
 
 const OBSERVANCES: &[&str] = &[
-    "USO", "Day of Service", "Arts Education", "Organ Donor Awareness", "Farmers Market",
-    "Cancer Survivors", "Autism Acceptance", "Black History", "Women's History",
-    "Teacher Appreciation", "Nurses", "Firefighter Appreciation", "Library Card Sign-Up",
-    "Small Business", "Mental Health Awareness", "Veterans Appreciation", "Literacy",
-    "Bike to Work", "Clean Air", "Adoption Awareness", "Kindness", "Hispanic Heritage",
+    "USO",
+    "Day of Service",
+    "Arts Education",
+    "Organ Donor Awareness",
+    "Farmers Market",
+    "Cancer Survivors",
+    "Autism Acceptance",
+    "Black History",
+    "Women's History",
+    "Teacher Appreciation",
+    "Nurses",
+    "Firefighter Appreciation",
+    "Library Card Sign-Up",
+    "Small Business",
+    "Mental Health Awareness",
+    "Veterans Appreciation",
+    "Literacy",
+    "Bike to Work",
+    "Clean Air",
+    "Adoption Awareness",
+    "Kindness",
+    "Hispanic Heritage",
 ];
 
 const MONTHS: &[&str] = &[
-    "JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER",
-    "OCTOBER", "NOVEMBER", "DECEMBER",
+    "JANUARY",
+    "FEBRUARY",
+    "MARCH",
+    "APRIL",
+    "MAY",
+    "JUNE",
+    "JULY",
+    "AUGUST",
+    "SEPTEMBER",
+    "OCTOBER",
+    "NOVEMBER",
+    "DECEMBER",
 ];
 
 const ROOMS: &[&str] = &[
-    "House Hearing Room", "Senate Hearing Room", "Room 112", "Room 202", "Room 3E",
-    "Joint Finance Room", "Committee Room A", "Committee Room B", "Room 4N", "Auditorium",
+    "House Hearing Room",
+    "Senate Hearing Room",
+    "Room 112",
+    "Room 202",
+    "Room 3E",
+    "Joint Finance Room",
+    "Committee Room A",
+    "Committee Room B",
+    "Room 4N",
+    "Auditorium",
 ];
 
 const MUTATE_DESCRIPTIONS: &[&str] = &[
-    "Placed on Calendar", "Hearing Held", "Rereferred to Rules Committee",
-    "Motion to Reconsider Filed", "Scheduled for Consideration", "Committee Substitute Filed",
-    "Returned to Committee", "Fiscal Note Requested",
+    "Placed on Calendar",
+    "Hearing Held",
+    "Rereferred to Rules Committee",
+    "Motion to Reconsider Filed",
+    "Scheduled for Consideration",
+    "Committee Substitute Filed",
+    "Returned to Committee",
+    "Fiscal Note Requested",
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -805,10 +1358,9 @@ struct StateGen<'a> {
     rollcall_no: u64,
     legislation_no: u64,
     chapter_no: u64,
-    amend_no: u32,
     bills: Vec<BillInfo>,
     /// Bills referred to each committee, by chamber: indexes into `bills`.
-    referred: [Vec<Vec<u32>>; 2],
+    referred: [Vec<Vec<(u32, NaiveDate)>>; 2],
     counts: Counts,
 }
 
@@ -846,7 +1398,13 @@ fn title_case(s: &str) -> String {
 impl<'a> StateGen<'a> {
     fn new(st: &'a StateInfo, idx: usize, out: &Path, seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(mix(seed, idx as u64));
-        let style = if idx % 2 == 0 { Style::Terse } else { Style::Verbose };
+        // Half the states word actions like Delaware, half like Illinois.
+        let style = match st.code {
+            "de" => Style::Terse,
+            "il" => Style::Verbose,
+            _ if idx % 2 == 0 => Style::Terse,
+            _ => Style::Verbose,
+        };
         let node = rng.random::<u64>() & 0xffff_ffff_ffff;
         let session = match st.code {
             "de" => "153",
@@ -895,15 +1453,11 @@ impl<'a> StateGen<'a> {
             roster: [Vec::new(), Vec::new()],
             committees: [Vec::new(), Vec::new()],
             counters: [[0; 4]; 2],
-            clock: NaiveDate::from_ymd_opt(2025, 11, 26)
-                .expect("date")
-                .and_hms_opt(6, 0, 0)
-                .expect("time")
+            clock: NaiveDate::from_ymd_opt(2025, 11, 26).expect("date").and_hms_opt(6, 0, 0).expect("time")
                 + TimeDelta::seconds(idx as i64 * 1337),
             rollcall_no: 0,
             legislation_no: 0,
             chapter_no: 0,
-            amend_no: 0,
             bills: Vec::new(),
             referred: [Vec::new(), Vec::new()],
             counts: Counts::default(),
@@ -911,8 +1465,8 @@ impl<'a> StateGen<'a> {
         g.rollcall_no = g.rng.random_range(20_000..60_000);
         g.legislation_no = g.rng.random_range(100_000..150_000);
         g.chapter_no = g.rng.random_range(1..50);
-        // Chambers: upper 30-50 seats, lower 100-140: about 80 voters per roll call overall.
-        let sizes = [g.rng.random_range(30..=50), g.rng.random_range(100..=140)];
+        // Chambers: upper 30-50 seats, lower 102-144: about 80 voters per roll call overall.
+        let sizes = [g.rng.random_range(30..=50), g.rng.random_range(102..=144)];
         let mut seen = std::collections::HashSet::new();
         for (ch, size) in sizes.into_iter().enumerate() {
             for _ in 0..size {
@@ -1026,8 +1580,8 @@ impl<'a> StateGen<'a> {
     fn write_organizations(&mut self) -> Result<()> {
         let leg_id = self.uuid();
         let leg_name = match self.st.code {
-            "de" | "ga" | "il" | "ia" | "ky" | "md" | "nc" | "pa" | "ri" | "sc" | "tn" | "vt" | "va"
-            | "ar" | "co" | "ct" | "in" | "mo" | "oh" => format!("{} General Assembly", self.st.name),
+            "de" | "ga" | "il" | "ia" | "ky" | "md" | "nc" | "pa" | "ri" | "sc" | "tn" | "vt" | "va" | "ar" | "co"
+            | "ct" | "in" | "mo" | "oh" => format!("{} General Assembly", self.st.name),
             "ma" | "nh" => format!("{} General Court", self.st.name),
             _ => format!("{} Legislature", self.st.name),
         };
@@ -1243,7 +1797,6 @@ impl<'a> StateGen<'a> {
             });
         }
 
-
         self.counts.bills += 1;
         self.counts.actions += actions.len() as u64;
         self.counts.sponsorships += sponsorships.len() as u64;
@@ -1311,7 +1864,9 @@ impl<'a> StateGen<'a> {
                         self.rng.random_range(1..29)
                     )
                 } else {
-                    format!("DESIGNATING THE MONTH OF {month} 2025 AS \u{201c}{obs} MONTH\u{201d} IN THE STATE OF {state_upper}.")
+                    format!(
+                        "DESIGNATING THE MONTH OF {month} 2025 AS \u{201c}{obs} MONTH\u{201d} IN THE STATE OF {state_upper}."
+                    )
                 }
             }
             Kind::Concurrent => format!(
@@ -1376,7 +1931,8 @@ impl<'a> StateGen<'a> {
         rollcalls: &mut Vec<RollCall>,
     ) -> (Vec<Action>, usize) {
         let mut acts: Vec<Action> = Vec::with_capacity(16);
-        let mut d = self.session_start + TimeDelta::days(self.rng.random_range(0..if b.kind == Kind::Bill { 90 } else { 250 }));
+        let mut d =
+            self.session_start + TimeDelta::days(self.rng.random_range(0..if b.kind == Kind::Bill { 90 } else { 250 }));
         if d > self.last_date {
             d = self.last_date;
         }
@@ -1436,7 +1992,13 @@ impl<'a> StateGen<'a> {
                     let t = self.member_title(ch);
                     let clerk = if ch == UPPER { "Secretary" } else { "Clerk" };
                     if stage == 0 {
-                        acts.push(self.action(d, org, format!("Filed with the {clerk} by {t} {}", b.primary), &["filing"], None));
+                        acts.push(self.action(
+                            d,
+                            org,
+                            format!("Filed with the {clerk} by {t} {}", b.primary),
+                            &["filing"],
+                            None,
+                        ));
                     } else {
                         acts.push(self.action(d, org, format!("Arrive in {house}"), &["introduction"], None));
                         acts.push(self.action(d, org, "Placed on Calendar Order of First Reading".into(), &[], None));
@@ -1449,12 +2011,18 @@ impl<'a> StateGen<'a> {
                     acts.push(self.action(d, org, format!("Referred to {rules}"), &["referral-committee"], None));
                     if refer {
                         self.advance(&mut d, 3, 25);
-                        acts.push(self.action(d, org, format!("Assigned to {committee}"), &["referral-committee"], Some(committee)));
+                        acts.push(self.action(
+                            d,
+                            org,
+                            format!("Assigned to {committee}"),
+                            &["referral-committee"],
+                            Some(committee),
+                        ));
                     }
                 }
             }
             if refer {
-                self.referred[ch][c].push(bill_index);
+                self.referred[ch][c].push((bill_index, d));
             }
             if stage == 0 {
                 let n = self.rng.random_range(0..=pending_cosponsors.len().min(3));
@@ -1468,7 +2036,13 @@ impl<'a> StateGen<'a> {
                 let p = if stage == 0 { P_REPORTED } else { P_REPORTED_SECOND };
                 if !self.rng.random_bool(p) {
                     if self.style == Style::Verbose && self.rng.random_bool(0.6) {
-                        acts.push(self.action(d, org, "Rule 19(a) / Re-referred to Rules Committee".into(), &["referral-committee"], None));
+                        acts.push(self.action(
+                            d,
+                            org,
+                            "Rule 19(a) / Re-referred to Rules Committee".into(),
+                            &["referral-committee"],
+                            None,
+                        ));
                     } else if self.rng.random_bool(0.15) {
                         acts.push(self.action(d, org, format!("Laid On Table in {house}"), &[], None));
                     }
@@ -1482,14 +2056,29 @@ impl<'a> StateGen<'a> {
                         let desc = if merits == 0 {
                             format!("Reported Out of Committee ({committee}) in {house} with {fav} Favorable")
                         } else {
-                            format!("Reported Out of Committee ({committee}) in {house} with {fav} Favorable, {merits} On Its Merits")
+                            format!(
+                                "Reported Out of Committee ({committee}) in {house} with {fav} Favorable, {merits} On Its Merits"
+                            )
                         };
-                        acts.push(self.action(d, org, desc, &["committee-passage", "committee-passage-favorable"], Some(committee)));
+                        acts.push(self.action(
+                            d,
+                            org,
+                            desc,
+                            &["committee-passage", "committee-passage-favorable"],
+                            Some(committee),
+                        ));
                     }
                     Style::Verbose => {
-                        let desc = format!("Do Pass / Short Debate {committee}; {size:03}-{:03}-000", self.rng.random_range(0..3));
+                        let desc = format!(
+                            "Do Pass / Short Debate {committee}; {size:03}-{:03}-000",
+                            self.rng.random_range(0..3)
+                        );
                         acts.push(self.action(d, org, desc, &["committee-passage-favorable"], Some(committee)));
-                        let cal = if ch == UPPER { "Placed on Calendar Order of 2nd Reading" } else { "Placed on Calendar 2nd Reading - Short Debate" };
+                        let cal = if ch == UPPER {
+                            "Placed on Calendar Order of 2nd Reading"
+                        } else {
+                            "Placed on Calendar 2nd Reading - Short Debate"
+                        };
                         acts.push(self.action(d, org, cal.into(), &[], None));
                     }
                 }
@@ -1502,9 +2091,7 @@ impl<'a> StateGen<'a> {
                     6..9 => 1,
                     _ => self.rng.random_range(2..=3),
                 };
-                for _ in 0..n_amend {
-                    self.amend_no += 1;
-                    let k = self.amend_no % 5 + 1;
+                for k in 1..=n_amend {
                     let adopted = self.rng.random_bool(0.85);
                     match self.style {
                         Style::Terse => {
@@ -1516,19 +2103,54 @@ impl<'a> StateGen<'a> {
                                 &["amendment-introduction"],
                                 None,
                             ));
-                            let (res, class) = if adopted { ("Passed", "amendment-passage") } else { ("Defeated", "amendment-failure") };
-                            acts.push(self.action(d, org, format!("Amendment {a} to {} - {res} In {house} by Voice Vote", b.identifier), &[class], None));
+                            let (res, class) = if adopted {
+                                ("Passed", "amendment-passage")
+                            } else {
+                                ("Defeated", "amendment-failure")
+                            };
+                            acts.push(self.action(
+                                d,
+                                org,
+                                format!("Amendment {a} to {} - {res} In {house} by Voice Vote", b.identifier),
+                                &[class],
+                                None,
+                            ));
                         }
                         Style::Verbose => {
                             let t = self.member_title(ch);
                             let m = self.rng.random_range(0..self.roster[ch].len());
                             let who = self.roster[ch][m].name.clone();
                             let rules = if ch == UPPER { "Assignments" } else { "Rules Committee" };
-                            acts.push(self.action(d, org, format!("{house} Floor Amendment No. {k} Filed with {} by {t} {who}", if ch == UPPER { "Secretary" } else { "Clerk" }), &["amendment-introduction"], None));
-                            acts.push(self.action(d, org, format!("{house} Floor Amendment No. {k} Referred to {rules}"), &["referral-committee"], None));
+                            acts.push(self.action(
+                                d,
+                                org,
+                                format!(
+                                    "{house} Floor Amendment No. {k} Filed with {} by {t} {who}",
+                                    if ch == UPPER { "Secretary" } else { "Clerk" }
+                                ),
+                                &["amendment-introduction"],
+                                None,
+                            ));
+                            acts.push(self.action(
+                                d,
+                                org,
+                                format!("{house} Floor Amendment No. {k} Referred to {rules}"),
+                                &["referral-committee"],
+                                None,
+                            ));
                             self.advance(&mut d, 0, 7);
-                            let (res, class) = if adopted { ("Adopted", "amendment-passage") } else { ("Tabled", "amendment-failure") };
-                            acts.push(self.action(d, org, format!("{house} Floor Amendment No. {k} {res}"), &[class], None));
+                            let (res, class) = if adopted {
+                                ("Adopted", "amendment-passage")
+                            } else {
+                                ("Tabled", "amendment-failure")
+                            };
+                            acts.push(self.action(
+                                d,
+                                org,
+                                format!("{house} Floor Amendment No. {k} {res}"),
+                                &[class],
+                                None,
+                            ));
                         }
                     }
                 }
@@ -1536,7 +2158,11 @@ impl<'a> StateGen<'a> {
             if self.style == Style::Verbose && refer {
                 let second = if ch == UPPER { "Second Reading" } else { "Second Reading - Short Debate" };
                 acts.push(self.action(d, org, second.into(), &["reading-2"], None));
-                let cal = if ch == UPPER { "Placed on Calendar Order of 3rd Reading" } else { "Placed on Calendar Order of 3rd Reading - Short Debate" };
+                let cal = if ch == UPPER {
+                    "Placed on Calendar Order of 3rd Reading"
+                } else {
+                    "Placed on Calendar Order of 3rd Reading - Short Debate"
+                };
                 acts.push(self.action(d, org, cal.into(), &[], None));
                 self.advance(&mut d, 1, 20);
             }
@@ -1558,11 +2184,16 @@ impl<'a> StateGen<'a> {
                 let desc = match (self.style, b.kind) {
                     (Style::Terse, _) => format!("Passed In {house} by Voice Vote"),
                     (Style::Verbose, Kind::Bill | Kind::Joint) => {
-                        if ch == UPPER { "Third Reading - Passed".to_string() } else { "Third Reading - Short Debate - Passed".to_string() }
+                        if ch == UPPER {
+                            "Third Reading - Passed".to_string()
+                        } else {
+                            "Third Reading - Short Debate - Passed".to_string()
+                        }
                     }
                     (Style::Verbose, _) => "Resolution Adopted".to_string(),
                 };
-                let class: &[&str] = if self.style == Style::Verbose && legislation { &["passage", "reading-3"] } else { &["passage"] };
+                let class: &[&str] =
+                    if self.style == Style::Verbose && legislation { &["passage", "reading-3"] } else { &["passage"] };
                 acts.push(self.action(d, org, desc, class, None));
                 true
             };
@@ -1593,7 +2224,11 @@ impl<'a> StateGen<'a> {
                 acts.push(self.action(d, EXECUTIVE_PSEUDO, desc.into(), &["executive-signature"], None));
                 if self.style == Style::Verbose {
                     acts.push(self.action(d, org, "Effective Date January 1, 2026".into(), &[], None));
-                    let pa = format!("Public Act . . . . . . . . . {}-{:04}", self.session.trim_end_matches("th"), self.chapter_no + 1);
+                    let pa = format!(
+                        "Public Act . . . . . . . . . {}-{:04}",
+                        self.session.trim_end_matches("th"),
+                        self.chapter_no + 1
+                    );
                     acts.push(self.action(d, org, pa, &["became-law"], None));
                 }
                 progress = 3;
@@ -1601,7 +2236,13 @@ impl<'a> StateGen<'a> {
                 let desc = if self.style == Style::Verbose { "Total Veto" } else { "Vetoed by Governor" };
                 acts.push(self.action(d, EXECUTIVE_PSEUDO, desc.into(), &["executive-veto"], None));
             } else {
-                acts.push(self.action(d, EXECUTIVE_PSEUDO, "Became Law Without Signature".into(), &["became-law"], None));
+                acts.push(self.action(
+                    d,
+                    EXECUTIVE_PSEUDO,
+                    "Became Law Without Signature".into(),
+                    &["became-law"],
+                    None,
+                ));
                 progress = 3;
             }
         }
@@ -1788,8 +2429,42 @@ impl<'a> StateGen<'a> {
         let c = self.rng.random_range(0..self.committees[ch].len());
         let committee = self.committees[ch][c];
         let house = self.chamber_word(ch);
-        // A weekday between the session start and mid-November, on the half hour.
-        let mut day = self.session_start + TimeDelta::days(self.rng.random_range(0..300));
+        // Agenda: bills referred to this committee before the hearing (the hearing follows
+        // a referral by a few days), else any bills of the state.
+        let n_items = match self.rng.random_range(0..10) {
+            0..2 => 1,
+            2..7 => self.rng.random_range(2..=4),
+            _ => self.rng.random_range(5..=8),
+        };
+        let mut picks: Vec<u32> = Vec::with_capacity(n_items);
+        let pool_len = self.referred[ch][c].len();
+        let mut day;
+        if pool_len > 0 {
+            let (first, referred_on) = self.referred[ch][c][self.rng.random_range(0..pool_len)];
+            picks.push(first);
+            day = (referred_on + TimeDelta::days(self.rng.random_range(3..=21))).min(self.last_date);
+            for _ in 0..n_items * 3 {
+                if picks.len() == n_items {
+                    break;
+                }
+                let (cand, on) = self.referred[ch][c][self.rng.random_range(0..pool_len)];
+                if on <= day && !picks.contains(&cand) {
+                    picks.push(cand);
+                }
+            }
+        } else {
+            day = self.session_start + TimeDelta::days(self.rng.random_range(0..300));
+            for _ in 0..n_items * 3 {
+                if picks.len() == n_items || self.bills.is_empty() {
+                    break;
+                }
+                let cand = self.rng.random_range(0..self.bills.len() as u32);
+                if !picks.contains(&cand) {
+                    picks.push(cand);
+                }
+            }
+        }
+        // A weekday, on the half hour.
         while matches!(chrono::Datelike::weekday(&day), chrono::Weekday::Sat | chrono::Weekday::Sun) {
             day += TimeDelta::days(1);
         }
@@ -1806,29 +2481,6 @@ impl<'a> StateGen<'a> {
         let event_no = self.rollcall_no;
         let url = format!("{}/CommitteeMeetings/MeetingDetails?meetingId={event_no}", self.url);
 
-        // Agenda: bills referred to this committee, else any bills of the state.
-        let n_items = match self.rng.random_range(0..10) {
-            0..2 => 1,
-            2..7 => self.rng.random_range(2..=4),
-            _ => self.rng.random_range(5..=8),
-        };
-        let mut picks: Vec<u32> = Vec::with_capacity(n_items);
-        let pool = &self.referred[ch][c];
-        for _ in 0..n_items * 3 {
-            if picks.len() == n_items {
-                break;
-            }
-            let cand = if !pool.is_empty() && self.rng.random_bool(0.9) {
-                pool[self.rng.random_range(0..pool.len())]
-            } else if !self.bills.is_empty() {
-                self.rng.random_range(0..self.bills.len() as u32)
-            } else {
-                break;
-            };
-            if !picks.contains(&cand) {
-                picks.push(cand);
-            }
-        }
         let mut agenda = Vec::with_capacity(picks.len() + 1);
         if self.rng.random_bool(0.3) {
             agenda.push(AgendaItem {
@@ -1892,7 +2544,11 @@ impl<'a> StateGen<'a> {
             end_date: if self.rng.random_bool(0.6) { end.format(fmt).to_string() } else { String::new() },
             status,
             classification: "committee-meeting",
-            description: if self.rng.random_bool(0.5) { String::new() } else { format!("Public hearing of the {house} {committee} Committee.") },
+            description: if self.rng.random_bool(0.5) {
+                String::new()
+            } else {
+                format!("Public hearing of the {house} {committee} Committee.")
+            },
             upstream_id: if self.style == Style::Verbose { event_no.to_string() } else { String::new() },
             location: Location { name: format!("{room}, {} State Capitol", self.st.name), note: "", coordinates: None },
             media,
@@ -1932,10 +2588,7 @@ fn pipeline_toml() -> String {
          name = \"bench\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\n",
     );
     for st in &STATES {
-        s.push_str(&format!(
-            "\n[[source]]\nname = \"{0}\"\nkind = \"ocd_scrape\"\npath = \"{0}\"\n",
-            st.code
-        ));
+        s.push_str(&format!("\n[[source]]\nname = \"{0}\"\nkind = \"ocd_scrape\"\npath = \"{0}\"\n", st.code));
     }
     s
 }
@@ -1944,10 +2597,7 @@ fn prepare_out_dir(out: &Path) -> Result<()> {
     if out.exists() {
         let non_empty = fs::read_dir(out)?.next().is_some();
         if non_empty && !out.join(MARKER).exists() {
-            bail!(
-                "{} is not empty and was not written by statehouse-bench; refusing to write into it",
-                out.display()
-            );
+            bail!("{} is not empty and was not written by statehouse-bench; refusing to write into it", out.display());
         }
         // A previous corpus of ours: remove what we write.
         for name in [MANIFEST, "pipeline.toml"] {
@@ -1980,9 +2630,8 @@ fn generate(out: &Path, scale: f64, seed: u64, threads: Option<usize>) -> Result
     // Largest states first, so the workers finish together.
     let mut order: Vec<usize> = (0..STATES.len()).collect();
     order.sort_by(|&a, &b| bills[b].cmp(&bills[a]).then(a.cmp(&b)));
-    let threads = threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, STATES.len());
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).clamp(1, STATES.len());
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Counts>>> = Mutex::new(vec![None; STATES.len()]);
     let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
@@ -2171,10 +2820,9 @@ fn mutate(dir: &Path, fraction: f64, seed: u64) -> Result<()> {
 
 fn info(dir: &Path) -> Result<()> {
     let path = dir.join(MANIFEST);
-    let m: Manifest = serde_json::from_str(
-        &fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?,
-    )
-    .with_context(|| format!("parsing {}", path.display()))?;
+    let m: Manifest =
+        serde_json::from_str(&fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?)
+            .with_context(|| format!("parsing {}", path.display()))?;
     let c = &m.counts;
     println!("generator={}", m.generator);
     println!("scale={}", m.scale);
@@ -2200,7 +2848,10 @@ mod tests {
 
     #[test]
     fn python_style_json() {
-        assert_eq!(pseudo(&[("chamber", "upper"), ("name", "Jos\u{e9} \"Jack\" X")]), "~{\"chamber\": \"upper\", \"name\": \"Jos\\u00e9 \\\"Jack\\\" X\"}");
+        assert_eq!(
+            pseudo(&[("chamber", "upper"), ("name", "Jos\u{e9} \"Jack\" X")]),
+            "~{\"chamber\": \"upper\", \"name\": \"Jos\\u00e9 \\\"Jack\\\" X\"}"
+        );
         assert_eq!(py_json(&vec![1, 2]), "[1, 2]");
         assert_eq!(py_json("\u{1f600}"), "\"\\ud83d\\ude00\"");
     }

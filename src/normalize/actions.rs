@@ -65,13 +65,19 @@ const RULES: &[(&str, &[&str])] = &[
     (r"\bvetoed\b|\bveto message\b", &["executive-veto"]),
     (r"signed by (the )?governor|approved by (the )?governor|governor (signed|approved)", &["executive-signature"]),
     (r"(sent|presented|delivered|transmitted) to (the )?governor", &["executive-receipt"]),
-    (r"public act|became law|became effective without|chaptered|^chapter \d|effective without signature", &["became-law"]),
+    (
+        r"public act|became law|became effective without|chaptered|^chapter \d|effective without signature",
+        &["became-law"],
+    ),
     (r"\bprefiled\b|\bpre-filed\b|^filed\b|\bfiled with (the )?(clerk|secretary)", &["filing"]),
     (r"first reading|read first time|^introduced|\bintroduced and\b", &["introduction", "reading-1"]),
     (r"second reading|read second time", &["reading-2"]),
     (r"third reading|read third time", &["reading-3"]),
     (r"(re-?)?referred to|(re-?)?assigned to .*committee|\brefer(red)? to committee", &["referral-committee"]),
-    (r"do pass|reported (out )?favorabl|reported .*with .*favorable|recommended (do )?pass", &["committee-passage-favorable", "committee-passage"]),
+    (
+        r"do pass|reported (out )?favorabl|reported .*with .*favorable|recommended (do )?pass",
+        &["committee-passage-favorable", "committee-passage"],
+    ),
     (r"reported out of committee|reported from committee", &["committee-passage"]),
     (r"unfavorabl|do not pass|held in committee", &["committee-passage-unfavorable"]),
     (r"public hearing|hearing held", &["hearing-held"]),
@@ -85,9 +91,8 @@ const RULES: &[(&str, &[&str])] = &[
     (r"^received|\breceived from (the )?(house|senate|assembly)", &["receipt"]),
 ];
 
-static COMPILED: LazyLock<Vec<(Regex, &'static [&'static str])>> = LazyLock::new(|| {
-    RULES.iter().map(|(p, c)| (Regex::new(p).expect("valid action rule"), *c)).collect()
-});
+static COMPILED: LazyLock<Vec<(Regex, &'static [&'static str])>> =
+    LazyLock::new(|| RULES.iter().map(|(p, c)| (Regex::new(p).expect("valid action rule"), *c)).collect());
 
 /// Classes for an action's text. Returns the rule classes, deduplicated, in rule order.
 pub fn classify(description: &str) -> Vec<String> {
@@ -116,7 +121,8 @@ pub fn classify(description: &str) -> Vec<String> {
 /// rule classes; with where they came from: `source` or the classifier version.
 pub fn classify_action(source_classes: &[String], description: &str) -> (Vec<String>, &'static str) {
     if source_classes.iter().any(|c| !c.trim().is_empty()) {
-        let mut c: Vec<String> = source_classes.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
+        let mut c: Vec<String> =
+            source_classes.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
         c.dedup();
         (c, "source")
     } else {
@@ -141,14 +147,20 @@ mod tests {
     fn classifies_real_action_texts() {
         // Texts from the Delaware and Illinois fixtures.
         let cases: &[(&str, &[&str])] = &[
-            ("Introduced and Assigned to Executive Committee in Senate", &["introduction", "reading-1", "referral-committee"]),
+            (
+                "Introduced and Assigned to Executive Committee in Senate",
+                &["introduction", "reading-1", "referral-committee"],
+            ),
             ("Amendment SA 1 to SB 4 - Passed By Senate. Votes: 20 YES 1 ABSENT", &["amendment-passage"]),
             ("Passed By Senate. Votes: 20 YES 1 ABSENT", &["passage"]),
             ("Prefiled with Clerk by Rep. Daniel Didech", &["filing"]),
             ("Signed by Governor", &["executive-signature"]),
             ("Sent to the Governor", &["executive-receipt"]),
             ("Public Act . . . . . . . . . 104-0003", &["became-law"]),
-            ("Reported Out of Committee (Executive) in Senate with 7 Favorable", &["committee-passage-favorable", "committee-passage"]),
+            (
+                "Reported Out of Committee (Executive) in Senate with 7 Favorable",
+                &["committee-passage-favorable", "committee-passage"],
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(classify(text), want.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "{text}");

@@ -70,7 +70,11 @@ pub fn normalize(parsed: Parsed, ctx: &Context) -> Normalized {
             let mut date = |raw: &str, what: &str| match dates::parse_when(raw, tz) {
                 Ok(w) => w.map(|w| w.date),
                 Err(e) => {
-                    out.warnings.push(Warning::new(&j.id, Some(format!("session {}", s.identifier)), format!("{what}: {e}")));
+                    out.warnings.push(Warning::new(
+                        &j.id,
+                        Some(format!("session {}", s.identifier)),
+                        format!("{what}: {e}"),
+                    ));
                     None
                 }
             };
@@ -141,7 +145,12 @@ pub fn normalize(parsed: Parsed, ctx: &Context) -> Normalized {
 
 /// An organization's stable id: jurisdiction, classification and name.
 pub fn organization_id(jurisdiction_id: &str, classification: &str, name: &str) -> String {
-    format!("ocd-organization/{}/{}/{}", ids::jurisdiction_code(jurisdiction_id), classification, ids::clean_text(name).to_lowercase().replace(' ', "-"))
+    format!(
+        "ocd-organization/{}/{}/{}",
+        ids::jurisdiction_code(jurisdiction_id),
+        classification,
+        ids::clean_text(name).to_lowercase().replace(' ', "-")
+    )
 }
 
 /// A person's stable id: the source's `ocd-person/…` id if it has one, else jurisdiction and name.
@@ -183,7 +192,13 @@ fn normalize_bills(records: &[model::BillRecord], tz: Tz, out: &mut Normalized) 
     }
 }
 
-fn bill_bundle(r: &model::BillRecord, identifier: String, bill_id: String, tz: Tz, warnings: &mut Vec<Warning>) -> BillBundle {
+fn bill_bundle(
+    r: &model::BillRecord,
+    identifier: String,
+    bill_id: String,
+    tz: Tz,
+    warnings: &mut Vec<Warning>,
+) -> BillBundle {
     let loc = r.origin.location.as_str();
     let mut date_of = |raw: &str, what: &str| match dates::parse_when(raw, tz) {
         Ok(w) => w,
@@ -333,7 +348,8 @@ impl VoteBundle {
     pub fn rehash(&mut self) {
         self.vote.content_hash = content_hash(&self.vote);
         self.vote.bundle_hash = hash_of_hashes(
-            std::iter::once(self.vote.content_hash.as_str()).chain(self.records.iter().map(|r| r.content_hash.as_str())),
+            std::iter::once(self.vote.content_hash.as_str())
+                .chain(self.records.iter().map(|r| r.content_hash.as_str())),
         );
     }
 }
@@ -346,7 +362,8 @@ impl EventBundle {
         }
         self.event.content_hash = content_hash(&self.event);
         self.event.bundle_hash = hash_of_hashes(
-            std::iter::once(self.event.content_hash.as_str()).chain(self.agenda.iter().map(|r| r.content_hash.as_str())),
+            std::iter::once(self.event.content_hash.as_str())
+                .chain(self.agenda.iter().map(|r| r.content_hash.as_str())),
         );
     }
 }
@@ -474,11 +491,19 @@ fn normalize_events(records: &[model::EventRecord], default_tz: Tz, out: &mut No
         let start = match dates::parse_when(&r.start, tz) {
             Ok(Some(w)) => w,
             Ok(None) => {
-                out.warnings.push(Warning::new(&r.origin.location, Some(r.name.clone()), "event has no start date; skipped"));
+                out.warnings.push(Warning::new(
+                    &r.origin.location,
+                    Some(r.name.clone()),
+                    "event has no start date; skipped",
+                ));
                 continue;
             }
             Err(e) => {
-                out.warnings.push(Warning::new(&r.origin.location, Some(r.name.clone()), format!("event start: {e}; skipped")));
+                out.warnings.push(Warning::new(
+                    &r.origin.location,
+                    Some(r.name.clone()),
+                    format!("event start: {e}; skipped"),
+                ));
                 continue;
             }
         };

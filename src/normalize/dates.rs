@@ -35,10 +35,8 @@ pub fn parse_when(raw: &str, zone: Tz) -> Result<Option<When>, String> {
     }
     for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
-            let local = zone
-                .from_local_datetime(&naive)
-                .earliest()
-                .ok_or_else(|| format!("{s:?} does not exist in {zone}"))?;
+            let local =
+                zone.from_local_datetime(&naive).earliest().ok_or_else(|| format!("{s:?} does not exist in {zone}"))?;
             return Ok(Some(When { date: naive.date(), instant: Some(local.with_timezone(&Utc)) }));
         }
     }

@@ -6,8 +6,7 @@ use std::sync::LazyLock;
 
 static BILL_ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([A-Z][A-Z.]*?)\s*0*(\d[\d-]*)(.*)$").expect("valid regex"));
-static MI_LETTER_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(SJR|HJR)\s*([A-Z]+)$").expect("valid regex"));
+static MI_LETTER_ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(SJR|HJR)\s*([A-Z]+)$").expect("valid regex"));
 
 /// Open States' bill identifier rule: upper case, one space between the prefix and the
 /// number, no leading zeros ("sb2273" and "SB02273" both become "SB 2273"; Michigan's

@@ -159,7 +159,9 @@ struct RawOrganization {
 pub fn parse_organizations(bytes: &[u8], location: &str) -> Result<Vec<OrganizationRecord>, Warning> {
     let mut out = Vec::new();
     for (i, item) in serde_json::Deserializer::from_slice(bytes).into_iter::<RawOrganization>().enumerate() {
-        let o = item.map_err(|e| Warning::new(location, Some(format!("object {}", i + 1)), format!("not a valid OCD organization: {e}")))?;
+        let o = item.map_err(|e| {
+            Warning::new(location, Some(format!("object {}", i + 1)), format!("not a valid OCD organization: {e}"))
+        })?;
         out.push(OrganizationRecord {
             // Without an `_id` (Windy Civi drops it) the classification stands in.
             source_key: o.id.unwrap_or_else(|| o.classification.clone()),
@@ -354,7 +356,12 @@ pub fn parse_bill(bytes: &[u8], location: &str, ctx: &ScrapeContext) -> Result<B
                 description: a.description,
                 organization: ctx.chamber(a.organization_id.as_deref().or(a.organization.as_deref())),
                 classification: a.classification,
-                related_entities: a.related_entities.iter().map(|e| field(e, "name")).filter(|n| !n.is_empty()).collect(),
+                related_entities: a
+                    .related_entities
+                    .iter()
+                    .map(|e| field(e, "name"))
+                    .filter(|n| !n.is_empty())
+                    .collect(),
             })
             .collect(),
         sponsorships: b
@@ -362,7 +369,9 @@ pub fn parse_bill(bytes: &[u8], location: &str, ctx: &ScrapeContext) -> Result<B
             .into_iter()
             .map(|s| {
                 let reference = s.person_id.as_deref().or(s.organization_id.as_deref());
-                let chamber = reference.and_then(pseudo_id).and_then(|p| p.get("chamber").and_then(Value::as_str).map(str::to_string));
+                let chamber = reference
+                    .and_then(pseudo_id)
+                    .and_then(|p| p.get("chamber").and_then(Value::as_str).map(str::to_string));
                 let person_source_key = s.person_id.filter(|p| !p.starts_with('~'));
                 SponsorshipRecord {
                     name: s.name,
@@ -528,7 +537,8 @@ struct RawAgendaItem {
 
 pub fn parse_event(bytes: &[u8], location: &str, ctx: &ScrapeContext) -> Result<EventRecord, Warning> {
     let e: RawEvent = de(bytes, location, "event")?;
-    let upstream = Some(e.upstream_id.clone()).filter(|s| !s.is_empty()).or(e.dedupe_key.clone().filter(|s| !s.is_empty()));
+    let upstream =
+        Some(e.upstream_id.clone()).filter(|s| !s.is_empty()).or(e.dedupe_key.clone().filter(|s| !s.is_empty()));
     let _ = e.id;
     Ok(EventRecord {
         origin: Origin { location: location.to_string(), payload_sha256: None },

@@ -23,9 +23,8 @@
 //! Delaware scrape files (no recorded v3 response exists); see their `PROVENANCE.md`.
 
 use crate::model::{
-    ActionRecord, AgendaItemRecord, BillRecord, BillRef, DocumentRecord, EventRecord, Link, Origin,
-    Parsed, PersonRecord, PersonVoteRecord, RelatedBillRecord, SponsorshipRecord, VoteRecord,
-    Warning,
+    ActionRecord, AgendaItemRecord, BillRecord, BillRef, DocumentRecord, EventRecord, Link, Origin, Parsed,
+    PersonRecord, PersonVoteRecord, RelatedBillRecord, SponsorshipRecord, VoteRecord, Warning,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -167,11 +166,7 @@ pub fn parse_bills_page(
     for value in results {
         let record = record_name(&value, &["id", "identifier"]);
         if let Err(message) = parse_bill(value, location, jurisdiction_id, &mut parsed) {
-            parsed.warnings.push(Warning::new(
-                location,
-                record,
-                format!("bill skipped: {message}"),
-            ));
+            parsed.warnings.push(Warning::new(location, record, format!("bill skipped: {message}")));
         }
     }
     Ok((parsed, pagination))
@@ -189,11 +184,7 @@ pub fn parse_people_page(
         let record = record_name(&value, &["id", "name"]);
         match parse_person(value, jurisdiction_id) {
             Ok(person) => parsed.people.push(person),
-            Err(message) => parsed.warnings.push(Warning::new(
-                location,
-                record,
-                format!("person skipped: {message}"),
-            )),
+            Err(message) => parsed.warnings.push(Warning::new(location, record, format!("person skipped: {message}"))),
         }
     }
     Ok((parsed, pagination))
@@ -212,11 +203,7 @@ pub fn parse_events_page(
         let record = record_name(&value, &["id", "name"]);
         match parse_event(value, location, jurisdiction_id) {
             Ok(event) => parsed.events.push(event),
-            Err(message) => parsed.warnings.push(Warning::new(
-                location,
-                record,
-                format!("event skipped: {message}"),
-            )),
+            Err(message) => parsed.warnings.push(Warning::new(location, record, format!("event skipped: {message}"))),
         }
     }
     Ok((parsed, pagination))
@@ -231,10 +218,7 @@ struct ListPage {
 }
 
 fn list_page(bytes: &[u8], location: &str) -> Result<(Vec<Value>, Pagination), ParseError> {
-    let json = |source| ParseError::Json {
-        location: location.to_string(),
-        source,
-    };
+    let json = |source| ParseError::Json { location: location.to_string(), source };
     let value: Value = serde_json::from_slice(bytes).map_err(json)?;
     if value.get("results").is_none()
         && let Some(detail) = value.get("detail")
@@ -243,10 +227,7 @@ fn list_page(bytes: &[u8], location: &str) -> Result<(Vec<Value>, Pagination), P
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        return Err(ParseError::Api {
-            location: location.to_string(),
-            detail,
-        });
+        return Err(ParseError::Api { location: location.to_string(), detail });
     }
     let page: ListPage = serde_json::from_value(value).map_err(json)?;
     Ok((page.results, page.pagination))
@@ -254,10 +235,7 @@ fn list_page(bytes: &[u8], location: &str) -> Result<(Vec<Value>, Pagination), P
 
 /// The first of `keys` that is a non-empty string in `value`: how a warning names a record.
 fn record_name(value: &Value, keys: &[&str]) -> Option<String> {
-    keys.iter()
-        .filter_map(|k| value.get(k).and_then(Value::as_str))
-        .find(|s| !s.is_empty())
-        .map(str::to_string)
+    keys.iter().filter_map(|k| value.get(k).and_then(Value::as_str)).find(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// One JSON object, taken apart field by field so that an error names the field.
@@ -315,10 +293,7 @@ fn nonempty(s: Option<String>) -> Option<String> {
 }
 
 fn origin(location: &str) -> Origin {
-    Origin {
-        location: location.to_string(),
-        payload_sha256: None,
-    }
+    Origin { location: location.to_string(), payload_sha256: None }
 }
 
 // ---- response models (api/schemas.py), only the fields we read ---------------------------
@@ -473,12 +448,7 @@ fn documents(list: Vec<ApiDocument>) -> Vec<DocumentRecord> {
                 .links
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(|l| {
-                    Some(Link {
-                        url: nonempty(l.url)?,
-                        media_type: nonempty(l.media_type),
-                    })
-                })
+                .filter_map(|l| Some(Link { url: nonempty(l.url)?, media_type: nonempty(l.media_type) }))
                 .collect(),
         })
         .collect()
@@ -500,12 +470,7 @@ fn vote_body(org: Option<ApiOrganization>) -> Option<String> {
 
 // ---- records -----------------------------------------------------------------------------
 
-fn parse_bill(
-    value: Value,
-    location: &str,
-    jurisdiction_id: &str,
-    parsed: &mut Parsed,
-) -> Result<(), String> {
+fn parse_bill(value: Value, location: &str, jurisdiction_id: &str, parsed: &mut Parsed) -> Result<(), String> {
     let mut f = Fields::of(value, "the bill")?;
     let id: String = f.required("id")?;
     let identifier: String = f.required("identifier")?;
@@ -553,10 +518,7 @@ fn parse_bill(
         subjects: subject,
         abstracts: abstracts.into_iter().filter_map(|a| a.text).collect(),
         other_titles: other_titles.into_iter().filter_map(|t| t.title).collect(),
-        other_identifiers: other_identifiers
-            .into_iter()
-            .filter_map(|i| i.identifier)
-            .collect(),
+        other_identifiers: other_identifiers.into_iter().filter_map(|i| i.identifier).collect(),
         from_organization: classification(from_organization),
         actions: actions
             .into_iter()
@@ -582,9 +544,7 @@ fn parse_bill(
                     entity_type: s.entity_type.unwrap_or_default(),
                     primary: s.primary.unwrap_or(false),
                     classification: s.classification.unwrap_or_default(),
-                    chamber: person
-                        .current_role
-                        .and_then(|r| nonempty(r.org_classification)),
+                    chamber: person.current_role.and_then(|r| nonempty(r.org_classification)),
                     person_source_key: nonempty(person.id),
                 }
             })
@@ -630,10 +590,7 @@ fn parse_vote(
         source_key: Some(id.clone()),
         jurisdiction_id: jurisdiction_id.to_string(),
         session: session.to_string(),
-        bill: BillRef {
-            source_key: Some(bill_id.to_string()),
-            identifier: Some(bill_identifier.to_string()),
-        },
+        bill: BillRef { source_key: Some(bill_id.to_string()), identifier: Some(bill_identifier.to_string()) },
         motion_text: motion_text.unwrap_or_default(),
         motion_classification,
         start_date: start_date.unwrap_or_default(),
@@ -684,10 +641,7 @@ fn parse_person(value: Value, jurisdiction_id: &str) -> Result<PersonRecord, Str
         district,
         email: nonempty(email),
         image: nonempty(image),
-        source_url: urls(sources)
-            .into_iter()
-            .next()
-            .or_else(|| nonempty(openstates_url)),
+        source_url: urls(sources).into_iter().next().or_else(|| nonempty(openstates_url)),
     })
 }
 
@@ -738,11 +692,7 @@ fn parse_event(value: Value, location: &str, jurisdiction_id: &str) -> Result<Ev
                     .into_iter()
                     .filter(|e| e.entity_type.as_deref() == Some("bill"))
                     // The resolved bill's identifier when the API linked one, else the name.
-                    .filter_map(|e| {
-                        e.bill
-                            .and_then(|b| nonempty(b.identifier))
-                            .or_else(|| nonempty(e.name))
-                    })
+                    .filter_map(|e| e.bill.and_then(|b| nonempty(b.identifier)).or_else(|| nonempty(e.name)))
                     .collect(),
                 classification: item.classification.unwrap_or_default(),
             })
@@ -757,14 +707,8 @@ mod tests {
     use std::collections::{BTreeMap, BTreeSet};
     use std::path::Path;
 
-    const API: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/openstates-api/de"
-    );
-    const SCRAPE: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/ocd-scrape/de-153"
-    );
+    const API: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openstates-api/de");
+    const SCRAPE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ocd-scrape/de-153");
     const DE: &str = "ocd-jurisdiction/country:us/state:de/government";
 
     fn read(name: &str) -> Vec<u8> {
@@ -786,17 +730,12 @@ mod tests {
         names.sort();
         names
             .iter()
-            .map(|n| {
-                serde_json::from_slice(&std::fs::read(Path::new(SCRAPE).join(n)).unwrap()).unwrap()
-            })
+            .map(|n| serde_json::from_slice(&std::fs::read(Path::new(SCRAPE).join(n)).unwrap()).unwrap())
             .collect()
     }
 
     fn scrape_bill(identifier: &str) -> Value {
-        scrape("bill_")
-            .into_iter()
-            .find(|b| b["identifier"] == identifier)
-            .unwrap()
+        scrape("bill_").into_iter().find(|b| b["identifier"] == identifier).unwrap()
     }
 
     fn s(v: &Value) -> &str {
@@ -822,11 +761,7 @@ mod tests {
     #[test]
     fn bill_pages_hold_every_scraped_bill_once() {
         let scraped = scrape("bill_");
-        assert_eq!(
-            scraped.len(),
-            150,
-            "tests/fixtures/ocd-scrape/PROVENANCE.md lists 150 DE bills"
-        );
+        assert_eq!(scraped.len(), 150, "tests/fixtures/ocd-scrape/PROVENANCE.md lists 150 DE bills");
         let (all, pages) = all_bill_pages();
         assert!(all.warnings.is_empty(), "{:?}", all.warnings);
 
@@ -836,29 +771,14 @@ mod tests {
             assert_eq!(p.per_page, 20);
             assert_eq!(p.max_page as usize, max_page);
             assert_eq!(p.total_items as usize, scraped.len());
-            let expected = if i + 1 < max_page {
-                20
-            } else {
-                scraped.len() - 20 * (max_page - 1)
-            };
+            let expected = if i + 1 < max_page { 20 } else { scraped.len() - 20 * (max_page - 1) };
             assert_eq!(*bills, expected, "page {}", i + 1);
         }
 
-        let keys: BTreeSet<String> = all
-            .bills
-            .iter()
-            .map(|b| b.source_key.clone().unwrap())
-            .collect();
-        let expected: BTreeSet<String> = scraped
-            .iter()
-            .map(|b| format!("ocd-bill/{}", s(&b["_id"])))
-            .collect();
+        let keys: BTreeSet<String> = all.bills.iter().map(|b| b.source_key.clone().unwrap()).collect();
+        let expected: BTreeSet<String> = scraped.iter().map(|b| format!("ocd-bill/{}", s(&b["_id"]))).collect();
         assert_eq!(keys, expected);
-        assert!(
-            all.bills
-                .iter()
-                .all(|b| b.jurisdiction_id == DE && b.session == "153")
-        );
+        assert!(all.bills.iter().all(|b| b.jurisdiction_id == DE && b.session == "153"));
     }
 
     #[test]
@@ -867,15 +787,8 @@ mod tests {
         let (all, _) = all_bill_pages();
         let bill = all.bills.iter().find(|b| b.identifier == "SB 4").unwrap();
 
-        assert_eq!(
-            bill.source_key.as_deref(),
-            Some("ocd-bill/405b6cde-ca8e-11f0-8677-32549feb6cd6")
-        );
-        assert!(
-            bill.origin.location.starts_with("bills-page-"),
-            "{}",
-            bill.origin.location
-        );
+        assert_eq!(bill.source_key.as_deref(), Some("ocd-bill/405b6cde-ca8e-11f0-8677-32549feb6cd6"));
+        assert!(bill.origin.location.starts_with("bills-page-"), "{}", bill.origin.location);
         assert_eq!(bill.title, s(&raw["title"]));
         assert_eq!(bill.updated_at.as_deref(), Some(s(&raw["scraped_at"])));
         assert_eq!(bill.from_organization.as_deref(), Some("upper"));
@@ -885,10 +798,7 @@ mod tests {
         assert_eq!(bill.actions.len(), 17);
         assert_eq!(bill.actions.len(), raw_actions.len());
         let first = &bill.actions[0];
-        assert_eq!(
-            first.description,
-            "Introduced and Assigned to Executive Committee in Senate"
-        );
+        assert_eq!(first.description, "Introduced and Assigned to Executive Committee in Senate");
         assert_eq!(first.description, s(&raw_actions[0]["description"]));
         assert_eq!(first.date, "2025-01-10");
         assert_eq!(first.organization.as_deref(), Some("upper"));
@@ -908,77 +818,41 @@ mod tests {
         assert_eq!(sturgeon.name, "Laura V. Sturgeon");
         assert!(sturgeon.primary);
         assert_eq!(sturgeon.chamber.as_deref(), Some("upper"));
-        assert!(
-            sturgeon
-                .person_source_key
-                .as_deref()
-                .unwrap()
-                .starts_with("ocd-person/")
-        );
-        let ortega = bill
-            .sponsorships
-            .iter()
-            .find(|s| s.name == "Josue O Ortega")
-            .unwrap();
+        assert!(sturgeon.person_source_key.as_deref().unwrap().starts_with("ocd-person/"));
+        let ortega = bill.sponsorships.iter().find(|s| s.name == "Josue O Ortega").unwrap();
         assert_eq!(ortega.chamber.as_deref(), Some("lower"));
 
         assert_eq!(bill.abstracts, [s(&raw["abstracts"][0]["abstract"])]);
         assert_eq!(bill.other_titles, ["Inspector General/Office of/Establish"]);
-        assert_eq!(
-            bill.versions.len(),
-            raw["versions"].as_array().unwrap().len()
-        );
+        assert_eq!(bill.versions.len(), raw["versions"].as_array().unwrap().len());
         assert_eq!(bill.versions[0].note, "Bill Text");
-        assert_eq!(
-            bill.versions[0].links[1].media_type.as_deref(),
-            Some("application/pdf")
-        );
-        assert_eq!(
-            bill.versions[0].links[1].url,
-            s(&raw["versions"][0]["links"][1]["url"])
-        );
+        assert_eq!(bill.versions[0].links[1].media_type.as_deref(), Some("application/pdf"));
+        assert_eq!(bill.versions[0].links[1].url, s(&raw["versions"][0]["links"][1]["url"]));
         assert_eq!(bill.documents.len(), 1);
         assert_eq!(bill.documents[0].note, "Fiscal Note");
-        assert_eq!(
-            bill.sources,
-            ["https://legis.delaware.gov/BillDetail?LegislationId=141724"]
-        );
+        assert_eq!(bill.sources, ["https://legis.delaware.gov/BillDetail?LegislationId=141724"]);
         assert!(bill.citations.is_empty(), "the API has no citations");
     }
 
     #[test]
     fn sb_4_house_vote_keeps_counts_and_voters() {
         let (all, _) = all_bill_pages();
-        let raw = scrape("vote_event_")
-            .into_iter()
-            .find(|v| v["_id"] == "41de6142-ca8e-11f0-8677-32549feb6cd6")
-            .unwrap();
+        let raw =
+            scrape("vote_event_").into_iter().find(|v| v["_id"] == "41de6142-ca8e-11f0-8677-32549feb6cd6").unwrap();
         let vote = all
             .votes
             .iter()
-            .find(|v| {
-                v.dedupe_key.as_deref() == Some("ocd-vote/41de6142-ca8e-11f0-8677-32549feb6cd6")
-            })
+            .find(|v| v.dedupe_key.as_deref() == Some("ocd-vote/41de6142-ca8e-11f0-8677-32549feb6cd6"))
             .unwrap();
 
-        assert_eq!(
-            vote.bill.source_key.as_deref(),
-            Some("ocd-bill/405b6cde-ca8e-11f0-8677-32549feb6cd6")
-        );
+        assert_eq!(vote.bill.source_key.as_deref(), Some("ocd-bill/405b6cde-ca8e-11f0-8677-32549feb6cd6"));
         assert_eq!(vote.bill.identifier.as_deref(), Some("SB 4"));
         assert_eq!(vote.session, "153");
         assert_eq!(vote.motion_text, "SM");
         assert_eq!(vote.start_date, "2025-07-01");
         assert_eq!(vote.result, "pass");
         assert_eq!(vote.organization.as_deref(), Some("lower"));
-        assert_eq!(
-            vote.counts,
-            [
-                ("yes".to_string(), 30),
-                ("no".to_string(), 1),
-                ("other".to_string(), 10)
-            ]
-        );
+        assert_eq!(vote.counts, [("yes".to_string(), 30), ("no".to_string(), 1), ("other".to_string(), 10)]);
         let raw_counts: Vec<(String, i64)> = raw["counts"]
             .as_array()
             .unwrap()
@@ -993,16 +867,10 @@ mod tests {
         assert_eq!(vote.votes.len(), 40);
         assert_eq!(vote.votes.len(), raw_votes.len());
         for (v, raw) in vote.votes.iter().zip(raw_votes) {
-            assert_eq!(
-                (v.voter_name.as_str(), v.option.as_str()),
-                (s(&raw["voter_name"]), s(&raw["option"]))
-            );
+            assert_eq!((v.voter_name.as_str(), v.option.as_str()), (s(&raw["voter_name"]), s(&raw["option"])));
         }
-        let by_name: BTreeMap<&str, &PersonVoteRecord> = vote
-            .votes
-            .iter()
-            .map(|v| (v.voter_name.as_str(), v))
-            .collect();
+        let by_name: BTreeMap<&str, &PersonVoteRecord> =
+            vote.votes.iter().map(|v| (v.voter_name.as_str(), v)).collect();
         assert_eq!(by_name["Stephanie  T. Bolden"].option, "other");
         // Frank Burns sponsors nothing in this sample, so the API resolved no voter for him.
         assert_eq!(by_name["Frank Burns"].option, "yes");
@@ -1017,25 +885,14 @@ mod tests {
 
     #[test]
     fn every_vote_but_the_orphan_comes_with_its_bill() {
-        let bill_ids: BTreeSet<String> = scrape("bill_")
-            .iter()
-            .map(|b| s(&b["_id"]).to_string())
-            .collect();
-        let (with_bill, orphans): (Vec<Value>, Vec<Value>) = scrape("vote_event_")
-            .into_iter()
-            .partition(|v| bill_ids.contains(s(&v["bill"])));
+        let bill_ids: BTreeSet<String> = scrape("bill_").iter().map(|b| s(&b["_id"]).to_string()).collect();
+        let (with_bill, orphans): (Vec<Value>, Vec<Value>) =
+            scrape("vote_event_").into_iter().partition(|v| bill_ids.contains(s(&v["bill"])));
         assert_eq!(orphans.len(), 1, "PROVENANCE: DE has one orphan vote_event");
 
         let (all, _) = all_bill_pages();
-        let keys: BTreeSet<String> = all
-            .votes
-            .iter()
-            .map(|v| v.dedupe_key.clone().unwrap())
-            .collect();
-        let expected: BTreeSet<String> = with_bill
-            .iter()
-            .map(|v| format!("ocd-vote/{}", s(&v["_id"])))
-            .collect();
+        let keys: BTreeSet<String> = all.votes.iter().map(|v| v.dedupe_key.clone().unwrap()).collect();
+        let expected: BTreeSet<String> = with_bill.iter().map(|v| format!("ocd-vote/{}", s(&v["_id"]))).collect();
         assert_eq!(keys, expected);
         assert_eq!(all.votes.len(), with_bill.len());
         assert!(!keys.contains(&format!("ocd-vote/{}", s(&orphans[0]["_id"]))));
@@ -1054,12 +911,7 @@ mod tests {
         let (parsed, pagination) = parse_bills_page(&bytes, "page-1-edited", DE).unwrap();
         assert_eq!(pagination.page, 1);
         assert_eq!(parsed.bills.len(), total - 1);
-        assert!(
-            parsed
-                .bills
-                .iter()
-                .all(|b| b.identifier != broken_identifier)
-        );
+        assert!(parsed.bills.iter().all(|b| b.identifier != broken_identifier));
         assert_eq!(parsed.warnings.len(), 1, "{:?}", parsed.warnings);
         let w = &parsed.warnings[0];
         assert_eq!(w.location, "page-1-edited");
@@ -1071,10 +923,7 @@ mod tests {
     fn one_malformed_vote_is_a_warning_and_its_bill_is_kept() {
         let mut page = json("bills-page-1.json");
         let results = page["results"].as_array_mut().unwrap();
-        let bill = results
-            .iter_mut()
-            .find(|b| b["votes"].as_array().is_some_and(|v| !v.is_empty()))
-            .unwrap();
+        let bill = results.iter_mut().find(|b| b["votes"].as_array().is_some_and(|v| !v.is_empty())).unwrap();
         let identifier = s(&bill["identifier"]).to_string();
         let votes_before = bill["votes"].as_array().unwrap().len();
         let vote_id = s(&bill["votes"][0]["id"]).to_string();
@@ -1082,24 +931,12 @@ mod tests {
         let bytes = serde_json::to_vec(&page).unwrap();
 
         let (parsed, _) = parse_bills_page(&bytes, "page-1-edited", DE).unwrap();
-        let bill = parsed
-            .bills
-            .iter()
-            .find(|b| b.identifier == identifier)
-            .unwrap();
-        let votes = parsed
-            .votes
-            .iter()
-            .filter(|v| v.bill.source_key == bill.source_key)
-            .count();
+        let bill = parsed.bills.iter().find(|b| b.identifier == identifier).unwrap();
+        let votes = parsed.votes.iter().filter(|v| v.bill.source_key == bill.source_key).count();
         assert_eq!(votes, votes_before - 1);
         assert_eq!(parsed.warnings.len(), 1, "{:?}", parsed.warnings);
         assert_eq!(parsed.warnings[0].record.as_deref(), Some(vote_id.as_str()));
-        assert!(
-            parsed.warnings[0].message.contains("`counts`"),
-            "{}",
-            parsed.warnings[0].message
-        );
+        assert!(parsed.warnings[0].message.contains("`counts`"), "{}", parsed.warnings[0].message);
     }
 
     #[test]
@@ -1107,34 +944,15 @@ mod tests {
         // The API does not sort included actions; shuffle SB 4's and expect the scrape's order.
         let raw = scrape_bill("SB 4");
         let mut page = json("bills-page-3.json");
-        let bill = page["results"]
-            .as_array_mut()
-            .unwrap()
-            .iter_mut()
-            .find(|b| b["identifier"] == "SB 4");
-        let actions = bill.expect("SB 4 is on page 3")["actions"]
-            .as_array_mut()
-            .unwrap();
+        let bill = page["results"].as_array_mut().unwrap().iter_mut().find(|b| b["identifier"] == "SB 4");
+        let actions = bill.expect("SB 4 is on page 3")["actions"].as_array_mut().unwrap();
         actions.reverse();
         actions.swap(2, 7);
         let bytes = serde_json::to_vec(&page).unwrap();
         let (parsed, _) = parse_bills_page(&bytes, "page-3-shuffled", DE).unwrap();
-        let bill = parsed
-            .bills
-            .iter()
-            .find(|b| b.identifier == "SB 4")
-            .unwrap();
-        let got: Vec<&str> = bill
-            .actions
-            .iter()
-            .map(|a| a.description.as_str())
-            .collect();
-        let expected: Vec<&str> = raw["actions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| s(&a["description"]))
-            .collect();
+        let bill = parsed.bills.iter().find(|b| b.identifier == "SB 4").unwrap();
+        let got: Vec<&str> = bill.actions.iter().map(|a| a.description.as_str()).collect();
+        let expected: Vec<&str> = raw["actions"].as_array().unwrap().iter().map(|a| s(&a["description"])).collect();
         assert_eq!(got, expected);
     }
 
@@ -1145,35 +963,20 @@ mod tests {
         let (parsed, _) = parse_bills_page(&page, "bills-page-1.json", other).unwrap();
         assert!(parsed.bills.is_empty());
         assert_eq!(parsed.warnings.len(), 20);
-        assert!(
-            parsed.warnings[0].message.contains(DE),
-            "{}",
-            parsed.warnings[0].message
-        );
+        assert!(parsed.warnings[0].message.contains(DE), "{}", parsed.warnings[0].message);
     }
 
     #[test]
     fn a_page_that_is_not_a_list_answer_is_an_error_naming_its_location() {
-        let err = parse_bills_page(
-            b"<html>502 Bad Gateway</html>",
-            "https://v3.openstates.org/bills?page=2",
-            DE,
-        )
-        .unwrap_err();
+        let err = parse_bills_page(b"<html>502 Bad Gateway</html>", "https://v3.openstates.org/bills?page=2", DE)
+            .unwrap_err();
         assert!(matches!(err, ParseError::Json { .. }));
-        assert!(
-            err.to_string()
-                .starts_with("https://v3.openstates.org/bills?page=2: "),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("https://v3.openstates.org/bills?page=2: "), "{err}");
 
         // api/auth.py's answer to an unknown key.
         let body = br#"{"detail":"Invalid API Key. Login and visit https://openstates.org/account/profile/ for your API key."}"#;
         let err = parse_people_page(body, "people-page-1.json", DE).unwrap_err();
-        assert!(
-            matches!(&err, ParseError::Api { detail, .. } if detail.starts_with("Invalid API Key.")),
-            "{err}"
-        );
+        assert!(matches!(&err, ParseError::Api { detail, .. } if detail.starts_with("Invalid API Key.")), "{err}");
 
         let err = parse_events_page(br#"{"results": []}"#, "events-page-1.json", DE).unwrap_err();
         assert!(err.to_string().contains("pagination"), "{err}");
@@ -1182,12 +985,7 @@ mod tests {
     #[test]
     fn updated_since_page_holds_the_latest_updated_bills() {
         let (all, _) = all_bill_pages();
-        let latest = all
-            .bills
-            .iter()
-            .filter_map(|b| b.updated_at.clone())
-            .max()
-            .unwrap();
+        let latest = all.bills.iter().filter_map(|b| b.updated_at.clone()).max().unwrap();
         let expected: BTreeSet<String> = all
             .bills
             .iter()
@@ -1195,27 +993,14 @@ mod tests {
             .map(|b| b.identifier.clone())
             .collect();
 
-        let (parsed, pagination) =
-            parse_bills_page(&read("bills-updated-since.json"), "since", DE).unwrap();
+        let (parsed, pagination) = parse_bills_page(&read("bills-updated-since.json"), "since", DE).unwrap();
         assert!(parsed.warnings.is_empty());
         let got: BTreeSet<String> = parsed.bills.iter().map(|b| b.identifier.clone()).collect();
         assert_eq!(got, expected);
-        assert_eq!(
-            pagination,
-            Pagination {
-                page: 1,
-                max_page: 1,
-                per_page: 20,
-                total_items: got.len() as u64
-            }
-        );
+        assert_eq!(pagination, Pagination { page: 1, max_page: 1, per_page: 20, total_items: got.len() as u64 });
 
         // The scrape files agree: these are the bills scraped last.
-        let raw_latest = scrape("bill_")
-            .iter()
-            .map(|b| s(&b["scraped_at"]).to_string())
-            .max()
-            .unwrap();
+        let raw_latest = scrape("bill_").iter().map(|b| s(&b["scraped_at"]).to_string()).max().unwrap();
         assert_eq!(latest, raw_latest);
     }
 
@@ -1240,55 +1025,31 @@ mod tests {
         for bill in scrape("bill_") {
             for sp in bill["sponsorships"].as_array().unwrap() {
                 let pseudo: Value = serde_json::from_str(&s(&sp["person_id"])[1..]).unwrap();
-                sponsors.insert((
-                    s(&sp["name"]).to_string(),
-                    s(&pseudo["chamber"]).to_string(),
-                ));
+                sponsors.insert((s(&sp["name"]).to_string(), s(&pseudo["chamber"]).to_string()));
             }
         }
         let people = all_people();
-        let got: BTreeSet<(String, String)> = people
-            .iter()
-            .map(|p| (p.name.clone(), p.chamber.clone().unwrap()))
-            .collect();
+        let got: BTreeSet<(String, String)> =
+            people.iter().map(|p| (p.name.clone(), p.chamber.clone().unwrap())).collect();
         assert_eq!(got, sponsors);
         assert_eq!(people.len(), sponsors.len());
 
         let (page1, p) = parse_people_page(&read("people-page-1.json"), "p1", DE).unwrap();
         assert_eq!(page1.people.len(), 50);
-        assert_eq!(
-            (p.max_page as usize, p.total_items as usize),
-            (sponsors.len().div_ceil(50), sponsors.len())
-        );
+        assert_eq!((p.max_page as usize, p.total_items as usize), (sponsors.len().div_ceil(50), sponsors.len()));
         // The derived people have no party or district: the scrape does not say.
+        assert!(people.iter().all(|p| p.party.is_none() && p.district.is_none()));
         assert!(
-            people
-                .iter()
-                .all(|p| p.party.is_none() && p.district.is_none())
+            people.iter().all(|p| { p.source_url.as_deref().unwrap().starts_with("https://openstates.org/person/") })
         );
-        assert!(people.iter().all(|p| {
-            p.source_url
-                .as_deref()
-                .unwrap()
-                .starts_with("https://openstates.org/person/")
-        }));
     }
 
     #[test]
     fn events_page_is_empty() {
-        let (parsed, pagination) =
-            parse_events_page(&read("events-page-1.json"), "events-page-1.json", DE).unwrap();
+        let (parsed, pagination) = parse_events_page(&read("events-page-1.json"), "events-page-1.json", DE).unwrap();
         assert_eq!(parsed.record_count(), 0);
         assert!(parsed.warnings.is_empty());
-        assert_eq!(
-            pagination,
-            Pagination {
-                page: 1,
-                max_page: 1,
-                per_page: 20,
-                total_items: 0
-            }
-        );
+        assert_eq!(pagination, Pagination { page: 1, max_page: 1, per_page: 20, total_items: 0 });
         assert_eq!(pagination.next_page(), None);
     }
 
@@ -1316,87 +1077,44 @@ mod tests {
             ],
             "pagination": {"per_page": 20, "page": 1, "max_page": 1, "total_items": 2}
         });
-        let (parsed, _) =
-            parse_events_page(&serde_json::to_vec(&page).unwrap(), "synthetic", DE).unwrap();
+        let (parsed, _) = parse_events_page(&serde_json::to_vec(&page).unwrap(), "synthetic", DE).unwrap();
         assert_eq!(parsed.events.len(), 1);
         let e = &parsed.events[0];
+        assert_eq!(e.upstream_id.as_deref(), Some("ocd-event/00000000-0000-0000-0000-000000000001"));
+        assert_eq!((e.start.as_str(), e.end.as_deref(), e.all_day), ("2025-03-26T13:00:00", None, false));
         assert_eq!(
-            e.upstream_id.as_deref(),
-            Some("ocd-event/00000000-0000-0000-0000-000000000001")
-        );
-        assert_eq!(
-            (e.start.as_str(), e.end.as_deref(), e.all_day),
-            ("2025-03-26T13:00:00", None, false)
-        );
-        assert_eq!(
-            (
-                e.status.as_str(),
-                e.location.as_deref(),
-                e.timezone.as_deref()
-            ),
+            (e.status.as_str(), e.location.as_deref(), e.timezone.as_deref()),
             ("tentative", Some("Senate Chamber"), None)
         );
         assert_eq!(e.agenda.len(), 1);
         assert_eq!(e.agenda[0].bill_identifiers, ["SB 4"]);
         assert_eq!(parsed.warnings.len(), 1);
-        assert_eq!(
-            parsed.warnings[0].record.as_deref(),
-            Some("ocd-event/00000000-0000-0000-0000-000000000002")
-        );
-        assert!(
-            parsed.warnings[0].message.contains("`start_date`"),
-            "{}",
-            parsed.warnings[0].message
-        );
+        assert_eq!(parsed.warnings[0].record.as_deref(), Some("ocd-event/00000000-0000-0000-0000-000000000002"));
+        assert!(parsed.warnings[0].message.contains("`start_date`"), "{}", parsed.warnings[0].message);
     }
 
     fn query(url: &str) -> Vec<(String, String)> {
-        url::Url::parse(url)
-            .unwrap()
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect()
+        url::Url::parse(url).unwrap().query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
     }
 
     #[test]
     fn bills_url_repeats_includes_and_never_sends_z() {
-        let url = bills_url(
-            "https://v3.openstates.org/",
-            "de",
-            Some("153"),
-            Some("2025-11-26T06:10:55Z"),
-            2,
-        );
+        let url = bills_url("https://v3.openstates.org/", "de", Some("153"), Some("2025-11-26T06:10:55Z"), 2);
         assert!(url.starts_with("https://v3.openstates.org/bills?"), "{url}");
         let pairs = query(&url);
-        let includes: Vec<&str> = pairs
-            .iter()
-            .filter(|(k, _)| k == "include")
-            .map(|(_, v)| v.as_str())
-            .collect();
+        let includes: Vec<&str> = pairs.iter().filter(|(k, _)| k == "include").map(|(_, v)| v.as_str()).collect();
         assert_eq!(includes, INCLUDES);
-        let get = |key: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str())
-        };
+        let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
         assert_eq!(get("jurisdiction"), Some("de"));
         assert_eq!(get("session"), Some("153"));
         assert_eq!(get("updated_since"), Some("2025-11-26T06:10:55+00:00"));
         assert_eq!(get("per_page"), Some("20"));
         assert_eq!(get("page"), Some("2"));
         // `+` must be escaped, or the server reads a space.
-        assert!(
-            url.contains("updated_since=2025-11-26T06%3A10%3A55%2B00%3A00&"),
-            "{url}"
-        );
+        assert!(url.contains("updated_since=2025-11-26T06%3A10%3A55%2B00%3A00&"), "{url}");
 
         let no_since = bills_url("https://v3.openstates.org", "de", None, None, 1);
-        assert!(
-            !no_since.contains("session=") && !no_since.contains("updated_since="),
-            "{no_since}"
-        );
+        assert!(!no_since.contains("session=") && !no_since.contains("updated_since="), "{no_since}");
     }
 
     #[test]
@@ -1422,36 +1140,18 @@ mod tests {
         let target = |url: String| url.strip_prefix(base).unwrap().to_string();
         for k in 1..=8 {
             let name = format!("bills-page-{k}.json");
-            assert_eq!(
-                target(bills_url(base, "de", Some("153"), None, k)),
-                s(&requests[&name]),
-                "{name}"
-            );
+            assert_eq!(target(bills_url(base, "de", Some("153"), None, k)), s(&requests[&name]), "{name}");
         }
         // The incremental request, asked with a Z as a caller would.
         let (all, _) = all_bill_pages();
-        let latest = all
-            .bills
-            .iter()
-            .filter_map(|b| b.updated_at.clone())
-            .max()
-            .unwrap();
+        let latest = all.bills.iter().filter_map(|b| b.updated_at.clone()).max().unwrap();
         let since = latest.replace("+00:00", "Z");
         assert_eq!(
             target(bills_url(base, "de", Some("153"), Some(&since), 1)),
             s(&requests["bills-updated-since.json"])
         );
-        assert_eq!(
-            target(people_url(base, "de", 1)),
-            s(&requests["people-page-1.json"])
-        );
-        assert_eq!(
-            target(people_url(base, "de", 2)),
-            s(&requests["people-page-2.json"])
-        );
-        assert_eq!(
-            target(events_url(base, "de", 1)),
-            s(&requests["events-page-1.json"])
-        );
+        assert_eq!(target(people_url(base, "de", 1)), s(&requests["people-page-1.json"]));
+        assert_eq!(target(people_url(base, "de", 2)), s(&requests["people-page-2.json"]));
+        assert_eq!(target(events_url(base, "de", 1)), s(&requests["events-page-1.json"]));
     }
 }

@@ -129,14 +129,28 @@ pub struct Kinds {
     pub removed: &'static str,
 }
 
-pub const ACTION: Kinds = Kinds { entity_type: "action", added: "action_added", changed: "action_changed", removed: "action_removed" };
-pub const SPONSORSHIP: Kinds =
-    Kinds { entity_type: "sponsorship", added: "sponsor_added", changed: "sponsor_changed", removed: "sponsor_removed" };
-pub const VERSION: Kinds = Kinds { entity_type: "version", added: "version_added", changed: "version_changed", removed: "version_removed" };
-pub const DOCUMENT: Kinds =
-    Kinds { entity_type: "document", added: "document_added", changed: "document_changed", removed: "document_removed" };
-pub const AGENDA: Kinds =
-    Kinds { entity_type: "agenda_item", added: "agenda_item_added", changed: "agenda_item_changed", removed: "agenda_item_removed" };
+pub const ACTION: Kinds =
+    Kinds { entity_type: "action", added: "action_added", changed: "action_changed", removed: "action_removed" };
+pub const SPONSORSHIP: Kinds = Kinds {
+    entity_type: "sponsorship",
+    added: "sponsor_added",
+    changed: "sponsor_changed",
+    removed: "sponsor_removed",
+};
+pub const VERSION: Kinds =
+    Kinds { entity_type: "version", added: "version_added", changed: "version_changed", removed: "version_removed" };
+pub const DOCUMENT: Kinds = Kinds {
+    entity_type: "document",
+    added: "document_added",
+    changed: "document_changed",
+    removed: "document_removed",
+};
+pub const AGENDA: Kinds = Kinds {
+    entity_type: "agenda_item",
+    added: "agenda_item_added",
+    changed: "agenda_item_changed",
+    removed: "agenda_item_removed",
+};
 
 /// Merges one parent's children. Returns the rows to upsert; pushes deletes and changes.
 #[allow(clippy::too_many_arguments)]
@@ -248,7 +262,17 @@ pub fn merge_bills(ws: &mut WriteSet, bundles: Vec<BillBundle>, mut old: OldBill
         }
         let _ = is_new;
         let bid = Some(id.as_str());
-        let up = merge_children(&jur, bid, "bill_actions", ACTION, old.actions.remove(&id).unwrap_or_default(), b.actions, false, &mut ws.deletes, &mut ws.changes);
+        let up = merge_children(
+            &jur,
+            bid,
+            "bill_actions",
+            ACTION,
+            old.actions.remove(&id).unwrap_or_default(),
+            b.actions,
+            false,
+            &mut ws.deletes,
+            &mut ws.changes,
+        );
         ws.actions.extend(up);
         let up = merge_children(
             &jur,
@@ -262,7 +286,17 @@ pub fn merge_bills(ws: &mut WriteSet, bundles: Vec<BillBundle>, mut old: OldBill
             &mut ws.changes,
         );
         ws.sponsorships.extend(up);
-        let up = merge_children(&jur, bid, "bill_versions", VERSION, old.versions.remove(&id).unwrap_or_default(), b.versions, false, &mut ws.deletes, &mut ws.changes);
+        let up = merge_children(
+            &jur,
+            bid,
+            "bill_versions",
+            VERSION,
+            old.versions.remove(&id).unwrap_or_default(),
+            b.versions,
+            false,
+            &mut ws.deletes,
+            &mut ws.changes,
+        );
         ws.versions.extend(up);
         let up = merge_children(
             &jur,
@@ -326,7 +360,10 @@ pub fn merge_votes(ws: &mut WriteSet, bundles: Vec<VoteBundle>, mut old: OldVote
                 if !record_changes.is_empty()
                     && let Some(m) = d.as_object_mut()
                 {
-                    let list: Vec<Value> = record_changes.into_iter().map(|c| json!({"kind": c.kind, "record": c.entity_id, "changes": c.changes})).collect();
+                    let list: Vec<Value> = record_changes
+                        .into_iter()
+                        .map(|c| json!({"kind": c.kind, "record": c.entity_id, "changes": c.changes}))
+                        .collect();
                     m.insert("vote_records".into(), Value::Array(list));
                 }
                 ws.changes.push(Change {
@@ -369,7 +406,11 @@ pub fn merge_events(ws: &mut WriteSet, bundles: Vec<EventBundle>, mut old: OldEv
             Some(o) => {
                 ws.counts.updated += 1;
                 if o.content_hash != e.content_hash {
-                    let kind = if e.status == "cancelled" && o.status != "cancelled" { "hearing_cancelled" } else { "hearing_changed" };
+                    let kind = if e.status == "cancelled" && o.status != "cancelled" {
+                        "hearing_cancelled"
+                    } else {
+                        "hearing_changed"
+                    };
                     ws.changes.push(Change {
                         jurisdiction_id: e.jurisdiction_id.clone(),
                         entity_type: "event",
@@ -388,7 +429,17 @@ pub fn merge_events(ws: &mut WriteSet, bundles: Vec<EventBundle>, mut old: OldEv
         let mut item_changes = Vec::new();
         let by_id: HashMap<String, Option<String>> =
             b.agenda.iter().chain(old_agenda.iter()).map(|a| (a.id.clone(), a.bill_id.clone())).collect();
-        items.extend(merge_children(&e.jurisdiction_id, None, "event_agenda", AGENDA, old_agenda, b.agenda, false, &mut deletes, &mut item_changes));
+        items.extend(merge_children(
+            &e.jurisdiction_id,
+            None,
+            "event_agenda",
+            AGENDA,
+            old_agenda,
+            b.agenda,
+            false,
+            &mut deletes,
+            &mut item_changes,
+        ));
         for mut c in item_changes {
             c.bill_id = by_id.get(&c.entity_id).cloned().flatten();
             if let Some(m) = c.changes.as_object_mut() {

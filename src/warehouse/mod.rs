@@ -155,14 +155,18 @@ impl Warehouse {
             SQLITE_MIGRATIONS.run(&pool).await.map_err(|source| WarehouseError::Migrate { url: url.into(), source })?;
             Warehouse::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url).map_err(|source| WarehouseError::Connect { url: redact(url), source })?;
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(|source| WarehouseError::Connect { url: redact(url), source })?;
             let pool = PgPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(opts)
                 .await
                 .map_err(|source| WarehouseError::Connect { url: redact(url), source })?;
-            POSTGRES_MIGRATIONS.run(&pool).await.map_err(|source| WarehouseError::Migrate { url: redact(url), source })?;
+            POSTGRES_MIGRATIONS
+                .run(&pool)
+                .await
+                .map_err(|source| WarehouseError::Migrate { url: redact(url), source })?;
             Warehouse::Postgres(pool)
         } else {
             return Err(WarehouseError::Url(redact(url)));
@@ -181,15 +185,31 @@ impl Warehouse {
         dispatch!(self, sql::load(run_id, batch))
     }
 
-    pub async fn record_payloads(&self, run_id: i64, pipeline: &str, source: &str, payloads: &[PayloadRecord], warnings: &[Warning]) -> Result<(), sqlx::Error> {
+    pub async fn record_payloads(
+        &self,
+        run_id: i64,
+        pipeline: &str,
+        source: &str,
+        payloads: &[PayloadRecord],
+        warnings: &[Warning],
+    ) -> Result<(), sqlx::Error> {
         dispatch!(self, sql::record_payloads_now(run_id, pipeline, source, payloads, warnings))
     }
 
-    pub async fn loaded_hashes(&self, pipeline: &str, source: &str) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    pub async fn loaded_hashes(
+        &self,
+        pipeline: &str,
+        source: &str,
+    ) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
         dispatch!(self, sql::loaded_hashes(pipeline, source))
     }
 
-    pub async fn last_payload(&self, pipeline: &str, source: &str, location: &str) -> Result<Option<(String, Option<String>, Option<String>)>, sqlx::Error> {
+    pub async fn last_payload(
+        &self,
+        pipeline: &str,
+        source: &str,
+        location: &str,
+    ) -> Result<Option<(String, Option<String>, Option<String>)>, sqlx::Error> {
         dispatch!(self, sql::last_payload(pipeline, source, location))
     }
 
@@ -211,6 +231,32 @@ impl Warehouse {
 
     pub async fn set_state(&self, pipeline: &str, source: &str, key: &str, value: &str) -> Result<(), sqlx::Error> {
         dispatch!(self, sql::set_state(pipeline, source, key, value))
+    }
+
+    /// Links votes and agenda items to bills that arrived after them (a vote file loaded
+    /// before its bill file, a bill that failed to parse and was fixed). Each link is an
+    /// ordinary change (`vote_changed`, `agenda_item_changed`) in the ledger.
+    pub async fn relink(
+        &self,
+        run_id: i64,
+        pipeline: &str,
+        source: &str,
+        source_kind: &str,
+    ) -> Result<LoadOutcome, sqlx::Error> {
+        let (votes, events) = dispatch!(self, sql::orphans())?;
+        if votes.is_empty() && events.is_empty() {
+            return Ok(LoadOutcome::default());
+        }
+        let normalized = Normalized { votes, events, ..Default::default() };
+        let batch = LoadBatch {
+            pipeline: pipeline.into(),
+            source: source.into(),
+            source_kind: source_kind.into(),
+            normalized,
+            payloads: Vec::new(),
+            warnings: Vec::new(),
+        };
+        self.load(run_id, batch).await
     }
 
     pub async fn query(&self, sql_text: &str) -> Result<QueryResult, sqlx::Error> {

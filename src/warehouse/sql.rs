@@ -460,6 +460,51 @@ macro_rules! backend {
                 .map(|_| ())
             }
 
+            /// Stored votes and hearings whose bill was missing when they were loaded and
+            /// has arrived since, as bundles ready to load again (see `Warehouse::relink`).
+            pub async fn orphans(pool: &Pool) -> Result<(Vec<VoteBundle>, Vec<EventBundle>), sqlx::Error> {
+                let mut conn = pool.acquire().await?;
+                let cols = VoteRow::COLUMNS.iter().map(|c| format!("v.{c}")).collect::<Vec<_>>().join(", ");
+                let votes: Vec<VoteRow> = sqlx::query_as::<Db, VoteRow>(AssertSqlSafe(format!(
+                    "SELECT {cols} FROM votes v JOIN bills b
+                       ON b.jurisdiction_id = v.jurisdiction_id AND b.session = v.session AND b.identifier = v.bill_identifier
+                     WHERE v.bill_id IS NULL"
+                )))
+                .fetch_all(&mut *conn)
+                .await?;
+                let event_ids: Vec<(String, String)> = sqlx::query_as::<Db, (String, String)>(
+                    "SELECT DISTINCT g.event_id, g.event_id FROM event_agenda g
+                       JOIN events e ON e.id = g.event_id
+                       JOIN bills b ON b.jurisdiction_id = e.jurisdiction_id AND b.identifier = g.bill_identifier
+                     WHERE g.bill_id IS NULL",
+                )
+                .fetch_all(&mut *conn)
+                .await?;
+                drop(conn);
+                let mut tx = pool.begin().await?;
+                let ids: Vec<String> = votes.iter().map(|v| v.id.clone()).collect();
+                let mut records = group(select_in::<VoteRecordRow>(&mut tx, "vote_id", &ids).await?, |r| &r.vote_id);
+                let mut vote_bundles = Vec::new();
+                for mut vote in votes {
+                    let mut recs = records.remove(&vote.id).unwrap_or_default();
+                    recs.sort_by_key(|r| r.ordinal);
+                    vote.bill_id = vote.bill_identifier.as_ref().map(|i| crate::normalize::ids::bill_id(&vote.jurisdiction_id, &vote.session, i));
+                    let mut b = VoteBundle { vote, records: recs, bill_source_key: None, origin: "relink".into() };
+                    b.rehash();
+                    vote_bundles.push(b);
+                }
+                let ids: Vec<String> = event_ids.into_iter().map(|(e, _)| e).collect();
+                let mut agenda = group(select_in::<AgendaRow>(&mut tx, "event_id", &ids).await?, |r| &r.event_id);
+                let mut event_bundles = Vec::new();
+                for event in select_in::<EventRow>(&mut tx, "id", &ids).await? {
+                    let mut items = agenda.remove(&event.id).unwrap_or_default();
+                    items.sort_by_key(|r| r.ordinal);
+                    event_bundles.push(EventBundle { event, agenda: items, origin: "relink".into() });
+                }
+                tx.rollback().await?;
+                Ok((vote_bundles, event_bundles))
+            }
+
             /// Runs any SQL and returns its rows as JSON values.
             pub async fn query(pool: &Pool, sql: &str) -> Result<QueryResult, sqlx::Error> {
                 let rows = sqlx::query::<Db>(AssertSqlSafe(sql.to_string())).fetch_all(pool).await?;

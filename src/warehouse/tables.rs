@@ -29,9 +29,17 @@ macro_rules! table {
 }
 
 table!(JurisdictionRow, "jurisdictions", [id, name, classification, division_id, url, timezone, content_hash]);
-table!(SessionRow, "sessions", [id, jurisdiction_id, identifier, name, classification, start_date, end_date, active, content_hash]);
+table!(
+    SessionRow,
+    "sessions",
+    [id, jurisdiction_id, identifier, name, classification, start_date, end_date, active, content_hash]
+);
 table!(OrganizationRow, "organizations", [id, jurisdiction_id, name, classification, chamber, parent_id, content_hash]);
-table!(PersonRow, "people", [id, jurisdiction_id, name, chamber, party, district, email, image, source_url, content_hash]);
+table!(
+    PersonRow,
+    "people",
+    [id, jurisdiction_id, name, chamber, party, district, email, image, source_url, content_hash]
+);
 table!(
     BillRow,
     "bills",
@@ -60,9 +68,25 @@ table!(
 table!(
     ActionRow,
     "bill_actions",
-    [id, bill_id, ordinal, date, occurred_at, description, organization, classification, classification_source, related_entities, content_hash]
+    [
+        id,
+        bill_id,
+        ordinal,
+        date,
+        occurred_at,
+        description,
+        organization,
+        classification,
+        classification_source,
+        related_entities,
+        content_hash
+    ]
 );
-table!(SponsorshipRow, "bill_sponsorships", [id, bill_id, ordinal, name, entity_type, is_primary, classification, chamber, person_id, content_hash]);
+table!(
+    SponsorshipRow,
+    "bill_sponsorships",
+    [id, bill_id, ordinal, name, entity_type, is_primary, classification, chamber, person_id, content_hash]
+);
 table!(
     VoteRow,
     "votes",
@@ -91,7 +115,11 @@ table!(
         bundle_hash
     ]
 );
-table!(VoteRecordRow, "vote_records", [id, vote_id, ordinal, voter_name, person_id, option, raw_option, note, content_hash]);
+table!(
+    VoteRecordRow,
+    "vote_records",
+    [id, vote_id, ordinal, voter_name, person_id, option, raw_option, note, content_hash]
+);
 table!(
     EventRow,
     "events",
@@ -115,7 +143,11 @@ table!(
         bundle_hash
     ]
 );
-table!(AgendaRow, "event_agenda", [id, event_id, ordinal, description, bill_identifier, bill_id, classification, content_hash]);
+table!(
+    AgendaRow,
+    "event_agenda",
+    [id, event_id, ordinal, description, bill_identifier, bill_id, classification, content_hash]
+);
 
 macro_rules! doc_bind {
     ($s:expr, $sep:ident) => {{
@@ -159,5 +191,5 @@ impl Table for Doc {
     }
 }
 
-const DOC_COLUMNS: &[&str] = &["id", "bill_id", "ordinal", "note", "date", "classification", "url", "media_type", "links", "content_hash"];
-
+const DOC_COLUMNS: &[&str] =
+    &["id", "bill_id", "ordinal", "note", "date", "classification", "url", "media_type", "links", "content_hash"];

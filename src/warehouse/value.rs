@@ -23,7 +23,10 @@ impl JsonRow for sqlx::sqlite::SqliteRow {
         match kind.as_str() {
             "INTEGER" | "BOOLEAN" => self.try_get::<i64, _>(i).map(Value::from).unwrap_or(Value::Null),
             "REAL" => self.try_get::<f64, _>(i).map(Value::from).unwrap_or(Value::Null),
-            "BLOB" => self.try_get::<Vec<u8>, _>(i).map(|b| Value::from(format!("<{} bytes>", b.len()))).unwrap_or(Value::Null),
+            "BLOB" => self
+                .try_get::<Vec<u8>, _>(i)
+                .map(|b| Value::from(format!("<{} bytes>", b.len())))
+                .unwrap_or(Value::Null),
             _ => self.try_get::<String, _>(i).map(Value::from).unwrap_or(Value::Null),
         }
     }

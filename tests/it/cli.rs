@@ -1,0 +1,84 @@
+//! The `statehouse` binary as an operator and an analyst use it.
+
+use crate::common::*;
+use std::process::Command;
+
+fn statehouse(db: &TestDb, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_statehouse"))
+        .args(["--database", &db.url, "--data-dir", &db.data_dir().display().to_string()])
+        .args(args)
+        .env_remove("STATEHOUSE_DATABASE_URL")
+        .output()
+        .expect("run statehouse")
+}
+
+#[test]
+fn run_query_and_status() {
+    let db = TestDb::sqlite();
+    let p = db.dir.path().join("de.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "name = \"de\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\n{}",
+            scrape_source("de", &fixture("ocd-scrape/de-153"), None)
+        ),
+    )
+    .unwrap();
+    let out = statehouse(&db, &["run", &p.display().to_string()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("pipeline de (run 1): succeeded"), "{stdout}");
+
+    let out = statehouse(
+        &db,
+        &[
+            "query",
+            "SELECT identifier, title FROM bills WHERE identifier IN ('SB 4', 'HB 120') ORDER BY identifier",
+            "--format",
+            "csv",
+        ],
+    );
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "identifier,title");
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[1].starts_with("HB 120,"), "{csv}");
+    assert_eq!(
+        lines[2],
+        "SB 4,AN ACT TO AMEND TITLE 29 OF THE DELAWARE CODE RELATING TO THE OFFICE OF INSPECTOR GENERAL."
+    );
+
+    let out = statehouse(&db, &["query", "SELECT COUNT(*) AS n FROM vote_records", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v, serde_json::json!([{"n": 5562}]));
+
+    let out = statehouse(&db, &["status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("succeeded") && text.contains("de"), "{text}");
+}
+
+#[test]
+fn a_bad_pipeline_file_fails_before_anything_runs() {
+    let db = TestDb::sqlite();
+    let p = db.dir.path().join("bad.toml");
+    std::fs::write(&p, "name = \"x\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\n[[source]]\nkind = \"ocd_scrape\"\npth = \"x\"\n").unwrap();
+    let out = statehouse(&db, &["run", &p.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("pth"), "{err}");
+}
+
+#[test]
+fn a_failed_source_exits_nonzero() {
+    let db = TestDb::sqlite();
+    let p = db.dir.path().join("gone.toml");
+    std::fs::write(
+        &p,
+        "name = \"gone\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\n[[source]]\nkind = \"ocd_scrape\"\npath = \"does-not-exist\"\njurisdiction = \"ocd-jurisdiction/country:us/state:de/government\"\n",
+    )
+    .unwrap();
+    let out = statehouse(&db, &["run", &p.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("does-not-exist"));
+}

@@ -1,0 +1,164 @@
+//! Test support: fresh warehouses on both backends, fixture paths, pipeline files.
+
+#![allow(dead_code)]
+
+use statehouse::config::Pipeline;
+use statehouse::run::{RunOptions, RunReport, run_pipeline};
+use statehouse::warehouse::Warehouse;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+fn pg_base() -> String {
+    std::env::var("STATEHOUSE_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A fresh, empty warehouse of one backend, removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pg_name: Option<String>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite:{}", dir.path().join("warehouse.db").display());
+        TestDb { url, dir, pg_name: None }
+    }
+
+    pub async fn postgres() -> TestDb {
+        let name = format!("statehouse_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let admin = format!("{}/postgres", pg_base());
+        let pool = sqlx::PgPool::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is needed for this test (start it; .ci/run does): {e}"));
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&pool).await.expect("drop");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .expect("create database");
+        pool.close().await;
+        TestDb {
+            url: format!("{}/{name}", pg_base()),
+            dir: tempfile::tempdir().expect("temp dir"),
+            pg_name: Some(name),
+        }
+    }
+
+    /// One of each backend.
+    pub async fn both() -> Vec<TestDb> {
+        vec![TestDb::sqlite(), TestDb::postgres().await]
+    }
+
+    pub async fn open(&self) -> Warehouse {
+        Warehouse::open(&self.url).await.unwrap_or_else(|e| panic!("open {}: {e:#}", self.url))
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn options(&self) -> RunOptions {
+        RunOptions::new(self.data_dir())
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            let admin = format!("{}/postgres", pg_base());
+            // Drop from a thread of its own: Drop cannot await on the test's runtime.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                rt.block_on(async {
+                    if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
+                        let _ =
+                            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                                .execute(&pool)
+                                .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Writes a pipeline file into `dir` and loads it.
+pub fn pipeline(dir: &Path, name: &str, sources: &str) -> Pipeline {
+    let text = format!("name = \"{name}\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\n{sources}");
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).expect("write pipeline");
+    Pipeline::load(&path).expect("valid pipeline")
+}
+
+/// An `ocd_scrape` source block.
+pub fn scrape_source(name: &str, path: &Path, jurisdiction: Option<&str>) -> String {
+    let mut s = format!("[[source]]\nname = \"{name}\"\nkind = \"ocd_scrape\"\npath = \"{}\"\n", path.display());
+    if let Some(j) = jurisdiction {
+        s.push_str(&format!("jurisdiction = \"{j}\"\n"));
+    }
+    s
+}
+
+pub async fn run(wh: &Warehouse, p: &Pipeline, opts: &RunOptions) -> RunReport {
+    run_pipeline(wh, p, opts).await.expect("run")
+}
+
+/// A single integer from SQL.
+pub async fn count(wh: &Warehouse, sql: &str) -> i64 {
+    let r = wh.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    r.rows[0][0].as_i64().unwrap_or_else(|| panic!("{sql}: not an integer: {:?}", r.rows[0][0]))
+}
+
+/// Rows of strings from SQL (NULL as "").
+pub async fn rows(wh: &Warehouse, sql: &str) -> Vec<Vec<String>> {
+    let r = wh.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    r.rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|v| match v {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Copies a fixture folder into `dir` (to edit it in a test).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read fixture dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+/// The sample sources: Delaware and Illinois scrapes, the Arizona person, New York hearings.
+pub fn sample_sources() -> String {
+    [
+        scrape_source("de", &fixture("ocd-scrape/de-153"), None),
+        scrape_source("il", &fixture("ocd-scrape/il-104th-windycivi"), None),
+        scrape_source("az", &fixture("ocd-scrape/az-person"), Some("ocd-jurisdiction/country:us/state:az/government")),
+        scrape_source(
+            "ny",
+            &fixture("ocd-events/ny-agenda-5-2017-v1"),
+            Some("ocd-jurisdiction/country:us/state:ny/government"),
+        ),
+    ]
+    .concat()
+}

@@ -1,0 +1,312 @@
+//! Full runs into real warehouses (SQLite and PostgreSQL): completeness, idempotence, the
+//! exact change events of a change, bad input, and a batch that dies mid-run.
+
+use crate::common::*;
+use statehouse::warehouse::Warehouse;
+use std::path::Path;
+
+const DE: &str = "ocd-jurisdiction/country:us/state:de/government";
+
+async fn ledger_is_gapless(wh: &Warehouse, backend: &str) {
+    let n = count(wh, "SELECT COUNT(*) FROM change_events").await;
+    let max = count(wh, "SELECT COALESCE(MAX(seq), 0) FROM change_events").await;
+    let min = count(wh, "SELECT COALESCE(MIN(seq), 1) FROM change_events").await;
+    assert_eq!((min, max), (1, n), "{backend}: sequence numbers run 1..=count with no gap");
+}
+
+#[tokio::test]
+async fn sample_run_loads_every_record_and_a_rerun_changes_nothing() {
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend();
+        let p = pipeline(db.dir.path(), "sample", &sample_sources());
+        let first = run(&wh, &p, &db.options()).await;
+        assert_eq!(first.status, "succeeded", "{b}: {:?}", first.sources);
+
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM bills").await, 150 + 15, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM votes").await, 249 + 83, "{b}");
+        // Every legislator's record of every vote (5,562 in Delaware, 3,808 in Illinois).
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM vote_records").await, 5562 + 3808, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM events").await, 9, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM people").await, 1, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM jurisdictions").await, 4, "{b}");
+        // Illinois votes name their bill as "HB1075": all resolve to the canonical bills.
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM votes WHERE jurisdiction_id LIKE '%state:il%' AND bill_id IS NULL").await,
+            0,
+            "{b}"
+        );
+        // The one Delaware vote whose bill is not in the scrape is kept, unlinked, and reported.
+        assert_eq!(
+            rows(&wh, "SELECT bill_identifier FROM votes WHERE bill_id IS NULL").await,
+            vec![vec!["SB 51".to_string()]],
+            "{b}"
+        );
+        let w = rows(&wh, "SELECT location, message FROM warnings").await;
+        assert_eq!(w.len(), 1, "{b}: {w:?}");
+        assert!(
+            w[0][0].ends_with("vote_event_1f82ac66-ca8e-11f0-8677-32549feb6cd6.json") && w[0][1].contains("SB 51"),
+            "{b}: {w:?}"
+        );
+        // Options are the normalized seven.
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM vote_records WHERE option NOT IN ('yes','no','abstain','absent','excused','not voting','other')").await,
+            0
+        );
+        // Canonical identifiers: no Illinois "HB1075" left.
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM bills WHERE identifier NOT LIKE '% %'").await, 0, "{b}");
+        assert_eq!(
+            rows(&wh, "SELECT title, latest_action_description FROM bill_status WHERE bill_id = 'ocd-bill-de-153-SB4'")
+                .await,
+            vec![vec![
+                "AN ACT TO AMEND TITLE 29 OF THE DELAWARE CODE RELATING TO THE OFFICE OF INSPECTOR GENERAL."
+                    .to_string(),
+                "Signed by Governor".to_string()
+            ]],
+            "{b}"
+        );
+        let ledger = count(&wh, "SELECT COUNT(*) FROM change_events").await;
+        assert_eq!(ledger as u64, first.changes(), "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM change_events WHERE kind = 'bill_introduced'").await, 165, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM change_events WHERE kind = 'vote_recorded'").await, 332, "{b}");
+        ledger_is_gapless(&wh, b).await;
+
+        // Rerun: every payload is recognized as unchanged; nothing is written.
+        let second = run(&wh, &p, &db.options()).await;
+        assert_eq!(second.changes(), 0, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM change_events").await, ledger, "{b}");
+        let payloads: u64 = second.sources.iter().map(|s| s.payloads).sum();
+        let unchanged: u64 = second.sources.iter().map(|s| s.unchanged_payloads).sum();
+        assert_eq!(payloads, unchanged, "{b}");
+
+        // The same data under another pipeline is parsed and merged again: still no change.
+        let other = pipeline(db.dir.path(), "sample-again", &sample_sources());
+        let third = run(&wh, &other, &db.options()).await;
+        assert_eq!(third.changes(), 0, "{b}: {:?}", third.sources);
+        assert!(third.sources.iter().map(|s| s.counts.unchanged).sum::<u64>() >= 165 + 332, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM bills").await, 165, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM vote_records").await, 9370, "{b}");
+        wh.close().await;
+    }
+}
+
+fn edit_json(path: &Path, f: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    f(&mut v);
+    std::fs::write(path, serde_json::to_vec(&v).unwrap()).unwrap();
+}
+
+#[tokio::test]
+async fn one_changed_bill_gives_exactly_its_change_events() {
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend();
+        let folder = db.dir.path().join("de");
+        copy_dir(&fixture("ocd-scrape/de-153"), &folder);
+        let p = pipeline(db.dir.path(), "de", &scrape_source("de", &folder, None));
+        run(&wh, &p, &db.options()).await;
+        let action_ids =
+            rows(&wh, "SELECT id FROM bill_actions WHERE bill_id = 'ocd-bill-de-153-SB4' ORDER BY ordinal").await;
+        assert_eq!(action_ids.len(), 17);
+
+        // SB 4 changes upstream: a new title, one more action, one sponsor fewer.
+        edit_json(&folder.join("bill_405b6cde-ca8e-11f0-8677-32549feb6cd6.json"), |v| {
+            v["title"] = "AN ACT TO AMEND TITLE 29 RELATING TO THE OFFICE OF INSPECTOR GENERAL.".into();
+            v["actions"].as_array_mut().unwrap().push(serde_json::json!({
+                "description": "Effective Date 2025-10-01", "date": "2025-10-01",
+                "organization_id": "~{\"classification\": \"executive\"}", "classification": [], "related_entities": []
+            }));
+            v["sponsorships"].as_array_mut().unwrap().pop();
+        });
+        let report = run(&wh, &p, &db.options()).await;
+        assert_eq!(report.sources[0].counts.updated, 1, "{b}: {:?}", report.sources);
+        let got = rows(
+            &wh,
+            &format!(
+                "SELECT kind, entity_type, bill_id, changes FROM change_events WHERE run_id = {} ORDER BY seq",
+                report.run_id
+            ),
+        )
+        .await;
+        let kinds: Vec<&str> = got.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(kinds, vec!["bill_changed", "action_added", "sponsor_removed"], "{b}: {got:?}");
+        assert!(got.iter().all(|r| r[2] == "ocd-bill-de-153-SB4"), "{b}");
+        let changed: serde_json::Value = serde_json::from_str(&got[0][3]).unwrap();
+        let mut fields: Vec<&String> = changed.as_object().unwrap().keys().collect();
+        fields.sort();
+        assert_eq!(fields, vec!["latest_action_date", "latest_action_description", "title"], "{b}");
+        assert_eq!(changed["latest_action_description"]["old"], "Signed by Governor");
+        assert_eq!(changed["latest_action_description"]["new"], "Effective Date 2025-10-01");
+        let added: serde_json::Value = serde_json::from_str(&got[1][3]).unwrap();
+        assert_eq!(added["new"]["description"], "Effective Date 2025-10-01");
+        let removed: serde_json::Value = serde_json::from_str(&got[2][3]).unwrap();
+        assert!(removed["old"]["name"].is_string(), "{b}: {removed}");
+
+        // The 17 actions kept their ids; the new one was added, nothing recreated.
+        let after =
+            rows(&wh, "SELECT id FROM bill_actions WHERE bill_id = 'ocd-bill-de-153-SB4' ORDER BY ordinal").await;
+        assert_eq!(after.len(), 18);
+        assert_eq!(&after[..17], &action_ids[..], "{b}");
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM bill_sponsorships WHERE bill_id = 'ocd-bill-de-153-SB4'").await,
+            20
+        );
+        ledger_is_gapless(&wh, b).await;
+        wh.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_rescheduled_and_an_added_hearing() {
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend();
+        let ny = Some("ocd-jurisdiction/country:us/state:ny/government");
+        let v1 = pipeline(db.dir.path(), "ny", &scrape_source("ny", &fixture("ocd-events/ny-agenda-5-2017-v1"), ny));
+        run(&wh, &v1, &db.options()).await;
+        assert_eq!(
+            rows(
+                &wh,
+                "SELECT status FROM events WHERE upstream_id = 'nysenate-agenda-2017-5-energy-and-telecommunications'"
+            )
+            .await,
+            vec![vec!["cancelled".to_string()]]
+        );
+        // The agenda is published again: Energy moves to the next morning, Rules is added.
+        let v2 = pipeline(db.dir.path(), "ny", &scrape_source("ny", &fixture("ocd-events/ny-agenda-5-2017-v2"), ny));
+        let report = run(&wh, &v2, &db.options()).await;
+        let got = rows(
+            &wh,
+            &format!("SELECT kind, changes FROM change_events WHERE run_id = {} ORDER BY seq", report.run_id),
+        )
+        .await;
+        let kinds: Vec<&str> = got.iter().map(|r| r[0].as_str()).collect();
+        let mut want = vec!["hearing_changed", "hearing_scheduled"];
+        want.extend(std::iter::repeat_n("agenda_item_added", 6));
+        assert_eq!(kinds, want, "{b}: {got:?}");
+        let moved: serde_json::Value = serde_json::from_str(&got[0][1]).unwrap();
+        assert_eq!(moved["start_time"]["old"], "2017-02-06T18:00:00Z", "{b}: 1 pm in Albany");
+        assert_eq!(moved["start_time"]["new"], "2017-02-07T14:30:00Z", "{b}: 9:30 am in Albany");
+        assert_eq!(moved["status"]["old"], "cancelled");
+        assert_eq!(moved["status"]["new"], "confirmed");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM events").await, 10, "{b}: the same hearing, not a new one");
+        wh.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_file_is_reported_and_the_rest_loads() {
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend();
+        let folder = db.dir.path().join("de");
+        copy_dir(&fixture("ocd-scrape/de-153"), &folder);
+        let bad = folder.join("bill_405b6cde-ca8e-11f0-8677-32549feb6cd6.json");
+        let bytes = std::fs::read(&bad).unwrap();
+        std::fs::write(&bad, &bytes[..bytes.len() / 3]).unwrap();
+        let p = pipeline(db.dir.path(), "de", &scrape_source("de", &folder, None));
+        let report = run(&wh, &p, &db.options()).await;
+        assert_eq!(report.status, "succeeded", "{b}: a bad record is a warning, not a failure");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM bills").await, 149, "{b}");
+        let w =
+            rows(&wh, "SELECT location, message FROM warnings WHERE message LIKE '%not a valid OCD bill file%'").await;
+        assert_eq!(w.len(), 1, "{b}: {w:?}");
+        assert_eq!(w[0][0], bad.display().to_string(), "{b}: the warning names the file");
+        // SB 4's votes are kept without their bill, each reported.
+        assert!(
+            count(&wh, "SELECT COUNT(*) FROM votes WHERE bill_id IS NULL AND bill_identifier = 'SB 4'").await > 0,
+            "{b}"
+        );
+        // Fixed upstream: the next run loads it and links nothing twice.
+        std::fs::write(&bad, &bytes).unwrap();
+        let report = run(&wh, &p, &db.options()).await;
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM bills").await, 150, "{b}");
+        assert_eq!(report.sources[0].counts.inserted, 1, "{b}: {:?}", report.sources);
+        wh.close().await;
+    }
+}
+
+async fn inject_failure(wh: &Warehouse, on: bool) {
+    let statements: &[&str] = match (wh.backend(), on) {
+        ("sqlite", true) => &[
+            "CREATE TRIGGER inject_failure BEFORE INSERT ON bills WHEN NEW.identifier = 'SB 4' BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+        ],
+        ("sqlite", false) => &["DROP TRIGGER inject_failure"],
+        (_, true) => &[
+            "CREATE FUNCTION inject_failure() RETURNS trigger AS $$ BEGIN IF NEW.identifier = 'SB 4' THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER inject_failure BEFORE INSERT ON bills FOR EACH ROW EXECUTE FUNCTION inject_failure()",
+        ],
+        (_, false) => &["DROP TRIGGER inject_failure ON bills", "DROP FUNCTION inject_failure()"],
+    };
+    for s in statements {
+        wh.query(s).await.unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn a_batch_that_dies_midway_leaves_nothing_half_written() {
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend();
+        let p = pipeline(db.dir.path(), "de", &scrape_source("de", &fixture("ocd-scrape/de-153"), None));
+        let mut opts = db.options();
+        opts.batch_size = 20;
+
+        // The database fails in the middle of the run (in the batch that holds SB 4).
+        inject_failure(&wh, true).await;
+        let broken = run(&wh, &p, &opts).await;
+        assert_eq!(broken.status, "failed", "{b}");
+        assert!(
+            broken.sources[0].error.as_deref().unwrap_or("").contains("injected failure"),
+            "{b}: {:?}",
+            broken.sources[0].error
+        );
+        let partial = count(&wh, "SELECT COUNT(*) FROM bills").await;
+        assert!(partial > 0 && partial < 150 && partial % 20 == 0, "{b}: whole batches only, got {partial}");
+        // Nothing of the failed batch: every bill has all its actions, and the ledger matches.
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM change_events WHERE kind = 'bill_introduced'").await,
+            partial,
+            "{b}"
+        );
+        ledger_is_gapless(&wh, b).await;
+
+        // Rerun after the fault is gone: completes, no duplicates, no gaps.
+        inject_failure(&wh, false).await;
+        let fixed = run(&wh, &p, &opts).await;
+        assert_eq!(fixed.status, "succeeded", "{b}: {:?}", fixed.sources);
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM bills").await, 150, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM change_events WHERE kind = 'bill_introduced'").await, 150, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM votes").await, 249, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM vote_records").await, 5562, "{b}");
+        ledger_is_gapless(&wh, b).await;
+
+        // The same ledger as one clean run into an empty warehouse of the same kind.
+        let clean_db = if b == "sqlite" { TestDb::sqlite() } else { TestDb::postgres().await };
+        let clean = clean_db.open().await;
+        run(&clean, &p, &clean_db.options()).await;
+        let kinds = "SELECT kind, COUNT(*) FROM change_events GROUP BY kind ORDER BY kind";
+        assert_eq!(rows(&wh, kinds).await, rows(&clean, kinds).await, "{b}");
+        clean.close().await;
+        wh.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_missing_folder_fails_its_source_and_others_still_run() {
+    let db = TestDb::sqlite();
+    let wh = db.open().await;
+    let sources = [
+        scrape_source("gone", &db.dir.path().join("nope"), Some(DE)),
+        scrape_source("az", &fixture("ocd-scrape/az-person"), Some(DE)),
+    ]
+    .concat();
+    let p = pipeline(db.dir.path(), "mixed", &sources);
+    let report = run(&wh, &p, &db.options()).await;
+    assert_eq!(report.status, "failed");
+    assert_eq!(report.sources[0].status, "failed");
+    assert!(report.sources[0].error.as_deref().unwrap().contains("nope"), "{:?}", report.sources[0].error);
+    assert_eq!(report.sources[1].status, "succeeded");
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM people").await, 1);
+    wh.close().await;
+}
