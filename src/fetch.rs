@@ -166,7 +166,7 @@ impl Fetcher {
             .retry(backoff)
             .when(FetchError::is_retryable)
             // The server's Retry-After wins over our own schedule when it asks for longer.
-            .adjust(|e, d| d.map(|d| e.retry_after().map_or(d, |r| r.max(d))))
+            .adjust(retry_delay)
             .notify(|e, d| {
                 self.stats.lock().expect("stats lock").retries += 1;
                 tracing::warn!(error = %e, retry_in = ?d, "request failed; retrying");
@@ -241,6 +241,12 @@ impl Fetcher {
     }
 }
 
+/// The wait before the next attempt: our backoff's, or the server's `Retry-After` when it
+/// asks for longer. `None` (no more attempts) stays `None`.
+pub fn retry_delay(e: &FetchError, proposed: Option<Duration>) -> Option<Duration> {
+    proposed.map(|d| e.retry_after().map_or(d, |r| r.max(d)))
+}
+
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
@@ -270,6 +276,20 @@ pub fn install_crypto() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_wins_when_longer() {
+        let limited = |ra| FetchError::Status { url: "u".into(), status: 429, body: String::new(), retry_after: ra };
+        let ms = Duration::from_millis;
+        assert_eq!(retry_delay(&limited(Some(Duration::from_secs(30))), Some(ms(2000))), Some(Duration::from_secs(30)));
+        assert_eq!(retry_delay(&limited(Some(ms(10))), Some(ms(2000))), Some(ms(2000)));
+        assert_eq!(retry_delay(&limited(None), Some(ms(2000))), Some(ms(2000)));
+        assert_eq!(retry_delay(&limited(Some(ms(10))), None), None, "attempts exhausted");
+        assert!(limited(None).is_retryable());
+        assert!(
+            !FetchError::Status { url: "u".into(), status: 404, body: String::new(), retry_after: None }.is_retryable()
+        );
+    }
 
     #[test]
     fn retry_after_forms() {

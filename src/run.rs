@@ -69,6 +69,10 @@ pub enum SourceError {
 struct Tally {
     report: SourceReport,
     warnings: Vec<Warning>,
+    /// The source's bill keys seen this run → bill ids. Scrape `_id`s change with every
+    /// scrape, so they are not kept in `bill_sources`; votes of the same scrape that name
+    /// their bill only by `_id` are linked through this map.
+    run_keys: HashMap<String, String>,
 }
 
 impl Tally {
@@ -92,6 +96,7 @@ impl Tally {
                 error: None,
             },
             warnings: Vec::new(),
+            run_keys: HashMap::new(),
         }
     }
 }
@@ -247,7 +252,10 @@ async fn run_ocd_scrape(
             ))
         })?,
     };
-    let norm_ctx = Context { timezone: pipeline.timezone, jurisdiction_id: ctx.jurisdiction_id.clone() };
+    let norm_ctx = Context {
+        timezone: normalize::build::zone_of(&ctx.jurisdiction_id, pipeline.timezone),
+        jurisdiction_id: ctx.jurisdiction_id.clone(),
+    };
 
     // The jurisdiction row must exist before anything that points at it.
     if jurisdiction_file.is_none() {
@@ -334,11 +342,26 @@ async fn load_batch(
     tally: &mut Tally,
 ) -> Result<(), SourceError> {
     tally.report.records += parsed.record_count() as u64;
-    let normalized = normalize::normalize(parsed, ctx);
+    let mut normalized = normalize::normalize(parsed, ctx);
+    for b in &normalized.bills {
+        if let Some(k) = &b.source_key {
+            tally.run_keys.insert(k.clone(), b.bill.id.clone());
+        }
+    }
+    for v in &mut normalized.votes {
+        if v.vote.bill_id.is_none()
+            && let Some(id) = v.bill_source_key.as_ref().and_then(|k| tally.run_keys.get(k))
+        {
+            v.vote.bill_id = Some(id.clone());
+            v.rehash();
+        }
+    }
     let batch = LoadBatch {
         pipeline: pipeline.name.clone(),
         source: source.to_string(),
         source_kind: kind.to_string(),
+        // Open States' `ocd-bill/…` ids are stable; a scrape's `_id`s are not.
+        record_bill_sources: kind != "ocd_scrape",
         normalized,
         payloads,
         warnings: Vec::new(),
@@ -368,8 +391,35 @@ async fn relink(
     Ok(())
 }
 
-/// Keys in `source_state` for the Open States source.
+/// Keys in `source_state` for the Open States source: the incremental cursor, and where
+/// a crawl cut short by the daily quota resumes.
 const CURSOR_KEY: &str = "updated_since";
+const RESUME_KEY: &str = "resume";
+
+/// A crawl in progress: which list and page come next, the cursor it runs with, and when
+/// it started (the next cursor). Stored as `list|page|since|started`.
+#[derive(Debug, Clone, PartialEq)]
+struct Resume {
+    list: String,
+    page: u32,
+    since: Option<String>,
+    started: DateTime<Utc>,
+}
+
+impl Resume {
+    fn encode(&self) -> String {
+        format!("{}|{}|{}|{}", self.list, self.page, self.since.as_deref().unwrap_or(""), self.started.to_rfc3339())
+    }
+
+    fn decode(s: &str) -> Option<Resume> {
+        let mut it = s.split('|');
+        let list = it.next()?.to_string();
+        let page = it.next()?.parse().ok()?;
+        let since = Some(it.next()?.to_string()).filter(|s| !s.is_empty());
+        let started = DateTime::parse_from_rfc3339(it.next()?).ok()?.with_timezone(&Utc);
+        Some(Resume { list, page, since, started })
+    }
+}
 
 #[allow(clippy::too_many_arguments)]
 async fn run_openstates(
@@ -398,43 +448,54 @@ async fn run_openstates(
     let fetcher = Fetcher::new(opts.fetch.clone()).map_err(|e| SourceError::Input(format!("HTTP client: {e}")))?;
     let host = url::Url::parse(&cfg.base_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
     fetcher.set_rate(&host, cfg.tier.requests_per_minute);
-    let norm_ctx = Context { timezone: pipeline.timezone, jurisdiction_id: jurisdiction_id.clone() };
+    let norm_ctx = Context {
+        timezone: normalize::build::zone_of(&jurisdiction_id, pipeline.timezone),
+        jurisdiction_id: jurisdiction_id.clone(),
+    };
 
-    // The daily quota is kept per UTC day in `source_state`, across runs.
+    // The daily quota is counted per UTC day in `source_state`, across runs.
     let today = Utc::now().format("%Y-%m-%d").to_string();
     let quota_key = format!("requests:{today}");
     let used_before: u64 =
         wh.get_state(&pipeline.name, &name, &quota_key).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
     let budget = u64::from(cfg.tier.requests_per_day).saturating_sub(used_before);
 
-    let started = Utc::now();
-    let since = wh.get_state(&pipeline.name, &name, CURSOR_KEY).await?;
     let parsed = Parsed { jurisdictions: vec![bare_jurisdiction(&jurisdiction_id)], ..Default::default() };
     load_batch(wh, run_id, pipeline, &name, "openstates", parsed, Vec::new(), &norm_ctx, tally).await?;
 
-    let mut complete = true;
+    // A crawl the quota cut short goes on where it stopped, with the cursor it started with.
     let lists: Vec<&str> =
         [cfg.people.then_some("people"), Some("bills"), cfg.events.then_some("events")].into_iter().flatten().collect();
-    'lists: for list in lists {
-        let mut page = 1u32;
+    let resume = wh.get_state(&pipeline.name, &name, RESUME_KEY).await?.and_then(|s| Resume::decode(&s));
+    let (since, started) = match &resume {
+        Some(r) => (r.since.clone(), r.started),
+        None => (wh.get_state(&pipeline.name, &name, CURSOR_KEY).await?, Utc::now()),
+    };
+    let first = resume.as_ref().and_then(|r| lists.iter().position(|l| *l == r.list)).unwrap_or(0);
+    let mut stopped_at: Option<Resume> = None;
+
+    'lists: for list in &lists[first..] {
+        let mut page = match &resume {
+            Some(r) if r.list == *list => r.page,
+            _ => 1,
+        };
         loop {
             if fetcher.stats().requests >= budget {
                 tally.warnings.push(Warning::new(
                     &cfg.base_url,
                     None,
                     format!(
-                        "daily request quota of {} reached; the rest is fetched next run",
+                        "daily request quota of {} reached at {list} page {page}; the next run resumes there",
                         cfg.tier.requests_per_day
                     ),
                 ));
-                complete = false;
+                stopped_at = Some(Resume { list: list.to_string(), page, since: since.clone(), started });
                 break 'lists;
             }
-            if list == "bills" && cfg.max_pages.is_some_and(|m| page > m) {
-                complete = false;
+            if *list == "bills" && cfg.max_pages.is_some_and(|m| page > m) {
                 break;
             }
-            let url = match list {
+            let url = match *list {
                 "people" => openstates::people_url(&cfg.base_url, &code, page),
                 "events" => openstates::events_url(&cfg.base_url, &code, page),
                 _ => openstates::bills_url(&cfg.base_url, &code, cfg.session.as_deref(), since.as_deref(), page),
@@ -446,41 +507,42 @@ async fn run_openstates(
             };
             let got = fetcher.get(&url, &headers, &validators).await?;
             tally.report.payloads += 1;
-            let (body, unchanged) = if got.not_modified {
-                let sha = last.as_ref().map(|l| l.0.clone()).unwrap_or_default();
-                (
+            let sha = if got.not_modified {
+                last.as_ref().map(|l| l.0.clone()).unwrap_or_default()
+            } else {
+                crate::archive::sha256_hex(&got.body)
+            };
+            let pagination = if last.as_ref().is_some_and(|l| l.0 == sha) {
+                // The same payload as last time: only its page count is read.
+                tally.report.unchanged_payloads += 1;
+                let body = if got.not_modified {
                     archive.read(&sha).map_err(|e| {
                         SourceError::Input(format!("{url}: 304, but the archived payload {sha} is unreadable: {e}"))
-                    })?,
-                    true,
-                )
+                    })?
+                } else {
+                    got.body
+                };
+                openstates::pagination_of(&body, &url)?
             } else {
-                let sha = crate::archive::sha256_hex(&got.body);
-                let same = last.as_ref().is_some_and(|l| l.0 == sha);
-                (got.body.clone(), same)
-            };
-            let parse = match list {
-                "people" => openstates::parse_people_page(&body, &url, &jurisdiction_id),
-                "events" => openstates::parse_events_page(&body, &url, &jurisdiction_id),
-                _ => openstates::parse_bills_page(&body, &url, &jurisdiction_id),
-            };
-            let (parsed, pagination) = parse?;
-            if unchanged {
-                tally.report.unchanged_payloads += 1;
-            } else {
-                let sha = archive.store(&body)?;
+                let (parsed, pagination) = match *list {
+                    "people" => openstates::parse_people_page(&got.body, &url, &jurisdiction_id),
+                    "events" => openstates::parse_events_page(&got.body, &url, &jurisdiction_id),
+                    _ => openstates::parse_bills_page(&got.body, &url, &jurisdiction_id),
+                }?;
+                archive.store_hashed(&sha, &got.body)?;
                 let payload = PayloadRecord {
                     location: url.clone(),
                     fetched_at: Utc::now(),
                     http_status: Some(got.status),
                     sha256: sha,
-                    bytes: body.len() as u64,
+                    bytes: got.body.len() as u64,
                     etag: got.etag.clone(),
                     last_modified: got.last_modified.clone(),
                     loaded: true,
                 };
                 load_batch(wh, run_id, pipeline, &name, "openstates", parsed, vec![payload], &norm_ctx, tally).await?;
-            }
+                pagination
+            };
             match pagination.next_page() {
                 Some(next) => page = next,
                 None => break,
@@ -492,11 +554,17 @@ async fn run_openstates(
     tally.report.bytes += stats.bytes;
     wh.set_state(&pipeline.name, &name, &quota_key, &(used_before + stats.requests).to_string()).await?;
     relink(wh, run_id, pipeline, &name, "openstates", tally).await?;
-    if complete {
-        // Next run asks only for what changed since this one started (an hour's overlap
-        // covers clock skew and slow upstream indexing; reloading is idempotent).
-        let cursor: DateTime<Utc> = started - chrono::Duration::hours(1);
-        wh.set_state(&pipeline.name, &name, CURSOR_KEY, &cursor.format("%Y-%m-%dT%H:%M:%S+00:00").to_string()).await?;
+    match stopped_at {
+        Some(r) => wh.set_state(&pipeline.name, &name, RESUME_KEY, &r.encode()).await?,
+        None => {
+            // Complete: the next crawl asks only for what changed since this one started
+            // (an hour earlier, for clock skew and slow upstream indexing; reloading is
+            // idempotent).
+            let cursor = started - chrono::Duration::hours(1);
+            wh.set_state(&pipeline.name, &name, CURSOR_KEY, &cursor.format("%Y-%m-%dT%H:%M:%S+00:00").to_string())
+                .await?;
+            wh.set_state(&pipeline.name, &name, RESUME_KEY, "").await?;
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 --   DATE calendar date         (SQLite: TEXT YYYY-MM-DD;       PostgreSQL: DATE)
 --   BOOLEAN boolean               (SQLite: INTEGER 0/1;           PostgreSQL: BOOLEAN)
 --   BIGSERIAL PRIMARY KEY an auto-increasing key (SQLite: INTEGER PRIMARY KEY AUTOINCREMENT; PostgreSQL: BIGSERIAL PRIMARY KEY)
+--   CURRENT_DATE  today's date in views (SQLite: date('now'), in UTC; PostgreSQL: CURRENT_DATE, in the session's zone)
 -- JSON values are TEXT on both (cast with ::jsonb on PostgreSQL, json_* functions on SQLite).
 -- Every table and column is documented in docs/warehouse.md.
 
@@ -268,6 +269,7 @@ CREATE TABLE run_sources (
     inserted BIGINT NOT NULL,
     updated BIGINT NOT NULL,
     unchanged BIGINT NOT NULL,
+    changes BIGINT NOT NULL,
     warnings BIGINT NOT NULL,
     error TEXT,
     PRIMARY KEY (run_id, source)
@@ -312,6 +314,8 @@ CREATE TABLE change_events (
 );
 CREATE INDEX change_events_bill ON change_events (bill_id, seq);
 CREATE INDEX change_events_run ON change_events (run_id);
+CREATE INDEX change_events_entity ON change_events (entity_type, entity_id, seq);
+CREATE INDEX change_events_jurisdiction ON change_events (jurisdiction_id, seq);
 
 CREATE TABLE source_state (
     pipeline TEXT NOT NULL,
@@ -336,7 +340,7 @@ SELECT
     b.first_action_date,
     b.latest_action_date,
     b.latest_action_description,
-    (SELECT a.classification FROM bill_actions a WHERE a.bill_id = b.id
+    (SELECT a.classification FROM bill_actions a WHERE a.bill_id = b.id AND a.date IS NOT NULL
       ORDER BY a.date DESC, a.ordinal DESC LIMIT 1) AS latest_action_classification,
     (SELECT COUNT(*) FROM bill_actions a WHERE a.bill_id = b.id) AS action_count,
     (SELECT COUNT(*) FROM votes v WHERE v.bill_id = b.id) AS vote_count,

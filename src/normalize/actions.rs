@@ -117,13 +117,16 @@ pub fn classify(description: &str) -> Vec<String> {
     out
 }
 
-/// The source's classes if it gave any (kept as given, sorted and deduplicated), else the
+/// The source's classes if it gave any (kept as given, in order, repeats dropped), else the
 /// rule classes; with where they came from: `source` or the classifier version.
 pub fn classify_action(source_classes: &[String], description: &str) -> (Vec<String>, &'static str) {
     if source_classes.iter().any(|c| !c.trim().is_empty()) {
-        let mut c: Vec<String> =
-            source_classes.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
-        c.dedup();
+        let mut c: Vec<String> = Vec::new();
+        for class in source_classes.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+            if !c.iter().any(|x| x == class) {
+                c.push(class.to_string());
+            }
+        }
         (c, "source")
     } else {
         (classify(description), CLASSIFIER_VERSION)

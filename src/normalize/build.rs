@@ -61,7 +61,7 @@ pub fn normalize(parsed: Parsed, ctx: &Context) -> Normalized {
             classification: j.classification.clone(),
             division_id: j.division_id.clone(),
             url: j.url.clone(),
-            timezone: tz.name().to_string(),
+            timezone: zone_of(&j.id, tz).name().to_string(),
             content_hash: String::new(),
         };
         row.content_hash = content_hash(&row);
@@ -141,6 +141,17 @@ pub fn normalize(parsed: Parsed, ctx: &Context) -> Normalized {
     normalize_votes(&parsed.votes, tz, &mut out);
     normalize_events(&parsed.events, tz, &mut out);
     out
+}
+
+/// A jurisdiction's time zone: its capitol's for the states Open States covers, else the
+/// pipeline's.
+pub fn zone_of(jurisdiction_id: &str, pipeline_zone: Tz) -> Tz {
+    let code = ids::jurisdiction_code(jurisdiction_id);
+    crate::jurisdictions::STATES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .and_then(|(_, _, z)| z.parse().ok())
+        .unwrap_or(pipeline_zone)
 }
 
 /// An organization's stable id: jurisdiction, classification and name.
@@ -249,7 +260,8 @@ fn bill_bundle(
             is_primary: s.primary,
             classification: s.classification.clone(),
             chamber: s.chamber.clone(),
-            person_id: None,
+            // A source's own person id (`ocd-person/…`) is ours too; other people are linked by name.
+            person_id: s.person_source_key.clone().filter(|k| k.starts_with("ocd-person/")),
             content_hash: String::new(),
         };
         row.content_hash = content_hash(&row);
@@ -418,12 +430,14 @@ fn normalize_votes(records: &[model::VoteRecord], tz: Tz, out: &mut Normalized) 
                 tally[k] += 1;
             }
             let note = r.votes.get(ordinal).map(|v| v.note.clone()).unwrap_or_default();
+            let person_id =
+                r.votes.get(ordinal).and_then(|v| v.person_source_key.clone()).filter(|k| k.starts_with("ocd-person/"));
             let mut rec = VoteRecordRow {
                 id: ids::stable_id("voterec", &[&vote_id, &name, &n.to_string()]),
                 vote_id: vote_id.clone(),
                 ordinal: ordinal as i64,
                 voter_name: name,
-                person_id: None,
+                person_id,
                 option,
                 raw_option: pv_raw[i].clone().unwrap_or_default(),
                 note,
@@ -510,6 +524,7 @@ fn normalize_events(records: &[model::EventRecord], default_tz: Tz, out: &mut No
         let end = r.end.as_deref().and_then(|e| dates::parse_when(e, tz).ok().flatten());
         let mut agenda = Vec::new();
         let mut ordinal = 0i64;
+        let mut seen: HashMap<String, usize> = HashMap::new();
         for item in &r.agenda {
             let bills: Vec<Option<String>> = if item.bill_identifiers.is_empty() {
                 vec![None]
@@ -518,8 +533,15 @@ fn normalize_events(records: &[model::EventRecord], default_tz: Tz, out: &mut No
             };
             for b in bills {
                 let description = ids::clean_text(&item.description);
+                let key = b.clone().unwrap_or_else(|| description.clone());
+                let n = seen.entry(key.clone()).or_insert(0);
+                *n += 1;
+                if b.is_some() && *n > 1 {
+                    // The same bill twice on one agenda is one agenda entry.
+                    continue;
+                }
                 agenda.push(AgendaRow {
-                    id: ids::stable_id("agenda", &[&event_id, b.as_deref().unwrap_or(&description)]),
+                    id: ids::stable_id("agenda", &[&event_id, &key, &n.to_string()]),
                     event_id: event_id.clone(),
                     ordinal,
                     description,
@@ -531,7 +553,6 @@ fn normalize_events(records: &[model::EventRecord], default_tz: Tz, out: &mut No
                 ordinal += 1;
             }
         }
-        agenda.dedup_by(|a, b| a.id == b.id);
         let status = match r.status.trim().to_lowercase().as_str() {
             "" => "confirmed".to_string(),
             "canceled" => "cancelled".to_string(),

@@ -1,6 +1,6 @@
 //! Normalized entities: exactly the warehouse's rows (one struct per table).
 //!
-//! `content_hash` is sha256 over every content field (ids, ordinals and bookkeeping excluded),
+//! `content_hash` is sha256 over every field but the hashes and `ordinal` (the id included),
 //! so a changed hash means a changed entity. Bundles group a parent with its children and
 //! carry a `bundle_hash` over all of them, so an unchanged bill is recognized with one lookup.
 

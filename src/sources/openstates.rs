@@ -150,6 +150,18 @@ pub enum ParseError {
     Api { location: String, detail: String },
 }
 
+/// Only the pagination of a list answer, for a page whose payload is unchanged (its
+/// records are not parsed again).
+pub fn pagination_of(bytes: &[u8], location: &str) -> Result<Pagination, ParseError> {
+    #[derive(Deserialize)]
+    struct Only {
+        pagination: Pagination,
+    }
+    serde_json::from_slice::<Only>(bytes)
+        .map(|o| o.pagination)
+        .map_err(|source| ParseError::Json { location: location.to_string(), source })
+}
+
 /// Parses one `/bills` page into bills and the votes included with them.
 ///
 /// `jurisdiction_id` is the OCD jurisdiction the request asked for; records carry it, and a

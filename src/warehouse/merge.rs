@@ -94,12 +94,33 @@ macro_rules! entity {
 entity!(JurisdictionRow, SessionRow, OrganizationRow, PersonRow, BillRow, VoteRow, EventRow;
     ordinal: ActionRow, SponsorshipRow, DocumentRow, VoteRecordRow, AgendaRow);
 
-/// A row as ledger JSON: content fields only.
+/// Columns that hold JSON text; in the ledger they appear as JSON, not as strings.
+const JSON_COLUMNS: &[&str] = &[
+    "classification",
+    "subjects",
+    "other_titles",
+    "other_identifiers",
+    "related_bills",
+    "citations",
+    "related_entities",
+    "links",
+    "motion_classification",
+    "participants",
+];
+
+/// A row as ledger JSON: content fields only, JSON columns embedded as JSON.
 pub fn content(row: &impl Serialize) -> Value {
     let mut v = serde_json::to_value(row).expect("rows serialize");
     if let Some(m) = v.as_object_mut() {
         for k in NOT_CONTENT {
             m.remove(*k);
+        }
+        for k in JSON_COLUMNS {
+            if let Some(Value::String(s)) = m.get(*k)
+                && let Ok(parsed) = serde_json::from_str::<Value>(s)
+            {
+                m.insert((*k).to_string(), parsed);
+            }
         }
     }
     v
@@ -356,6 +377,11 @@ pub fn merge_votes(ws: &mut WriteSet, bundles: Vec<VoteBundle>, mut old: OldVote
             }
             Some(o) => {
                 ws.counts.updated += 1;
+                if o.content_hash == v.content_hash && record_changes.is_empty() {
+                    // Only the order of the roll call changed: rewritten quietly.
+                    ws.votes.push(v);
+                    continue;
+                }
                 let mut d = diff(&o, &v);
                 if !record_changes.is_empty()
                     && let Some(m) = d.as_object_mut()

@@ -68,6 +68,8 @@ pub struct LoadBatch {
     pub source: String,
     /// The source kind, namespace of the source keys in `bill_sources`.
     pub source_kind: String,
+    /// Keep the source's bill keys in `bill_sources` (only for keys that are stable).
+    pub record_bill_sources: bool,
     pub normalized: Normalized,
     pub payloads: Vec<PayloadRecord>,
     pub warnings: Vec<Warning>,
@@ -252,6 +254,7 @@ impl Warehouse {
             pipeline: pipeline.into(),
             source: source.into(),
             source_kind: source_kind.into(),
+            record_bill_sources: false,
             normalized,
             payloads: Vec::new(),
             warnings: Vec::new(),

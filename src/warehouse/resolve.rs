@@ -30,6 +30,32 @@ pub fn session_for(sessions: &[SessionRow], date: NaiveDate) -> Option<&SessionR
         .or_else(|| sessions.iter().max_by_key(|s| s.start_date))
 }
 
+/// Sessions the batch's bills name that are not known yet, as rows without dates.
+pub fn sessions_from_bills(n: &Normalized, known: &HashMap<String, Vec<SessionRow>>) -> Vec<SessionRow> {
+    let mut out: Vec<SessionRow> = Vec::new();
+    for b in &n.bills {
+        let (j, s) = (&b.bill.jurisdiction_id, &b.bill.session);
+        let is_known = |list: &[SessionRow]| list.iter().any(|x| &x.jurisdiction_id == j && &x.identifier == s);
+        if known.get(j).is_some_and(|l| is_known(l)) || is_known(&out) {
+            continue;
+        }
+        let mut row = SessionRow {
+            id: format!("{}/{}", ids::jurisdiction_code(j), s),
+            jurisdiction_id: j.clone(),
+            identifier: s.clone(),
+            name: s.clone(),
+            classification: None,
+            start_date: None,
+            end_date: None,
+            active: None,
+            content_hash: String::new(),
+        };
+        row.content_hash = crate::normalize::rows::content_hash(&row);
+        out.push(row);
+    }
+    out
+}
+
 /// Bill ids a batch's votes and agendas could point at (to ask the warehouse about).
 pub fn candidate_bills(n: &Normalized, sessions: &HashMap<String, Vec<SessionRow>>) -> Vec<String> {
     let mut out: Vec<String> = n.votes.iter().filter_map(|v| v.vote.bill_id.clone()).collect();

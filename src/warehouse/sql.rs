@@ -140,6 +140,12 @@ macro_rules! backend {
                     for s in &n.sessions {
                         known.sessions.entry(s.jurisdiction_id.clone()).or_default().push(s.clone());
                     }
+                    // A session named by a bill but unknown (no jurisdiction file, an API
+                    // that lists none) is recorded from the bill, without dates.
+                    for s in resolve::sessions_from_bills(n, &known.sessions) {
+                        known.sessions.entry(s.jurisdiction_id.clone()).or_default().push(s.clone());
+                        n.sessions.push(s);
+                    }
                     let people = select_in::<PersonRow>(&mut tx, "jurisdiction_id", &jurisdictions).await?;
                     for p in people.iter().chain(n.people.iter()) {
                         let ids = known.people.entry((p.jurisdiction_id.clone(), p.name.to_lowercase())).or_default();
@@ -249,6 +255,9 @@ macro_rules! backend {
                 for (t, ids) in deletes {
                     delete_ids(&mut tx, t, &ids).await?;
                 }
+                if !batch.record_bill_sources {
+                    bill_sources.clear();
+                }
                 for chunk in bill_sources.chunks(5_000) {
                     let mut qb = QueryBuilder::<Db>::new("INSERT INTO bill_sources (source_kind, source_key, bill_id, first_run_id) ");
                     qb.push_values(chunk, |mut sep, (k, b)| {
@@ -257,7 +266,7 @@ macro_rules! backend {
                         sep.push_bind(b.clone());
                         sep.push_bind(run_id);
                     });
-                    qb.push(" ON CONFLICT (source_kind, source_key) DO NOTHING");
+                    qb.push(" ON CONFLICT (source_kind, source_key) DO UPDATE SET bill_id = excluded.bill_id");
                     qb.build().execute(&mut *tx).await?;
                 }
                 let change_count = ws.changes.len();
@@ -412,8 +421,8 @@ macro_rules! backend {
             pub async fn record_source(pool: &Pool, run_id: i64, r: &SourceReport) -> Result<(), sqlx::Error> {
                 sqlx::query::<Db>(
                     "INSERT INTO run_sources (run_id, source, kind, started_at, finished_at, status, requests, bytes, payloads,
-                        unchanged_payloads, records, inserted, updated, unchanged, warnings, error)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                        unchanged_payloads, records, inserted, updated, unchanged, changes, warnings, error)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
                 )
                 .bind(run_id)
                 .bind(&r.source)
@@ -429,6 +438,7 @@ macro_rules! backend {
                 .bind(r.counts.inserted as i64)
                 .bind(r.counts.updated as i64)
                 .bind(r.counts.unchanged as i64)
+                .bind(r.changes as i64)
                 .bind(r.warnings as i64)
                 .bind(&r.error)
                 .execute(pool)

@@ -197,5 +197,37 @@ async fn the_daily_quota_stops_the_crawl_and_keeps_the_cursor() {
     // The same day, the quota is spent: the next run sends nothing.
     let next = run(&wh, &p, &opts).await;
     assert_eq!(next.sources[0].requests, 0);
+
+    // A new day (the day's count reset): the crawl resumes at bills page 3, not at the start.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    wh.set_state("de-api", "os", &format!("requests:{today}"), "0").await.unwrap();
+    let before = server.received_requests().await.unwrap().len();
+    run(&wh, &p, &opts).await;
+    run(&wh, &p, &opts).await;
+    wh.set_state("de-api", "os", &format!("requests:{today}"), "0").await.unwrap();
+    run(&wh, &p, &opts).await;
+    let sent: Vec<String> = server.received_requests().await.unwrap()[before..]
+        .iter()
+        .map(|r| format!("{}?page={}", r.url.path(), r.url.query_pairs().find(|(k, _)| k == "page").unwrap().1))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            "/bills?page=3",
+            "/bills?page=4",
+            "/bills?page=5",
+            "/bills?page=6",
+            "/bills?page=7",
+            "/bills?page=8",
+            "/events?page=1"
+        ],
+        "4 requests, none the next run (quota spent), then the rest"
+    );
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM bills").await, 150);
+    assert_eq!(
+        count(&wh, "SELECT COUNT(*) FROM source_state WHERE key = 'updated_since'").await,
+        1,
+        "complete: cursor set"
+    );
     wh.close().await;
 }
