@@ -11,7 +11,7 @@ pub struct Archive {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {path} to the raw archive: {source}")]
+#[error("cannot write {path} to the raw archive")]
 pub struct ArchiveError {
     pub path: PathBuf,
     pub source: std::io::Error,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read pipeline file {path}: {source}")]
+    #[error("cannot read pipeline file {path}")]
     Read { path: PathBuf, source: std::io::Error },
     #[error("pipeline file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },

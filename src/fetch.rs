@@ -247,7 +247,9 @@ pub fn retry_delay(e: &FetchError, proposed: Option<Duration>) -> Option<Duratio
     proposed.map(|d| e.retry_after().map_or(d, |r| r.max(d)))
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// An error and its causes, `: `-separated (what `{:#}` prints at the edge), for messages
+/// that are stored rather than printed.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {

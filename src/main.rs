@@ -1,7 +1,7 @@
 //! The `statehouse` command line. Errors end here: printed with their whole cause chain,
 //! mapped to the exit status.
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use statehouse::config::Pipeline;
@@ -40,7 +40,7 @@ enum LogFormat {
     Json,
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq)]
+#[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Table,
     Csv,
@@ -263,14 +263,5 @@ fn print_result(r: &QueryResult, format: Format) -> Result<()> {
             writeln!(out)?;
         }
     }
-    if r.columns.is_empty() && format != Format::Json {
-        // A statement that returns no rows (or an empty result) prints nothing more.
-    }
-    let _ = bail_unused;
     Ok(())
-}
-
-#[allow(dead_code)]
-fn bail_unused() -> Result<()> {
-    bail!("unused")
 }

@@ -55,7 +55,7 @@ impl RunReport {
 pub enum SourceError {
     #[error("{0}")]
     Input(String),
-    #[error("warehouse: {0}")]
+    #[error("warehouse")]
     Warehouse(#[from] sqlx::Error),
     #[error(transparent)]
     Fetch(#[from] crate::fetch::FetchError),
@@ -124,7 +124,7 @@ pub async fn run_pipeline(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions
             Err(e) => {
                 tracing::error!(source = %tally.report.source, error = %e, "source failed");
                 tally.report.status = "failed".into();
-                tally.report.error = Some(e.to_string());
+                tally.report.error = Some(crate::fetch::error_chain(&e));
             }
         }
         wh.record_source(run_id, &tally.report).await?;

@@ -140,7 +140,7 @@ impl Pagination {
 /// A page that could not be read at all. Problems with single records are warnings.
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {
-    #[error("{location}: not an Open States API response: {source}")]
+    #[error("{location}: not an Open States API response")]
     Json {
         location: String,
         #[source]

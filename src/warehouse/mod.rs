@@ -22,9 +22,9 @@ use std::time::Duration;
 pub enum WarehouseError {
     #[error("database URL {0:?} is neither sqlite:… nor postgres://…")]
     Url(String),
-    #[error("cannot connect to {url}: {source}")]
+    #[error("cannot connect to {url}")]
     Connect { url: String, source: sqlx::Error },
-    #[error("cannot migrate the warehouse at {url}: {source}")]
+    #[error("cannot migrate the warehouse at {url}")]
     Migrate { url: String, source: sqlx::migrate::MigrateError },
     #[error(transparent)]
     Sql(#[from] sqlx::Error),
@@ -159,6 +159,12 @@ impl Warehouse {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|source| WarehouseError::Connect { url: redact(url), source })?;
+            // One direct connection first: a refused connection or a bad password is reported
+            // as itself, not as a pool time-out.
+            let probe = <sqlx::PgConnection as sqlx::Connection>::connect_with(&opts)
+                .await
+                .map_err(|source| WarehouseError::Connect { url: redact(url), source })?;
+            let _ = sqlx::Connection::close(probe).await;
             let pool = PgPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(Duration::from_secs(30))

@@ -518,10 +518,14 @@ macro_rules! backend {
             /// Runs any SQL and returns its rows as JSON values.
             pub async fn query(pool: &Pool, sql: &str) -> Result<QueryResult, sqlx::Error> {
                 let rows = sqlx::query::<Db>(AssertSqlSafe(sql.to_string())).fetch_all(pool).await?;
-                let mut columns = Vec::new();
-                if let Some(first) = rows.first() {
-                    columns = first.columns().iter().map(|c| c.name().to_string()).collect();
-                }
+                let columns: Vec<String> = match rows.first() {
+                    Some(first) => first.columns().iter().map(|c| c.name().to_string()).collect(),
+                    // No rows: the statement's columns, so an empty result still has a header.
+                    None => match sqlx::Executor::describe(pool, sqlx::SqlSafeStr::into_sql_str(AssertSqlSafe(sql.to_string()))).await {
+                        Ok(d) => d.columns().iter().map(|c| c.name().to_string()).collect(),
+                        Err(_) => Vec::new(),
+                    },
+                };
                 let mut out = Vec::with_capacity(rows.len());
                 for row in &rows {
                     let mut values = Vec::with_capacity(columns.len());
