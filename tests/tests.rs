@@ -7,6 +7,8 @@ mod common;
 
 #[path = "it/cli.rs"]
 mod cli;
+#[path = "it/docs.rs"]
+mod docs;
 #[path = "it/history.rs"]
 mod history;
 #[path = "it/ocd_scrape.rs"]
