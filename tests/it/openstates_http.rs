@@ -231,3 +231,42 @@ async fn the_daily_quota_stops_the_crawl_and_keeps_the_cursor() {
     );
     wh.close().await;
 }
+
+/// The replay, as a server that sends ETags and answers 304 when the client has the page.
+struct WithEtags(Replay);
+
+impl Respond for WithEtags {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let resp = self.0.respond(req);
+        let key = format!("{}?{}", req.url.path(), req.url.query().unwrap_or(""));
+        let Some(body) = self.0.by_request.get(&key) else { return resp };
+        let etag = format!("\"{}\"", &statehouse::archive::sha256_hex(body)[..16]);
+        if req.headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+            return ResponseTemplate::new(304).insert_header("ETag", etag.as_str());
+        }
+        resp.insert_header("ETag", etag.as_str())
+    }
+}
+
+#[tokio::test]
+async fn conditional_get_turns_unchanged_pages_into_304s() {
+    set_key();
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).and(header("X-API-KEY", KEY)).respond_with(WithEtags(Replay::load())).mount(&server).await;
+    let db = TestDb::sqlite();
+    let wh = db.open().await;
+    let p = pipeline(db.dir.path(), "de-api", &source(&server.uri(), 250));
+    let mut opts = db.options();
+    opts.fetch = quick();
+    run(&wh, &p, &opts).await;
+    let first = server.received_requests().await.unwrap().len();
+    let again = run(&wh, &p, &opts).await;
+    let second: Vec<_> = server.received_requests().await.unwrap()[first..].to_vec();
+    // People and events pages are asked for with the ETag they came with; the bills request
+    // is a new one (updated_since), so it has no validator yet.
+    let conditional = second.iter().filter(|r| r.headers.get("if-none-match").is_some()).count();
+    assert_eq!(conditional, 3, "2 people pages and 1 events page");
+    assert_eq!(again.sources[0].unchanged_payloads, 3, "the three 304s; the updated-since bills page is new");
+    assert_eq!(again.changes(), 0);
+    wh.close().await;
+}
