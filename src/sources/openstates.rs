@@ -991,7 +991,8 @@ mod tests {
         assert!(matches!(&err, ParseError::Api { detail, .. } if detail.starts_with("Invalid API Key.")), "{err}");
 
         let err = parse_events_page(br#"{"results": []}"#, "events-page-1.json", DE).unwrap_err();
-        assert!(err.to_string().contains("pagination"), "{err}");
+        let chain = crate::fetch::error_chain(&err);
+        assert!(chain.contains("pagination"), "{chain}");
     }
 
     #[test]

@@ -252,7 +252,11 @@ impl Respond for WithEtags {
 async fn conditional_get_turns_unchanged_pages_into_304s() {
     set_key();
     let server = MockServer::start().await;
-    Mock::given(method("GET")).and(header("X-API-KEY", KEY)).respond_with(WithEtags(Replay::load())).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(header("X-API-KEY", KEY))
+        .respond_with(WithEtags(Replay::load()))
+        .mount(&server)
+        .await;
     let db = TestDb::sqlite();
     let wh = db.open().await;
     let p = pipeline(db.dir.path(), "de-api", &source(&server.uri(), 250));
