@@ -219,7 +219,9 @@ async fn run_ocd_scrape(
             cfg.path.display()
         )));
     }
+    let t = std::time::Instant::now();
     let prior = wh.loaded_hashes(&pipeline.name, &name).await?;
+    tracing::debug!(source = %name, files = files.len(), known = prior.len(), elapsed = ?t.elapsed(), "payload history read");
 
     // Context first: the jurisdiction and the organizations that pseudo-ids name.
     let mut ctx = ScrapeContext::default();
@@ -319,7 +321,10 @@ async fn run_ocd_scrape(
         i = j;
     }
     pb.finish_and_clear();
-    relink(wh, run_id, pipeline, &name, "ocd_scrape", tally).await
+    tracing::debug!(source = %name, elapsed = ?t.elapsed(), "files loaded");
+    relink(wh, run_id, pipeline, &name, "ocd_scrape", tally).await?;
+    tracing::debug!(source = %name, elapsed = ?t.elapsed(), "relinked");
+    Ok(())
 }
 
 fn first_bill_jurisdiction(files: &[(FileKind, PathBuf)]) -> Option<String> {

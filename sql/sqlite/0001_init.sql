@@ -87,6 +87,7 @@ CREATE TABLE bills (
     updated_run_id BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX bills_natural ON bills (jurisdiction_id, session, identifier);
+CREATE INDEX bills_identifier ON bills (jurisdiction_id, identifier);
 
 CREATE TABLE bill_sources (
     source_kind TEXT NOT NULL,

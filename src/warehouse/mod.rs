@@ -148,7 +148,11 @@ impl Warehouse {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(60));
+                .busy_timeout(Duration::from_secs(60))
+                // Ids are hashes, so inserts land all over the B-trees: a 64 MiB page cache
+                // (SQLite's default is 2 MiB) keeps a batch's pages in memory.
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory");
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(opts)

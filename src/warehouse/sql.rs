@@ -478,7 +478,7 @@ macro_rules! backend {
                 let votes: Vec<VoteRow> = sqlx::query_as::<Db, VoteRow>(AssertSqlSafe(format!(
                     "SELECT {cols} FROM votes v JOIN bills b
                        ON b.jurisdiction_id = v.jurisdiction_id AND b.session = v.session AND b.identifier = v.bill_identifier
-                     WHERE v.bill_id IS NULL"
+                     WHERE v.bill_id IS NULL AND v.bill_identifier IS NOT NULL"
                 )))
                 .fetch_all(&mut *conn)
                 .await?;
@@ -486,7 +486,7 @@ macro_rules! backend {
                     "SELECT DISTINCT g.event_id, g.event_id FROM event_agenda g
                        JOIN events e ON e.id = g.event_id
                        JOIN bills b ON b.jurisdiction_id = e.jurisdiction_id AND b.identifier = g.bill_identifier
-                     WHERE g.bill_id IS NULL",
+                     WHERE g.bill_id IS NULL AND g.bill_identifier IS NOT NULL",
                 )
                 .fetch_all(&mut *conn)
                 .await?;
