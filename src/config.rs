@@ -25,9 +25,35 @@ pub struct PipelineFile {
     pub schedule: String,
     /// IANA time zone of the schedule and of the jurisdiction's local dates and times.
     pub timezone: String,
+    /// More schedules, each active only between two dates (in session, say).
+    #[serde(rename = "extra_schedule", default)]
+    pub extra_schedules: Vec<ExtraSchedule>,
+    /// A source whose last success is older than this is flagged stale by `statehouse
+    /// status` (e.g. "36h"; default: twice the main schedule's interval).
+    pub stale_after: Option<String>,
+    /// Alert the operators when a source fails, or returns nothing, this many runs in a row
+    /// (default 3).
+    #[serde(default = "default_alert_after")]
+    pub alert_after: u32,
     /// The sources, in the order they run.
     #[serde(rename = "source", default)]
     pub sources: Vec<SourceConfig>,
+}
+
+fn default_alert_after() -> u32 {
+    3
+}
+
+/// An extra schedule, active between two local dates (both included).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraSchedule {
+    /// Cron expression, seconds first.
+    pub schedule: String,
+    /// First day it is active (`YYYY-MM-DD`), if any.
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day it is active, if any.
+    pub until: Option<chrono::NaiveDate>,
 }
 
 /// One source of a pipeline, tagged by `kind`.
@@ -125,8 +151,11 @@ impl SourceConfig {
 pub struct Pipeline {
     pub name: String,
     pub file: PathBuf,
-    pub schedule: cron::Schedule,
     pub timezone: chrono_tz::Tz,
+    /// The main schedule first, then the extra ones.
+    pub timetable: crate::schedule::Timetable,
+    pub stale_after: Option<chrono::Duration>,
+    pub alert_after: u32,
     pub sources: Vec<SourceConfig>,
 }
 
@@ -141,13 +170,40 @@ impl Pipeline {
         let file: PipelineFile = toml::from_str(text)
             .map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
         let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
-        let schedule: cron::Schedule = file.schedule.parse().map_err(|e| {
-            invalid(format!("schedule {:?} is not a cron expression with seconds first: {e}", file.schedule))
-        })?;
+        let cron_of = |text: &str| -> Result<cron::Schedule, ConfigError> {
+            text.parse()
+                .map_err(|e| invalid(format!("schedule {text:?} is not a cron expression with seconds first: {e}")))
+        };
         let timezone: chrono_tz::Tz = file
             .timezone
             .parse()
             .map_err(|_| invalid(format!("timezone {:?} is not an IANA time zone", file.timezone)))?;
+        let mut entries = vec![crate::schedule::Entry { schedule: cron_of(&file.schedule)?, from: None, until: None }];
+        for extra in &file.extra_schedules {
+            if let (Some(f), Some(u)) = (extra.from, extra.until)
+                && f > u
+            {
+                return Err(invalid(format!("extra_schedule {:?}: `from` {f} is after `until` {u}", extra.schedule)));
+            }
+            entries.push(crate::schedule::Entry {
+                schedule: cron_of(&extra.schedule)?,
+                from: extra.from,
+                until: extra.until,
+            });
+        }
+        let timetable = crate::schedule::Timetable { tz: timezone, entries };
+        let stale_after = match &file.stale_after {
+            None => None,
+            Some(text) => Some(
+                humantime::parse_duration(text)
+                    .ok()
+                    .and_then(|d| chrono::Duration::from_std(d).ok())
+                    .ok_or_else(|| invalid(format!("stale_after {text:?} is not a duration like \"36h\"")))?,
+            ),
+        };
+        if file.alert_after == 0 {
+            return Err(invalid("alert_after must be at least 1".into()));
+        }
         if file.sources.is_empty() {
             return Err(invalid("no [[source]]".into()));
         }
@@ -173,7 +229,15 @@ impl Pipeline {
             }
             sources.push(s);
         }
-        Ok(Pipeline { name: file.name, file: path.to_path_buf(), schedule, timezone, sources })
+        Ok(Pipeline {
+            name: file.name,
+            file: path.to_path_buf(),
+            timezone,
+            timetable,
+            stale_after,
+            alert_after: file.alert_after,
+            sources,
+        })
     }
 }
 
@@ -207,6 +271,30 @@ api_key_env = "OPENSTATES_API_KEY"
             SourceConfig::Openstates(c) => assert_eq!(c.tier, Tier { requests_per_minute: 10, requests_per_day: 250 }),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn extra_schedules_and_freshness() {
+        let text = r#"
+name = "co"
+schedule = "0 30 19 * * *"
+timezone = "America/Denver"
+stale_after = "36h"
+alert_after = 2
+[[extra_schedule]]
+schedule = "0 0 8-18/2 * * Mon-Fri"
+from = "2026-01-14"
+until = "2026-05-13"
+[[source]]
+kind = "openstates"
+jurisdiction = "co"
+"#;
+        let p = Pipeline::parse(text, Path::new("co.toml")).unwrap();
+        assert_eq!(p.timetable.entries.len(), 2);
+        assert_eq!(p.stale_after, Some(chrono::Duration::hours(36)));
+        assert_eq!(p.alert_after, 2);
+        let bad = text.replace("2026-01-14", "2026-06-01");
+        assert!(Pipeline::parse(&bad, Path::new("co.toml")).unwrap_err().to_string().contains("after `until`"));
     }
 
     #[test]

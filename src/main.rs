@@ -5,8 +5,11 @@ use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use statehouse::config::Pipeline;
-use statehouse::run::{RunOptions, run_pipeline};
+use statehouse::mail::Mailer;
+use statehouse::run::{RunOptions, Stop, run_pipeline};
+use statehouse::schedule::Backoff;
 use statehouse::warehouse::{QueryResult, Warehouse, redact};
+use statehouse::{ops, scheduler};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,6 +70,24 @@ enum Command {
         #[arg(long)]
         show_warnings: bool,
     },
+    /// Run the pipelines that are due (for cron, systemd timers, Kubernetes CronJobs).
+    ///
+    /// A pipeline is due when a tick of its schedule (or of an extra schedule in force) has
+    /// passed since its last successful run: after downtime the missed ticks are one run. A
+    /// failed run is retried with backoff (5 minutes, doubling, at most 2 hours apart). A
+    /// pipeline running elsewhere is skipped. Call it every few minutes.
+    RunDue {
+        #[arg(required = true)]
+        pipelines: Vec<PathBuf>,
+        /// Pretend it is this time (RFC 3339), to check what would run.
+        #[arg(long, hide = true)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Run pipelines on their schedules until stopped (SIGTERM or SIGINT).
+    Schedule {
+        #[arg(required = true)]
+        pipelines: Vec<PathBuf>,
+    },
     /// Run SQL against the warehouse and print the rows.
     Query {
         /// The SQL (one statement).
@@ -75,8 +96,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Recent runs, and the last success of each pipeline and source.
+    /// Recent runs, the freshness of each source, and open operator alerts.
+    ///
+    /// With pipeline files, each source is checked against its pipeline's `stale_after`
+    /// (default: twice the schedule's interval); exits with status 3 when a source is stale.
     Status {
+        /// Pipeline files whose sources to check for freshness.
+        pipelines: Vec<PathBuf>,
         /// How many recent runs to show.
         #[arg(long, default_value_t = 10)]
         limit: u32,
@@ -93,13 +119,39 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match rt.block_on(run(cli)) {
+    let stop = Stop::default();
+    match rt.block_on(async {
+        listen_for_signals(stop.clone());
+        run(cli, stop).await
+    }) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// SIGTERM or SIGINT: finish the batch in flight and stop. A second one: stop now (the
+/// open transaction rolls back).
+fn listen_for_signals(stop: Stop) {
+    tokio::spawn(async move {
+        let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else { return };
+        let mut first = true;
+        loop {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            if !first {
+                eprintln!("stopping now");
+                std::process::exit(130);
+            }
+            first = false;
+            eprintln!("stopping after the current batch (send the signal again to stop now)");
+            stop.request();
+        }
+    });
 }
 
 fn init_logging(format: LogFormat) {
@@ -122,7 +174,27 @@ async fn open(cli: &Cli) -> Result<Warehouse> {
     Warehouse::open(&url).await.with_context(|| format!("opening the warehouse {}", redact(&url)))
 }
 
-async fn run(cli: Cli) -> Result<ExitCode> {
+/// Exit statuses.
+const EXIT_FAILED: u8 = 1;
+const EXIT_ALERT: u8 = 3;
+
+fn load_pipelines(paths: &[PathBuf]) -> Result<Vec<Pipeline>> {
+    // Read every pipeline first: a typo fails before anything runs.
+    Ok(paths.iter().map(|p| Pipeline::load(p)).collect::<Result<_, _>>()?)
+}
+
+fn options(cli: &Cli, stop: &Stop) -> RunOptions {
+    let mut opts = RunOptions::new(&cli.data_dir);
+    opts.progress = std::io::stderr().is_terminal();
+    opts.stop = stop.clone();
+    opts
+}
+
+fn mailer() -> Result<Option<Mailer>> {
+    Mailer::from_env().context("email settings")
+}
+
+async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
     match &cli.command {
         Command::Init => {
             let wh = open(&cli).await?;
@@ -131,14 +203,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Run { pipelines, batch_size, show_warnings } => {
-            // Read every pipeline first: a typo fails before anything runs.
-            let loaded: Vec<Pipeline> = pipelines.iter().map(|p| Pipeline::load(p)).collect::<Result<_, _>>()?;
+            let loaded = load_pipelines(pipelines)?;
+            let mailer = mailer()?;
             let wh = open(&cli).await?;
-            let mut opts = RunOptions::new(&cli.data_dir);
+            let mut opts = options(&cli, &stop);
             opts.batch_size = (*batch_size).max(1);
-            opts.progress = std::io::stderr().is_terminal();
-            let mut failed = false;
+            let (mut failed, mut alerts) = (false, 0);
             for p in &loaded {
+                if stop.requested() {
+                    break;
+                }
                 let report =
                     run_pipeline(&wh, p, &opts).await.with_context(|| format!("running pipeline {}", p.name))?;
                 print_report(&report);
@@ -147,10 +221,42 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         println!("warning: {source}: {w}");
                     }
                 }
-                failed |= report.status != "succeeded";
+                if report.status != "skipped" {
+                    alerts += ops::check_after_run(&wh, p, &report).await?.len();
+                }
+                failed |= !matches!(report.status.as_str(), "succeeded" | "skipped");
+            }
+            ops::send_pending(&wh, mailer.as_ref()).await?;
+            wh.close().await;
+            Ok(exit(failed, alerts))
+        }
+        Command::RunDue { pipelines, now } => {
+            let loaded = load_pipelines(pipelines)?;
+            let mailer = mailer()?;
+            let wh = open(&cli).await?;
+            let opts = options(&cli, &stop);
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let pass = scheduler::run_due(&wh, &loaded, &opts, &Backoff::default(), now, mailer.as_ref()).await?;
+            for r in &pass.reports {
+                print_report(r);
+            }
+            for (name, at) in &pass.waiting {
+                println!("pipeline {name}: not due; next at {}", at.to_rfc3339());
             }
             wh.close().await;
-            Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            let failed = pass.reports.iter().any(|r| !matches!(r.status.as_str(), "succeeded" | "skipped"));
+            Ok(exit(failed, pass.alerts_raised))
+        }
+        Command::Schedule { pipelines } => {
+            let loaded = load_pipelines(pipelines)?;
+            let mailer = mailer()?;
+            let wh = open(&cli).await?;
+            let mut opts = options(&cli, &stop);
+            opts.progress = false;
+            eprintln!("scheduling {} pipeline(s); SIGTERM or Ctrl-C stops after the current batch", loaded.len());
+            scheduler::schedule(&wh, &loaded, &opts, &Backoff::default(), mailer.as_ref()).await?;
+            wh.close().await;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Query { sql, format } => {
             let wh = open(&cli).await?;
@@ -159,16 +265,44 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             wh.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Status { limit } => {
+        Command::Status { pipelines, limit } => {
+            let loaded = load_pipelines(pipelines)?;
             let wh = open(&cli).await?;
             println!("Recent runs");
             let runs = wh
                 .query(&format!(
-                    "SELECT id, pipeline, status, started_at, finished_at FROM runs ORDER BY id DESC LIMIT {}",
-                    limit
+                    "SELECT id, pipeline, status, started_at, finished_at, duration_ms, requests, records, changes, warnings
+                     FROM runs ORDER BY id DESC LIMIT {limit}"
                 ))
                 .await?;
             print_result(&runs, Format::Table)?;
+            let mut stale = false;
+            if !loaded.is_empty() {
+                println!("\nFreshness");
+                let now = chrono::Utc::now();
+                let mut t = Table::new();
+                t.load_preset(UTF8_FULL_CONDENSED);
+                t.set_header(["pipeline", "source", "last success", "stale after", "state", "streak"]);
+                for f in ops::freshness(&wh, &loaded, now).await? {
+                    stale |= f.stale;
+                    t.add_row([
+                        f.pipeline,
+                        f.source,
+                        f.last_success.map(|t| t.to_rfc3339()).unwrap_or_else(|| "never".into()),
+                        humantime::format_duration(f.stale_after.to_std().unwrap_or_default()).to_string(),
+                        if f.stale { "STALE".into() } else { "fresh".into() },
+                        f.streak.map(|s| format!("{} x{}", s.kind, s.length)).unwrap_or_default(),
+                    ]);
+                }
+                println!("{t}");
+            }
+            let alerts = wh
+                .query("SELECT id, pipeline, source, kind, streak, created_at, sent_at, last_error FROM operator_alerts ORDER BY id DESC LIMIT 20")
+                .await?;
+            if !alerts.rows.is_empty() {
+                println!("\nOperator alerts");
+                print_result(&alerts, Format::Table)?;
+            }
             println!("\nLast success per pipeline and source");
             let fresh = wh
                 .query(
@@ -180,12 +314,26 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .await?;
             print_result(&fresh, Format::Table)?;
             wh.close().await;
-            Ok(ExitCode::SUCCESS)
+            Ok(if stale { ExitCode::from(EXIT_ALERT) } else { ExitCode::SUCCESS })
         }
     }
 }
 
+fn exit(failed: bool, alerts: usize) -> ExitCode {
+    if failed {
+        ExitCode::from(EXIT_FAILED)
+    } else if alerts > 0 {
+        ExitCode::from(EXIT_ALERT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn print_report(report: &statehouse::run::RunReport) {
+    if report.status == "skipped" {
+        println!("pipeline {}: skipped (already running elsewhere)", report.pipeline);
+        return;
+    }
     println!("pipeline {} (run {}): {}", report.pipeline, report.run_id, report.status);
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);

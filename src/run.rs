@@ -25,11 +25,35 @@ pub struct RunOptions {
     pub fetch: FetchOptions,
     /// Show progress bars (on a terminal).
     pub progress: bool,
+    /// Set on SIGTERM or SIGINT: runs stop between batches.
+    pub stop: Stop,
 }
 
 impl RunOptions {
     pub fn new(data_dir: impl Into<PathBuf>) -> RunOptions {
-        RunOptions { data_dir: data_dir.into(), batch_size: 500, fetch: FetchOptions::default(), progress: false }
+        RunOptions {
+            data_dir: data_dir.into(),
+            batch_size: 500,
+            fetch: FetchOptions::default(),
+            progress: false,
+            stop: Stop::default(),
+        }
+    }
+}
+
+/// A request to stop, shared between the signal handler and the runs. A run checks it
+/// between batches: the batch in flight commits (or rolls back), nothing is half-written,
+/// the run is recorded as `interrupted`, and the next run resumes where it stopped.
+#[derive(Debug, Clone, Default)]
+pub struct Stop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Stop {
+    pub fn request(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn requested(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -55,6 +79,8 @@ impl RunReport {
 pub enum SourceError {
     #[error("{0}")]
     Input(String),
+    #[error("interrupted (stop requested); the next run resumes")]
+    Interrupted,
     #[error("warehouse")]
     Warehouse(#[from] sqlx::Error),
     #[error(transparent)]
@@ -101,13 +127,36 @@ impl Tally {
     }
 }
 
+/// Runs a pipeline, unless it is already running (in this or another process, on this or
+/// another machine sharing the warehouse): then nothing is done and the report's status is
+/// `skipped`.
 pub async fn run_pipeline(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport, sqlx::Error> {
+    let Some(lock) = wh.try_lock_pipeline(&pipeline.name).await? else {
+        tracing::info!(pipeline = %pipeline.name, "already running elsewhere; skipped");
+        return Ok(RunReport {
+            run_id: 0,
+            pipeline: pipeline.name.clone(),
+            status: "skipped".into(),
+            sources: Vec::new(),
+            warnings: Vec::new(),
+        });
+    };
+    let report = run_locked(wh, pipeline, opts).await;
+    drop(lock);
+    report
+}
+
+async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport, sqlx::Error> {
+    let started = std::time::Instant::now();
     let run_id = wh.begin_run(&pipeline.name).await?;
     tracing::info!(pipeline = %pipeline.name, run_id, "run started");
     let archive = Archive::new(&opts.data_dir);
     let mut reports = Vec::new();
     let mut all_warnings = Vec::new();
     for source in &pipeline.sources {
+        if opts.stop.requested() {
+            break;
+        }
         let mut tally = Tally::new(source);
         let result = match source {
             SourceConfig::OcdScrape(c) => {
@@ -121,6 +170,11 @@ pub async fn run_pipeline(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions
         tally.report.warnings = tally.warnings.len() as u64;
         match result {
             Ok(()) => tally.report.status = "succeeded".into(),
+            Err(SourceError::Interrupted) => {
+                tracing::warn!(source = %tally.report.source, "interrupted");
+                tally.report.status = "interrupted".into();
+                tally.report.error = Some(SourceError::Interrupted.to_string());
+            }
             Err(e) => {
                 tracing::error!(source = %tally.report.source, error = %e, "source failed");
                 tally.report.status = "failed".into();
@@ -131,9 +185,24 @@ pub async fn run_pipeline(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions
         all_warnings.extend(tally.warnings.into_iter().map(|w| (tally.report.source.clone(), w)));
         reports.push(tally.report);
     }
-    let status = if reports.iter().all(|r| r.status == "succeeded") { "succeeded" } else { "failed" };
+    let status = if opts.stop.requested() || reports.iter().any(|r| r.status == "interrupted") {
+        "interrupted"
+    } else if reports.iter().all(|r| r.status == "succeeded") {
+        "succeeded"
+    } else {
+        "failed"
+    };
     let summary = serde_json::to_value(&reports).unwrap_or_default();
-    wh.finish_run(run_id, status, &summary).await?;
+    let sum = |f: fn(&SourceReport) -> u64| reports.iter().map(f).sum::<u64>() as i64;
+    let totals = crate::warehouse::RunTotals {
+        requests: sum(|r| r.requests),
+        bytes: sum(|r| r.bytes),
+        records: sum(|r| r.records),
+        changes: sum(|r| r.changes),
+        warnings: sum(|r| r.warnings),
+        duration_ms: started.elapsed().as_millis() as i64,
+    };
+    wh.finish_run(run_id, status, &summary, &totals).await?;
     tracing::info!(pipeline = %pipeline.name, run_id, status, "run finished");
     Ok(RunReport {
         run_id,
@@ -269,6 +338,9 @@ async fn run_ocd_scrape(
     // Load in kind order; each kind in batches, one transaction per batch.
     let mut i = 0;
     while i < files.len() {
+        if opts.stop.requested() {
+            return Err(SourceError::Interrupted);
+        }
         let kind = files[i].0;
         let context_kind = matches!(kind, FileKind::Jurisdiction | FileKind::Organization | FileKind::Person);
         let mut j = i;
@@ -478,6 +550,7 @@ async fn run_openstates(
     };
     let first = resume.as_ref().and_then(|r| lists.iter().position(|l| *l == r.list)).unwrap_or(0);
     let mut stopped_at: Option<Resume> = None;
+    let mut interrupted = false;
 
     'lists: for list in &lists[first..] {
         let mut page = match &resume {
@@ -485,6 +558,12 @@ async fn run_openstates(
             _ => 1,
         };
         loop {
+            if opts.stop.requested() {
+                // Resume here next run, with this crawl's cursor.
+                stopped_at = Some(Resume { list: list.to_string(), page, since: since.clone(), started });
+                interrupted = true;
+                break 'lists;
+            }
             if fetcher.stats().requests >= budget {
                 tally.warnings.push(Warning::new(
                     &cfg.base_url,
@@ -559,6 +638,12 @@ async fn run_openstates(
     tally.report.bytes += stats.bytes;
     wh.set_state(&pipeline.name, &name, &quota_key, &(used_before + stats.requests).to_string()).await?;
     relink(wh, run_id, pipeline, &name, "openstates", tally).await?;
+    if interrupted {
+        if let Some(r) = stopped_at {
+            wh.set_state(&pipeline.name, &name, RESUME_KEY, &r.encode()).await?;
+        }
+        return Err(SourceError::Interrupted);
+    }
     match stopped_at {
         Some(r) => wh.set_state(&pipeline.name, &name, RESUME_KEY, &r.encode()).await?,
         None => {

@@ -17,3 +17,5 @@ mod ocd_scrape;
 mod openstates_http;
 #[path = "it/pipelines.rs"]
 mod pipelines;
+#[path = "it/scheduling.rs"]
+mod scheduling;

@@ -251,6 +251,12 @@ CREATE TABLE runs (
     started_at TIMESTAMPTZ NOT NULL,
     finished_at TIMESTAMPTZ,
     status TEXT NOT NULL,
+    requests BIGINT NOT NULL DEFAULT 0,
+    bytes BIGINT NOT NULL DEFAULT 0,
+    records BIGINT NOT NULL DEFAULT 0,
+    changes BIGINT NOT NULL DEFAULT 0,
+    warnings BIGINT NOT NULL DEFAULT 0,
+    duration_ms BIGINT,
     summary TEXT
 );
 CREATE INDEX runs_pipeline ON runs (pipeline, started_at);
@@ -317,6 +323,22 @@ CREATE INDEX change_events_bill ON change_events (bill_id, seq);
 CREATE INDEX change_events_run ON change_events (run_id);
 CREATE INDEX change_events_entity ON change_events (entity_type, entity_id, seq);
 CREATE INDEX change_events_jurisdiction ON change_events (jurisdiction_id, seq);
+
+CREATE TABLE operator_alerts (
+    id BIGSERIAL PRIMARY KEY,
+    pipeline TEXT NOT NULL,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    first_run_id BIGINT NOT NULL,
+    last_run_id BIGINT NOT NULL,
+    streak BIGINT NOT NULL,
+    message TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    sent_at TIMESTAMPTZ,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+CREATE UNIQUE INDEX operator_alerts_streak ON operator_alerts (pipeline, source, kind, first_run_id);
 
 CREATE TABLE source_state (
     pipeline TEXT NOT NULL,

@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -101,6 +102,52 @@ pub struct SourceReport {
     pub changes: u64,
     pub warnings: u64,
     pub error: Option<String>,
+}
+
+/// A run's totals, for the `runs` row.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct RunTotals {
+    pub requests: i64,
+    pub bytes: i64,
+    pub records: i64,
+    pub changes: i64,
+    pub warnings: i64,
+    pub duration_ms: i64,
+}
+
+/// One source's outcome in one run, newest first (for freshness and streaks).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SourceRun {
+    pub run_id: i64,
+    pub status: String,
+    pub payloads: i64,
+    pub unchanged_payloads: i64,
+    pub records: i64,
+    pub error: Option<String>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOperatorAlert {
+    pub pipeline: String,
+    pub source: String,
+    /// `failing` or `empty`.
+    pub kind: String,
+    pub first_run_id: i64,
+    pub last_run_id: i64,
+    pub streak: i64,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OperatorAlert {
+    pub id: i64,
+    pub pipeline: String,
+    pub source: String,
+    pub kind: String,
+    pub streak: i64,
+    pub message: String,
+    pub attempts: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -229,8 +276,70 @@ impl Warehouse {
         dispatch!(self, sql::begin_run(pipeline))
     }
 
-    pub async fn finish_run(&self, run_id: i64, status: &str, summary: &Value) -> Result<(), sqlx::Error> {
-        dispatch!(self, sql::finish_run(run_id, status, summary))
+    pub async fn finish_run(
+        &self,
+        run_id: i64,
+        status: &str,
+        summary: &Value,
+        totals: &RunTotals,
+    ) -> Result<(), sqlx::Error> {
+        dispatch!(self, sql::finish_run(run_id, status, summary, totals))
+    }
+
+    pub async fn run_history(&self, pipeline: &str) -> Result<crate::schedule::History, sqlx::Error> {
+        dispatch!(self, sql::run_history(pipeline))
+    }
+
+    pub async fn source_runs(&self, pipeline: &str, source: &str, limit: i64) -> Result<Vec<SourceRun>, sqlx::Error> {
+        dispatch!(self, sql::source_runs(pipeline, source, limit))
+    }
+
+    pub async fn insert_operator_alert(&self, alert: &NewOperatorAlert) -> Result<bool, sqlx::Error> {
+        dispatch!(self, sql::insert_operator_alert(alert))
+    }
+
+    pub async fn unsent_operator_alerts(&self) -> Result<Vec<OperatorAlert>, sqlx::Error> {
+        dispatch!(self, sql::unsent_operator_alerts())
+    }
+
+    /// Marks an alert sent (`error` None) or records a failed attempt.
+    pub async fn mark_operator_alert(&self, id: i64, error: Option<&str>) -> Result<(), sqlx::Error> {
+        dispatch!(self, sql::mark_operator_alert(id, error))
+    }
+
+    /// Takes the pipeline's run lock, if no one else holds it: a PostgreSQL session advisory
+    /// lock (held by a connection of its own, so a crash releases it), or on SQLite an
+    /// exclusive lock on a file beside the database (released by the OS when the process
+    /// ends). `None`: the pipeline is running elsewhere.
+    pub async fn try_lock_pipeline(&self, pipeline: &str) -> Result<Option<PipelineLock>, sqlx::Error> {
+        match self {
+            Warehouse::Postgres(pool) => {
+                let mut conn = pool.acquire().await?.detach();
+                let key = lock_key(pipeline);
+                let got: bool =
+                    sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(key).fetch_one(&mut conn).await?;
+                Ok(got.then_some(PipelineLock::Postgres(conn)))
+            }
+            Warehouse::Sqlite(pool) => {
+                let db = pool.connect_options().get_filename().to_path_buf();
+                let safe: String = pipeline
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+                    .collect();
+                let path = PathBuf::from(format!("{}.{safe}.lock", db.display()));
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+                    .map_err(sqlx::Error::Io)?;
+                match file.try_lock() {
+                    Ok(()) => Ok(Some(PipelineLock::File(file))),
+                    Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+                    Err(std::fs::TryLockError::Error(e)) => Err(sqlx::Error::Io(e)),
+                }
+            }
+        }
     }
 
     pub async fn record_source(&self, run_id: i64, report: &SourceReport) -> Result<(), sqlx::Error> {
@@ -282,6 +391,20 @@ impl Warehouse {
             Warehouse::Postgres(p) => p.close().await,
         }
     }
+}
+
+/// A held pipeline lock; dropping it releases the lock.
+#[derive(Debug)]
+pub enum PipelineLock {
+    Postgres(sqlx::PgConnection),
+    File(std::fs::File),
+}
+
+/// The advisory-lock key of a pipeline: 63 bits of sha256 over a namespaced name.
+pub fn lock_key(pipeline: &str) -> i64 {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(format!("statehouse pipeline {pipeline}").as_bytes());
+    i64::from_be_bytes(d[..8].try_into().expect("8 bytes")) & i64::MAX
 }
 
 /// A database URL with its password replaced, for messages and logs.

@@ -5,7 +5,10 @@
 use super::merge::{self, Change, OldBills, OldEvents, OldVotes, WriteSet};
 use super::resolve::{self, Known};
 use super::tables::{Doc, Table};
-use super::{LoadBatch, LoadOutcome, PayloadRecord, QueryResult, SourceReport};
+use super::{
+    LoadBatch, LoadOutcome, NewOperatorAlert, OperatorAlert, PayloadRecord, QueryResult, RunTotals, SourceReport,
+    SourceRun,
+};
 use crate::model::Warning;
 use crate::normalize::rows::*;
 use chrono::{DateTime, Utc};
@@ -399,7 +402,13 @@ macro_rules! backend {
                 .await
             }
 
+            /// Starts a run. The caller holds the pipeline's lock, so a run of it still marked
+            /// `running` was cut off (killed, machine lost): it is marked `abandoned`.
             pub async fn begin_run(pool: &Pool, pipeline: &str) -> Result<i64, sqlx::Error> {
+                sqlx::query::<Db>("UPDATE runs SET status = 'abandoned' WHERE pipeline = $1 AND status = 'running'")
+                    .bind(pipeline)
+                    .execute(pool)
+                    .await?;
                 sqlx::query_scalar::<Db, i64>("INSERT INTO runs (pipeline, started_at, status) VALUES ($1, $2, 'running') RETURNING id")
                     .bind(pipeline)
                     .bind(now())
@@ -407,15 +416,99 @@ macro_rules! backend {
                     .await
             }
 
-            pub async fn finish_run(pool: &Pool, run_id: i64, status: &str, summary: &Value) -> Result<(), sqlx::Error> {
-                sqlx::query::<Db>("UPDATE runs SET finished_at = $1, status = $2, summary = $3 WHERE id = $4")
-                    .bind(now())
-                    .bind(status)
-                    .bind(summary.to_string())
-                    .bind(run_id)
-                    .execute(pool)
-                    .await
-                    .map(|_| ())
+            pub async fn finish_run(pool: &Pool, run_id: i64, status: &str, summary: &Value, t: &RunTotals) -> Result<(), sqlx::Error> {
+                sqlx::query::<Db>(
+                    "UPDATE runs SET finished_at = $1, status = $2, summary = $3, requests = $4, bytes = $5, records = $6,
+                        changes = $7, warnings = $8, duration_ms = $9 WHERE id = $10",
+                )
+                .bind(now())
+                .bind(status)
+                .bind(summary.to_string())
+                .bind(t.requests)
+                .bind(t.bytes)
+                .bind(t.records)
+                .bind(t.changes)
+                .bind(t.warnings)
+                .bind(t.duration_ms)
+                .bind(run_id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+            }
+
+            /// The pipeline's runs, as scheduling needs them.
+            pub async fn run_history(pool: &Pool, pipeline: &str) -> Result<crate::schedule::History, sqlx::Error> {
+                let success: Option<(i64, DateTime<Utc>)> = sqlx::query_as::<Db, (i64, DateTime<Utc>)>(
+                    "SELECT id, started_at FROM runs WHERE pipeline = $1 AND status = 'succeeded' ORDER BY id DESC LIMIT 1",
+                )
+                .bind(pipeline)
+                .fetch_optional(pool)
+                .await?;
+                let since = success.map_or(0, |s| s.0);
+                let failures: i64 = sqlx::query_scalar::<Db, i64>(
+                    "SELECT COUNT(*) FROM runs WHERE pipeline = $1 AND id > $2 AND status IN ('failed', 'interrupted', 'abandoned')",
+                )
+                .bind(pipeline)
+                .bind(since)
+                .fetch_one(pool)
+                .await?;
+                let last_attempt: Option<DateTime<Utc>> = sqlx::query_scalar::<Db, DateTime<Utc>>(
+                    "SELECT started_at FROM runs WHERE pipeline = $1 AND status <> 'running' ORDER BY id DESC LIMIT 1",
+                )
+                .bind(pipeline)
+                .fetch_optional(pool)
+                .await?;
+                Ok(crate::schedule::History { last_success: success.map(|s| s.1), failures_since: failures as u32, last_attempt })
+            }
+
+            /// A source's most recent runs, newest first.
+            pub async fn source_runs(pool: &Pool, pipeline: &str, source: &str, limit: i64) -> Result<Vec<SourceRun>, sqlx::Error> {
+                sqlx::query_as::<Db, SourceRun>(
+                    "SELECT s.run_id, s.status, s.payloads, s.unchanged_payloads, s.records, s.error, s.finished_at
+                     FROM run_sources s JOIN runs r ON r.id = s.run_id
+                     WHERE r.pipeline = $1 AND s.source = $2 ORDER BY s.run_id DESC LIMIT $3",
+                )
+                .bind(pipeline)
+                .bind(source)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+            }
+
+            /// Records an operator alert once per streak; false if it was already recorded.
+            pub async fn insert_operator_alert(pool: &Pool, a: &NewOperatorAlert) -> Result<bool, sqlx::Error> {
+                let r = sqlx::query::<Db>(
+                    "INSERT INTO operator_alerts (pipeline, source, kind, first_run_id, last_run_id, streak, message, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     ON CONFLICT (pipeline, source, kind, first_run_id) DO NOTHING",
+                )
+                .bind(&a.pipeline)
+                .bind(&a.source)
+                .bind(&a.kind)
+                .bind(a.first_run_id)
+                .bind(a.last_run_id)
+                .bind(a.streak)
+                .bind(&a.message)
+                .bind(now())
+                .execute(pool)
+                .await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            pub async fn unsent_operator_alerts(pool: &Pool) -> Result<Vec<OperatorAlert>, sqlx::Error> {
+                sqlx::query_as::<Db, OperatorAlert>(
+                    "SELECT id, pipeline, source, kind, streak, message, attempts FROM operator_alerts WHERE sent_at IS NULL ORDER BY id",
+                )
+                .fetch_all(pool)
+                .await
+            }
+
+            pub async fn mark_operator_alert(pool: &Pool, id: i64, error: Option<&str>) -> Result<(), sqlx::Error> {
+                let q = match error {
+                    None => sqlx::query::<Db>("UPDATE operator_alerts SET sent_at = $1, attempts = attempts + 1 WHERE id = $2").bind(now()),
+                    Some(e) => sqlx::query::<Db>("UPDATE operator_alerts SET attempts = attempts + 1, last_error = $1 WHERE id = $2").bind(e.to_string()),
+                };
+                q.bind(id).execute(pool).await.map(|_| ())
             }
 
             pub async fn record_source(pool: &Pool, run_id: i64, r: &SourceReport) -> Result<(), sqlx::Error> {

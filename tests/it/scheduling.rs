@@ -1,0 +1,313 @@
+//! Scheduled runs as operators use them: run-due, no overlap between processes, a run
+//! stopped by SIGTERM that the next run completes, and operator alerts by email through a
+//! real SMTP server on loopback.
+
+use crate::common::*;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn statehouse(db: &TestDb) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_statehouse"));
+    c.args(["--database", &db.url, "--data-dir", &db.data_dir().display().to_string()])
+        .env_remove("STATEHOUSE_DATABASE_URL")
+        .env_remove("STATEHOUSE_SMTP_URL")
+        .env_remove("STATEHOUSE_OPERATOR_EMAIL");
+    c
+}
+
+/// A synthetic corpus big enough for a run to take a few seconds (the benchmark generator).
+fn corpus(dir: &std::path::Path) -> std::path::PathBuf {
+    let out = dir.join("corpus");
+    let status = Command::new(env!("CARGO_BIN_EXE_statehouse-bench"))
+        .args(["generate", "--out", &out.display().to_string(), "--scale", "0.01", "--seed", "7"])
+        .stdout(Stdio::null())
+        .status()
+        .expect("run the generator");
+    assert!(status.success());
+    out.join("pipeline.toml")
+}
+
+async fn wait_until(wh: &statehouse::warehouse::Warehouse, sql: &str, what: &str) {
+    let start = Instant::now();
+    loop {
+        if let Ok(r) = wh.query(sql).await
+            && r.rows.first().and_then(|row| row[0].as_i64()).unwrap_or(0) > 0
+        {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn finish(child: Child) -> (Option<i32>, String) {
+    let out = child.wait_with_output().expect("wait");
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+#[tokio::test]
+async fn run_due_runs_once_then_waits_then_catches_up_once() {
+    let db = TestDb::sqlite();
+    let p = db.dir.path().join("de.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "name = \"de\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\n{}",
+            scrape_source("de", &fixture("ocd-scrape/de-153"), None)
+        ),
+    )
+    .unwrap();
+    let p = p.display().to_string();
+    // Never ran: due now.
+    let out = statehouse(&db).args(["run-due", &p]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("pipeline de (run 1): succeeded"), "{text}");
+    // Just ran: not due until tomorrow 02:30 New York time.
+    let out = statehouse(&db).args(["run-due", &p]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("pipeline de: not due; next at"), "{text}");
+    // A week later (the machine was down): one catch-up run, not seven.
+    let later = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let out = statehouse(&db).args(["run-due", &p, "--now", &later]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(run 2): succeeded"), "{text}");
+    let wh = db.open().await;
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM runs").await, 2);
+    assert_eq!(
+        count(&wh, "SELECT COUNT(*) FROM runs WHERE status = 'succeeded' AND duration_ms IS NOT NULL AND records > 0")
+            .await,
+        1
+    );
+    wh.close().await;
+}
+
+async fn two_processes_do_not_overlap(db: TestDb) {
+    let pipeline = corpus(db.dir.path());
+    let wh = db.open().await;
+    let b = wh.backend();
+    let p = pipeline.display().to_string();
+    let first = statehouse(&db)
+        .args(["run", &p, "--batch-size", "5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until(&wh, "SELECT COUNT(*) FROM runs WHERE status = 'running'", "the first run to start").await;
+    // While it runs, a second process (a cron tick, another machine) tries the same pipeline.
+    let second = statehouse(&db).args(["run", &p]).output().unwrap();
+    let text = String::from_utf8_lossy(&second.stdout);
+    assert!(second.status.success() && text.contains("skipped (already running elsewhere)"), "{b}: {text}");
+    let (code, out) = finish(first);
+    assert_eq!(code, Some(0), "{b}: {out}");
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM runs").await, 1, "{b}: one run, the second skipped");
+    // Once it is done, the lock is free again.
+    let third = statehouse(&db).args(["run", &p]).output().unwrap();
+    assert!(String::from_utf8_lossy(&third.stdout).contains("(run 2): succeeded"), "{b}");
+    wh.close().await;
+}
+
+#[tokio::test]
+async fn no_overlap_on_sqlite() {
+    two_processes_do_not_overlap(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn no_overlap_on_postgres() {
+    two_processes_do_not_overlap(TestDb::postgres().await).await;
+}
+
+async fn sigterm_midway_then_resume(db: TestDb) {
+    let pipeline = corpus(db.dir.path());
+    let wh = db.open().await;
+    let b = wh.backend();
+    let p = pipeline.display().to_string();
+    let child = statehouse(&db)
+        .args(["run", &p, "--batch-size", "5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until(&wh, "SELECT COUNT(*) FROM bills", "the first bills").await;
+    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let (code, out) = finish(child);
+    assert_eq!(code, Some(1), "{b}: an interrupted run exits 1: {out}");
+    assert!(out.contains("interrupted"), "{b}: {out}");
+    assert_eq!(rows(&wh, "SELECT status FROM runs").await, vec![vec!["interrupted".to_string()]], "{b}");
+    let partial = count(&wh, "SELECT COUNT(*) FROM bills").await;
+    // Whole batches only: every loaded bill has its introduction in the ledger.
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM change_events WHERE kind = 'bill_introduced'").await, partial, "{b}");
+
+    // The next run completes; the warehouse equals one uninterrupted run.
+    let out = statehouse(&db).args(["run", &p]).output().unwrap();
+    assert!(out.status.success(), "{b}: {}", String::from_utf8_lossy(&out.stdout));
+    let clean_db = if b == "sqlite" { TestDb::sqlite() } else { TestDb::postgres().await };
+    let clean = clean_db.open().await;
+    let opts = clean_db.options();
+    let pl = statehouse::config::Pipeline::load(&pipeline).unwrap();
+    run(&clean, &pl, &opts).await;
+    for sql in [
+        "SELECT COUNT(*) FROM bills",
+        "SELECT COUNT(*) FROM bill_actions",
+        "SELECT COUNT(*) FROM votes",
+        "SELECT COUNT(*) FROM vote_records",
+        "SELECT COUNT(*) FROM events",
+        "SELECT COUNT(*) FROM change_events",
+    ] {
+        assert_eq!(count(&wh, sql).await, count(&clean, sql).await, "{b}: {sql}");
+    }
+    let gapless = count(&wh, "SELECT COUNT(*) FROM change_events").await
+        == count(&wh, "SELECT MAX(seq) FROM change_events").await;
+    assert!(gapless, "{b}");
+    clean.close().await;
+    wh.close().await;
+}
+
+#[tokio::test]
+async fn sigterm_on_sqlite() {
+    sigterm_midway_then_resume(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn sigterm_on_postgres() {
+    sigterm_midway_then_resume(TestDb::postgres().await).await;
+}
+
+/// A real SMTP server (aiosmtpd, installed by scripts/test) writing each message to a maildir.
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    fn start() -> SmtpServer {
+        let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/venv/bin/python");
+        assert!(
+            python.exists(),
+            "{} is missing: run scripts/test, which installs the SMTP test server (aiosmtpd)",
+            python.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let maildir = tempfile::tempdir().unwrap();
+        let child = Command::new(python)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                &maildir.path().join("mail").display().to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(20), "the SMTP server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SmtpServer { child, port, maildir }
+    }
+
+    fn messages(&self) -> Vec<String> {
+        let new = self.maildir.path().join("mail/new");
+        let mut out: Vec<String> = std::fs::read_dir(&new)
+            .map(|d| d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).collect())
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_source_failing_three_runs_in_a_row_emails_the_operators_once() {
+    let db = TestDb::sqlite();
+    let p = db.dir.path().join("gone.toml");
+    std::fs::write(
+        &p,
+        "name = \"gone\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\nalert_after = 3\n[[source]]\nname = \"missing\"\nkind = \"ocd_scrape\"\npath = \"no-such-folder\"\njurisdiction = \"ocd-jurisdiction/country:us/state:de/government\"\n",
+    )
+    .unwrap();
+    let p = p.display().to_string();
+
+    // SMTP down: the alert is recorded, not lost.
+    let dead_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let with_mail = |c: &mut Command, port: u16| {
+        c.env("STATEHOUSE_SMTP_URL", format!("smtp://127.0.0.1:{port}"))
+            .env("STATEHOUSE_OPERATOR_EMAIL", "ops@example.org")
+            .env("STATEHOUSE_MAIL_FROM", "statehouse@example.org");
+    };
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let mut c = statehouse(&db);
+        with_mail(&mut c, dead_port);
+        codes.push(c.args(["run", &p]).output().unwrap().status.code());
+    }
+    assert_eq!(codes, vec![Some(1), Some(1), Some(1)], "a failed source exits 1");
+    let wh = db.open().await;
+    assert_eq!(
+        rows(&wh, "SELECT kind, streak, sent_at FROM operator_alerts").await,
+        vec![vec!["failing".to_string(), "3".to_string(), String::new()]]
+    );
+    assert!(count(&wh, "SELECT attempts FROM operator_alerts").await >= 1);
+
+    // The server is back: the next run sends it, once; later failures of the same streak send nothing new.
+    let smtp = SmtpServer::start();
+    for _ in 0..2 {
+        let mut c = statehouse(&db);
+        with_mail(&mut c, smtp.port);
+        c.args(["run", &p]).output().unwrap();
+    }
+    let mail = smtp.messages();
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert!(
+        mail[0].contains("To: ops@example.org")
+            && mail[0].contains("Subject: [statehouse] gone: source missing failing (3 runs)"),
+        "{}",
+        mail[0]
+    );
+    assert!(mail[0].contains("no-such-folder"), "the last error is in the message");
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM operator_alerts WHERE sent_at IS NOT NULL").await, 1);
+    wh.close().await;
+}
+
+#[tokio::test]
+async fn status_flags_a_stale_source() {
+    let db = TestDb::sqlite();
+    let p = db.dir.path().join("az.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "name = \"az\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/Phoenix\"\nstale_after = \"1s\"\n{}",
+            scrape_source(
+                "az",
+                &fixture("ocd-scrape/az-person"),
+                Some("ocd-jurisdiction/country:us/state:az/government")
+            )
+        ),
+    )
+    .unwrap();
+    let p = p.display().to_string();
+    let out = statehouse(&db).args(["status", &p]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "never ran: stale");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("never"));
+    statehouse(&db).args(["run", &p]).output().unwrap();
+    let out = statehouse(&db).args(["status", &p]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("fresh"));
+    std::thread::sleep(Duration::from_millis(1100));
+    let out = statehouse(&db).args(["status", &p]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("STALE"));
+}
