@@ -173,69 +173,62 @@ pub const AGENDA: Kinds = Kinds {
     removed: "agenda_item_removed",
 };
 
-/// Merges one parent's children. Returns the rows to upsert; pushes deletes and changes.
-#[allow(clippy::too_many_arguments)]
-fn merge_children<T: Entity>(
-    jurisdiction_id: &str,
-    bill_id: Option<&str>,
-    table: &'static str,
-    kinds: Kinds,
-    old: Vec<T>,
-    new: Vec<T>,
+/// A parent whose children are being merged: where their deletes and change events go.
+struct Parent<'a> {
+    jurisdiction_id: &'a str,
+    bill_id: Option<&'a str>,
+    deletes: &'a mut Vec<(&'static str, String)>,
+    changes: &'a mut Vec<Change>,
+    /// Write no change events (the children of a new vote: `vote_recorded` stands for them).
     quiet: bool,
-    ws_deletes: &mut Vec<(&'static str, String)>,
-    changes: &mut Vec<Change>,
-) -> Vec<T> {
-    let mut old: HashMap<String, T> = old.into_iter().map(|r| (r.id().to_string(), r)).collect();
-    let mut upserts = Vec::new();
-    for n in new {
-        match old.remove(n.id()) {
-            None => {
-                if !quiet {
-                    changes.push(Change {
-                        jurisdiction_id: jurisdiction_id.into(),
-                        entity_type: kinds.entity_type,
-                        entity_id: n.id().into(),
-                        bill_id: bill_id.map(str::to_string),
-                        kind: kinds.added.into(),
-                        changes: json!({ "new": content(&n) }),
-                    });
-                }
-                upserts.push(n);
-            }
-            Some(o) if o.hash() != n.hash() => {
-                if !quiet {
-                    changes.push(Change {
-                        jurisdiction_id: jurisdiction_id.into(),
-                        entity_type: kinds.entity_type,
-                        entity_id: n.id().into(),
-                        bill_id: bill_id.map(str::to_string),
-                        kind: kinds.changed.into(),
-                        changes: diff(&o, &n),
-                    });
-                }
-                upserts.push(n);
-            }
-            Some(o) if o.ordinal() != n.ordinal() => upserts.push(n),
-            Some(_) => {}
-        }
-    }
-    let mut removed: Vec<T> = old.into_values().collect();
-    removed.sort_by_key(|r| r.ordinal());
-    for o in removed {
-        if !quiet {
-            changes.push(Change {
-                jurisdiction_id: jurisdiction_id.into(),
+}
+
+impl Parent<'_> {
+    fn event(&mut self, kinds: Kinds, kind: &str, entity_id: &str, changes: Value) {
+        if !self.quiet {
+            self.changes.push(Change {
+                jurisdiction_id: self.jurisdiction_id.into(),
                 entity_type: kinds.entity_type,
-                entity_id: o.id().into(),
-                bill_id: bill_id.map(str::to_string),
-                kind: kinds.removed.into(),
-                changes: json!({ "old": content(&o) }),
+                entity_id: entity_id.into(),
+                bill_id: self.bill_id.map(str::to_string),
+                kind: kind.into(),
+                changes,
             });
         }
-        ws_deletes.push((table, o.id().to_string()));
     }
-    upserts
+
+    /// Merges the parent's children of one table. Returns the rows to upsert; records the
+    /// deletes and the change events.
+    fn merge<T: Entity>(&mut self, table: &'static str, kinds: Kinds, old: Vec<T>, new: Vec<T>) -> Vec<T> {
+        let mut old: HashMap<String, T> = old.into_iter().map(|r| (r.id().to_string(), r)).collect();
+        let mut upserts = Vec::new();
+        for n in new {
+            match old.remove(n.id()) {
+                None => {
+                    self.event(kinds, kinds.added, n.id(), json!({ "new": content(&n) }));
+                    upserts.push(n);
+                }
+                Some(o) if o.hash() != n.hash() => {
+                    self.event(kinds, kinds.changed, n.id(), diff(&o, &n));
+                    upserts.push(n);
+                }
+                Some(o) if o.ordinal() != n.ordinal() => upserts.push(n),
+                Some(_) => {}
+            }
+        }
+        let mut removed: Vec<T> = old.into_values().collect();
+        removed.sort_by_key(|r| r.ordinal());
+        for o in removed {
+            self.event(kinds, kinds.removed, o.id(), json!({ "old": content(&o) }));
+            self.deletes.push((table, o.id().to_string()));
+        }
+        upserts
+    }
+}
+
+/// A parent's stored children (none if it has none).
+fn take<T>(stored: &mut HashMap<String, Vec<T>>, parent_id: &str) -> Vec<T> {
+    stored.remove(parent_id).unwrap_or_default()
 }
 
 /// What the warehouse holds of the bills in a batch that changed.
@@ -253,9 +246,7 @@ pub fn merge_bills(ws: &mut WriteSet, bundles: Vec<BillBundle>, mut old: OldBill
     for b in bundles {
         let jur = b.bill.jurisdiction_id.clone();
         let id = b.bill.id.clone();
-        let old_bill = old.bills.remove(&id);
-        let is_new = old_bill.is_none();
-        match &old_bill {
+        match &old.bills.remove(&id) {
             None => {
                 ws.counts.inserted += 1;
                 ws.changes.push(Change {
@@ -281,56 +272,22 @@ pub fn merge_bills(ws: &mut WriteSet, bundles: Vec<BillBundle>, mut old: OldBill
                 }
             }
         }
-        let _ = is_new;
-        let bid = Some(id.as_str());
-        let up = merge_children(
-            &jur,
-            bid,
-            "bill_actions",
-            ACTION,
-            old.actions.remove(&id).unwrap_or_default(),
-            b.actions,
-            false,
-            &mut ws.deletes,
-            &mut ws.changes,
-        );
-        ws.actions.extend(up);
-        let up = merge_children(
-            &jur,
-            bid,
+        let mut parent = Parent {
+            jurisdiction_id: &jur,
+            bill_id: Some(&id),
+            deletes: &mut ws.deletes,
+            changes: &mut ws.changes,
+            quiet: false,
+        };
+        ws.actions.extend(parent.merge("bill_actions", ACTION, take(&mut old.actions, &id), b.actions));
+        ws.sponsorships.extend(parent.merge(
             "bill_sponsorships",
             SPONSORSHIP,
-            old.sponsorships.remove(&id).unwrap_or_default(),
+            take(&mut old.sponsorships, &id),
             b.sponsorships,
-            false,
-            &mut ws.deletes,
-            &mut ws.changes,
-        );
-        ws.sponsorships.extend(up);
-        let up = merge_children(
-            &jur,
-            bid,
-            "bill_versions",
-            VERSION,
-            old.versions.remove(&id).unwrap_or_default(),
-            b.versions,
-            false,
-            &mut ws.deletes,
-            &mut ws.changes,
-        );
-        ws.versions.extend(up);
-        let up = merge_children(
-            &jur,
-            bid,
-            "bill_documents",
-            DOCUMENT,
-            old.documents.remove(&id).unwrap_or_default(),
-            b.documents,
-            false,
-            &mut ws.deletes,
-            &mut ws.changes,
-        );
-        ws.documents.extend(up);
+        ));
+        ws.versions.extend(parent.merge("bill_versions", VERSION, take(&mut old.versions, &id), b.versions));
+        ws.documents.extend(parent.merge("bill_documents", DOCUMENT, take(&mut old.documents, &id), b.documents));
         ws.bills.push(b.bill);
     }
 }
@@ -349,20 +306,16 @@ pub fn merge_votes(ws: &mut WriteSet, bundles: Vec<VoteBundle>, mut old: OldVote
         let old_records = old.records.remove(&v.id).unwrap_or_default();
         // Per-legislator changes are summarized in the vote's own event, not one event each.
         let mut record_changes = Vec::new();
-        let mut record_deletes = Vec::new();
-        let up = merge_children(
-            &v.jurisdiction_id,
-            v.bill_id.as_deref(),
-            "vote_records",
-            Kinds { entity_type: "vote_record", added: "added", changed: "changed", removed: "removed" },
-            old_records,
-            b.records,
-            old_vote.is_none(),
-            &mut record_deletes,
-            &mut record_changes,
-        );
-        ws.vote_records.extend(up);
-        ws.deletes.extend(record_deletes);
+        let mut parent = Parent {
+            jurisdiction_id: &v.jurisdiction_id,
+            bill_id: v.bill_id.as_deref(),
+            deletes: &mut ws.deletes,
+            changes: &mut record_changes,
+            quiet: old_vote.is_none(),
+        };
+        let records_kinds =
+            Kinds { entity_type: "vote_record", added: "added", changed: "changed", removed: "removed" };
+        ws.vote_records.extend(parent.merge("vote_records", records_kinds, old_records, b.records));
         match old_vote {
             None => {
                 ws.counts.inserted += 1;
@@ -450,22 +403,17 @@ pub fn merge_events(ws: &mut WriteSet, bundles: Vec<EventBundle>, mut old: OldEv
         }
         // Agenda items carry their bill in the ledger, so a bill's alerts find them.
         let old_agenda = old.agenda.remove(&e.id).unwrap_or_default();
-        let mut items = Vec::new();
-        let mut deletes = Vec::new();
         let mut item_changes = Vec::new();
         let by_id: HashMap<String, Option<String>> =
             b.agenda.iter().chain(old_agenda.iter()).map(|a| (a.id.clone(), a.bill_id.clone())).collect();
-        items.extend(merge_children(
-            &e.jurisdiction_id,
-            None,
-            "event_agenda",
-            AGENDA,
-            old_agenda,
-            b.agenda,
-            false,
-            &mut deletes,
-            &mut item_changes,
-        ));
+        let mut parent = Parent {
+            jurisdiction_id: &e.jurisdiction_id,
+            bill_id: None,
+            deletes: &mut ws.deletes,
+            changes: &mut item_changes,
+            quiet: false,
+        };
+        ws.agenda.extend(parent.merge("event_agenda", AGENDA, old_agenda, b.agenda));
         for mut c in item_changes {
             c.bill_id = by_id.get(&c.entity_id).cloned().flatten();
             if let Some(m) = c.changes.as_object_mut() {
@@ -473,8 +421,6 @@ pub fn merge_events(ws: &mut WriteSet, bundles: Vec<EventBundle>, mut old: OldEv
             }
             ws.changes.push(c);
         }
-        ws.deletes.extend(deletes);
-        ws.agenda.extend(items);
         ws.events.push(e);
     }
 }

@@ -205,7 +205,19 @@ impl Warehouse {
                 .connect_with(opts)
                 .await
                 .map_err(|source| WarehouseError::Connect { url: url.into(), source })?;
-            SQLITE_MIGRATIONS.run(&pool).await.map_err(|source| WarehouseError::Migrate { url: url.into(), source })?;
+            // SQLite has no migration lock: two processes opening a new file at once can race
+            // to apply the same migration, and the loser then finds it applied on a retry.
+            let mut attempt = 0;
+            loop {
+                match SQLITE_MIGRATIONS.run(&pool).await {
+                    Ok(()) => break,
+                    Err(_) if attempt < 5 => {
+                        attempt += 1;
+                        tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                    }
+                    Err(source) => return Err(WarehouseError::Migrate { url: url.into(), source }),
+                }
+            }
             Warehouse::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)

@@ -1,15 +1,9 @@
 //! The `statehouse` binary as an operator and an analyst use it.
 
 use crate::common::*;
-use std::process::Command;
 
 fn statehouse(db: &TestDb, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_statehouse"))
-        .args(["--database", &db.url, "--data-dir", &db.data_dir().display().to_string()])
-        .args(args)
-        .env_remove("STATEHOUSE_DATABASE_URL")
-        .output()
-        .expect("run statehouse")
+    statehouse_command(db).args(args).output().expect("run statehouse")
 }
 
 #[test]

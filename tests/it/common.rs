@@ -90,6 +90,17 @@ impl Drop for TestDb {
     }
 }
 
+/// The `statehouse` binary on this warehouse, with no settings from the environment.
+pub fn statehouse_command(db: &TestDb) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_statehouse"));
+    c.args(["--database", &db.url, "--data-dir", &db.data_dir().display().to_string()])
+        .env_remove("STATEHOUSE_DATABASE_URL")
+        .env_remove("STATEHOUSE_DATA_DIR")
+        .env_remove("STATEHOUSE_SMTP_URL")
+        .env_remove("STATEHOUSE_OPERATOR_EMAIL");
+    c
+}
+
 /// Writes a pipeline file into `dir` and loads it.
 pub fn pipeline(dir: &Path, name: &str, sources: &str) -> Pipeline {
     let text = format!("name = \"{name}\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\n{sources}");

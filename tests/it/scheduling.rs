@@ -7,12 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn statehouse(db: &TestDb) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_statehouse"));
-    c.args(["--database", &db.url, "--data-dir", &db.data_dir().display().to_string()])
-        .env_remove("STATEHOUSE_DATABASE_URL")
-        .env_remove("STATEHOUSE_SMTP_URL")
-        .env_remove("STATEHOUSE_OPERATOR_EMAIL");
-    c
+    statehouse_command(db)
 }
 
 /// A synthetic corpus big enough for a run to take a few seconds (the benchmark generator).
@@ -27,13 +22,21 @@ fn corpus(dir: &std::path::Path) -> std::path::PathBuf {
     out.join("pipeline.toml")
 }
 
-async fn wait_until(wh: &statehouse::warehouse::Warehouse, sql: &str, what: &str) {
+/// Waits until `sql` counts something, failing fast (with its output) if `child` exits first.
+async fn wait_until(wh: &statehouse::warehouse::Warehouse, sql: &str, what: &str, child: &mut Child) {
     let start = Instant::now();
     loop {
         if let Ok(r) = wh.query(sql).await
             && r.rows.first().and_then(|row| row[0].as_i64()).unwrap_or(0) > 0
         {
             return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut out = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut out);
+            }
+            panic!("the process exited ({status}) before {what}: {out}");
         }
         assert!(start.elapsed() < Duration::from_secs(120), "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -86,13 +89,13 @@ async fn two_processes_do_not_overlap(db: TestDb) {
     let wh = db.open().await;
     let b = wh.backend();
     let p = pipeline.display().to_string();
-    let first = statehouse(&db)
+    let mut first = statehouse(&db)
         .args(["run", &p, "--batch-size", "5"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_until(&wh, "SELECT COUNT(*) FROM runs WHERE status = 'running'", "the first run to start").await;
+    wait_until(&wh, "SELECT COUNT(*) FROM runs WHERE status = 'running'", "the first run to start", &mut first).await;
     // While it runs, a second process (a cron tick, another machine) tries the same pipeline.
     let second = statehouse(&db).args(["run", &p]).output().unwrap();
     let text = String::from_utf8_lossy(&second.stdout);
@@ -121,13 +124,13 @@ async fn sigterm_midway_then_resume(db: TestDb) {
     let wh = db.open().await;
     let b = wh.backend();
     let p = pipeline.display().to_string();
-    let child = statehouse(&db)
+    let mut child = statehouse(&db)
         .args(["run", &p, "--batch-size", "5"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_until(&wh, "SELECT COUNT(*) FROM bills", "the first bills").await;
+    wait_until(&wh, "SELECT COUNT(*) FROM bills", "the first bills", &mut child).await;
     let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(kill.success());
     let (code, out) = finish(child);
@@ -310,4 +313,38 @@ async fn status_flags_a_stale_source() {
     let out = statehouse(&db).args(["status", &p]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stdout).contains("STALE"));
+}
+
+#[tokio::test]
+async fn the_scheduler_runs_what_is_due_and_stops_cleanly_on_sigterm() {
+    let db = TestDb::sqlite();
+    let p = db.dir.path().join("az.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "name = \"az\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/Phoenix\"\n{}",
+            scrape_source(
+                "az",
+                &fixture("ocd-scrape/az-person"),
+                Some("ocd-jurisdiction/country:us/state:az/government")
+            )
+        ),
+    )
+    .unwrap();
+    let wh = db.open().await;
+    let mut child = statehouse(&db)
+        .args(["schedule", &p.display().to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Never ran, so it is due at once; then the scheduler sleeps until 02:30 Phoenix time.
+    wait_until(&wh, "SELECT COUNT(*) FROM runs WHERE status = 'succeeded'", "the first scheduled run", &mut child)
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM runs").await, 1, "not due again right away");
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let (code, out) = finish(child);
+    assert_eq!(code, Some(0), "{out}");
+    wh.close().await;
 }
