@@ -99,6 +99,8 @@ struct Tally {
     /// scrape, so they are not kept in `bill_sources`; votes of the same scrape that name
     /// their bill only by `_id` are linked through this map.
     run_keys: HashMap<String, String>,
+    /// Jurisdictions whose people were inserted or changed in this run.
+    people_changed: std::collections::BTreeSet<String>,
 }
 
 impl Tally {
@@ -123,6 +125,7 @@ impl Tally {
             },
             warnings: Vec::new(),
             run_keys: HashMap::new(),
+            people_changed: Default::default(),
         }
     }
 }
@@ -444,6 +447,9 @@ async fn load_batch(
         warnings: Vec::new(),
     };
     let outcome = wh.load(run_id, batch).await?;
+    if outcome.people_changed {
+        tally.people_changed.insert(ctx.jurisdiction_id.clone());
+    }
     tally.report.counts.add(outcome.counts);
     tally.report.changes += outcome.changes as u64;
     for w in &outcome.warnings {
@@ -453,7 +459,8 @@ async fn load_batch(
     Ok(())
 }
 
-/// After a source's batches: link what was loaded before its bill.
+/// After a source's batches: link what was loaded before its bill, and voters and sponsors
+/// to people who arrived after them.
 async fn relink(
     wh: &Warehouse,
     run_id: i64,
@@ -462,9 +469,14 @@ async fn relink(
     kind: &str,
     tally: &mut Tally,
 ) -> Result<(), SourceError> {
-    let outcome = wh.relink(run_id, &pipeline.name, source, kind).await?;
-    tally.report.changes += outcome.changes as u64;
-    tally.report.counts.updated += outcome.counts.updated;
+    let mut outcomes = vec![wh.relink(run_id, &pipeline.name, source, kind).await?];
+    for jurisdiction in std::mem::take(&mut tally.people_changed) {
+        outcomes.push(wh.relink_people(run_id, &pipeline.name, source, kind, &jurisdiction).await?);
+    }
+    for outcome in outcomes {
+        tally.report.changes += outcome.changes as u64;
+        tally.report.counts.updated += outcome.counts.updated;
+    }
     Ok(())
 }
 

@@ -79,6 +79,8 @@ pub struct LoadBatch {
 #[derive(Debug, Default)]
 pub struct LoadOutcome {
     pub counts: Counts,
+    /// People were inserted or changed (voters and sponsors may now link to them).
+    pub people_changed: bool,
     pub changes: usize,
     /// Every warning of the batch (parse, normalize and load), as stored.
     pub warnings: Vec<Warning>,
@@ -381,6 +383,33 @@ impl Warehouse {
             return Ok(LoadOutcome::default());
         }
         let normalized = Normalized { votes, events, ..Default::default() };
+        let batch = LoadBatch {
+            pipeline: pipeline.into(),
+            source: source.into(),
+            source_kind: source_kind.into(),
+            record_bill_sources: false,
+            normalized,
+            payloads: Vec::new(),
+            warnings: Vec::new(),
+        };
+        self.load(run_id, batch).await
+    }
+
+    /// Links voters and sponsors to people loaded after them (matching names in the same
+    /// jurisdiction); each link is an ordinary `vote_changed` or `sponsor_changed` change.
+    pub async fn relink_people(
+        &self,
+        run_id: i64,
+        pipeline: &str,
+        source: &str,
+        source_kind: &str,
+        jurisdiction_id: &str,
+    ) -> Result<LoadOutcome, sqlx::Error> {
+        let (votes, bills) = dispatch!(self, sql::people_orphans(jurisdiction_id))?;
+        if votes.is_empty() && bills.is_empty() {
+            return Ok(LoadOutcome::default());
+        }
+        let normalized = Normalized { votes, bills, ..Default::default() };
         let batch = LoadBatch {
             pipeline: pipeline.into(),
             source: source.into(),

@@ -273,13 +273,14 @@ macro_rules! backend {
                     qb.build().execute(&mut *tx).await?;
                 }
                 let change_count = ws.changes.len();
+                let people_changed = !ws.people.is_empty();
                 append_changes(&mut tx, run_id, &ws.changes).await?;
                 record_payloads(&mut tx, run_id, &batch.pipeline, &batch.source, &batch.payloads).await?;
                 warnings.extend(batch.warnings.drain(..));
                 warnings.extend(n.warnings);
                 record_warnings(&mut tx, run_id, &batch.source, &warnings).await?;
                 tx.commit().await?;
-                Ok(LoadOutcome { counts: ws.counts, changes: change_count, warnings })
+                Ok(LoadOutcome { counts: ws.counts, people_changed, changes: change_count, warnings })
             }
 
             async fn select_in_docs(tx: &mut Tx, bill_ids: &[String]) -> Result<Vec<DocumentRow>, sqlx::Error> {
@@ -606,6 +607,57 @@ macro_rules! backend {
                 }
                 tx.rollback().await?;
                 Ok((vote_bundles, event_bundles))
+            }
+
+            /// Stored votes and bills of a jurisdiction with a voter or sponsor, not linked to a
+            /// person, whose name is now a person's (after people were loaded or renamed).
+            pub async fn people_orphans(pool: &Pool, jurisdiction_id: &str) -> Result<(Vec<VoteBundle>, Vec<BillBundle>), sqlx::Error> {
+                let mut tx = pool.begin().await?;
+                let vote_ids: Vec<(String, String)> = sqlx::query_as::<Db, (String, String)>(
+                    "SELECT DISTINCT v.id, v.id FROM vote_records r
+                       JOIN votes v ON v.id = r.vote_id
+                       JOIN people p ON p.jurisdiction_id = v.jurisdiction_id AND p.name = r.voter_name
+                     WHERE r.person_id IS NULL AND v.jurisdiction_id = $1",
+                )
+                .bind(jurisdiction_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let ids: Vec<String> = vote_ids.into_iter().map(|(v, _)| v).collect();
+                let mut records = group(select_in::<VoteRecordRow>(&mut tx, "vote_id", &ids).await?, |r| &r.vote_id);
+                let mut votes = Vec::new();
+                for vote in select_in::<VoteRow>(&mut tx, "id", &ids).await? {
+                    let mut recs = records.remove(&vote.id).unwrap_or_default();
+                    recs.sort_by_key(|r| r.ordinal);
+                    votes.push(VoteBundle { vote, records: recs, bill_source_key: None, origin: "relink".into() });
+                }
+                let bill_ids: Vec<(String, String)> = sqlx::query_as::<Db, (String, String)>(
+                    "SELECT DISTINCT b.id, b.id FROM bill_sponsorships s
+                       JOIN bills b ON b.id = s.bill_id
+                       JOIN people p ON p.jurisdiction_id = b.jurisdiction_id AND p.name = s.name
+                     WHERE s.person_id IS NULL AND s.entity_type = 'person' AND b.jurisdiction_id = $1",
+                )
+                .bind(jurisdiction_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                let ids: Vec<String> = bill_ids.into_iter().map(|(b, _)| b).collect();
+                let mut actions = group(select_in::<ActionRow>(&mut tx, "bill_id", &ids).await?, |r| &r.bill_id);
+                let mut sponsorships = group(select_in::<SponsorshipRow>(&mut tx, "bill_id", &ids).await?, |r| &r.bill_id);
+                let mut versions = group(select_in::<DocumentRow>(&mut tx, "bill_id", &ids).await?, |r| &r.bill_id);
+                let mut documents = group(select_in_docs(&mut tx, &ids).await?, |r| &r.bill_id);
+                let mut bills = Vec::new();
+                for bill in select_in::<BillRow>(&mut tx, "id", &ids).await? {
+                    let mut a = actions.remove(&bill.id).unwrap_or_default();
+                    a.sort_by_key(|r| r.ordinal);
+                    let mut s = sponsorships.remove(&bill.id).unwrap_or_default();
+                    s.sort_by_key(|r| r.ordinal);
+                    let mut v = versions.remove(&bill.id).unwrap_or_default();
+                    v.sort_by_key(|r| r.ordinal);
+                    let mut d = documents.remove(&bill.id).unwrap_or_default();
+                    d.sort_by_key(|r| r.ordinal);
+                    bills.push(BillBundle { bill, actions: a, sponsorships: s, versions: v, documents: d, source_key: None, origin: "relink".into() });
+                }
+                tx.rollback().await?;
+                Ok((votes, bills))
             }
 
             /// Runs any SQL and returns its rows as JSON values.

@@ -310,3 +310,67 @@ async fn a_missing_folder_fails_its_source_and_others_still_run() {
     assert_eq!(count(&wh, "SELECT COUNT(*) FROM people").await, 1);
     wh.close().await;
 }
+
+#[tokio::test]
+async fn people_loaded_later_are_linked_to_their_votes_and_bills() {
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend();
+        let folder = db.dir.path().join("de");
+        copy_dir(&fixture("ocd-scrape/de-153"), &folder);
+        let p = pipeline(db.dir.path(), "de", &scrape_source("de", &folder, None));
+        run(&wh, &p, &db.options()).await;
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM vote_records WHERE person_id IS NOT NULL").await,
+            0,
+            "{b}: no people yet"
+        );
+
+        // A person file arrives for a senator who voted (the name as the real roll calls spell it;
+        // no real Delaware person file exists, so this one is built from that name).
+        let voter = "Darius J. Brown";
+        let voted =
+            count(&wh, &format!("SELECT COUNT(DISTINCT vote_id) FROM vote_records WHERE voter_name = '{voter}'")).await;
+        let sponsored =
+            count(&wh, &format!("SELECT COUNT(DISTINCT bill_id) FROM bill_sponsorships WHERE name = '{voter}'")).await;
+        assert!(voted > 0, "{b}");
+        std::fs::write(
+            folder.join("person_0d1f0d2e-0000-4000-8000-000000000001.json"),
+            serde_json::json!({"name": voter, "roles": [{"type": "upper", "district": "3"}], "party": [{"name": "Democratic"}], "_id": "0d1f0d2e-0000-4000-8000-000000000001"}).to_string(),
+        )
+        .unwrap();
+        let report = run(&wh, &p, &db.options()).await;
+        let kinds = rows(
+            &wh,
+            &format!(
+                "SELECT kind, COUNT(*) FROM change_events WHERE run_id = {} GROUP BY kind ORDER BY kind",
+                report.run_id
+            ),
+        )
+        .await;
+        let mut want = vec![vec!["person_added".to_string(), "1".to_string()]];
+        if sponsored > 0 {
+            want.push(vec!["sponsor_changed".to_string(), sponsored.to_string()]);
+        }
+        want.push(vec!["vote_changed".to_string(), voted.to_string()]);
+        want.sort();
+        assert_eq!(kinds, want, "{b}");
+        assert_eq!(
+            count(
+                &wh,
+                &format!("SELECT COUNT(*) FROM vote_records WHERE voter_name = '{voter}' AND person_id IS NULL")
+            )
+            .await,
+            0,
+            "{b}"
+        );
+        assert_eq!(
+            count(&wh, &format!("SELECT COUNT(*) FROM unmatched_voters WHERE voter_name = '{voter}'")).await,
+            0,
+            "{b}"
+        );
+        // Linked once: the next run changes nothing.
+        assert_eq!(run(&wh, &p, &db.options()).await.changes(), 0, "{b}");
+        wh.close().await;
+    }
+}
