@@ -9,7 +9,8 @@ pub fn option(raw: &str) -> &'static str {
     let s = raw.trim().to_lowercase().replace(['.', '_'], " ");
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     match s.as_str() {
-        "yes" | "y" | "aye" | "ayes" | "yea" | "yeas" | "affirmative" => "yes",
+        // "Aye w/r": aye with reservations (New York Senate committees).
+        "yes" | "y" | "aye" | "ayes" | "yea" | "yeas" | "affirmative" | "aye w/r" | "aye with reservations" => "yes",
         "no" | "n" | "nay" | "nays" | "noe" | "noes" | "negative" => "no",
         "abstain" | "abstained" | "abstention" | "present" | "pass" => "abstain",
         "absent" | "a" | "abs" | "absent not voting" => "absent",
@@ -37,6 +38,7 @@ mod tests {
         for (raw, want) in [
             ("yes", "yes"),
             ("Aye", "yes"),
+            ("Aye w/r", "yes"),
             ("AYE", "yes"),
             ("Nay", "no"),
             ("NOE", "no"),
