@@ -64,6 +64,16 @@ pub enum SourceConfig {
     OcdScrape(OcdScrapeConfig),
     /// The Open States API v3.
     Openstates(OpenStatesConfig),
+    /// A folder of New York LBDC XML feed files (bill status, agendas, committee and floor votes).
+    NyLbdc(NyLbdcConfig),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NyLbdcConfig {
+    pub name: Option<String>,
+    /// A folder of feed files as LBDC publishes them (`2023-05-30-16.07.29.818207_BILLSTAT_S05186.XML`, …).
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -134,6 +144,7 @@ impl SourceConfig {
         match self {
             SourceConfig::OcdScrape(_) => "ocd_scrape",
             SourceConfig::Openstates(_) => "openstates",
+            SourceConfig::NyLbdc(_) => "ny_lbdc",
         }
     }
 
@@ -142,6 +153,7 @@ impl SourceConfig {
         match self {
             SourceConfig::OcdScrape(c) => c.name.clone().unwrap_or_else(|| format!("ocd_scrape:{}", c.path.display())),
             SourceConfig::Openstates(c) => c.name.clone().unwrap_or_else(|| format!("openstates:{}", c.jurisdiction)),
+            SourceConfig::NyLbdc(c) => c.name.clone().unwrap_or_else(|| format!("ny_lbdc:{}", c.path.display())),
         }
     }
 }
@@ -212,9 +224,10 @@ impl Pipeline {
         let mut sources = Vec::new();
         for mut s in file.sources {
             match &mut s {
-                SourceConfig::OcdScrape(c) => {
-                    if c.path.is_relative() {
-                        c.path = base.join(&c.path);
+                SourceConfig::OcdScrape(OcdScrapeConfig { path, .. })
+                | SourceConfig::NyLbdc(NyLbdcConfig { path, .. }) => {
+                    if path.is_relative() {
+                        *path = base.join(&*path);
                     }
                 }
                 SourceConfig::Openstates(c) => {

@@ -168,6 +168,7 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
             SourceConfig::Openstates(c) => {
                 run_openstates(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await
             }
+            SourceConfig::NyLbdc(c) => run_ny_lbdc(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await,
         };
         tally.report.finished_at = Utc::now();
         tally.report.warnings = tally.warnings.len() as u64;
@@ -232,6 +233,14 @@ fn progress(opts: &RunOptions, len: u64, what: &str) -> ProgressBar {
 
 /// Files of a scrape folder (recursively) or the one file, with their kinds, in load order.
 pub fn list_scrape_files(path: &Path) -> Result<Vec<(FileKind, PathBuf)>, SourceError> {
+    let mut out: Vec<(FileKind, PathBuf)> =
+        list_files(path)?.into_iter().filter_map(|p| FileKind::of(&p).map(|k| (k, p))).collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Every file under a folder (recursively), or the one file.
+fn list_files(path: &Path) -> Result<Vec<PathBuf>, SourceError> {
     let meta =
         std::fs::metadata(path).map_err(|e| SourceError::Input(format!("cannot read {}: {e}", path.display())))?;
     let mut files = Vec::new();
@@ -253,10 +262,7 @@ pub fn list_scrape_files(path: &Path) -> Result<Vec<(FileKind, PathBuf)>, Source
             }
         }
     }
-    let mut out: Vec<(FileKind, PathBuf)> =
-        files.into_iter().filter_map(|p| FileKind::of(&p).map(|k| (k, p))).collect();
-    out.sort();
-    Ok(out)
+    Ok(files)
 }
 
 /// A jurisdiction record for a jurisdiction known only by id (no jurisdiction file).
@@ -359,36 +365,10 @@ async fn run_ocd_scrape(
         let mut payloads = Vec::new();
         for (kind, path) in &files[i..j] {
             pb.inc(1);
-            let loc = path.display().to_string();
-            let bytes = match std::fs::read(path) {
-                Ok(b) => b,
-                Err(e) => {
-                    tally.warnings.push(Warning::new(&loc, None, format!("cannot read: {e}")));
-                    continue;
-                }
-            };
-            tally.report.bytes += bytes.len() as u64;
-            tally.report.payloads += 1;
-            let sha = crate::archive::sha256_hex(&bytes);
-            if prior.get(&loc) == Some(&sha) {
-                tally.report.unchanged_payloads += 1;
-                continue;
-            }
-            archive.store_hashed(&sha, &bytes)?;
-            let before = (parsed.record_count(), parsed.warnings.len());
-            ocd_scrape::parse_into(*kind, &bytes, &loc, &ctx, &mut parsed);
-            let ok = parsed.record_count() > before.0 || parsed.warnings.len() == before.1;
-            payloads.push(PayloadRecord {
-                location: loc,
-                fetched_at: Utc::now(),
-                http_status: None,
-                sha256: sha,
-                bytes: bytes.len() as u64,
-                etag: None,
-                last_modified: None,
-                // An unparseable file is parsed (and reported) again next run.
-                loaded: ok,
-            });
+            let payload = read_file(path, &prior, archive, tally, &mut parsed, |bytes, loc, parsed| {
+                ocd_scrape::parse_into(*kind, bytes, loc, &ctx, parsed)
+            })?;
+            payloads.extend(payload);
         }
         if !payloads.is_empty() {
             load_batch(wh, run_id, pipeline, &name, "ocd_scrape", parsed, payloads, &norm_ctx, tally).await?;
@@ -400,6 +380,103 @@ async fn run_ocd_scrape(
     relink(wh, run_id, pipeline, &name, "ocd_scrape", tally).await?;
     tracing::debug!(source = %name, elapsed = ?t.elapsed(), "relinked");
     Ok(())
+}
+
+/// Reads one input file: counts it, skips it when its bytes are those last loaded from the
+/// same place, else archives and parses it into `parsed`. Returns the payload's record.
+fn read_file(
+    path: &Path,
+    prior: &HashMap<String, String>,
+    archive: &Archive,
+    tally: &mut Tally,
+    parsed: &mut Parsed,
+    parse: impl FnOnce(&[u8], &str, &mut Parsed),
+) -> Result<Option<PayloadRecord>, SourceError> {
+    let loc = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            tally.warnings.push(Warning::new(&loc, None, format!("cannot read: {e}")));
+            return Ok(None);
+        }
+    };
+    tally.report.bytes += bytes.len() as u64;
+    tally.report.payloads += 1;
+    let sha = crate::archive::sha256_hex(&bytes);
+    if prior.get(&loc) == Some(&sha) {
+        tally.report.unchanged_payloads += 1;
+        return Ok(None);
+    }
+    archive.store_hashed(&sha, &bytes)?;
+    let before = (parsed.record_count(), parsed.warnings.len());
+    parse(&bytes, &loc, parsed);
+    let ok = parsed.record_count() > before.0 || parsed.warnings.len() == before.1;
+    Ok(Some(PayloadRecord {
+        location: loc,
+        fetched_at: Utc::now(),
+        http_status: None,
+        sha256: sha,
+        bytes: bytes.len() as u64,
+        etag: None,
+        last_modified: None,
+        // An unparseable file is parsed (and reported) again next run.
+        loaded: ok,
+    }))
+}
+
+/// `ny_lbdc`: a folder of New York LBDC feed files, loaded in the order they were published
+/// (a later snapshot of a bill or an agenda replaces the earlier one).
+#[allow(clippy::too_many_arguments)]
+async fn run_ny_lbdc(
+    wh: &Warehouse,
+    run_id: i64,
+    pipeline: &Pipeline,
+    source: &SourceConfig,
+    cfg: &crate::config::NyLbdcConfig,
+    archive: &Archive,
+    opts: &RunOptions,
+    tally: &mut Tally,
+) -> Result<(), SourceError> {
+    use crate::sources::ny_lbdc;
+    let name = source.name();
+    let mut files: Vec<(Option<chrono::NaiveDateTime>, PathBuf, ny_lbdc::FeedKind)> = list_files(&cfg.path)?
+        .into_iter()
+        .filter_map(|p| {
+            let file_name = p.file_name()?.to_str()?.to_string();
+            Some((ny_lbdc::published_at(&file_name), p, ny_lbdc::feed_kind(&file_name)?))
+        })
+        .collect();
+    if files.is_empty() {
+        return Err(SourceError::Input(format!(
+            "{}: no LBDC feed files (…_BILLSTAT_…, …_SENAGEN_…) found",
+            cfg.path.display()
+        )));
+    }
+    files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let jurisdiction_id = ny_lbdc::JURISDICTION_ID.to_string();
+    let ctx = Context { timezone: chrono_tz::America::New_York, jurisdiction_id: jurisdiction_id.clone() };
+    let parsed = Parsed { jurisdictions: vec![bare_jurisdiction(&jurisdiction_id)], ..Default::default() };
+    load_batch(wh, run_id, pipeline, &name, "ny_lbdc", parsed, Vec::new(), &ctx, tally).await?;
+    let prior = wh.loaded_hashes(&pipeline.name, &name).await?;
+    let pb = progress(opts, files.len() as u64, &name);
+    for batch in files.chunks(opts.batch_size) {
+        if opts.stop.requested() {
+            return Err(SourceError::Interrupted);
+        }
+        let mut parsed = Parsed::default();
+        let mut payloads = Vec::new();
+        for (_, path, kind) in batch {
+            pb.inc(1);
+            payloads.extend(read_file(path, &prior, archive, tally, &mut parsed, |bytes, loc, parsed| {
+                parsed.extend(ny_lbdc::parse(*kind, bytes, loc))
+            })?);
+        }
+        if !payloads.is_empty() {
+            load_batch(wh, run_id, pipeline, &name, "ny_lbdc", parsed, payloads, &ctx, tally).await?;
+        }
+    }
+    pb.finish_and_clear();
+    relink(wh, run_id, pipeline, &name, "ny_lbdc", tally).await
 }
 
 fn first_bill_jurisdiction(files: &[(FileKind, PathBuf)]) -> Option<String> {

@@ -248,6 +248,19 @@ fn session_year(raw: &str) -> Option<String> {
     (raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_digit())).then(|| raw.to_string())
 }
 
+/// The session of a session year: New York's sessions last two years and the feed names them
+/// by their first (odd) year; records name the session as Open States does, `2023-2024`, so a
+/// bill from this feed and from Open States is one bill.
+fn session_name(year: &str) -> String {
+    match year.parse::<i32>() {
+        Ok(y) => {
+            let first = if y % 2 == 0 { y - 1 } else { y };
+            format!("{first}-{}", first + 1)
+        }
+        Err(_) => year.to_string(),
+    }
+}
+
 /// A number without its zero padding (`00009` → `9`).
 fn unpadded(raw: &str) -> Option<String> {
     raw.parse::<u64>().ok().map(|n| n.to_string())
@@ -474,7 +487,7 @@ fn bill_status(root: Node, ctx: &Ctx, out: &mut Parsed) {
         citations: Vec::new(),
         sources: vec![print.source_url(&session)],
         updated_at: ctx.published.map(|p| p.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
-        session,
+        session: session_name(&session),
     });
 }
 
@@ -623,7 +636,7 @@ fn floor_vote(root: Node, ctx: &Ctx, out: &mut Parsed) {
         votes,
         sources: vec![print.source_url(&session)],
         dedupe_key: Some(format!("ny-senate:{session}:{}:{date}:{seqno}", print.compact())),
-        session,
+        session: session_name(&session),
     });
 }
 
@@ -702,7 +715,7 @@ fn agenda_votes(root: Node, ctx: &Ctx, out: &mut Parsed) {
                     origin: ctx.origin(),
                     source_key: None,
                     jurisdiction_id: JURISDICTION_ID.into(),
-                    session: session.clone(),
+                    session: session_name(&session),
                     bill: BillRef {
                         source_key: Some(print.source_key(&session)),
                         identifier: Some(print.bill_identifier()),
@@ -1060,7 +1073,7 @@ mod tests {
         let [first, second, third] = BILL_5186.map(bill);
         let b = &first;
         assert_eq!(b.identifier, "S 5186");
-        assert_eq!(b.session, "2023");
+        assert_eq!(b.session, "2023-2024");
         assert_eq!(b.source_key.as_deref(), Some("ny-lbdc:S05186-2023"));
         assert_eq!(b.jurisdiction_id, "ocd-jurisdiction/country:us/state:ny/government");
         assert_eq!(b.origin.location, location(BILL_5186[0]));
@@ -1111,7 +1124,7 @@ mod tests {
         let b = bill(BILL_5795A);
         assert_eq!(b.identifier, "S 5795");
         assert_eq!(b.other_identifiers, ["S 5795A"]);
-        assert_eq!(b.session, "2015");
+        assert_eq!(b.session, "2015-2016");
         assert_eq!(b.source_key.as_deref(), Some("ny-lbdc:S05795-2015"));
         assert_eq!(b.sponsorships[0].name, "MARCELLINO");
         assert_eq!(b.actions.len(), 22);
@@ -1159,7 +1172,7 @@ mod tests {
     #[test]
     fn floor_votes_on_s100() {
         let v = vote(FLOOR_2023);
-        assert_eq!(v.session, "2023");
+        assert_eq!(v.session, "2023-2024");
         assert_eq!(v.bill.identifier.as_deref(), Some("S 100"));
         assert_eq!(v.bill.source_key.as_deref(), Some("ny-lbdc:S00100-2023"));
         assert_eq!(v.organization.as_deref(), Some("upper"));
@@ -1175,7 +1188,7 @@ mod tests {
         assert_eq!((t["Aye"], t["Nay"]), (v.counts[0].1, v.counts[1].1));
 
         let old = vote(FLOOR_2017);
-        assert_eq!(old.session, "2017");
+        assert_eq!(old.session, "2017-2018");
         assert_eq!(old.start_date, "2017-10-23");
         assert_eq!(old.counts, [("yes".to_string(), 61), ("no".to_string(), 0)]);
         let t = tally(&old);
@@ -1201,7 +1214,7 @@ mod tests {
             assert_eq!(v.organization.as_deref(), Some("Labor"));
             assert_eq!(v.motion_text, "Committee vote");
             assert_eq!(v.start_date, "2017-02-06");
-            assert_eq!(v.session, "2017");
+            assert_eq!(v.session, "2017-2018");
             assert_eq!(v.votes.len(), members);
             assert_eq!(v.votes[0].voter_name, "Alcantara");
             assert!(v.counts.is_empty());
