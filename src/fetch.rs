@@ -24,6 +24,9 @@ pub struct FetchOptions {
     pub max_delay: Duration,
     /// Largest body accepted.
     pub max_bytes: u64,
+    /// The wait after a 429 that names no `Retry-After` (Open States sends none): API limits
+    /// are counted per minute, so an exponential backoff from seconds would only spend retries.
+    pub rate_limited_wait: Duration,
 }
 
 impl Default for FetchOptions {
@@ -34,6 +37,7 @@ impl Default for FetchOptions {
             min_delay: Duration::from_secs(2),
             max_delay: Duration::from_secs(120),
             max_bytes: 64 * 1024 * 1024,
+            rate_limited_wait: Duration::from_secs(60),
         }
     }
 }
@@ -230,6 +234,7 @@ impl Fetcher {
         }
         self.stats.lock().expect("stats lock").bytes += body.len() as u64;
         if !(200..300).contains(&status) {
+            let retry_after = server_wait(status, retry_after, self.opts.rate_limited_wait);
             return Err(FetchError::Status {
                 url: url.into(),
                 status,
@@ -238,6 +243,15 @@ impl Fetcher {
             });
         }
         Ok(Fetched { url: url.into(), status, body, etag, last_modified, not_modified: false })
+    }
+}
+
+/// How long the server asks us to wait: its `Retry-After`, or for a 429 without one, the
+/// rate-limit pause (limits are per minute; Open States sends no `Retry-After`).
+pub fn server_wait(status: u16, retry_after: Option<Duration>, rate_limited_wait: Duration) -> Option<Duration> {
+    match (status, retry_after) {
+        (429, None) => Some(rate_limited_wait),
+        (_, r) => r,
     }
 }
 
@@ -291,6 +305,22 @@ mod tests {
         assert!(
             !FetchError::Status { url: "u".into(), status: 404, body: String::new(), retry_after: None }.is_retryable()
         );
+    }
+
+    #[test]
+    fn a_429_without_retry_after_waits_the_rate_limit_pause() {
+        let minute = Duration::from_secs(60);
+        assert_eq!(server_wait(429, None, minute), Some(minute));
+        assert_eq!(server_wait(429, Some(Duration::from_secs(5)), minute), Some(Duration::from_secs(5)));
+        assert_eq!(server_wait(503, None, minute), None);
+        // And that wait wins over a shorter backoff step.
+        let e = FetchError::Status {
+            url: "u".into(),
+            status: 429,
+            body: String::new(),
+            retry_after: server_wait(429, None, minute),
+        };
+        assert_eq!(retry_delay(&e, Some(Duration::from_secs(2))), Some(minute));
     }
 
     #[test]

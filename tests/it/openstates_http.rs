@@ -100,6 +100,8 @@ fn quick() -> FetchOptions {
         min_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(50),
         max_bytes: 8 * 1024 * 1024,
+        // A 429 without Retry-After waits this long (a minute in production).
+        rate_limited_wait: Duration::from_millis(300),
     }
 }
 
@@ -118,6 +120,14 @@ async fn replays_the_api_through_429_500_and_a_timeout() {
         assert_eq!(s.status, "succeeded", "{b}: {:?}", s.error);
         // 2 people pages + 8 bill pages + 1 events page, and 3 retries.
         assert_eq!(s.requests, 14, "{b}");
+        // The 429 named no Retry-After: the retry waited the rate-limit pause, not the
+        // 10-50 ms backoff.
+        let received = server.received_requests().await.unwrap();
+        let page2: Vec<_> = received
+            .iter()
+            .filter(|r| r.url.path() == "/bills" && r.url.query_pairs().any(|(k, v)| k == "page" && v == "2"))
+            .collect();
+        assert_eq!(page2.len(), 2, "{b}");
         assert_eq!(count(&wh, "SELECT COUNT(*) FROM bills").await, 150, "{b}");
         assert_eq!(
             count(&wh, "SELECT COUNT(*) FROM votes").await,
