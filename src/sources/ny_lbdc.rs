@@ -938,9 +938,13 @@ mod tests {
     const ACTIVE_9: &str = "2017-02-05-19.35.43.213993_SENCALAL_9.XML";
     const SOBI: &str = "SOBI.D140509.T124706.TXT";
 
+    /// The feed files of the fixture folder (its PROVENANCE.md aside).
     fn names() -> Vec<String> {
-        let mut names: Vec<String> =
-            std::fs::read_dir(NY).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let mut names: Vec<String> = std::fs::read_dir(NY)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n != "PROVENANCE.md")
+            .collect();
         names.sort();
         names
     }
@@ -1298,6 +1302,9 @@ mod tests {
             let mut derived = Vec::new();
             for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
+                if path.extension().is_none_or(|e| e != "json") {
+                    continue;
+                }
                 let bytes = std::fs::read(&path).unwrap();
                 derived.push(ocd_scrape::parse_event(&bytes, &path.display().to_string(), &ctx).unwrap());
             }

@@ -379,10 +379,21 @@ impl Warehouse {
         source_kind: &str,
     ) -> Result<LoadOutcome, sqlx::Error> {
         let (votes, events) = dispatch!(self, sql::orphans())?;
-        if votes.is_empty() && events.is_empty() {
+        self.reload(run_id, pipeline, source, source_kind, Normalized { votes, events, ..Default::default() }).await
+    }
+
+    /// Loads stored entities again (after their links were filled in), as the given source.
+    async fn reload(
+        &self,
+        run_id: i64,
+        pipeline: &str,
+        source: &str,
+        source_kind: &str,
+        normalized: Normalized,
+    ) -> Result<LoadOutcome, sqlx::Error> {
+        if normalized.entity_count() == 0 {
             return Ok(LoadOutcome::default());
         }
-        let normalized = Normalized { votes, events, ..Default::default() };
         let batch = LoadBatch {
             pipeline: pipeline.into(),
             source: source.into(),
@@ -406,20 +417,7 @@ impl Warehouse {
         jurisdiction_id: &str,
     ) -> Result<LoadOutcome, sqlx::Error> {
         let (votes, bills) = dispatch!(self, sql::people_orphans(jurisdiction_id))?;
-        if votes.is_empty() && bills.is_empty() {
-            return Ok(LoadOutcome::default());
-        }
-        let normalized = Normalized { votes, bills, ..Default::default() };
-        let batch = LoadBatch {
-            pipeline: pipeline.into(),
-            source: source.into(),
-            source_kind: source_kind.into(),
-            record_bill_sources: false,
-            normalized,
-            payloads: Vec::new(),
-            warnings: Vec::new(),
-        };
-        self.load(run_id, batch).await
+        self.reload(run_id, pipeline, source, source_kind, Normalized { votes, bills, ..Default::default() }).await
     }
 
     pub async fn query(&self, sql_text: &str) -> Result<QueryResult, sqlx::Error> {
