@@ -9,15 +9,12 @@ fn statehouse(db: &TestDb, args: &[&str]) -> std::process::Output {
 #[test]
 fn run_query_and_status() {
     let db = TestDb::sqlite();
-    let p = db.dir.path().join("de.toml");
-    std::fs::write(
-        &p,
-        format!(
-            "name = \"de\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\n{}",
-            scrape_source("de", &fixture("ocd-scrape/de-153"), None)
-        ),
-    )
-    .unwrap();
+    let p = pipeline_file(
+        db.dir.path(),
+        "de",
+        "America/New_York",
+        &scrape_source("de", &fixture("ocd-scrape/de-153"), None),
+    );
     let out = statehouse(&db, &["run", &p.display().to_string()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
@@ -55,8 +52,7 @@ fn run_query_and_status() {
 #[test]
 fn a_bad_pipeline_file_fails_before_anything_runs() {
     let db = TestDb::sqlite();
-    let p = db.dir.path().join("bad.toml");
-    std::fs::write(&p, "name = \"x\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\n[[source]]\nkind = \"ocd_scrape\"\npth = \"x\"\n").unwrap();
+    let p = pipeline_file(db.dir.path(), "bad", "America/New_York", "[[source]]\nkind = \"ocd_scrape\"\npth = \"x\"\n");
     let out = statehouse(&db, &["run", &p.display().to_string()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -66,12 +62,12 @@ fn a_bad_pipeline_file_fails_before_anything_runs() {
 #[test]
 fn a_failed_source_exits_nonzero() {
     let db = TestDb::sqlite();
-    let p = db.dir.path().join("gone.toml");
-    std::fs::write(
-        &p,
-        "name = \"gone\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\n[[source]]\nkind = \"ocd_scrape\"\npath = \"does-not-exist\"\njurisdiction = \"ocd-jurisdiction/country:us/state:de/government\"\n",
-    )
-    .unwrap();
+    let p = pipeline_file(
+        db.dir.path(),
+        "gone",
+        "America/New_York",
+        "[[source]]\nkind = \"ocd_scrape\"\npath = \"does-not-exist\"\njurisdiction = \"ocd-jurisdiction/country:us/state:de/government\"\n",
+    );
     let out = statehouse(&db, &["run", &p.display().to_string()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("does-not-exist"));

@@ -101,12 +101,18 @@ pub fn statehouse_command(db: &TestDb) -> std::process::Command {
     c
 }
 
-/// Writes a pipeline file into `dir` and loads it.
-pub fn pipeline(dir: &Path, name: &str, sources: &str) -> Pipeline {
-    let text = format!("name = \"{name}\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\n{sources}");
+/// Writes `<dir>/<name>.toml`: a nightly pipeline in `timezone` with `body` (more settings,
+/// then sources), and returns its path.
+pub fn pipeline_file(dir: &Path, name: &str, timezone: &str, body: &str) -> PathBuf {
+    let text = format!("name = \"{name}\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"{timezone}\"\n{body}");
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).expect("write pipeline");
-    Pipeline::load(&path).expect("valid pipeline")
+    path
+}
+
+/// Writes a New York-time pipeline file into `dir` and loads it.
+pub fn pipeline(dir: &Path, name: &str, sources: &str) -> Pipeline {
+    Pipeline::load(&pipeline_file(dir, name, "America/New_York", sources)).expect("valid pipeline")
 }
 
 /// An `ocd_scrape` source block.

@@ -51,15 +51,12 @@ fn finish(child: Child) -> (Option<i32>, String) {
 #[tokio::test]
 async fn run_due_runs_once_then_waits_then_catches_up_once() {
     let db = TestDb::sqlite();
-    let p = db.dir.path().join("de.toml");
-    std::fs::write(
-        &p,
-        format!(
-            "name = \"de\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\n{}",
-            scrape_source("de", &fixture("ocd-scrape/de-153"), None)
-        ),
-    )
-    .unwrap();
+    let p = pipeline_file(
+        db.dir.path(),
+        "de",
+        "America/New_York",
+        &scrape_source("de", &fixture("ocd-scrape/de-153"), None),
+    );
     let p = p.display().to_string();
     // Never ran: due now.
     let out = statehouse(&db).args(["run-due", &p]).output().unwrap();
@@ -236,12 +233,12 @@ impl Drop for SmtpServer {
 #[tokio::test]
 async fn a_source_failing_three_runs_in_a_row_emails_the_operators_once() {
     let db = TestDb::sqlite();
-    let p = db.dir.path().join("gone.toml");
-    std::fs::write(
-        &p,
-        "name = \"gone\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/New_York\"\nalert_after = 3\n[[source]]\nname = \"missing\"\nkind = \"ocd_scrape\"\npath = \"no-such-folder\"\njurisdiction = \"ocd-jurisdiction/country:us/state:de/government\"\n",
-    )
-    .unwrap();
+    let p = pipeline_file(
+        db.dir.path(),
+        "gone",
+        "America/New_York",
+        "alert_after = 3\n[[source]]\nname = \"missing\"\nkind = \"ocd_scrape\"\npath = \"no-such-folder\"\njurisdiction = \"ocd-jurisdiction/country:us/state:de/government\"\n",
+    );
     let p = p.display().to_string();
 
     // SMTP down: the alert is recorded, not lost.
@@ -288,19 +285,19 @@ async fn a_source_failing_three_runs_in_a_row_emails_the_operators_once() {
 #[tokio::test]
 async fn status_flags_a_stale_source() {
     let db = TestDb::sqlite();
-    let p = db.dir.path().join("az.toml");
-    std::fs::write(
-        &p,
-        format!(
-            "name = \"az\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/Phoenix\"\nstale_after = \"1s\"\n{}",
-            scrape_source(
+    let p = pipeline_file(
+        db.dir.path(),
+        "az",
+        "America/Phoenix",
+        &format!(
+            "stale_after = \"1s\"\n{}",
+            &scrape_source(
                 "az",
                 &fixture("ocd-scrape/az-person"),
                 Some("ocd-jurisdiction/country:us/state:az/government")
             )
         ),
-    )
-    .unwrap();
+    );
     let p = p.display().to_string();
     let out = statehouse(&db).args(["status", &p]).output().unwrap();
     assert_eq!(out.status.code(), Some(3), "never ran: stale");
@@ -318,19 +315,12 @@ async fn status_flags_a_stale_source() {
 #[tokio::test]
 async fn the_scheduler_runs_what_is_due_and_stops_cleanly_on_sigterm() {
     let db = TestDb::sqlite();
-    let p = db.dir.path().join("az.toml");
-    std::fs::write(
-        &p,
-        format!(
-            "name = \"az\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/Phoenix\"\n{}",
-            scrape_source(
-                "az",
-                &fixture("ocd-scrape/az-person"),
-                Some("ocd-jurisdiction/country:us/state:az/government")
-            )
-        ),
-    )
-    .unwrap();
+    let p = pipeline_file(
+        db.dir.path(),
+        "az",
+        "America/Phoenix",
+        &scrape_source("az", &fixture("ocd-scrape/az-person"), Some("ocd-jurisdiction/country:us/state:az/government")),
+    );
     let wh = db.open().await;
     let mut child = statehouse(&db)
         .args(["schedule", &p.display().to_string()])
