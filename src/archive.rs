@@ -21,6 +21,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// sha256 (hex) of a file, read in pieces.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(hex::encode(h.finalize()))
+}
+
 impl Archive {
     pub fn new(data_dir: &Path) -> Archive {
         Archive { root: data_dir.join("raw") }
@@ -56,6 +64,28 @@ impl Archive {
         drop(f);
         std::fs::rename(&tmp, &path).map_err(err)?;
         Ok(())
+    }
+
+    /// Moves a file whose sha256 the caller computed into the archive (for payloads too
+    /// large to hold in memory); the file is gone afterwards. Returns the archived path.
+    pub fn store_file(&self, sha256: &str, file: &Path) -> Result<PathBuf, ArchiveError> {
+        let path = self.path_of(sha256);
+        let err = |source| ArchiveError { path: path.clone(), source };
+        let len = std::fs::metadata(file).map_err(err)?.len();
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() == len) {
+            std::fs::remove_file(file).map_err(err)?;
+            return Ok(path);
+        }
+        let dir = path.parent().expect("archive paths have a parent");
+        std::fs::create_dir_all(dir).map_err(err)?;
+        if std::fs::rename(file, &path).is_err() {
+            // Another file system: copy, then rename into place.
+            let tmp = dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
+            std::fs::copy(file, &tmp).map_err(err)?;
+            std::fs::rename(&tmp, &path).map_err(err)?;
+            std::fs::remove_file(file).map_err(err)?;
+        }
+        Ok(path)
     }
 
     pub fn read(&self, sha256: &str) -> std::io::Result<Vec<u8>> {

@@ -66,6 +66,33 @@ pub enum SourceConfig {
     Openstates(OpenStatesConfig),
     /// A folder of New York LBDC XML feed files (bill status, agendas, committee and floor votes).
     NyLbdc(NyLbdcConfig),
+    /// California's Legislative Counsel pubinfo export: a folder, a zip, or the zip downloaded.
+    CaPubinfo(CaPubinfoConfig),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CaPubinfoConfig {
+    pub name: Option<String>,
+    /// A pubinfo export on disk: a folder of its `.dat` and `.lob` files, or the zip itself
+    /// (relative to the pipeline file). Without it, `base_url`/`file` is downloaded.
+    pub path: Option<PathBuf>,
+    #[serde(default = "default_ca_base_url")]
+    pub base_url: String,
+    /// The zip to download. `{day}` stands for the weekday (`Mon` … `Sun`) of the newest daily
+    /// export: the Legislative Counsel publishes `pubinfo_daily_<Day>.zip`, a full snapshot of
+    /// the current session, every evening (Pacific time). `pubinfo_2025.zip` names a session's
+    /// archive (refreshed weekly for the current session).
+    #[serde(default = "default_ca_file")]
+    pub file: String,
+}
+
+fn default_ca_base_url() -> String {
+    "https://downloads.leginfo.legislature.ca.gov".into()
+}
+
+fn default_ca_file() -> String {
+    "pubinfo_daily_{day}.zip".into()
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -145,6 +172,7 @@ impl SourceConfig {
             SourceConfig::OcdScrape(_) => "ocd_scrape",
             SourceConfig::Openstates(_) => "openstates",
             SourceConfig::NyLbdc(_) => "ny_lbdc",
+            SourceConfig::CaPubinfo(_) => "ca_pubinfo",
         }
     }
 
@@ -154,6 +182,10 @@ impl SourceConfig {
             SourceConfig::OcdScrape(c) => c.name.clone().unwrap_or_else(|| format!("ocd_scrape:{}", c.path.display())),
             SourceConfig::Openstates(c) => c.name.clone().unwrap_or_else(|| format!("openstates:{}", c.jurisdiction)),
             SourceConfig::NyLbdc(c) => c.name.clone().unwrap_or_else(|| format!("ny_lbdc:{}", c.path.display())),
+            SourceConfig::CaPubinfo(c) => c.name.clone().unwrap_or_else(|| match &c.path {
+                Some(p) => format!("ca_pubinfo:{}", p.display()),
+                None => format!("ca_pubinfo:{}", c.file),
+            }),
         }
     }
 }
@@ -228,6 +260,18 @@ impl Pipeline {
                 | SourceConfig::NyLbdc(NyLbdcConfig { path, .. }) => {
                     if path.is_relative() {
                         *path = base.join(&*path);
+                    }
+                }
+                SourceConfig::CaPubinfo(c) => {
+                    if let Some(path) = &mut c.path {
+                        if path.is_relative() {
+                            *path = base.join(&*path);
+                        }
+                    } else {
+                        url::Url::parse(&c.base_url).map_err(|e| invalid(format!("base_url {:?}: {e}", c.base_url)))?;
+                        if c.file.is_empty() || c.file.contains('/') {
+                            return Err(invalid(format!("file {:?}: a zip's name on base_url", c.file)));
+                        }
                     }
                 }
                 SourceConfig::Openstates(c) => {

@@ -54,6 +54,8 @@ pub enum FetchError {
     Network { url: String, message: String },
     #[error("{url}: not a valid URL")]
     BadUrl { url: String },
+    #[error("{url}: cannot write {path}: {message}")]
+    Disk { url: String, path: String, message: String },
 }
 
 fn body_hint(body: &str) -> String {
@@ -67,7 +69,7 @@ impl FetchError {
         match self {
             FetchError::Status { status, .. } => *status == 429 || *status >= 500,
             FetchError::Timeout { .. } | FetchError::Network { .. } => true,
-            FetchError::TooLarge { .. } | FetchError::BadUrl { .. } => false,
+            FetchError::TooLarge { .. } | FetchError::BadUrl { .. } | FetchError::Disk { .. } => false,
         }
     }
 
@@ -149,6 +151,28 @@ impl Fetcher {
         headers: &[(String, String)],
         validators: &Validators,
     ) -> Result<Fetched, FetchError> {
+        self.get_into(url, headers, validators, None).await
+    }
+
+    /// GETs `url` with retries, streaming the body into the file `to` (for exports larger
+    /// than memory) instead of `Fetched::body`, with no size cap beyond the disk's. A failed
+    /// attempt starts the file over.
+    pub async fn download(
+        &self,
+        url: &str,
+        validators: &Validators,
+        to: &std::path::Path,
+    ) -> Result<Fetched, FetchError> {
+        self.get_into(url, &[], validators, Some(to)).await
+    }
+
+    async fn get_into(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        validators: &Validators,
+        to: Option<&std::path::Path>,
+    ) -> Result<Fetched, FetchError> {
         let host = url::Url::parse(url)
             .map_err(|_| FetchError::BadUrl { url: url.into() })?
             .host_str()
@@ -164,7 +188,7 @@ impl Fetcher {
                 l.until_ready().await;
             }
             self.stats.lock().expect("stats lock").requests += 1;
-            self.attempt(url, headers, validators).await
+            self.attempt(url, headers, validators, to).await
         };
         attempt
             .retry(backoff)
@@ -183,6 +207,7 @@ impl Fetcher {
         url: &str,
         headers: &[(String, String)],
         validators: &Validators,
+        to: Option<&std::path::Path>,
     ) -> Result<Fetched, FetchError> {
         let mut req = self.client.get(url);
         for (k, v) in headers {
@@ -220,12 +245,31 @@ impl Fetcher {
                 not_modified: true,
             });
         }
+        let ok = (200..300).contains(&status);
+        let mut body = Vec::new();
+        if let (Some(path), true) = (to, ok) {
+            use tokio::io::AsyncWriteExt;
+            let disk = |e: std::io::Error| FetchError::Disk {
+                url: url.into(),
+                path: path.display().to_string(),
+                message: e.to_string(),
+            };
+            let mut file = tokio::fs::File::create(path).await.map_err(disk)?;
+            let mut written = 0u64;
+            while let Some(chunk) = resp.chunk().await.map_err(net)? {
+                file.write_all(&chunk).await.map_err(disk)?;
+                written += chunk.len() as u64;
+            }
+            file.flush().await.map_err(disk)?;
+            file.sync_all().await.map_err(disk)?;
+            self.stats.lock().expect("stats lock").bytes += written;
+            return Ok(Fetched { url: url.into(), status, body, etag, last_modified, not_modified: false });
+        }
         if let Some(len) = resp.content_length()
             && len > self.opts.max_bytes
         {
             return Err(FetchError::TooLarge { url: url.into(), limit: self.opts.max_bytes });
         }
-        let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(net)? {
             body.extend_from_slice(&chunk);
             if body.len() as u64 > self.opts.max_bytes {
@@ -233,7 +277,7 @@ impl Fetcher {
             }
         }
         self.stats.lock().expect("stats lock").bytes += body.len() as u64;
-        if !(200..300).contains(&status) {
+        if !ok {
             let retry_after = server_wait(status, retry_after, self.opts.rate_limited_wait);
             return Err(FetchError::Status {
                 url: url.into(),

@@ -190,6 +190,9 @@ pub struct DocumentRecord {
     pub date: String,
     pub classification: String,
     pub links: Vec<Link>,
+    /// The document's text, when the source delivers it inline (California's CAML versions,
+    /// analyses and veto messages); `None` when only links are given.
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

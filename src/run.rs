@@ -169,6 +169,9 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
                 run_openstates(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await
             }
             SourceConfig::NyLbdc(c) => run_ny_lbdc(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await,
+            SourceConfig::CaPubinfo(c) => {
+                run_ca_pubinfo(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await
+            }
         };
         tally.report.finished_at = Utc::now();
         tally.report.warnings = tally.warnings.len() as u64;
@@ -479,6 +482,172 @@ async fn run_ny_lbdc(
     relink(wh, run_id, pipeline, &name, "ny_lbdc", tally).await
 }
 
+/// The weekday (`Mon` … `Sun`) of California's newest daily export at `now`: the Legislative
+/// Counsel writes `pubinfo_daily_<Day>.zip` around 21:20 Pacific time, so before 22:00 the
+/// newest one is the previous day's.
+pub fn ca_export_day(now: DateTime<Utc>) -> String {
+    let local = now.with_timezone(&chrono_tz::America::Los_Angeles);
+    let day = if local.time() >= chrono::NaiveTime::from_hms_opt(22, 0, 0).expect("valid time") {
+        local.date_naive()
+    } else {
+        local.date_naive() - chrono::Duration::days(1)
+    };
+    day.format("%a").to_string()
+}
+
+/// sha256 over a folder's files (names and contents, in name order): a pubinfo folder's identity.
+fn folder_sha256(dir: &Path) -> Result<String, SourceError> {
+    let mut files = list_files(dir)?;
+    files.sort();
+    let mut parts = Vec::new();
+    for f in files {
+        let sha = crate::archive::sha256_file(&f)
+            .map_err(|e| SourceError::Input(format!("cannot read {}: {e}", f.display())))?;
+        parts.push(format!("{}\u{0}{sha}", f.strip_prefix(dir).unwrap_or(&f).display()));
+    }
+    Ok(crate::archive::sha256_hex(parts.join("\n").as_bytes()))
+}
+
+/// `ca_pubinfo`: California's pubinfo export (a folder, a zip on disk, or the zip downloaded
+/// from the Legislative Counsel). One export is one payload: unchanged (same sha256, or a 304)
+/// it is skipped; otherwise every bill in it is loaded, in batches, bills before votes, and the
+/// payload is recorded with the last batch (an interrupted load is parsed again next run).
+#[allow(clippy::too_many_arguments)]
+async fn run_ca_pubinfo(
+    wh: &Warehouse,
+    run_id: i64,
+    pipeline: &Pipeline,
+    source: &SourceConfig,
+    cfg: &crate::config::CaPubinfoConfig,
+    archive: &Archive,
+    opts: &RunOptions,
+    tally: &mut Tally,
+) -> Result<(), SourceError> {
+    use crate::sources::ca_pubinfo;
+    let name = source.name();
+    let jurisdiction_id = ca_pubinfo::JURISDICTION_ID.to_string();
+    let ctx = Context { timezone: chrono_tz::America::Los_Angeles, jurisdiction_id: jurisdiction_id.clone() };
+    let parsed = Parsed { jurisdictions: vec![bare_jurisdiction(&jurisdiction_id)], ..Default::default() };
+    load_batch(wh, run_id, pipeline, &name, "ca_pubinfo", parsed, Vec::new(), &ctx, tally).await?;
+    let prior = wh.loaded_hashes(&pipeline.name, &name).await?;
+
+    // 1. The export and its identity.
+    let (location, sha, export, http) = match &cfg.path {
+        Some(path) => {
+            let location = path.display().to_string();
+            let meta =
+                std::fs::metadata(path).map_err(|e| SourceError::Input(format!("cannot read {location}: {e}")))?;
+            if meta.is_dir() {
+                (location, folder_sha256(path)?, path.clone(), None)
+            } else {
+                let sha = crate::archive::sha256_file(path)
+                    .map_err(|e| SourceError::Input(format!("cannot read {location}: {e}")))?;
+                tally.report.bytes += meta.len();
+                if prior.get(&location) != Some(&sha) {
+                    let bytes =
+                        std::fs::read(path).map_err(|e| SourceError::Input(format!("cannot read {location}: {e}")))?;
+                    archive.store_hashed(&sha, &bytes)?;
+                }
+                (location, sha, path.clone(), None)
+            }
+        }
+        None => {
+            let file = cfg.file.replace("{day}", &ca_export_day(Utc::now()));
+            let url = format!("{}/{file}", cfg.base_url.trim_end_matches('/'));
+            let last = wh.last_payload(&pipeline.name, &name, &url).await?;
+            let validators = Validators {
+                etag: last.as_ref().and_then(|l| l.1.clone()),
+                last_modified: last.as_ref().and_then(|l| l.2.clone()),
+            };
+            let downloads = opts.data_dir.join("downloads");
+            std::fs::create_dir_all(&downloads)
+                .map_err(|e| SourceError::Input(format!("cannot create {}: {e}", downloads.display())))?;
+            let part = downloads.join(format!("{file}.{}.part", std::process::id()));
+            let fetcher =
+                Fetcher::new(opts.fetch.clone()).map_err(|e| SourceError::Input(format!("HTTP client: {e}")))?;
+            let got = fetcher.download(&url, &validators, &part).await;
+            let stats = fetcher.stats();
+            tally.report.requests += stats.requests;
+            tally.report.bytes += stats.bytes;
+            let got = got?;
+            if got.not_modified {
+                tally.report.payloads += 1;
+                tally.report.unchanged_payloads += 1;
+                return relink(wh, run_id, pipeline, &name, "ca_pubinfo", tally).await;
+            }
+            let sha = crate::archive::sha256_file(&part)
+                .map_err(|e| SourceError::Input(format!("cannot read {}: {e}", part.display())))?;
+            let archived = archive.store_file(&sha, &part)?;
+            (url, sha, archived, Some(got))
+        }
+    };
+    tally.report.payloads += 1;
+    if prior.get(&location) == Some(&sha) {
+        tally.report.unchanged_payloads += 1;
+        return relink(wh, run_id, pipeline, &name, "ca_pubinfo", tally).await;
+    }
+    let bytes = std::fs::metadata(&export).map(|m| m.len()).unwrap_or(0);
+    let payload = PayloadRecord {
+        location: location.clone(),
+        fetched_at: Utc::now(),
+        http_status: http.as_ref().map(|g| g.status),
+        sha256: sha,
+        bytes,
+        etag: http.as_ref().and_then(|g| g.etag.clone()),
+        last_modified: http.as_ref().and_then(|g| g.last_modified.clone()),
+        loaded: true,
+    };
+
+    // 2. Parse (CPU-bound: off the async workers).
+    let loc = location.clone();
+    let parsed = tokio::task::spawn_blocking(move || -> Result<Parsed, String> {
+        if export.is_dir() {
+            let mut files = ca_pubinfo::DirFiles::open(&export).map_err(|e| format!("{loc}: {e}"))?;
+            Ok(ca_pubinfo::parse(&mut files, &loc))
+        } else {
+            let mut files =
+                ca_pubinfo::ZipFiles::open(&export).map_err(|e| format!("{loc}: not a readable zip: {e}"))?;
+            Ok(ca_pubinfo::parse(&mut files, &loc))
+        }
+    })
+    .await
+    .map_err(|e| SourceError::Input(format!("{location}: the parser stopped: {e}")))?
+    .map_err(SourceError::Input)?;
+    if parsed.bills.is_empty() && parsed.votes.is_empty() {
+        return Err(SourceError::Input(format!(
+            "{location}: no bills in this export (is it a pubinfo zip or folder, with BILL_TBL.dat?)"
+        )));
+    }
+
+    // 3. Load: bills first (votes link to them), in batches.
+    let Parsed { bills, votes, warnings, .. } = parsed;
+    let mut batches: Vec<Parsed> = Vec::new();
+    let size = opts.batch_size.max(1);
+    let mut bills = bills.into_iter().peekable();
+    while bills.peek().is_some() {
+        batches.push(Parsed { bills: bills.by_ref().take(size).collect(), ..Default::default() });
+    }
+    let mut votes = votes.into_iter().peekable();
+    while votes.peek().is_some() {
+        batches.push(Parsed { votes: votes.by_ref().take(size).collect(), ..Default::default() });
+    }
+    if let Some(first) = batches.first_mut() {
+        first.warnings = warnings;
+    }
+    let pb = progress(opts, batches.len() as u64, &name);
+    let last = batches.len().saturating_sub(1);
+    for (i, batch) in batches.into_iter().enumerate() {
+        if opts.stop.requested() {
+            return Err(SourceError::Interrupted);
+        }
+        pb.inc(1);
+        let payloads = if i == last { vec![payload.clone()] } else { Vec::new() };
+        load_batch(wh, run_id, pipeline, &name, "ca_pubinfo", batch, payloads, &ctx, tally).await?;
+    }
+    pb.finish_and_clear();
+    relink(wh, run_id, pipeline, &name, "ca_pubinfo", tally).await
+}
+
 fn first_bill_jurisdiction(files: &[(FileKind, PathBuf)]) -> Option<String> {
     files.iter().filter(|(k, _)| *k == FileKind::Bill).take(5).find_map(|(_, p)| {
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).ok()?).ok()?;
@@ -519,6 +688,7 @@ async fn load_batch(
         source_kind: kind.to_string(),
         // Open States' `ocd-bill/…` ids are stable; a scrape's `_id`s are not.
         record_bill_sources: kind != "ocd_scrape",
+        reload: false,
         normalized,
         payloads,
         warnings: Vec::new(),

@@ -89,14 +89,17 @@ CREATE TABLE bills (
 CREATE UNIQUE INDEX bills_natural ON bills (jurisdiction_id, session, identifier);
 CREATE INDEX bills_identifier ON bills (jurisdiction_id, identifier);
 
-CREATE TABLE bill_sources (
+CREATE TABLE entity_sources (
+    entity_type TEXT NOT NULL,
     source_kind TEXT NOT NULL,
     source_key TEXT NOT NULL,
-    bill_id TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    parts TEXT NOT NULL,
     first_run_id BIGINT NOT NULL,
-    PRIMARY KEY (source_kind, source_key)
+    updated_run_id BIGINT NOT NULL,
+    PRIMARY KEY (entity_type, source_kind, source_key)
 );
-CREATE INDEX bill_sources_bill ON bill_sources (bill_id);
+CREATE INDEX entity_sources_entity ON entity_sources (entity_type, entity_id);
 
 CREATE TABLE bill_actions (
     id TEXT PRIMARY KEY,
@@ -141,6 +144,7 @@ CREATE TABLE bill_versions (
     url TEXT,
     media_type TEXT,
     links TEXT NOT NULL,
+    text_sha256 TEXT,
     content_hash TEXT NOT NULL,
     created_run_id BIGINT NOT NULL,
     updated_run_id BIGINT NOT NULL
@@ -157,11 +161,23 @@ CREATE TABLE bill_documents (
     url TEXT,
     media_type TEXT,
     links TEXT NOT NULL,
+    text_sha256 TEXT,
     content_hash TEXT NOT NULL,
     created_run_id BIGINT NOT NULL,
     updated_run_id BIGINT NOT NULL
 );
 CREATE INDEX bill_documents_bill ON bill_documents (bill_id);
+
+CREATE TABLE bill_texts (
+    id TEXT PRIMARY KEY,
+    bill_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    characters BIGINT NOT NULL,
+    text TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE INDEX bill_texts_bill ON bill_texts (bill_id);
 
 CREATE TABLE votes (
     id TEXT PRIMARY KEY,
@@ -425,3 +441,8 @@ SELECT r.pipeline, s.source, s.kind, MAX(s.finished_at) AS last_success
 FROM run_sources s JOIN runs r ON r.id = s.run_id
 WHERE s.status = 'succeeded'
 GROUP BY r.pipeline, s.source, s.kind;
+
+CREATE VIEW bill_sources AS
+SELECT source_kind, source_key, entity_id AS bill_id, first_run_id
+FROM entity_sources
+WHERE entity_type = 'bill';

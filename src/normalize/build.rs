@@ -268,6 +268,7 @@ fn bill_bundle(
         sponsorships.push(row);
     }
 
+    let mut texts = Vec::new();
     let mut docs = |list: &[model::DocumentRecord], prefix: &str, what: &str| {
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut rows = Vec::with_capacity(list.len());
@@ -276,8 +277,20 @@ fn bill_bundle(
             let n = seen.entry(note.clone()).or_insert(0);
             *n += 1;
             let when = date_of(&d.date, what);
+            let id = ids::stable_id(prefix, &[&bill_id, &note, &n.to_string()]);
+            let text_sha256 = d.text.as_ref().filter(|t| !t.trim().is_empty()).map(|t| {
+                let sha256 = crate::archive::sha256_hex(t.as_bytes());
+                texts.push(TextRow {
+                    id: id.clone(),
+                    bill_id: bill_id.clone(),
+                    sha256: sha256.clone(),
+                    characters: t.chars().count() as i64,
+                    text: t.clone(),
+                });
+                sha256
+            });
             let mut row = DocumentRow {
-                id: ids::stable_id(prefix, &[&bill_id, &note, &n.to_string()]),
+                id,
                 bill_id: bill_id.clone(),
                 ordinal: i as i64,
                 note,
@@ -286,6 +299,7 @@ fn bill_bundle(
                 url: d.links.first().map(|l| l.url.clone()),
                 media_type: d.links.first().and_then(|l| l.media_type.clone()),
                 links: json(&d.links),
+                text_sha256,
                 content_hash: String::new(),
             };
             row.content_hash = content_hash(&row);
@@ -296,11 +310,7 @@ fn bill_bundle(
     let versions = docs(&r.versions, "version", "version date");
     let documents = docs(&r.documents, "document", "document date");
 
-    let dated: Vec<&ActionRow> = actions.iter().filter(|a| a.date.is_some()).collect();
-    let first_action_date = dated.iter().filter_map(|a| a.date).min();
-    // The latest action: the last one on the latest date, in the source's order.
-    let latest = dated.iter().max_by_key(|a| (a.date, a.ordinal));
-    let mut bill = BillRow {
+    let bill = BillRow {
         id: bill_id,
         jurisdiction_id: r.jurisdiction_id.clone(),
         session: r.session.clone(),
@@ -312,30 +322,43 @@ fn bill_bundle(
         other_titles: json(&r.other_titles),
         other_identifiers: json(&r.other_identifiers),
         from_organization: r.from_organization.clone(),
-        first_action_date,
-        latest_action_date: latest.and_then(|a| a.date),
-        latest_action_description: latest.map(|a| a.description.clone()),
+        first_action_date: None,
+        latest_action_date: None,
+        latest_action_description: None,
         source_url: r.sources.first().cloned(),
         related_bills: json(&r.related_bills),
         citations: json(&r.citations),
         content_hash: String::new(),
         bundle_hash: String::new(),
     };
-    bill.content_hash = content_hash(&bill);
     let mut bundle = BillBundle {
         bill,
         actions,
         sponsorships,
         versions,
         documents,
+        texts,
         source_key: r.source_key.clone(),
         origin: r.origin.location.clone(),
     };
-    bundle.rehash();
+    bundle.derive();
     bundle
 }
 
 impl BillBundle {
+    /// Recomputes what the bill row derives from its actions (first and latest action), its
+    /// content hash and the bundle hash. Call after the children change.
+    pub fn derive(&mut self) {
+        let dated: Vec<&ActionRow> = self.actions.iter().filter(|a| a.date.is_some()).collect();
+        // The latest action: the last one on the latest date, in the source's order.
+        let latest = dated.iter().max_by_key(|a| (a.date, a.ordinal));
+        self.bill.first_action_date = dated.iter().filter_map(|a| a.date).min();
+        self.bill.latest_action_date = latest.and_then(|a| a.date);
+        self.bill.latest_action_description = latest.map(|a| a.description.clone());
+        self.bill.content_hash = content_hash(&self.bill);
+        self.rehash();
+    }
+
     /// Recomputes the bundle hash over the bill and its children (their hashes and order).
     pub fn rehash(&mut self) {
         let ordinals: Vec<String> = self
@@ -356,6 +379,18 @@ impl BillBundle {
 }
 
 impl VoteBundle {
+    /// Gives the vote the id of the same roll call stored from another source; its records'
+    /// ids follow (derived from their own, so they stay stable from run to run).
+    pub fn reid(&mut self, id: &str) {
+        self.vote.id = id.to_string();
+        for r in &mut self.records {
+            r.id = ids::stable_id("voterec", &[id, &r.id]);
+            r.vote_id = id.to_string();
+            r.content_hash = content_hash(r);
+        }
+        self.rehash();
+    }
+
     /// Recomputes the vote's content hash and bundle hash (after its bill was resolved).
     pub fn rehash(&mut self) {
         self.vote.content_hash = content_hash(&self.vote);
@@ -367,6 +402,17 @@ impl VoteBundle {
 }
 
 impl EventBundle {
+    /// Gives the hearing the id of the same meeting stored from another source (see
+    /// [`VoteBundle::reid`]).
+    pub fn reid(&mut self, id: &str) {
+        self.event.id = id.to_string();
+        for a in &mut self.agenda {
+            a.id = ids::stable_id("agenda", &[id, &a.id]);
+            a.event_id = id.to_string();
+        }
+        self.rehash();
+    }
+
     /// Recomputes the event's hashes (after agenda bills were resolved).
     pub fn rehash(&mut self) {
         for a in &mut self.agenda {

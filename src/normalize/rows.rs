@@ -156,7 +156,19 @@ pub struct DocumentRow {
     pub media_type: Option<String>,
     /// JSON array of every {url, media_type}.
     pub links: String,
+    /// sha256 (hex) of the document's text in `bill_texts`, when the source delivered a text.
+    pub text_sha256: Option<String>,
     pub content_hash: String,
+}
+
+/// The text of a version or document (`bill_texts`), keyed by the document's id.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct TextRow {
+    pub id: String,
+    pub bill_id: String,
+    pub sha256: String,
+    pub characters: i64,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -244,6 +256,8 @@ pub struct BillBundle {
     pub sponsorships: Vec<SponsorshipRow>,
     pub versions: Vec<DocumentRow>,
     pub documents: Vec<DocumentRow>,
+    /// Texts of versions and documents that have one (keyed by the document's id).
+    pub texts: Vec<TextRow>,
     /// The source's own key for the bill (for `bill_sources`).
     pub source_key: Option<String>,
     pub origin: String,

@@ -1,6 +1,7 @@
 //! Sources: one module per kind. Each parses the bytes it is given into `crate::model`
 //! records and warnings, and does no I/O; `crate::run` and `crate::fetch` do the reading.
 
+pub mod ca_pubinfo;
 pub mod ny_lbdc;
 pub mod ocd_scrape;
 pub mod openstates;

@@ -319,6 +319,7 @@ fn documents(list: Vec<RawDocument>) -> Vec<DocumentRecord> {
                 .filter(|l| !l.url.is_empty())
                 .map(|l| Link { url: l.url, media_type: l.media_type.filter(|m| !m.is_empty()) })
                 .collect(),
+            text: None,
         })
         .collect()
 }

@@ -462,6 +462,7 @@ fn documents(list: Vec<ApiDocument>) -> Vec<DocumentRecord> {
                 .into_iter()
                 .filter_map(|l| Some(Link { url: nonempty(l.url)?, media_type: nonempty(l.media_type) }))
                 .collect(),
+            text: None,
         })
         .collect()
 }

@@ -62,6 +62,8 @@ pub struct WriteSet {
     pub vote_records: Vec<VoteRecordRow>,
     pub events: Vec<EventRow>,
     pub agenda: Vec<AgendaRow>,
+    /// Texts of the versions and documents written.
+    pub texts: Vec<TextRow>,
     /// (table, id) of child rows to delete.
     pub deletes: Vec<(&'static str, String)>,
     pub changes: Vec<Change>,
@@ -286,8 +288,14 @@ pub fn merge_bills(ws: &mut WriteSet, bundles: Vec<BillBundle>, mut old: OldBill
             take(&mut old.sponsorships, &id),
             b.sponsorships,
         ));
-        ws.versions.extend(parent.merge("bill_versions", VERSION, take(&mut old.versions, &id), b.versions));
-        ws.documents.extend(parent.merge("bill_documents", DOCUMENT, take(&mut old.documents, &id), b.documents));
+        let versions = parent.merge("bill_versions", VERSION, take(&mut old.versions, &id), b.versions);
+        let documents = parent.merge("bill_documents", DOCUMENT, take(&mut old.documents, &id), b.documents);
+        // A text is written with its document (a removed document's text is deleted with it).
+        let written: std::collections::HashSet<&str> =
+            versions.iter().chain(documents.iter()).map(|d| d.id.as_str()).collect();
+        ws.texts.extend(b.texts.into_iter().filter(|t| written.contains(t.id.as_str())));
+        ws.versions.extend(versions);
+        ws.documents.extend(documents);
         ws.bills.push(b.bill);
     }
 }

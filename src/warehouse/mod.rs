@@ -1,6 +1,7 @@
 //! The warehouse: SQLite (default, a file) or PostgreSQL, one schema and one behaviour.
 //! Only this module writes the database.
 
+pub mod claims;
 pub mod merge;
 pub mod resolve;
 mod sql;
@@ -69,8 +70,11 @@ pub struct LoadBatch {
     pub source: String,
     /// The source kind, namespace of the source keys in `bill_sources`.
     pub source_kind: String,
-    /// Keep the source's bill keys in `bill_sources` (only for keys that are stable).
+    /// The source's bill keys are stable (kept in `entity_sources`); when false, the bill's
+    /// own id stands for the key.
     pub record_bill_sources: bool,
+    /// Stored entities loaded again to fill in links: no claims, no precedence, no matching.
+    pub reload: bool,
     pub normalized: Normalized,
     pub payloads: Vec<PayloadRecord>,
     pub warnings: Vec<Warning>,
@@ -399,6 +403,7 @@ impl Warehouse {
             source: source.into(),
             source_kind: source_kind.into(),
             record_bill_sources: false,
+            reload: true,
             normalized,
             payloads: Vec::new(),
             warnings: Vec::new(),

@@ -2,6 +2,7 @@
 //! (SQLite and PostgreSQL take the same SQL text with `$N` placeholders; only the types
 //! differ). Everything here is I/O; the decisions are in `merge.rs` and `resolve.rs`.
 
+use super::claims;
 use super::merge::{self, Change, OldBills, OldEvents, OldVotes, WriteSet};
 use super::resolve::{self, Known};
 use super::tables::{Doc, Table};
@@ -21,6 +22,60 @@ const IN_CHUNK: usize = 900;
 
 fn now() -> DateTime<Utc> {
     Utc::now()
+}
+
+/// A row of `entity_sources` as read.
+#[derive(Debug, Clone)]
+struct StoredClaim {
+    source_kind: String,
+    source_key: String,
+    parts: String,
+}
+
+/// A claim to write: this source delivered this entity with these parts.
+#[derive(Debug, Clone)]
+struct ClaimRow {
+    entity_type: &'static str,
+    source_key: String,
+    entity_id: String,
+    parts: String,
+    /// Already stored as is: nothing to write.
+    unchanged: bool,
+}
+
+impl ClaimRow {
+    fn new(
+        entity_type: &'static str,
+        kind: &str,
+        source_key: String,
+        entity_id: &str,
+        parts: claims::Parts,
+        stored: &HashMap<String, Vec<StoredClaim>>,
+    ) -> ClaimRow {
+        let parts = claims::parts_text(&parts);
+        let unchanged = stored.get(entity_id).is_some_and(|list| {
+            list.iter().any(|c| c.source_kind == kind && c.source_key == source_key && c.parts == parts)
+        });
+        ClaimRow { entity_type, source_key, entity_id: entity_id.to_string(), parts, unchanged }
+    }
+}
+
+/// The claims of sources of other kinds on an entity.
+fn others_of(stored: &HashMap<String, Vec<StoredClaim>>, id: &str, kind: &str) -> Vec<claims::Claim> {
+    let all: Vec<&'static str> =
+        claims::BILL_PARTS.iter().chain(claims::VOTE_PARTS).chain(claims::EVENT_PARTS).copied().collect();
+    stored
+        .get(id)
+        .map(|list| {
+            list.iter()
+                .filter(|c| c.source_kind != kind)
+                .map(|c| claims::Claim {
+                    source_kind: c.source_kind.clone(),
+                    parts: claims::parse_parts(&c.parts, &all),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 macro_rules! backend {
@@ -122,6 +177,25 @@ macro_rules! backend {
                 Ok(select_in::<T>(tx, "id", &ids).await?.into_iter().map(|r| (r.id().to_string(), r)).collect())
             }
 
+            /// Claims (`entity_sources`) on the given entities, by entity id.
+            async fn claims_in(tx: &mut Tx, entity_type: &str, ids: &[String]) -> Result<HashMap<String, Vec<StoredClaim>>, sqlx::Error> {
+                let mut out: HashMap<String, Vec<StoredClaim>> = HashMap::new();
+                for chunk in ids.chunks(IN_CHUNK) {
+                    let mut qb = QueryBuilder::<Db>::new("SELECT entity_id, source_kind, source_key, parts FROM entity_sources WHERE entity_type = ");
+                    qb.push_bind(entity_type.to_string());
+                    qb.push(" AND entity_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for k in chunk {
+                        sep.push_bind(k.clone());
+                    }
+                    qb.push(")");
+                    for (id, source_kind, source_key, parts) in qb.build_query_as::<(String, String, String, String)>().fetch_all(&mut **tx).await? {
+                        out.entry(id).or_default().push(StoredClaim { source_kind, source_key, parts });
+                    }
+                }
+                Ok(out)
+            }
+
             /// Loads one batch in one transaction: resolve links, compare with what is
             /// stored, write the difference and its change events, record the payloads.
             pub async fn load(pool: &Pool, run_id: i64, mut batch: LoadBatch) -> Result<LoadOutcome, sqlx::Error> {
@@ -161,7 +235,7 @@ macro_rules! backend {
                         known.bills.insert(id);
                     }
                     let keys: Vec<String> = n.votes.iter().filter_map(|v| v.bill_source_key.clone()).collect();
-                    let head = format!("SELECT source_key, bill_id FROM bill_sources WHERE source_kind = '{}' AND source_key IN (", batch.source_kind.replace('\'', "''"));
+                    let head = format!("SELECT source_key, entity_id FROM entity_sources WHERE entity_type = 'bill' AND source_kind = '{}' AND source_key IN (", batch.source_kind.replace('\'', "''"));
                     for (k, b) in pairs_in(&mut tx, &head, &keys).await? {
                         known.bill_sources.insert(format!("{}\u{0}{k}", batch.source_kind), b);
                     }
@@ -181,14 +255,19 @@ macro_rules! backend {
                 let old = old_flat(&mut tx, &n.people).await?;
                 merge::merge_flat(n.people, &old, "person", |r| jur_of(&r.jurisdiction_id), &mut ws.people, &mut ws.changes, &mut ws.counts);
 
+                let kind = batch.source_kind.clone();
+                let arbitrate = !batch.reload;
+                let mut claim_rows: Vec<ClaimRow> = Vec::new();
+
                 // Bills: one lookup of bundle hashes; old rows only for those that changed.
                 let ids: Vec<String> = n.bills.iter().map(|b| b.bill.id.clone()).collect();
                 let stored: HashMap<String, String> = pairs_in(&mut tx, "SELECT id, bundle_hash FROM bills WHERE id IN (", &ids).await?.into_iter().collect();
-                let mut bill_sources: Vec<(String, String)> = Vec::new();
+                let bill_claims = if arbitrate { claims_in(&mut tx, "bill", &ids).await? } else { HashMap::new() };
                 let mut changed = Vec::new();
                 for b in n.bills {
-                    if let Some(k) = &b.source_key {
-                        bill_sources.push((k.clone(), b.bill.id.clone()));
+                    let key = if batch.record_bill_sources { b.source_key.clone().unwrap_or_else(|| b.bill.id.clone()) } else { b.bill.id.clone() };
+                    if arbitrate {
+                        claim_rows.push(ClaimRow::new("bill", &kind, key, &b.bill.id, claims::bill_parts(&b), &bill_claims));
                     }
                     if stored.get(&b.bill.id) == Some(&b.bill.bundle_hash) {
                         ws.counts.unchanged += 1;
@@ -208,12 +287,78 @@ macro_rules! backend {
                         |r| &r.bill_id,
                     );
                 }
-                merge::merge_bills(&mut ws, changed, old);
+                let mut merged = Vec::with_capacity(changed.len());
+                for mut b in changed {
+                    let others = others_of(&bill_claims, &b.bill.id, &kind);
+                    if !others.is_empty() {
+                        let id = b.bill.id.clone();
+                        let stored_bill = claims::StoredBill {
+                            bill: old.bills.get(&id).cloned(),
+                            actions: old.actions.get(&id).cloned().unwrap_or_default(),
+                            sponsorships: old.sponsorships.get(&id).cloned().unwrap_or_default(),
+                            versions: old.versions.get(&id).cloned().unwrap_or_default(),
+                            documents: old.documents.get(&id).cloned().unwrap_or_default(),
+                        };
+                        claims::arbitrate_bill(&mut b, &kind, stored_bill, &others);
+                        if stored.get(&id) == Some(&b.bill.bundle_hash) {
+                            ws.counts.unchanged += 1;
+                            continue;
+                        }
+                    }
+                    merged.push(b);
+                }
+                merge::merge_bills(&mut ws, merged, old);
 
-                // Votes.
-                let ids: Vec<String> = n.votes.iter().map(|v| v.vote.id.clone()).collect();
+                // Votes: the id this source's vote was given before, else the same roll call
+                // stored from another source, else its own.
+                let mut votes = n.votes;
+                let own_keys: Vec<String> = votes.iter().map(|v| v.vote.id.clone()).collect();
+                if arbitrate && !votes.is_empty() {
+                    let head = format!("SELECT source_key, entity_id FROM entity_sources WHERE entity_type = 'vote' AND source_kind = '{}' AND source_key IN (", kind.replace('\'', "''"));
+                    let adopted: HashMap<String, String> = pairs_in(&mut tx, &head, &own_keys).await?.into_iter().collect();
+                    let present: HashSet<String> = pairs_in(&mut tx, "SELECT id, id FROM votes WHERE id IN (", &own_keys).await?.into_iter().map(|(a, _)| a).collect();
+                    let mut unmatched = Vec::new();
+                    for (i, v) in votes.iter_mut().enumerate() {
+                        match adopted.get(&own_keys[i]) {
+                            Some(id) if *id != v.vote.id => v.reid(id),
+                            Some(_) => {}
+                            None if !present.contains(&v.vote.id) => unmatched.push(i),
+                            None => {}
+                        }
+                    }
+                    let bills: Vec<String> = unmatched.iter().filter_map(|&i| votes[i].vote.bill_id.clone()).collect::<HashSet<_>>().into_iter().collect();
+                    if !bills.is_empty() {
+                        let stored_votes = select_in::<VoteRow>(&mut tx, "bill_id", &bills).await?;
+                        let ids: Vec<String> = stored_votes.iter().map(|v| v.id.clone()).collect();
+                        let kinds = claims_in(&mut tx, "vote", &ids).await?;
+                        let mut candidates: HashMap<String, Vec<claims::Candidate>> = HashMap::new();
+                        for sv in &stored_votes {
+                            if let Some(key) = claims::vote_key(sv) {
+                                let k = kinds.get(&sv.id).map(|c| c.iter().map(|c| c.source_kind.clone()).collect()).unwrap_or_default();
+                                candidates.entry(key.clone()).or_default().push(claims::Candidate { id: sv.id.clone(), key, tiebreak: claims::tiebreak(&sv.motion), kinds: k });
+                            }
+                        }
+                        let mut taken = std::collections::BTreeSet::new();
+                        for i in unmatched {
+                            let Some(key) = claims::vote_key(&votes[i].vote) else { continue };
+                            let tb = claims::tiebreak(&votes[i].vote.motion);
+                            if let Some(c) = claims::match_one(&key, &tb, &kind, &candidates, &taken) {
+                                taken.insert(c.id.clone());
+                                let id = c.id.clone();
+                                votes[i].reid(&id);
+                            }
+                        }
+                    }
+                }
+                let ids: Vec<String> = votes.iter().map(|v| v.vote.id.clone()).collect();
                 let stored: HashMap<String, String> = pairs_in(&mut tx, "SELECT id, bundle_hash FROM votes WHERE id IN (", &ids).await?.into_iter().collect();
-                let (same, changed): (Vec<_>, Vec<_>) = n.votes.into_iter().partition(|v| stored.get(&v.vote.id) == Some(&v.vote.bundle_hash));
+                let vote_claims = if arbitrate { claims_in(&mut tx, "vote", &ids).await? } else { HashMap::new() };
+                if arbitrate {
+                    for (v, own) in votes.iter().zip(&own_keys) {
+                        claim_rows.push(ClaimRow::new("vote", &kind, own.clone(), &v.vote.id, claims::vote_parts(v), &vote_claims));
+                    }
+                }
+                let (same, changed): (Vec<_>, Vec<_>) = votes.into_iter().partition(|v| stored.get(&v.vote.id) == Some(&v.vote.bundle_hash));
                 ws.counts.unchanged += same.len() as u64;
                 let existing: Vec<String> = changed.iter().filter(|v| stored.contains_key(&v.vote.id)).map(|v| v.vote.id.clone()).collect();
                 let mut old = OldVotes::default();
@@ -221,12 +366,72 @@ macro_rules! backend {
                     old.votes = select_in::<VoteRow>(&mut tx, "id", &existing).await?.into_iter().map(|v| (v.id.clone(), v)).collect();
                     old.records = group(select_in::<VoteRecordRow>(&mut tx, "vote_id", &existing).await?, |r| &r.vote_id);
                 }
-                merge::merge_votes(&mut ws, changed, old);
+                let mut merged = Vec::with_capacity(changed.len());
+                for mut v in changed {
+                    let others = others_of(&vote_claims, &v.vote.id, &kind);
+                    if !others.is_empty() {
+                        let id = v.vote.id.clone();
+                        let prior = old.votes.get(&id).cloned().map(|row| (row, old.records.get(&id).cloned().unwrap_or_default()));
+                        claims::arbitrate_vote(&mut v, &kind, prior, &others);
+                        if stored.get(&id) == Some(&v.vote.bundle_hash) {
+                            ws.counts.unchanged += 1;
+                            continue;
+                        }
+                    }
+                    merged.push(v);
+                }
+                merge::merge_votes(&mut ws, merged, old);
 
-                // Hearings.
-                let ids: Vec<String> = n.events.iter().map(|e| e.event.id.clone()).collect();
+                // Hearings: the same three steps as votes.
+                let mut events = n.events;
+                let own_keys: Vec<String> = events.iter().map(|e| e.event.id.clone()).collect();
+                if arbitrate && !events.is_empty() {
+                    let head = format!("SELECT source_key, entity_id FROM entity_sources WHERE entity_type = 'event' AND source_kind = '{}' AND source_key IN (", kind.replace('\'', "''"));
+                    let adopted: HashMap<String, String> = pairs_in(&mut tx, &head, &own_keys).await?.into_iter().collect();
+                    let present: HashSet<String> = pairs_in(&mut tx, "SELECT id, id FROM events WHERE id IN (", &own_keys).await?.into_iter().map(|(a, _)| a).collect();
+                    let mut unmatched = Vec::new();
+                    for (i, e) in events.iter_mut().enumerate() {
+                        match adopted.get(&own_keys[i]) {
+                            Some(id) if *id != e.event.id => e.reid(id),
+                            Some(_) => {}
+                            None if !present.contains(&e.event.id) => unmatched.push(i),
+                            None => {}
+                        }
+                    }
+                    let jurs: Vec<String> = unmatched.iter().map(|&i| events[i].event.jurisdiction_id.clone()).collect::<HashSet<_>>().into_iter().collect();
+                    if !jurs.is_empty() {
+                        let dates: HashSet<chrono::NaiveDate> = unmatched.iter().filter_map(|&i| events[i].event.start_date).collect();
+                        let stored_events: Vec<EventRow> = select_in::<EventRow>(&mut tx, "jurisdiction_id", &jurs).await?.into_iter().filter(|e| e.start_date.is_some_and(|d| dates.contains(&d))).collect();
+                        let ids: Vec<String> = stored_events.iter().map(|e| e.id.clone()).collect();
+                        let kinds = claims_in(&mut tx, "event", &ids).await?;
+                        let mut candidates: HashMap<String, Vec<claims::Candidate>> = HashMap::new();
+                        for se in &stored_events {
+                            if let Some(key) = claims::event_key(se) {
+                                let k = kinds.get(&se.id).map(|c| c.iter().map(|c| c.source_kind.clone()).collect()).unwrap_or_default();
+                                candidates.entry(key.clone()).or_default().push(claims::Candidate { id: se.id.clone(), key, tiebreak: claims::tiebreak(&se.name), kinds: k });
+                            }
+                        }
+                        let mut taken = std::collections::BTreeSet::new();
+                        for i in unmatched {
+                            let Some(key) = claims::event_key(&events[i].event) else { continue };
+                            let tb = claims::tiebreak(&events[i].event.name);
+                            if let Some(c) = claims::match_one(&key, &tb, &kind, &candidates, &taken) {
+                                taken.insert(c.id.clone());
+                                let id = c.id.clone();
+                                events[i].reid(&id);
+                            }
+                        }
+                    }
+                }
+                let ids: Vec<String> = events.iter().map(|e| e.event.id.clone()).collect();
                 let stored: HashMap<String, String> = pairs_in(&mut tx, "SELECT id, bundle_hash FROM events WHERE id IN (", &ids).await?.into_iter().collect();
-                let (same, changed): (Vec<_>, Vec<_>) = n.events.into_iter().partition(|e| stored.get(&e.event.id) == Some(&e.event.bundle_hash));
+                let event_claims = if arbitrate { claims_in(&mut tx, "event", &ids).await? } else { HashMap::new() };
+                if arbitrate {
+                    for (e, own) in events.iter().zip(&own_keys) {
+                        claim_rows.push(ClaimRow::new("event", &kind, own.clone(), &e.event.id, claims::event_parts(e), &event_claims));
+                    }
+                }
+                let (same, changed): (Vec<_>, Vec<_>) = events.into_iter().partition(|e| stored.get(&e.event.id) == Some(&e.event.bundle_hash));
                 ws.counts.unchanged += same.len() as u64;
                 let existing: Vec<String> = changed.iter().filter(|e| stored.contains_key(&e.event.id)).map(|e| e.event.id.clone()).collect();
                 let mut old = OldEvents::default();
@@ -234,7 +439,21 @@ macro_rules! backend {
                     old.events = select_in::<EventRow>(&mut tx, "id", &existing).await?.into_iter().map(|e| (e.id.clone(), e)).collect();
                     old.agenda = group(select_in::<AgendaRow>(&mut tx, "event_id", &existing).await?, |r| &r.event_id);
                 }
-                merge::merge_events(&mut ws, changed, old);
+                let mut merged = Vec::with_capacity(changed.len());
+                for mut e in changed {
+                    let others = others_of(&event_claims, &e.event.id, &kind);
+                    if !others.is_empty() {
+                        let id = e.event.id.clone();
+                        let prior = old.events.get(&id).cloned().map(|row| (row, old.agenda.get(&id).cloned().unwrap_or_default()));
+                        claims::arbitrate_event(&mut e, &kind, prior, &others);
+                        if stored.get(&id) == Some(&e.event.bundle_hash) {
+                            ws.counts.unchanged += 1;
+                            continue;
+                        }
+                    }
+                    merged.push(e);
+                }
+                merge::merge_events(&mut ws, merged, old);
 
                 // 3. Writes.
                 upsert(&mut tx, &ws.jurisdictions, run_id).await?;
@@ -254,22 +473,27 @@ macro_rules! backend {
                 let mut deletes: HashMap<&str, Vec<String>> = HashMap::new();
                 for (t, id) in &ws.deletes {
                     deletes.entry(*t).or_default().push(id.clone());
+                    if matches!(*t, "bill_versions" | "bill_documents") {
+                        deletes.entry("bill_texts").or_default().push(id.clone());
+                    }
                 }
                 for (t, ids) in deletes {
                     delete_ids(&mut tx, t, &ids).await?;
                 }
-                if !batch.record_bill_sources {
-                    bill_sources.clear();
-                }
-                for chunk in bill_sources.chunks(5_000) {
-                    let mut qb = QueryBuilder::<Db>::new("INSERT INTO bill_sources (source_kind, source_key, bill_id, first_run_id) ");
-                    qb.push_values(chunk, |mut sep, (k, b)| {
-                        sep.push_bind(batch.source_kind.clone());
-                        sep.push_bind(k.clone());
-                        sep.push_bind(b.clone());
+                upsert(&mut tx, &ws.texts, run_id).await?;
+                let claim_rows: Vec<ClaimRow> = claim_rows.into_iter().filter(|c| !c.unchanged).collect();
+                for chunk in claim_rows.chunks(2_000) {
+                    let mut qb = QueryBuilder::<Db>::new("INSERT INTO entity_sources (entity_type, source_kind, source_key, entity_id, parts, first_run_id, updated_run_id) ");
+                    qb.push_values(chunk, |mut sep, c| {
+                        sep.push_bind(c.entity_type);
+                        sep.push_bind(kind.clone());
+                        sep.push_bind(c.source_key.clone());
+                        sep.push_bind(c.entity_id.clone());
+                        sep.push_bind(c.parts.clone());
+                        sep.push_bind(run_id);
                         sep.push_bind(run_id);
                     });
-                    qb.push(" ON CONFLICT (source_kind, source_key) DO UPDATE SET bill_id = excluded.bill_id");
+                    qb.push(" ON CONFLICT (entity_type, source_kind, source_key) DO UPDATE SET entity_id = excluded.entity_id, parts = excluded.parts, updated_run_id = excluded.updated_run_id");
                     qb.build().execute(&mut *tx).await?;
                 }
                 let change_count = ws.changes.len();
@@ -654,7 +878,7 @@ macro_rules! backend {
                     v.sort_by_key(|r| r.ordinal);
                     let mut d = documents.remove(&bill.id).unwrap_or_default();
                     d.sort_by_key(|r| r.ordinal);
-                    bills.push(BillBundle { bill, actions: a, sponsorships: s, versions: v, documents: d, source_key: None, origin: "relink".into() });
+                    bills.push(BillBundle { bill, actions: a, sponsorships: s, versions: v, documents: d, texts: Vec::new(), source_key: None, origin: "relink".into() });
                 }
                 tx.rollback().await?;
                 Ok((votes, bills))

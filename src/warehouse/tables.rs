@@ -28,6 +28,7 @@ macro_rules! table {
     };
 }
 
+table!(TextRow, "bill_texts", [id, bill_id, sha256, characters, text]);
 table!(JurisdictionRow, "jurisdictions", [id, name, classification, division_id, url, timezone, content_hash]);
 table!(
     SessionRow,
@@ -161,6 +162,7 @@ macro_rules! doc_bind {
         $sep.push_bind(d.url.clone());
         $sep.push_bind(d.media_type.clone());
         $sep.push_bind(d.links.clone());
+        $sep.push_bind(d.text_sha256.clone());
         $sep.push_bind(d.content_hash.clone());
     }};
 }
@@ -191,5 +193,16 @@ impl Table for Doc {
     }
 }
 
-const DOC_COLUMNS: &[&str] =
-    &["id", "bill_id", "ordinal", "note", "date", "classification", "url", "media_type", "links", "content_hash"];
+const DOC_COLUMNS: &[&str] = &[
+    "id",
+    "bill_id",
+    "ordinal",
+    "note",
+    "date",
+    "classification",
+    "url",
+    "media_type",
+    "links",
+    "text_sha256",
+    "content_hash",
+];

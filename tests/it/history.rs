@@ -419,15 +419,42 @@ async fn the_new_york_feed_loads_and_shares_hearings_with_the_scrape() {
         ]
         .concat();
         let p2 = pipeline(db.dir.path(), "ny", &both);
-        run(&wh, &p2, &db.options()).await;
+        let sources_before = rows(&wh, "SELECT id, source_url, description FROM events ORDER BY id").await;
+        // The two sources describe a meeting slightly differently (source URL, notes); the
+        // state feed outranks the scrape, so the scrape changes nothing the feed delivered.
+        let second = run(&wh, &p2, &db.options()).await;
+        assert_eq!(second.status, "succeeded", "{b}: {:?}", second.sources);
         assert_eq!(
             count(&wh, "SELECT COUNT(*) FROM events WHERE upstream_id LIKE 'nysenate-agenda-%'").await,
             10,
             "{b}: one hearing, two sources"
         );
-        // FIXME(issue 3): the two sources describe a meeting slightly differently (source URL,
-        // notes), and without a source precedence the last one loaded wins, with a
-        // hearing_changed event. Once both payloads are unchanged, nothing moves:
+        assert_eq!(
+            count(
+                &wh,
+                &format!(
+                    "SELECT COUNT(*) FROM change_events WHERE run_id = {} AND entity_type IN ('event', 'agenda_item')",
+                    second.run_id
+                )
+            )
+            .await,
+            0,
+            "{b}: the scrape's copy of the feed's hearings writes no change events"
+        );
+        assert_eq!(
+            rows(&wh, "SELECT id, source_url, description FROM events ORDER BY id").await,
+            sources_before,
+            "{b}"
+        );
+        assert_eq!(
+            count(
+                &wh,
+                "SELECT COUNT(*) FROM entity_sources WHERE entity_type = 'event' AND source_kind = 'ocd_scrape'"
+            )
+            .await,
+            10,
+            "{b}: the scrape's claim on each hearing is kept"
+        );
         assert_eq!(run(&wh, &p2, &db.options()).await.changes(), 0, "{b}");
         wh.close().await;
     }
