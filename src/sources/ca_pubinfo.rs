@@ -77,9 +77,10 @@
 //! (`CS…` Senate, `CX…` Assembly: "Senate committee CS44"). Floor votes on amendments are
 //! classified `passage` too: without the motion text nothing tells them apart.
 //!
-//! California's `ABS` means absent, abstaining or not voting alike, so it becomes
-//! `not voting` (the count "abstain" too), with `ABS` kept in the person vote's note; `AYE` is
-//! `yes`, `NOE` `no`, other codes pass through raw.
+//! California's `ABS` means absent, abstaining or not voting alike (the Legislature does not
+//! tell them apart), so a member's `ABS` becomes `not voting`, with `ABS` kept in the person
+//! vote's note, and the summary's `abstain` tally is counted as `not voting`; `AYE` is `yes`,
+//! `NOE` `no`, other codes pass through raw. Counts are always `yes`, `no`, `not voting`.
 //!
 //! Not handled:
 //! - motion texts live in `BILL_MOTION_TBL`; without it a vote's motion is `Motion <id>`, with
