@@ -459,3 +459,90 @@ async fn the_new_york_feed_loads_and_shares_hearings_with_the_scrape() {
         wh.close().await;
     }
 }
+
+/// The derived New York hearings as Open States publishes real events: its own ids, no LBDC
+/// upstream id (the copy is edited at test time).
+fn hearings_without_upstream_ids(to: &Path) {
+    copy_dir(&fixture("ocd-events/ny-agenda-5-2017-v2"), to);
+    for entry in std::fs::read_dir(to).unwrap() {
+        let p = entry.unwrap().path();
+        if p.file_name().unwrap().to_str().unwrap().starts_with("event_") {
+            edit_json(&p, |v| {
+                let id = v["_id"].as_str().unwrap().to_string();
+                v["upstream_id"] = serde_json::Value::String(String::new());
+                v["dedupe_key"] = serde_json::Value::String(format!("ocd-event/{id}"));
+            });
+        }
+    }
+}
+
+#[tokio::test]
+async fn hearings_from_two_sources_match_by_date_and_committee_in_either_order() {
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend();
+        let folder = db.dir.path().join("os-hearings");
+        hearings_without_upstream_ids(&folder);
+        let feed = format!(
+            "[[source]]\nname = \"ny-feed\"\nkind = \"ny_lbdc\"\npath = \"{}\"\n",
+            fixture("state-xml/ny").display()
+        );
+        let os = scrape_source("ny-os", &folder, Some("ocd-jurisdiction/country:us/state:ny/government"));
+
+        // Open States first, then the feed: the feed's meetings are recognized as the same.
+        let p = pipeline(db.dir.path(), "ny-os-first", &[os.clone(), feed.clone()].concat());
+        let first = run(&wh, &p, &db.options()).await;
+        assert_eq!(first.status, "succeeded", "{b}: {:?}", first.sources);
+        // Ten committee meetings (both sources) and two floor calendars (the feed only).
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM events").await, 12, "{b}: one hearing per meeting");
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM change_events WHERE kind IN ('hearing_scheduled', 'hearing_cancelled')")
+                .await,
+            12,
+            "{b}: each hearing announced once"
+        );
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM (SELECT entity_id FROM entity_sources WHERE entity_type = 'event' GROUP BY entity_id HAVING COUNT(DISTINCT source_kind) = 2) t").await,
+            10,
+            "{b}"
+        );
+        // The feed's word wins on every meeting both report: its upstream id is now the event's.
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM events WHERE upstream_id IS NULL OR upstream_id = ''").await,
+            0,
+            "{b}: {:?}",
+            rows(&wh, "SELECT name, source_url, upstream_id FROM events").await
+        );
+
+        // Both read again from scratch: nothing moves.
+        let again = pipeline(
+            db.dir.path(),
+            "ny-again",
+            &[os.replace("ny-os", "ny-os-2"), feed.replace("ny-feed", "ny-feed-2")].concat(),
+        );
+        let rerun = run(&wh, &again, &db.options()).await;
+        assert_eq!(rerun.changes(), 0, "{b}: {:?}", rerun.sources);
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM events").await, 12, "{b}");
+        wh.close().await;
+    }
+    // The feed first, then Open States: Open States' copies write nothing.
+    let db = TestDb::sqlite();
+    let wh = db.open().await;
+    let folder = db.dir.path().join("os-hearings");
+    hearings_without_upstream_ids(&folder);
+    let feed = format!(
+        "[[source]]\nname = \"ny-feed\"\nkind = \"ny_lbdc\"\npath = \"{}\"\n",
+        fixture("state-xml/ny").display()
+    );
+    run(&wh, &pipeline(db.dir.path(), "ny-feed", &feed), &db.options()).await;
+    let os = scrape_source("ny-os", &folder, Some("ocd-jurisdiction/country:us/state:ny/government"));
+    let report = run(&wh, &pipeline(db.dir.path(), "ny-os", &os), &db.options()).await;
+    assert_eq!(report.status, "succeeded", "{:?}", report.sources);
+    assert_eq!(report.changes(), 0, "{:?}", report.sources);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM events").await, 12);
+    assert_eq!(
+        count(&wh, "SELECT COUNT(*) FROM (SELECT entity_id FROM entity_sources WHERE entity_type = 'event' GROUP BY entity_id HAVING COUNT(DISTINCT source_kind) = 2) t").await,
+        10
+    );
+    wh.close().await;
+}
