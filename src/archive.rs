@@ -66,19 +66,26 @@ impl Archive {
         Ok(())
     }
 
-    /// Moves a file whose sha256 the caller computed into the archive (for payloads too
-    /// large to hold in memory); the file is gone afterwards. Returns the archived path.
-    pub fn store_file(&self, sha256: &str, file: &Path) -> Result<PathBuf, ArchiveError> {
+    /// Puts a file whose sha256 the caller computed into the archive without reading it into
+    /// memory (for exports of hundreds of megabytes). `keep`: copy it (a file the operator
+    /// owns); else move it (a download). Returns the archived path.
+    pub fn store_file(&self, sha256: &str, file: &Path, keep: bool) -> Result<PathBuf, ArchiveError> {
         let path = self.path_of(sha256);
         let err = |source| ArchiveError { path: path.clone(), source };
         let len = std::fs::metadata(file).map_err(err)?.len();
         if std::fs::metadata(&path).is_ok_and(|m| m.len() == len) {
-            std::fs::remove_file(file).map_err(err)?;
+            if !keep {
+                std::fs::remove_file(file).map_err(err)?;
+            }
             return Ok(path);
         }
         let dir = path.parent().expect("archive paths have a parent");
         std::fs::create_dir_all(dir).map_err(err)?;
-        if std::fs::rename(file, &path).is_err() {
+        if keep {
+            let tmp = dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
+            std::fs::copy(file, &tmp).map_err(err)?;
+            std::fs::rename(&tmp, &path).map_err(err)?;
+        } else if std::fs::rename(file, &path).is_err() {
             // Another file system: copy, then rename into place.
             let tmp = dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
             std::fs::copy(file, &tmp).map_err(err)?;

@@ -577,7 +577,7 @@ async fn run_ca_pubinfo(
             }
             let sha = crate::archive::sha256_file(&part)
                 .map_err(|e| SourceError::Input(format!("cannot read {}: {e}", part.display())))?;
-            let archived = archive.store_file(&sha, &part)?;
+            let archived = archive.store_file(&sha, &part, false)?;
             (url, sha, archived, Some(got))
         }
     };

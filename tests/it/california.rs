@@ -231,3 +231,30 @@ async fn the_daily_export_is_downloaded_and_not_again_when_unchanged() {
     assert_eq!(second.changes(), 0);
     wh.close().await;
 }
+
+#[tokio::test]
+async fn a_zip_on_disk_loads_like_its_folder_and_is_archived() {
+    let db = TestDb::sqlite();
+    let wh = db.open().await;
+    let zip_path = db.dir.path().join("pubinfo_1999.zip");
+    std::fs::write(&zip_path, zip_of("1999-2000")).unwrap();
+    let source = format!("[[source]]\nname = \"ca-zip\"\nkind = \"ca_pubinfo\"\npath = \"{}\"\n", zip_path.display());
+    let p = pipeline(db.dir.path(), "ca", &source);
+    let first = run(&wh, &p, &db.options()).await;
+    assert_eq!(first.status, "succeeded", "{:?}", first.sources);
+    let from_zip = rows(&wh, "SELECT id, bundle_hash FROM bills ORDER BY id").await;
+    assert_eq!(from_zip.len(), 3);
+    let sha = statehouse::archive::sha256_file(&zip_path).unwrap();
+    assert!(db.data_dir().join("raw").join(&sha[..2]).join(&sha).exists());
+    assert!(zip_path.exists(), "the operator's file stays where it is");
+    assert_eq!(run(&wh, &p, &db.options()).await.sources[0].unchanged_payloads, 1);
+    wh.close().await;
+
+    // The same export as a folder gives the same bills, to the hash.
+    let db = TestDb::sqlite();
+    let wh = db.open().await;
+    let p = pipeline(db.dir.path(), "ca", &feed_source("ca-folder", "1999-2000"));
+    run(&wh, &p, &db.options()).await;
+    assert_eq!(rows(&wh, "SELECT id, bundle_hash FROM bills ORDER BY id").await, from_zip);
+    wh.close().await;
+}
