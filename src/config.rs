@@ -38,6 +38,22 @@ pub struct PipelineFile {
     /// The sources, in the order they run.
     #[serde(rename = "source", default)]
     pub sources: Vec<SourceConfig>,
+    /// Coalition files (relative to this file) whose alerts are matched after the sources ran.
+    #[serde(default)]
+    pub coalitions: Vec<PathBuf>,
+    /// How alerts go out: `smtp` (the default; held in the outbox while STATEHOUSE_SMTP_URL
+    /// is unset) or `dry-run` (`.eml` files under `<data-dir>/outbox/`).
+    #[serde(default)]
+    pub alerts: AlertMode,
+}
+
+/// How a pipeline's alerts are delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlertMode {
+    #[default]
+    Smtp,
+    DryRun,
 }
 
 fn default_alert_after() -> u32 {
@@ -201,6 +217,8 @@ pub struct Pipeline {
     pub stale_after: Option<chrono::Duration>,
     pub alert_after: u32,
     pub sources: Vec<SourceConfig>,
+    pub coalitions: Vec<crate::alerts::config::Coalition>,
+    pub alerts: AlertMode,
 }
 
 impl Pipeline {
@@ -286,6 +304,16 @@ impl Pipeline {
             }
             sources.push(s);
         }
+        let mut coalitions = Vec::new();
+        for c in &file.coalitions {
+            let p = if c.is_relative() { base.join(c) } else { c.clone() };
+            let coalition =
+                crate::alerts::config::Coalition::load(&p).map_err(|e| invalid(crate::fetch::error_chain(&e)))?;
+            if coalitions.iter().any(|x: &crate::alerts::config::Coalition| x.id == coalition.id) {
+                return Err(invalid(format!("coalition {:?} is named twice", coalition.id)));
+            }
+            coalitions.push(coalition);
+        }
         Ok(Pipeline {
             name: file.name,
             file: path.to_path_buf(),
@@ -294,6 +322,8 @@ impl Pipeline {
             stale_after,
             alert_after: file.alert_after,
             sources,
+            coalitions,
+            alerts: file.alerts,
         })
     }
 }

@@ -5,6 +5,7 @@
 //! `warehouse` merges them into SQLite or PostgreSQL and appends the change ledger.
 //! See ARCHITECTURE.md.
 
+pub mod alerts;
 pub mod archive;
 pub mod config;
 pub mod fetch;

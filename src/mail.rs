@@ -50,6 +50,17 @@ impl Mailer {
         Ok(Some(Mailer { transport, from }))
     }
 
+    /// The sender (`STATEHOUSE_MAIL_FROM`).
+    pub fn from(&self) -> &Mailbox {
+        &self.from
+    }
+
+    /// Sends a message built elsewhere (alerts: multipart, with their own headers).
+    pub async fn send(&self, message: Message) -> Result<(), MailError> {
+        self.transport.send(message).await.map_err(MailError::Send)?;
+        Ok(())
+    }
+
     /// Sends one plain-text message.
     pub async fn send_text(&self, to: &[Mailbox], subject: &str, body: String) -> Result<(), MailError> {
         let mut builder = Message::builder().from(self.from.clone()).subject(subject).header(ContentType::TEXT_PLAIN);

@@ -96,6 +96,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Coalition alerts: what would be sent and why, or send what is due.
+    Alerts {
+        #[command(subcommand)]
+        action: AlertsAction,
+    },
     /// Recent runs, the freshness of each source, and open operator alerts.
     ///
     /// With pipeline files, each source is checked against its pipeline's `stale_after`
@@ -106,6 +111,24 @@ enum Command {
         /// How many recent runs to show.
         #[arg(long, default_value_t = 10)]
         limit: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum AlertsAction {
+    /// Show the alerts the pipelines' coalitions would get from the ledger now (matched, not
+    /// yet queued), and the messages waiting in the outbox. Writes nothing.
+    Preview {
+        #[arg(required = true)]
+        pipelines: Vec<PathBuf>,
+    },
+    /// Match, compose and send what is due (what `statehouse run` does after loading).
+    Send {
+        #[arg(required = true)]
+        pipelines: Vec<PathBuf>,
+        /// Write `.eml` files under <data-dir>/outbox instead of sending.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -232,7 +255,7 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                 if report.status != "skipped" {
                     alerts += ops::check_after_run(&wh, p, &report).await?.len();
                 }
-                failed |= !matches!(report.status.as_str(), "succeeded" | "skipped");
+                failed |= !matches!(report.status.as_str(), "succeeded" | "skipped") || report.alerts_error.is_some();
             }
             ops::send_pending(&wh, mailer.as_ref()).await?;
             wh.close().await;
@@ -265,6 +288,71 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             scheduler::schedule(&wh, &loaded, &opts, &Backoff::default(), mailer.as_ref()).await?;
             wh.close().await;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Alerts { action: AlertsAction::Preview { pipelines } } => {
+            let loaded = load_pipelines(pipelines)?;
+            let wh = open(&cli).await?;
+            let now = chrono::Utc::now();
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED);
+            t.set_header(["coalition", "recipient", "delivery", "rule", "headline", "why"]);
+            let mut n = 0;
+            for p in &loaded {
+                statehouse::alerts::engine::sync(&wh, &p.coalitions, now).await?;
+                for c in &p.coalitions {
+                    for m in statehouse::alerts::engine::evaluate(&wh, c, now, false).await? {
+                        n += 1;
+                        let why = if m.alert.why.terms.is_empty() {
+                            m.alert.why.reason.clone()
+                        } else {
+                            format!("{} ({})", m.alert.why.reason, m.alert.why.terms.join(", "))
+                        };
+                        t.add_row([
+                            c.id.clone(),
+                            m.recipient.email.clone(),
+                            m.delivery.as_str().to_string(),
+                            m.alert.kind.rule().to_string(),
+                            m.alert.headline.clone(),
+                            why,
+                        ]);
+                    }
+                }
+            }
+            println!("New matches ({n})");
+            println!("{t}");
+            println!("\nWaiting in the outbox");
+            let waiting = wh
+                .query(
+                    "SELECT m.id, m.coalition_id, m.recipient, m.kind, m.status, m.attempts, m.next_attempt_at, m.last_error,
+                            (SELECT COUNT(*) FROM alert_outbox o WHERE o.message_id = m.id) AS alerts
+                     FROM alert_messages m WHERE m.status IN ('pending', 'retrying') ORDER BY m.id",
+                )
+                .await?;
+            print_result(&waiting, Format::Table)?;
+            let queued = wh
+                .query("SELECT coalition_id, recipient, delivery, MIN(due_at) AS next_due, COUNT(*) AS alerts FROM alert_outbox WHERE message_id IS NULL GROUP BY coalition_id, recipient, delivery ORDER BY coalition_id, recipient")
+                .await?;
+            print_result(&queued, Format::Table)?;
+            wh.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Alerts { action: AlertsAction::Send { pipelines, dry_run } } => {
+            let mut loaded = load_pipelines(pipelines)?;
+            let wh = open(&cli).await?;
+            let mut failed = false;
+            for p in &mut loaded {
+                if *dry_run {
+                    p.alerts = statehouse::config::AlertMode::DryRun;
+                }
+                let transport = statehouse::run::alert_transport(p, &cli.data_dir).context("email settings")?;
+                let r = statehouse::alerts::engine::process(&wh, &p.coalitions, &transport, chrono::Utc::now())
+                    .await
+                    .with_context(|| format!("alerts of pipeline {}", p.name))?;
+                print_alerts(&p.name, &r);
+                failed |= r.failed > 0;
+            }
+            wh.close().await;
+            Ok(exit(failed, 0))
         }
         Command::Query { sql, format } => {
             let wh = open(&cli).await?;
@@ -337,6 +425,13 @@ fn exit(failed: bool, alerts: usize) -> ExitCode {
     }
 }
 
+fn print_alerts(pipeline: &str, r: &statehouse::alerts::engine::AlertsReport) {
+    println!(
+        "alerts of {pipeline}: {} matched, {} messages composed, {} sent, {} written as .eml, {} failed (retried later), {} waiting",
+        r.matched, r.composed, r.sent, r.written, r.failed, r.waiting
+    );
+}
+
 fn print_report(report: &statehouse::run::RunReport) {
     if report.status == "skipped" {
         println!("pipeline {}: skipped (already running elsewhere)", report.pipeline);
@@ -378,6 +473,12 @@ fn print_report(report: &statehouse::run::RunReport) {
         if let Some(e) = &s.error {
             println!("source {} failed: {e}", s.source);
         }
+    }
+    if let Some(a) = &report.alerts {
+        print_alerts(&report.pipeline, a);
+    }
+    if let Some(e) = &report.alerts_error {
+        println!("alerts of {} failed: {e}", report.pipeline);
     }
 }
 

@@ -27,6 +27,8 @@ pub struct RunOptions {
     pub progress: bool,
     /// Set on SIGTERM or SIGINT: runs stop between batches.
     pub stop: Stop,
+    /// The clock alerts use (digest times, reminders); `None`: now. Tests set it.
+    pub alerts_now: Option<DateTime<Utc>>,
 }
 
 impl RunOptions {
@@ -37,6 +39,7 @@ impl RunOptions {
             fetch: FetchOptions::default(),
             progress: false,
             stop: Stop::default(),
+            alerts_now: None,
         }
     }
 }
@@ -67,6 +70,10 @@ pub struct RunReport {
     /// Every warning, for printing (also stored in `warnings`).
     #[serde(skip)]
     pub warnings: Vec<(String, Warning)>,
+    /// The pipeline's coalition alerts after the load (none without coalitions).
+    pub alerts: Option<crate::alerts::engine::AlertsReport>,
+    /// Why alerts could not be processed (the load itself is kept).
+    pub alerts_error: Option<String>,
 }
 
 impl RunReport {
@@ -142,11 +149,63 @@ pub async fn run_pipeline(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions
             status: "skipped".into(),
             sources: Vec::new(),
             warnings: Vec::new(),
+            alerts: None,
+            alerts_error: None,
         });
     };
-    let report = run_locked(wh, pipeline, opts).await;
+    let mut report = run_locked(wh, pipeline, opts).await;
+    if let Ok(r) = &mut report
+        && !pipeline.coalitions.is_empty()
+        && r.status != "interrupted"
+    {
+        match run_alerts(wh, pipeline, opts).await {
+            Ok(a) => r.alerts = Some(a),
+            Err(e) => {
+                let message = crate::fetch::error_chain(&e);
+                tracing::error!(pipeline = %pipeline.name, error = %message, "alerts failed; the outbox keeps what was matched");
+                r.alerts_error = Some(message);
+            }
+        }
+    }
     drop(lock);
     report
+}
+
+/// The transport a pipeline's alerts use: `.eml` files for `alerts = "dry-run"`, SMTP when
+/// STATEHOUSE_SMTP_URL is set, else hold them in the outbox (a warning says so).
+pub fn alert_transport(
+    pipeline: &Pipeline,
+    data_dir: &Path,
+) -> Result<crate::alerts::engine::Transport, crate::mail::MailError> {
+    use crate::alerts::engine::Transport;
+    Ok(match pipeline.alerts {
+        crate::config::AlertMode::DryRun => Transport::Files(data_dir.join("outbox")),
+        crate::config::AlertMode::Smtp => match crate::mail::Mailer::from_env()? {
+            Some(m) => Transport::Smtp(Box::new(m)),
+            None => {
+                tracing::warn!(pipeline = %pipeline.name, "{} is not set: alerts wait in the outbox", crate::mail::SMTP_URL_VAR);
+                Transport::Hold
+            }
+        },
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunAlertsError {
+    #[error(transparent)]
+    Alerts(#[from] crate::alerts::engine::AlertsError),
+    #[error("email settings")]
+    Mail(#[from] crate::mail::MailError),
+}
+
+async fn run_alerts(
+    wh: &Warehouse,
+    pipeline: &Pipeline,
+    opts: &RunOptions,
+) -> Result<crate::alerts::engine::AlertsReport, RunAlertsError> {
+    let transport = alert_transport(pipeline, &opts.data_dir)?;
+    let now = opts.alerts_now.unwrap_or_else(Utc::now);
+    Ok(crate::alerts::engine::process(wh, &pipeline.coalitions, &transport, now).await?)
 }
 
 async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport, sqlx::Error> {
@@ -217,6 +276,8 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
         status: status.into(),
         sources: reports,
         warnings: all_warnings,
+        alerts: None,
+        alerts_error: None,
     })
 }
 
@@ -428,7 +489,9 @@ fn read_file(
 }
 
 /// `ny_lbdc`: a folder of New York LBDC feed files, loaded in the order they were published
-/// (a later snapshot of a bill or an agenda replaces the earlier one).
+/// (a later snapshot of a bill or an agenda replaces the earlier one), then the OpenLegislation
+/// bill responses (`*.json`), in name order: their names carry no publication time, and each is
+/// the Senate's consolidated view of a bill (every print, memo and text), so it comes last.
 #[allow(clippy::too_many_arguments)]
 async fn run_ny_lbdc(
     wh: &Warehouse,
@@ -451,11 +514,12 @@ async fn run_ny_lbdc(
         .collect();
     if files.is_empty() {
         return Err(SourceError::Input(format!(
-            "{}: no LBDC feed files (…_BILLSTAT_…, …_SENAGEN_…) found",
+            "{}: no LBDC feed files (…_BILLSTAT_…, …_SENAGEN_…) or OpenLegislation bill responses (*.json) found",
             cfg.path.display()
         )));
     }
-    files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    // Files without a publication time in their name (OpenLegislation JSON) after the others.
+    files.sort_by(|a, b| (a.0.is_none(), a.0, &a.1).cmp(&(b.0.is_none(), b.0, &b.1)));
     let jurisdiction_id = ny_lbdc::JURISDICTION_ID.to_string();
     let ctx = Context { timezone: chrono_tz::America::New_York, jurisdiction_id: jurisdiction_id.clone() };
     let parsed = Parsed { jurisdictions: vec![bare_jurisdiction(&jurisdiction_id)], ..Default::default() };

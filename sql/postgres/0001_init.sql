@@ -368,6 +368,102 @@ CREATE TABLE source_state (
 -- Views for analysts ----------------------------------------------------------------------
 
 -- The current status of each bill: its latest action and how far it got.
+-- Coalitions (loaded from their TOML files) and their alerts.
+CREATE TABLE coalitions (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    file TEXT NOT NULL,
+    config_hash TEXT NOT NULL,
+    unsubscribe TEXT NOT NULL,
+    reminder_days TEXT NOT NULL,
+    actions TEXT NOT NULL,
+    replay BOOLEAN NOT NULL,
+    cursor_seq BIGINT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE coalition_groups (
+    coalition_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (coalition_id, id)
+);
+
+CREATE TABLE coalition_leads (
+    coalition_id TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    timezone TEXT NOT NULL,
+    delivery TEXT NOT NULL,
+    digest_hour BIGINT NOT NULL,
+    PRIMARY KEY (coalition_id, group_id, email)
+);
+
+CREATE TABLE coalition_bills (
+    coalition_id TEXT NOT NULL,
+    jurisdiction_id TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    session TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    position TEXT NOT NULL,
+    assigned BOOLEAN NOT NULL,
+    PRIMARY KEY (coalition_id, jurisdiction_id, identifier, session, group_id)
+);
+
+CREATE TABLE coalition_watches (
+    coalition_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (coalition_id, kind, value)
+);
+
+CREATE TABLE alert_outbox (
+    id BIGSERIAL PRIMARY KEY,
+    coalition_id TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    dedupe_key TEXT NOT NULL,
+    change_seq BIGINT,
+    bill_id TEXT,
+    alert TEXT NOT NULL,
+    delivery TEXT NOT NULL,
+    due_at TIMESTAMPTZ NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    message_id BIGINT
+);
+CREATE UNIQUE INDEX alert_outbox_once ON alert_outbox (coalition_id, rule, recipient, dedupe_key);
+CREATE INDEX alert_outbox_message ON alert_outbox (message_id);
+
+CREATE TABLE alert_messages (
+    id BIGSERIAL PRIMARY KEY,
+    coalition_id TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    message_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subject TEXT,
+    status TEXT NOT NULL,
+    attempts BIGINT NOT NULL,
+    next_attempt_at TIMESTAMPTZ NOT NULL,
+    last_error TEXT,
+    sent_at TIMESTAMPTZ,
+    rfc_message_id TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX alert_messages_once ON alert_messages (coalition_id, recipient, message_key);
+CREATE INDEX alert_messages_due ON alert_messages (status, next_attempt_at);
+
+CREATE TABLE alert_attempts (
+    id BIGSERIAL PRIMARY KEY,
+    message_id BIGINT NOT NULL,
+    attempted_at TIMESTAMPTZ NOT NULL,
+    transport TEXT NOT NULL,
+    ok BOOLEAN NOT NULL,
+    error TEXT
+);
+CREATE INDEX alert_attempts_message ON alert_attempts (message_id);
+
 CREATE VIEW bill_status AS
 SELECT
     b.id AS bill_id,

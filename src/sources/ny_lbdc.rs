@@ -1,7 +1,8 @@
 //! `ny_lbdc`: New York's Legislative Bill Drafting Commission (LBDC) feed files, the XML the
-//! New York Senate's OpenLegislation ingests (`2023-05-30-16.07.29.818207_BILLSTAT_S05186.XML`).
+//! New York Senate's OpenLegislation ingests (`2023-05-30-16.07.29.818207_BILLSTAT_S05186.XML`),
+//! and OpenLegislation's own JSON bill responses, the same LBDC data served by the Senate.
 //!
-//! Each file is one fragment, named by its publication time and its kind:
+//! Each feed file is one fragment, named by its publication time and its kind:
 //!
 //! | Kind in the name | Root element | Yields |
 //! |---|---|---|
@@ -12,6 +13,7 @@
 //! | `SENCAL` | `<sencalendar>` | one floor calendar (event) per supplemental |
 //! | `SENCALAL` | `<sencalendaractive>` | nothing: a warning (see [`parse`]) |
 //! | `SOBI.D…` | (text) | nothing: a warning (see [`parse`]) |
+//! | any `*.json` | `{"responseType": "bill", …}` | one bill: also abstract, cosponsors, versions with their text, sponsor memos, related bills |
 //!
 //! Quirks of the feed handled here (shared research, data-sources.md §3):
 //! - bill numbers are zero-padded and carry the amendment letter apart or appended
@@ -32,6 +34,24 @@
 //! actions are used; the text block is the fallback and a cross-check (a disagreement is a
 //! warning). In the text, Senate actions are upper case and Assembly actions lower case.
 //!
+//! An OpenLegislation bill response (`GET /api/3/bills/2017/S609`, the default full view) is
+//! read into the bill the `BILLSTAT` files of that print number and session give: the same
+//! `source_key` (`ny-lbdc:S00609-2017`), identifier (`S 609`, the amendment letter being the
+//! version), session (`2017-2018`), source URL and primary sponsor (the member's short name,
+//! `BOYLE`, as the feed writes it), so both forms load as one bill. It adds the summary (the
+//! abstract), the cosponsors, each amendment as a version (note `S609A`, a link to the print's
+//! page on nysenate.gov, its full text), each amendment's sponsor memo as a document, and the
+//! prior-session, same-as and substituted-by bills as related bills. Differences:
+//! - titles may start with `@` (`@Relates to training …`); the feed's titles never do, and the
+//!   API documents no meaning for it, so one leading `@` is removed;
+//! - `publishedDateTime` is the bill's *first* publication (the API's docs; in S609 it is the
+//!   original print's, two weeks before amendment A), not a last update: `updated_at` stays empty;
+//! - roll calls (`votes`), veto messages and the approval message are not read, with a warning
+//!   when present: the one real response at hand has none to check their shape against, and the
+//!   feed's `SENFLVOT` and `SENAGENV` files carry the Senate's roll calls.
+//!
+//! Any other JSON (another `responseType`, `success: false`, not JSON at all) is one warning.
+//!
 //! Parsing is pure: bytes in, records and warnings out.
 
 use crate::model::*;
@@ -39,6 +59,8 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::America::New_York;
 use regex::Regex;
 use roxmltree::{Document, Node};
+use serde::Deserialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -48,6 +70,8 @@ pub const JURISDICTION_ID: &str = "ocd-jurisdiction/country:us/state:ny/governme
 pub const TIMEZONE: &str = "America/New_York";
 /// The Senate's OpenLegislation API, whose addresses name the same bills, agendas and calendars.
 const OPENLEG: &str = "https://legislation.nysenate.gov/api/3";
+/// The Senate's public bill pages: `{NYSENATE_BILLS}/2017/S609/amendment/A`.
+const NYSENATE_BILLS: &str = "https://www.nysenate.gov/legislation/bills";
 
 /// What a feed file holds, from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,13 +88,19 @@ pub enum FeedKind {
     Calendar,
     /// `SOBI.D…`: the legacy fixed-width text feed.
     Sobi,
+    /// `*.json`: an OpenLegislation API v3 bill response (`GET /api/3/bills/{session}/{printNo}`).
+    OpenLegBill,
 }
 
 /// The kind of a feed file from its name (a bare name or a path), e.g.
-/// `2023-05-30-16.07.29.818207_BILLSTAT_S05186.XML`. `None` for names that are not LBDC feed
-/// files or are kinds this module does not read (`LDSPON`, `BILLTEXT`, `SENMEMO`, …).
+/// `2023-05-30-16.07.29.818207_BILLSTAT_S05186.XML`. Any `*.json` name is taken for an
+/// OpenLegislation bill response ([`parse`] checks that it is one). `None` for names that are
+/// not LBDC feed files or are kinds this module does not read (`LDSPON`, `BILLTEXT`, `SENMEMO`, …).
 pub fn feed_kind(file_name: &str) -> Option<FeedKind> {
     let name = base_name(file_name);
+    if name.len() > 5 && name.get(name.len() - 5..).is_some_and(|e| e.eq_ignore_ascii_case(".json")) {
+        return Some(FeedKind::OpenLegBill);
+    }
     if name.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("SOBI.")) {
         return published_at(name).map(|_| FeedKind::Sobi);
     }
@@ -122,9 +152,12 @@ fn base_name(path: &str) -> &str {
 /// - calendar active lists (`SENCALAL`): a re-selection, with its own sequence numbers, of
 ///   bills already on a calendar; the model has no "active" mark for an agenda item, and
 ///   another event for the same floor session would be a duplicate.
+///
+/// [`FeedKind::OpenLegBill`] files are JSON, not XML: one bill, read as the module docs say.
 pub fn parse(kind: FeedKind, bytes: &[u8], location: &str) -> Parsed {
     let mut out = Parsed::default();
     let expected: &[&str] = match kind {
+        FeedKind::OpenLegBill => return openleg_bill(bytes, location),
         FeedKind::Sobi => {
             out.warnings.push(Warning::new(
                 location,
@@ -911,6 +944,381 @@ fn calendar(root: Node, ctx: &Ctx, out: &mut Parsed) {
     }
 }
 
+// ---- OpenLegislation bill JSON -------------------------------------------------------------
+
+/// An OpenLegislation API v3 response envelope (docs/api/bills.rst in nysenate/OpenLegislation).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OlResponse {
+    success: Option<bool>,
+    message: Option<String>,
+    response_type: Option<String>,
+    result: Option<Value>,
+}
+
+/// `{"items": [...], "size": n}`, the API's list wrapper.
+#[derive(Deserialize)]
+struct OlList<T> {
+    #[serde(default = "Vec::new")]
+    items: Vec<T>,
+}
+
+/// `{"items": {"": {...}, "A": {...}}, "size": n}`, the API's map wrapper (amendments by version).
+#[derive(Deserialize)]
+struct OlMap<T> {
+    #[serde(default = "BTreeMap::new")]
+    items: BTreeMap<String, T>,
+}
+
+/// The items of an optional list: a missing or `null` list is empty.
+fn items<T>(list: Option<OlList<T>>) -> Vec<T> {
+    list.map(|l| l.items).unwrap_or_default()
+}
+
+/// A bill's `result`: only the fields read.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OlBill {
+    #[serde(default)]
+    base_print_no: String,
+    session: Option<i64>,
+    bill_type: Option<OlBillType>,
+    title: Option<String>,
+    active_version: Option<String>,
+    substituted_by: Option<OlBillId>,
+    sponsor: Option<OlSponsor>,
+    summary: Option<String>,
+    actions: Option<OlList<OlAction>>,
+    amendments: Option<OlMap<OlAmendment>>,
+    votes: Option<OlList<Value>>,
+    veto_messages: Option<OlList<Value>>,
+    approval_message: Option<Value>,
+    additional_sponsors: Option<OlList<OlMember>>,
+    previous_versions: Option<OlList<OlBillId>>,
+}
+
+#[derive(Deserialize)]
+struct OlBillType {
+    chamber: Option<String>,
+    resolution: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct OlSponsor {
+    member: Option<OlMember>,
+    budget: Option<bool>,
+    rules: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OlMember {
+    short_name: Option<String>,
+    chamber: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OlBillId {
+    base_print_no: Option<String>,
+    session: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OlAction {
+    date: Option<String>,
+    chamber: Option<String>,
+    sequence_no: Option<i64>,
+    text: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OlAmendment {
+    publish_date: Option<String>,
+    same_as: Option<OlList<OlBillId>>,
+    memo: Option<String>,
+    full_text: Option<String>,
+    co_sponsors: Option<OlList<OlMember>>,
+    multi_sponsors: Option<OlList<OlMember>>,
+}
+
+/// The chamber of the API's `SENATE` / `ASSEMBLY`.
+fn openleg_chamber(raw: Option<&str>) -> Option<&'static str> {
+    match raw?.trim().to_ascii_uppercase().as_str() {
+        "SENATE" => Some("upper"),
+        "ASSEMBLY" => Some("lower"),
+        _ => None,
+    }
+}
+
+/// A non-empty string, trimmed.
+fn filled(raw: Option<&str>) -> Option<&str> {
+    raw.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The public nysenate.gov page of one print: `…/2017/S609/amendment/A`, `…/amendment/original`
+/// for the first print (the site's alias rule: nys_bills `BillsHelper::buildAlias`).
+fn print_page(session: &str, base: &PrintNo, version: &str) -> String {
+    let version = if version.is_empty() { "original" } else { version };
+    format!("{NYSENATE_BILLS}/{session}/{}{}/amendment/{version}", base.prefix, base.number)
+}
+
+/// One OpenLegislation bill response, the full view (`GET /api/3/bills/2017/S609`): one bill,
+/// keyed as the `BILLSTAT` files key it (see the module docs). Anything else is one warning.
+fn openleg_bill(bytes: &[u8], location: &str) -> Parsed {
+    let mut out = Parsed::default();
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let response: OlResponse = match serde_json::from_slice(bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            out.warnings.push(Warning::new(location, None, format!("not an OpenLegislation JSON response: {e}")));
+            return out;
+        }
+    };
+    let kind = response.response_type.as_deref().unwrap_or("");
+    let result = match response.result {
+        Some(r) if kind == "bill" && response.success != Some(false) => r,
+        _ => {
+            out.warnings.push(Warning::new(
+                location,
+                None,
+                format!(
+                    "not an OpenLegislation bill (responseType {kind:?}, success {:?}, message {:?}): only \
+                     single-bill responses (GET /api/3/bills/{{session}}/{{printNo}}) are read",
+                    response.success,
+                    response.message.unwrap_or_default()
+                ),
+            ));
+            return out;
+        }
+    };
+    let bill: OlBill = match serde_json::from_value(result) {
+        Ok(b) => b,
+        Err(e) => {
+            out.warnings.push(Warning::new(location, None, format!("the bill's result is not as documented: {e}")));
+            return out;
+        }
+    };
+    let ctx = Ctx { location, published: None };
+    openleg_bill_record(bill, &ctx, &mut out);
+    out
+}
+
+fn openleg_bill_record(bill: OlBill, ctx: &Ctx, out: &mut Parsed) {
+    let sessyr = bill.session.map(|s| s.to_string()).unwrap_or_default();
+    let record = format!("{}-{sessyr}", bill.base_print_no);
+    let Some(session) = session_year(&sessyr) else {
+        return ctx.warn(out, record, format!("session {sessyr:?} is not a year; bill skipped"));
+    };
+    let Some(base) = PrintNo::parse(&bill.base_print_no).filter(|p| p.amendment.is_empty()) else {
+        return ctx.warn(
+            out,
+            record,
+            format!("basePrintNo {:?} is not a print number without a version; bill skipped", bill.base_print_no),
+        );
+    };
+    let active_version = bill.active_version.as_deref().unwrap_or("").trim().to_ascii_uppercase();
+    let print = match PrintNo::parse(&format!("{}{active_version}", base.compact())) {
+        Some(p) => p,
+        None => {
+            ctx.warn(out, record.clone(), format!("activeVersion {active_version:?} is not a version; ignored"));
+            base.clone()
+        }
+    };
+    let from_organization = openleg_chamber(bill.bill_type.as_ref().and_then(|t| t.chamber.as_deref()))
+        .or_else(|| chamber(&print.prefix))
+        .map(str::to_string);
+    let classification = match bill.bill_type.as_ref().and_then(|t| t.resolution) {
+        Some(true) => vec!["resolution".to_string()],
+        Some(false) => vec!["bill".to_string()],
+        None if chamber(&print.prefix).is_some() => vec!["bill".to_string()],
+        None => Vec::new(),
+    };
+    let title = bill.title.as_deref().unwrap_or("").trim();
+    let title = title.strip_prefix('@').unwrap_or(title).trim().to_string();
+
+    let mut raw_actions = items(bill.actions);
+    raw_actions.sort_by_key(|a| a.sequence_no.unwrap_or(i64::MAX));
+    let mut actions = Vec::new();
+    for a in raw_actions {
+        let here = format!("{record} action {}", a.sequence_no.map(|n| n.to_string()).unwrap_or_default());
+        let raw_date = a.date.as_deref().unwrap_or("");
+        let Some(date) = iso_date(raw_date) else {
+            ctx.warn(out, here, format!("date {raw_date:?} is not a date; action skipped"));
+            continue;
+        };
+        let Some(description) = filled(a.text.as_deref()) else {
+            ctx.warn(out, here, "action has no text; skipped");
+            continue;
+        };
+        actions.push(ActionRecord {
+            date,
+            description: description.to_string(),
+            organization: openleg_chamber(a.chamber.as_deref()).map(str::to_string),
+            classification: Vec::new(),
+            related_entities: Vec::new(),
+        });
+    }
+
+    let amendments = bill.amendments.map(|m| m.items).unwrap_or_default();
+    let active = amendments.get(&print.amendment);
+    if active.is_none() && !amendments.is_empty() {
+        ctx.warn(
+            out,
+            record.clone(),
+            format!("no amendment {:?} (the active version); no cosponsors read", print.amendment),
+        );
+    }
+
+    let mut sponsorships = Vec::new();
+    let person = |m: &OlMember, primary: bool| {
+        filled(m.short_name.as_deref()).map(|name| SponsorshipRecord {
+            name: name.to_string(),
+            entity_type: "person".into(),
+            primary,
+            classification: if primary { "primary" } else { "cosponsor" }.into(),
+            chamber: openleg_chamber(m.chamber.as_deref()).or_else(|| chamber(&print.prefix)).map(str::to_string),
+            person_source_key: None,
+        })
+    };
+    if let Some(s) = &bill.sponsor {
+        let member = s.member.as_ref().and_then(|m| person(m, true));
+        // The names the feed gives these sponsors, as organizations (see `bill_status`).
+        let organization = if s.rules == Some(true) {
+            Some(match &member {
+                Some(m) => format!("RULES COM (Request of {})", m.name),
+                None => "RULES COM".to_string(),
+            })
+        } else if s.budget == Some(true) {
+            Some("BUDGET BILL".to_string())
+        } else {
+            None
+        };
+        match (organization, member) {
+            (Some(name), _) => sponsorships.push(SponsorshipRecord {
+                name,
+                entity_type: "organization".into(),
+                primary: true,
+                classification: "primary".into(),
+                chamber: from_organization.clone(),
+                person_source_key: None,
+            }),
+            (None, Some(m)) => sponsorships.push(m),
+            (None, None) => ctx.warn(out, record.clone(), "sponsor without a member's short name; no primary sponsor"),
+        }
+    }
+    // Cosponsors: the bill's additional sponsors, then the active print's co- and multi-sponsors.
+    let additional = items(bill.additional_sponsors);
+    let of_print = active.into_iter().flat_map(|a| [&a.co_sponsors, &a.multi_sponsors]).flatten();
+    for m in additional.iter().chain(of_print.flat_map(|l| &l.items)) {
+        match person(m, false) {
+            Some(s) if !sponsorships.iter().any(|o| o.name == s.name) => sponsorships.push(s),
+            Some(_) => {}
+            None => ctx.warn(out, record.clone(), "cosponsor without a short name; skipped"),
+        }
+    }
+
+    let mut versions = Vec::new();
+    let mut documents = Vec::new();
+    let mut related_bills = Vec::new();
+    let mut relate = |id: &OlBillId, relation_type: &str, out: &mut Parsed| {
+        let raw = id.base_print_no.as_deref().unwrap_or("");
+        let year = id.session.map(|s| s.to_string()).unwrap_or_else(|| session.clone());
+        match (PrintNo::parse(raw), session_year(&year)) {
+            (Some(p), Some(y)) => {
+                let related = RelatedBillRecord {
+                    identifier: p.bill_identifier(),
+                    session: session_name(&y),
+                    relation_type: relation_type.to_string(),
+                };
+                if !related_bills.contains(&related) {
+                    related_bills.push(related);
+                }
+            }
+            _ => ctx.warn(
+                out,
+                record.clone(),
+                format!("{relation_type} bill {raw:?} of {year:?} is not a print number and session; skipped"),
+            ),
+        }
+    };
+    for id in items(bill.previous_versions) {
+        relate(&id, "prior-session", out);
+    }
+    for (version, a) in &amendments {
+        let Some(p) = PrintNo::parse(&format!("{}{version}", base.compact())) else {
+            ctx.warn(out, record.clone(), format!("amendment {version:?} is not a version; skipped"));
+            continue;
+        };
+        let date = filled(a.publish_date.as_deref()).and_then(iso_date).unwrap_or_default();
+        let page = Link { url: print_page(&session, &base, &p.amendment), media_type: Some("text/html".into()) };
+        versions.push(DocumentRecord {
+            note: p.compact(),
+            date: date.clone(),
+            classification: String::new(),
+            links: vec![page.clone()],
+            text: a.full_text.clone().filter(|t| !t.trim().is_empty()),
+        });
+        if let Some(memo) = a.memo.as_ref().filter(|m| !m.trim().is_empty()) {
+            documents.push(DocumentRecord {
+                note: format!("Sponsor memo {}", p.compact()),
+                date,
+                classification: "memo".into(),
+                links: vec![page],
+                text: Some(memo.clone()),
+            });
+        }
+        for id in a.same_as.as_ref().map(|l| l.items.as_slice()).unwrap_or_default() {
+            relate(id, "companion", out);
+        }
+    }
+    if let Some(id) = &bill.substituted_by {
+        relate(id, "replaced-by", out);
+    }
+
+    // Parts the one real response at hand leaves empty, so their shape is untested: not read.
+    let unread = [
+        (
+            "roll call(s) (votes)",
+            bill.votes.map_or(0, |l| l.items.len()),
+            "; the feed's SENFLVOT and SENAGENV files carry them",
+        ),
+        ("veto message(s)", bill.veto_messages.map_or(0, |l| l.items.len()), ""),
+        ("approval message", usize::from(bill.approval_message.is_some()), ""),
+    ];
+    for (what, n, note) in unread {
+        if n > 0 {
+            ctx.warn(out, record.clone(), format!("{n} {what} not read: untested on real responses{note}"));
+        }
+    }
+
+    out.bills.push(BillRecord {
+        origin: ctx.origin(),
+        source_key: Some(print.source_key(&session)),
+        jurisdiction_id: JURISDICTION_ID.into(),
+        identifier: print.bill_identifier(),
+        title,
+        classification,
+        subjects: Vec::new(),
+        abstracts: filled(bill.summary.as_deref()).map(str::to_string).into_iter().collect(),
+        other_titles: Vec::new(),
+        other_identifiers: if print.amendment.is_empty() { Vec::new() } else { vec![print.printed()] },
+        from_organization,
+        actions,
+        sponsorships,
+        versions,
+        documents,
+        related_bills,
+        citations: Vec::new(),
+        sources: vec![print.source_url(&session)],
+        // `publishedDateTime` is the first publication, not a last update (module docs).
+        updated_at: None,
+        session: session_name(&session),
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1059,12 +1467,19 @@ mod tests {
             Some(FeedKind::AgendaVote)
         );
         assert_eq!(feed_kind(r"C:\feed\2017-02-02-15.45.26.173269_SENCAL_00009.xml"), Some(FeedKind::Calendar));
+        // Any JSON is taken for an OpenLegislation bill response (the parser checks); it has no
+        // publication time in its name.
+        for name in ["S609-2017.json", "ny-openleg/S609-2017.JSON", "2023-05-30-16.07.29.818207_BILLSTAT_S05186.json"] {
+            assert_eq!(feed_kind(name), Some(FeedKind::OpenLegBill), "{name:?}");
+        }
+        assert_eq!(published_at("S609-2017.json"), None);
         // Not feed files, or kinds this module does not read.
         for name in [
             "PROVENANCE.md",
             "2017-02-07-15.50.45.604819_LDSPON_S00100.XML",
             "2017-02-07_SENAGEN_00005.XML",
-            "2023-05-30-16.07.29.818207_BILLSTAT_S05186.json",
+            "S609-2017.json.gz",
+            ".json",
             "SOBI.TXT",
             "",
         ] {
@@ -1475,5 +1890,234 @@ mod tests {
         let p = parse(FeedKind::Agenda, &bytes, "sub.xml");
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
         assert_eq!(p.events.len(), clean(AGENDA_V1).events.len());
+    }
+
+    // ---- OpenLegislation bill JSON ----
+
+    const OPENLEG_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/state-api/ny-openleg");
+    const S609: &str = "S609-2017.json";
+
+    fn openleg_bytes() -> Vec<u8> {
+        std::fs::read(Path::new(OPENLEG_DIR).join(S609)).unwrap()
+    }
+
+    fn openleg_json() -> serde_json::Value {
+        serde_json::from_slice(&openleg_bytes()).unwrap()
+    }
+
+    fn openleg(json: &serde_json::Value, location: &str) -> Parsed {
+        parse(FeedKind::OpenLegBill, &serde_json::to_vec(json).unwrap(), location)
+    }
+
+    #[test]
+    fn openleg_bill_s609_of_2017() {
+        let location = format!("{OPENLEG_DIR}/{S609}");
+        assert_eq!(feed_kind(&location), Some(FeedKind::OpenLegBill));
+        let p = parse(FeedKind::OpenLegBill, &openleg_bytes(), &location);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!((p.bills.len(), p.record_count()), (1, 1));
+        let b = &p.bills[0];
+        assert_eq!(b.origin.location, location);
+        assert_eq!(b.jurisdiction_id, JURISDICTION_ID);
+        assert_eq!(b.identifier, "S 609");
+        assert_eq!(b.session, "2017-2018");
+        assert_eq!(b.source_key.as_deref(), Some("ny-lbdc:S00609-2017"));
+        assert_eq!(b.source_key, Some(PrintNo::parse("S00609A").unwrap().source_key("2017")));
+        // The active version is A: the printed number, as BILLSTAT gives an amended bill's.
+        assert_eq!(b.other_identifiers, ["S 609A"]);
+        assert_eq!(b.from_organization.as_deref(), Some("upper"));
+        assert_eq!(b.classification, ["bill"]);
+        // The response's title starts with "@"; the feed's titles never do.
+        let raw = String::from_utf8(openleg_bytes()).unwrap();
+        assert!(raw.contains(r#""title" : "@Relates to training requirements for home inspector licensing""#));
+        assert_eq!(b.title, "Relates to training requirements for home inspector licensing");
+        assert_eq!(
+            b.abstracts,
+            ["Relates to training requirements for home inspector licensing and requires the secretary to establish \
+              rules and regulations pertaining to the number and manner of hours of required training needed to \
+              obtain a license."]
+        );
+        assert_eq!(b.sources, ["https://legislation.nysenate.gov/api/3/bills/2017/S609"]);
+        // publishedDateTime (2017-01-04T10:45:46) is the first publication, not an update time.
+        assert!(raw.contains(r#""publishedDateTime" : "2017-01-04T10:45:46""#));
+        assert_eq!(b.updated_at, None);
+
+        let sponsors: Vec<_> = b
+            .sponsorships
+            .iter()
+            .map(|s| {
+                (s.name.as_str(), s.entity_type.as_str(), s.primary, s.classification.as_str(), s.chamber.as_deref())
+            })
+            .collect();
+        assert_eq!(sponsors, [("BOYLE", "person", true, "primary", Some("upper"))]);
+
+        assert_eq!(
+            actions(b),
+            [
+                ("2017-01-04", "REFERRED TO JUDICIARY", Some("upper")),
+                ("2017-01-18", "AMEND (T) AND RECOMMIT TO JUDICIARY", Some("upper")),
+                ("2017-01-18", "PRINT NUMBER 609A", Some("upper")),
+            ]
+        );
+
+        let versions: Vec<_> =
+            b.versions.iter().map(|d| (d.note.as_str(), d.date.as_str(), d.links[0].url.as_str())).collect();
+        assert_eq!(
+            versions,
+            [
+                ("S609", "2017-01-04", "https://www.nysenate.gov/legislation/bills/2017/S609/amendment/original"),
+                ("S609A", "2017-01-18", "https://www.nysenate.gov/legislation/bills/2017/S609/amendment/A"),
+            ]
+        );
+        let (original, a) = (b.versions[0].text.as_deref().unwrap(), b.versions[1].text.as_deref().unwrap());
+        assert!(original.contains("\n                                   609\n") && original.contains("LBD05447-01-7"));
+        assert!(a.contains("\n                                 609--A\n") && a.contains("LBD05447-03-7"));
+        assert!(a.contains("Introduced  by  Sen.  BOYLE"));
+
+        let memos: Vec<_> =
+            b.documents.iter().map(|d| (d.note.as_str(), d.date.as_str(), d.classification.as_str())).collect();
+        assert_eq!(memos, [("Sponsor memo S609", "2017-01-04", "memo"), ("Sponsor memo S609A", "2017-01-18", "memo")]);
+        let memo_a = b.documents[1].text.as_deref().unwrap();
+        assert!(memo_a.starts_with(" BILL NUMBER:  S609A\n\n TITLE OF BILL :  An act to amend the real property law"));
+        // The memo's legislative history names the prior sessions; the response names the bill.
+        assert!(memo_a.contains("2015 - Referred to Judiciary\n2016 - Referred to Judiciary"));
+        assert!(b.documents[0].text.as_deref().unwrap().starts_with(" BILL NUMBER:  S609\n"));
+        assert_eq!(
+            b.related_bills,
+            [RelatedBillRecord {
+                identifier: "S 5027".into(),
+                session: "2015-2016".into(),
+                relation_type: "prior-session".into()
+            }]
+        );
+
+        // A byte-order mark is allowed.
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend(openleg_bytes());
+        assert_eq!(parse(FeedKind::OpenLegBill, &bom, &location).bills, p.bills);
+    }
+
+    /// The bill the OpenLegislation response gives is the bill BILLSTAT gives for the same print
+    /// number and session (S 5795A's real status file, renumbered as S 609A of 2017), so both load
+    /// as one bill.
+    #[test]
+    fn openleg_bill_is_the_bill_billstat_gives_for_the_same_print_and_session() {
+        let xml = String::from_utf8(read(BILL_5795A)).unwrap();
+        let renumbered = xml.replacen(r#"sessyr="2015""#, r#"sessyr="2017""#, 1).replacen(
+            r#"billno="05795""#,
+            r#"billno="00609""#,
+            1,
+        );
+        assert!(renumbered.starts_with(r#"<billstatus  sessyr="2017" billhse="S" billno="00609""#));
+        let x = parse(FeedKind::BillStatus, renumbered.as_bytes(), "renumbered.xml").bills.remove(0);
+        let j = openleg(&openleg_json(), "s609.json").bills.remove(0);
+        assert_eq!(x.source_key.as_deref(), Some("ny-lbdc:S00609-2017"));
+        let key = |b: &BillRecord| {
+            (
+                b.source_key.clone(),
+                b.jurisdiction_id.clone(),
+                b.identifier.clone(),
+                b.session.clone(),
+                b.other_identifiers.clone(),
+                b.from_organization.clone(),
+                b.classification.clone(),
+                b.sources.clone(),
+            )
+        };
+        assert_eq!(key(&j), key(&x));
+        // The feed's sponsor is the member's short name, as the response's is.
+        assert_eq!(x.sponsorships[0].entity_type, j.sponsorships[0].entity_type);
+        assert!(x.sponsorships[0].name.bytes().all(|c| c.is_ascii_uppercase()) && j.sponsorships[0].name == "BOYLE");
+    }
+
+    /// Parts of the documented shape the real response leaves empty, filled on a copy of it.
+    #[test]
+    fn openleg_cosponsors_related_bills_order_and_unread_parts() {
+        let mut json = openleg_json();
+        let r = &mut json["result"];
+        let member = |name: &str| {
+            let mut m = r["sponsor"]["member"].clone();
+            m["shortName"] = name.into();
+            m
+        };
+        let (avella, hannon, golden, boyle) = (member("AVELLA"), member("HANNON"), member("GOLDEN"), member("BOYLE"));
+        r["additionalSponsors"]["items"] = serde_json::json!([avella]);
+        // The active print's cosponsors (the sponsor named again is not a cosponsor) …
+        r["amendments"]["items"]["A"]["coSponsors"]["items"] = serde_json::json!([boyle, hannon]);
+        r["amendments"]["items"]["A"]["multiSponsors"]["items"] = serde_json::json!([avella]);
+        // … not those of an earlier print.
+        r["amendments"]["items"][""]["coSponsors"]["items"] = serde_json::json!([golden]);
+        let same_as = serde_json::json!([{"basePrintNo": "A1234", "session": 2017, "printNo": "A1234", "version": ""}]);
+        r["amendments"]["items"][""]["sameAs"]["items"] = same_as.clone();
+        r["amendments"]["items"]["A"]["sameAs"]["items"] = same_as;
+        r["substitutedBy"] = serde_json::json!({"basePrintNo": "A1234", "session": 2017});
+        r["actions"]["items"].as_array_mut().unwrap().reverse();
+        r["votes"]["items"] = serde_json::json!([{"version": "", "voteType": "FLOOR", "voteDate": "2017-06-01"}]);
+        r["approvalMessage"] = serde_json::json!({"year": 2017, "approvalNumber": 1, "text": "…"});
+
+        let p = openleg(&json, "filled.json");
+        let b = &p.bills[0];
+        let sponsors: Vec<_> =
+            b.sponsorships.iter().map(|s| (s.name.as_str(), s.primary, s.classification.as_str())).collect();
+        assert_eq!(
+            sponsors,
+            [("BOYLE", true, "primary"), ("AVELLA", false, "cosponsor"), ("HANNON", false, "cosponsor")]
+        );
+        let related: Vec<_> = b
+            .related_bills
+            .iter()
+            .map(|r| (r.identifier.as_str(), r.session.as_str(), r.relation_type.as_str()))
+            .collect();
+        assert_eq!(
+            related,
+            [
+                ("S 5027", "2015-2016", "prior-session"),
+                ("A 1234", "2017-2018", "companion"),
+                ("A 1234", "2017-2018", "replaced-by")
+            ]
+        );
+        // Actions in sequenceNo order, whatever their order in the list.
+        assert_eq!(b.actions, openleg(&openleg_json(), "s609.json").bills[0].actions);
+        // The roll call and the approval message: a warning each, naming the bill.
+        assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings);
+        assert!(p.warnings.iter().all(|w| w.location == "filled.json" && w.record.as_deref() == Some("S609-2017")));
+        assert!(p.warnings[0].message.starts_with("1 roll call(s) (votes) not read"), "{}", p.warnings[0].message);
+        assert!(p.warnings[1].message.starts_with("1 approval message not read"), "{}", p.warnings[1].message);
+        assert!(p.votes.is_empty());
+    }
+
+    #[test]
+    fn other_json_is_one_warning_naming_the_file() {
+        let bytes = openleg_bytes();
+        let changed = |change: &dyn Fn(&mut serde_json::Value)| {
+            let mut json = openleg_json();
+            change(&mut json);
+            serde_json::to_vec(&json).unwrap()
+        };
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("truncated", bytes[..bytes.len() / 2].to_vec(), "not an OpenLegislation JSON response"),
+            ("empty", Vec::new(), "not an OpenLegislation JSON response"),
+            ("array", b"[]".to_vec(), "not an OpenLegislation JSON response"),
+            ("agenda", changed(&|j| j["responseType"] = "agenda".into()), "not an OpenLegislation bill"),
+            ("failed", changed(&|j| j["success"] = false.into()), "not an OpenLegislation bill"),
+            (
+                "no-result",
+                changed(&|j| {
+                    j.as_object_mut().unwrap().remove("result");
+                }),
+                "not an OpenLegislation bill",
+            ),
+            ("bad-shape", changed(&|j| j["result"]["actions"]["items"] = "none".into()), "not as documented"),
+            ("bad-session", changed(&|j| j["result"]["session"] = 17.into()), "is not a year"),
+            ("bad-print", changed(&|j| j["result"]["basePrintNo"] = "S609A".into()), "not a print number"),
+        ];
+        for (name, bytes, message) in cases {
+            let place = format!("{name}.json");
+            let p = parse(FeedKind::OpenLegBill, &bytes, &place);
+            assert_eq!(p.record_count(), 0, "{name}");
+            assert_eq!(p.warnings.len(), 1, "{name}: {:?}", p.warnings);
+            assert_eq!(p.warnings[0].location, place);
+            assert!(p.warnings[0].message.contains(message), "{name}: {}", p.warnings[0].message);
+        }
     }
 }

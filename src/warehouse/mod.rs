@@ -162,6 +162,23 @@ pub struct QueryResult {
     pub rows: Vec<Vec<Value>>,
 }
 
+/// A bound parameter of [`Warehouse::fetch`] and [`Warehouse::execute_all`] (`$1`, `$2`, …),
+/// typed so that NULLs bind with a type on PostgreSQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(bool),
+    Time(Option<DateTime<Utc>>),
+    Date(Option<chrono::NaiveDate>),
+}
+
+impl Param {
+    pub fn text(s: impl Into<String>) -> Param {
+        Param::Text(Some(s.into()))
+    }
+}
+
 /// Opening a write transaction: on PostgreSQL it takes the ledger's advisory lock, so that
 /// change-event sequence numbers are handed out in commit order; on SQLite `BEGIN
 /// IMMEDIATE` takes the database's write lock up front.
@@ -427,6 +444,16 @@ impl Warehouse {
 
     pub async fn query(&self, sql_text: &str) -> Result<QueryResult, sqlx::Error> {
         dispatch!(self, sql::query(sql_text))
+    }
+
+    /// One statement with bound parameters (`$1`, …), its rows as JSON values.
+    pub async fn fetch(&self, sql_text: &str, params: &[Param]) -> Result<QueryResult, sqlx::Error> {
+        dispatch!(self, sql::fetch(sql_text, params))
+    }
+
+    /// Statements in one write transaction (all or nothing); the rows each affected.
+    pub async fn execute_all(&self, stmts: &[(String, Vec<Param>)]) -> Result<Vec<u64>, sqlx::Error> {
+        dispatch!(self, sql::execute_all(stmts))
     }
 
     pub async fn close(&self) {

@@ -884,6 +884,47 @@ macro_rules! backend {
                 Ok((votes, bills))
             }
 
+            fn bound<'q>(sql: &str, params: &[super::super::Param]) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments> {
+                use super::super::Param;
+                let mut q = sqlx::query::<Db>(AssertSqlSafe(sql.to_string()));
+                for p in params {
+                    q = match p {
+                        Param::Text(v) => q.bind(v.clone()),
+                        Param::Int(v) => q.bind(*v),
+                        Param::Bool(v) => q.bind(*v),
+                        Param::Time(v) => q.bind(*v),
+                        Param::Date(v) => q.bind(*v),
+                    };
+                }
+                q
+            }
+
+            fn to_result(rows: &[<Db as sqlx::Database>::Row]) -> QueryResult {
+                let columns: Vec<String> = rows.first().map(|r| r.columns().iter().map(|c| c.name().to_string()).collect()).unwrap_or_default();
+                let rows = rows
+                    .iter()
+                    .map(|row| (0..row.columns().len()).map(|i| super::super::value::decode(row, i)).collect())
+                    .collect();
+                QueryResult { columns, rows }
+            }
+
+            /// Runs one statement with bound parameters and returns its rows as JSON values.
+            pub async fn fetch(pool: &Pool, sql: &str, params: &[super::super::Param]) -> Result<QueryResult, sqlx::Error> {
+                let rows = bound(sql, params).fetch_all(pool).await?;
+                Ok(to_result(&rows))
+            }
+
+            /// Runs statements in one write transaction; returns the rows each affected.
+            pub async fn execute_all(pool: &Pool, stmts: &[(String, Vec<super::super::Param>)]) -> Result<Vec<u64>, sqlx::Error> {
+                let mut tx = super::super::WritePool::begin_write(pool).await?;
+                let mut out = Vec::with_capacity(stmts.len());
+                for (sql, params) in stmts {
+                    out.push(bound(sql, params).execute(&mut *tx).await?.rows_affected());
+                }
+                tx.commit().await?;
+                Ok(out)
+            }
+
             /// Runs any SQL and returns its rows as JSON values.
             pub async fn query(pool: &Pool, sql: &str) -> Result<QueryResult, sqlx::Error> {
                 let rows = sqlx::query::<Db>(AssertSqlSafe(sql.to_string())).fetch_all(pool).await?;

@@ -1,0 +1,236 @@
+//! Coalition alerts: rules over the change ledger, an outbox, and delivery exactly once.
+//!
+//! - `config`: coalition TOML files (groups, leads, tracked bills, watched terms);
+//! - `rules`: which change events concern which coalition, and why (pure);
+//! - `render`: the email (plain text and HTML from templates) and digests (pure);
+//! - `feeds`: per-coalition iCalendar (upcoming hearings) and Atom (alerts) files (pure);
+//! - `engine`: the cursor over `change_events`, the outbox, sending and retries.
+//!
+//! [`Alert`] is what one outbox row holds: everything the email says, resolved when the
+//! alert is made (titles, local times, the roll call), so rendering needs no database and a
+//! later change to the bill does not rewrite an alert already queued.
+
+pub mod config;
+pub mod engine;
+pub mod feeds;
+pub mod render;
+pub mod rules;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What kind of news an alert carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// A bill new to the warehouse matching watched terms, subjects or sponsors.
+    NewBill,
+    /// An action on a tracked bill.
+    Action,
+    /// A hearing (or a new agenda item) that takes up a tracked bill.
+    HearingScheduled,
+    /// A hearing with a tracked bill moved to another time or room (before → after).
+    HearingRescheduled,
+    HearingCancelled,
+    /// A tracked bill taken off a hearing's agenda.
+    AgendaRemoved,
+    /// N days before a hearing on a tracked bill, with the committee's members.
+    HearingReminder,
+    /// A roll call on a tracked bill, with every legislator's vote.
+    RollCall,
+    /// A new version (or amendment) of a tracked bill.
+    NewVersion,
+    SponsorAdded,
+    SponsorRemoved,
+}
+
+impl AlertKind {
+    /// The rule name used in outbox keys, `coalition_rules` and the email's "why".
+    pub fn rule(self) -> &'static str {
+        match self {
+            AlertKind::NewBill => "new_bill",
+            AlertKind::Action => "action",
+            AlertKind::HearingScheduled => "hearing_scheduled",
+            AlertKind::HearingRescheduled => "hearing_rescheduled",
+            AlertKind::HearingCancelled => "hearing_cancelled",
+            AlertKind::AgendaRemoved => "agenda_removed",
+            AlertKind::HearingReminder => "hearing_reminder",
+            AlertKind::RollCall => "roll_call",
+            AlertKind::NewVersion => "new_version",
+            AlertKind::SponsorAdded => "sponsor_added",
+            AlertKind::SponsorRemoved => "sponsor_removed",
+        }
+    }
+}
+
+/// A coalition's stance on a bill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    Support,
+    Oppose,
+    Watch,
+}
+
+impl Position {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Position::Support => "support",
+            Position::Oppose => "oppose",
+            Position::Watch => "watch",
+        }
+    }
+
+    /// Whether a legislator's normalized vote option is with this position: `Some(true)` for
+    /// yes on a supported bill or no on an opposed one, `Some(false)` for the reverse, `None`
+    /// when there is no side (watch, or an abstention or absence).
+    pub fn agrees(self, option: &str) -> Option<bool> {
+        match (self, option) {
+            (Position::Support, "yes") | (Position::Oppose, "no") => Some(true),
+            (Position::Support, "no") | (Position::Oppose, "yes") => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// The bill an alert is about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BillInfo {
+    pub id: String,
+    /// Jurisdiction name ("Illinois").
+    pub jurisdiction: String,
+    pub session: String,
+    /// "HB 1075".
+    pub identifier: String,
+    pub title: String,
+    /// The source's public page for the bill.
+    pub url: Option<String>,
+    /// The recipient's group's position, when the bill is tracked.
+    pub position: Option<Position>,
+    /// The group the bill is assigned to.
+    pub group: Option<String>,
+    pub latest_action: Option<String>,
+}
+
+/// Why the alert matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Why {
+    /// A sentence: "You track HB 1075 (support)", "New bill matches the watched term \"police\"".
+    pub reason: String,
+    /// Watched terms, subjects, sponsors or committees that matched.
+    pub terms: Vec<String>,
+    /// A short excerpt of the matching text, when a term matched text.
+    pub snippet: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionInfo {
+    /// Local date, `YYYY-MM-DD`.
+    pub date: Option<String>,
+    pub description: String,
+    /// OCD classes (`passage`, `committee-passage`, …).
+    pub classification: Vec<String>,
+    /// `upper`, `lower`, … as the warehouse has it.
+    pub organization: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HearingInfo {
+    pub event_id: String,
+    pub name: String,
+    /// Committees taking part.
+    pub committees: Vec<String>,
+    /// The start in the legislature's local time, formatted for people:
+    /// "Tuesday, February 7, 2017 at 9:30 AM EST" (or the date alone for all-day events).
+    pub when: String,
+    /// Before a reschedule, the same for the old time.
+    pub before: Option<String>,
+    pub location: Option<String>,
+    pub before_location: Option<String>,
+    /// `confirmed`, `cancelled`, …
+    pub status: String,
+    pub start_time: Option<DateTime<Utc>>,
+    pub start_date: Option<String>,
+    pub all_day: bool,
+    /// IANA zone of `when`.
+    pub timezone: String,
+    /// Members of the committee (who to call), when known.
+    pub members: Vec<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoterInfo {
+    pub name: String,
+    /// Normalized option: yes, no, abstain, absent, excused, not voting, other.
+    pub option: String,
+    /// With (true) or against (false) the recipient's position; `None` without a side.
+    pub with_position: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoteInfo {
+    pub motion: String,
+    pub date: Option<String>,
+    /// `pass`, `fail`, …
+    pub result: String,
+    /// The body that voted: "Senate", "House", or a committee's name.
+    pub body: String,
+    pub yes: i64,
+    pub no: i64,
+    pub other: i64,
+    pub voters: Vec<VoterInfo>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionInfo {
+    pub note: String,
+    pub date: Option<String>,
+    pub url: Option<String>,
+    /// A short summary of the change against the previous version, when both texts are known
+    /// ("+3 paragraphs, −1").
+    pub diff_summary: Option<String>,
+    /// Watched phrases that this version added or removed (texts known only).
+    pub phrases_added: Vec<String>,
+    pub phrases_removed: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SponsorInfo {
+    pub name: String,
+    pub primary: bool,
+}
+
+/// One alert: one outbox row's content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    pub kind: AlertKind,
+    pub coalition_id: String,
+    pub coalition_name: String,
+    /// One line, used as the subject: "HB 1075 passed the House".
+    pub headline: String,
+    pub bill: Option<BillInfo>,
+    pub why: Why,
+    pub action: Option<ActionInfo>,
+    pub hearing: Option<HearingInfo>,
+    pub vote: Option<VoteInfo>,
+    pub version: Option<VersionInfo>,
+    pub sponsor: Option<SponsorInfo>,
+    /// Where the news comes from (the source's page for the bill, vote or hearing).
+    pub source_url: Option<String>,
+    /// When the warehouse recorded the change (`change_events.recorded_at`), "data as of".
+    pub data_as_of: DateTime<Utc>,
+    /// The change event, for change-driven alerts.
+    pub change_seq: Option<i64>,
+}
+
+/// A lead who receives alerts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub name: String,
+    pub email: String,
+    /// IANA zone for digests and dates.
+    pub timezone: String,
+    pub group: String,
+}
