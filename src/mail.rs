@@ -50,6 +50,13 @@ impl Mailer {
         Ok(Some(Mailer { transport, from }))
     }
 
+    /// A mailer for an SMTP URL and sender given directly (tests, tools).
+    pub fn from_url(url: &str, from: &str) -> Result<Mailer, MailError> {
+        crate::fetch::install_crypto();
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(MailError::Url)?.build();
+        Ok(Mailer { transport, from: mailbox(from)? })
+    }
+
     /// The sender (`STATEHOUSE_MAIL_FROM`).
     pub fn from(&self) -> &Mailbox {
         &self.from

@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub stop: Stop,
     /// The clock alerts use (digest times, reminders); `None`: now. Tests set it.
     pub alerts_now: Option<DateTime<Utc>>,
+    /// The SMTP mailer for `alerts = "smtp"` pipelines; `None`: from the environment.
+    pub alert_mailer: Option<crate::mail::Mailer>,
 }
 
 impl RunOptions {
@@ -40,6 +42,7 @@ impl RunOptions {
             progress: false,
             stop: Stop::default(),
             alerts_now: None,
+            alert_mailer: None,
         }
     }
 }
@@ -203,7 +206,10 @@ async fn run_alerts(
     pipeline: &Pipeline,
     opts: &RunOptions,
 ) -> Result<crate::alerts::engine::AlertsReport, RunAlertsError> {
-    let transport = alert_transport(pipeline, &opts.data_dir)?;
+    let transport = match (&opts.alert_mailer, pipeline.alerts) {
+        (Some(m), crate::config::AlertMode::Smtp) => crate::alerts::engine::Transport::Smtp(Box::new(m.clone())),
+        _ => alert_transport(pipeline, &opts.data_dir)?,
+    };
     let now = opts.alerts_now.unwrap_or_else(Utc::now);
     Ok(crate::alerts::engine::process(wh, &pipeline.coalitions, &transport, now).await?)
 }

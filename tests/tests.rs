@@ -5,6 +5,8 @@
 #[path = "it/common.rs"]
 mod common;
 
+#[path = "it/alerts.rs"]
+mod alerts;
 #[path = "it/california.rs"]
 mod california;
 #[path = "it/cli.rs"]

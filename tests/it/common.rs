@@ -6,7 +6,9 @@ use statehouse::config::Pipeline;
 use statehouse::run::{RunOptions, RunReport, run_pipeline};
 use statehouse::warehouse::Warehouse;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
@@ -178,4 +180,66 @@ pub fn sample_sources() -> String {
         ),
     ]
     .concat()
+}
+
+/// A real SMTP server (aiosmtpd, installed by scripts/test) writing each message to a maildir.
+pub struct SmtpServer {
+    child: Child,
+    pub port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        SmtpServer::start_on(port)
+    }
+
+    /// On a given port (one a test first found closed, to simulate an outage).
+    pub fn start_on(port: u16) -> SmtpServer {
+        let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/venv/bin/python");
+        assert!(
+            python.exists(),
+            "{} is missing: run scripts/test, which installs the SMTP test server (aiosmtpd)",
+            python.display()
+        );
+        let maildir = tempfile::tempdir().unwrap();
+        let child = Command::new(python)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                &maildir.path().join("mail").display().to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(20), "the SMTP server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SmtpServer { child, port, maildir }
+    }
+
+    pub fn messages(&self) -> Vec<String> {
+        let new = self.maildir.path().join("mail/new");
+        let mut out: Vec<String> = std::fs::read_dir(&new)
+            .map(|d| d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).collect())
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
