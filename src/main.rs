@@ -348,6 +348,14 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                 let r = statehouse::alerts::engine::process(&wh, &p.coalitions, &transport, chrono::Utc::now())
                     .await
                     .with_context(|| format!("alerts of pipeline {}", p.name))?;
+                statehouse::alerts::engine::write_feeds(
+                    &wh,
+                    &p.coalitions,
+                    &cli.data_dir.join("feeds"),
+                    chrono::Utc::now(),
+                )
+                .await
+                .with_context(|| format!("feeds of pipeline {}", p.name))?;
                 print_alerts(&p.name, &r);
                 failed |= r.failed > 0;
             }

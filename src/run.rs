@@ -211,7 +211,9 @@ async fn run_alerts(
         _ => alert_transport(pipeline, &opts.data_dir)?,
     };
     let now = opts.alerts_now.unwrap_or_else(Utc::now);
-    Ok(crate::alerts::engine::process(wh, &pipeline.coalitions, &transport, now).await?)
+    let report = crate::alerts::engine::process(wh, &pipeline.coalitions, &transport, now).await?;
+    crate::alerts::engine::write_feeds(wh, &pipeline.coalitions, &opts.data_dir.join("feeds"), now).await?;
+    Ok(report)
 }
 
 async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport, sqlx::Error> {

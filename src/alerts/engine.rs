@@ -1396,6 +1396,72 @@ pub async fn process(
     Ok(report)
 }
 
+/// Writes each coalition's feeds into `dir`: `<id>.ics`, the upcoming hearings (from today
+/// on, in the recipient-neutral UTC day) that take up its tracked bills, and `<id>.atom`, its
+/// latest 100 alerts (one entry per alert, whoever received it).
+pub async fn write_feeds(
+    wh: &Warehouse,
+    coalitions: &[Coalition],
+    dir: &std::path::Path,
+    now: DateTime<Utc>,
+) -> Result<(), AlertsError> {
+    std::fs::create_dir_all(dir).map_err(|source| AlertsError::Write { path: dir.to_path_buf(), source })?;
+    for c in coalitions {
+        let tracked = resolve_tracked(wh, c).await?;
+        let ctx = Ctx { c, tracked: &tracked, replay: false };
+        let mut hearings: Vec<(HearingInfo, Vec<BillInfo>)> = Vec::new();
+        let events = Rows::from(
+            wh.fetch(
+                "SELECT DISTINCT e.id FROM events e JOIN event_agenda a ON a.event_id = e.id WHERE e.start_date >= $1 ORDER BY e.id",
+                &[Param::Date(Some((now - chrono::Duration::days(1)).date_naive()))],
+            )
+            .await?,
+        );
+        for r in events.iter() {
+            let id = r.s("id").unwrap_or_default();
+            let keys = tracked_on_agenda(wh, &ctx, &id).await?;
+            if keys.is_empty() {
+                continue;
+            }
+            let Some(h) = hearing_facts(wh, &id, None).await? else { continue };
+            let mut bills = Vec::new();
+            for k in keys {
+                if let (Some(f), Some(t)) = (facts(wh, &ctx, &k).await?, tracked.by_bill.get(&k)) {
+                    let mut info = f.info;
+                    info.position = Some(t.position);
+                    bills.push(info);
+                }
+            }
+            hearings.push((h, bills));
+        }
+        let ics = super::feeds::hearings_ical(&c.name, &c.id, &hearings, now);
+        let alerts = Rows::from(
+            wh.fetch(
+                "SELECT id, alert FROM alert_outbox WHERE id IN (SELECT MIN(id) FROM alert_outbox WHERE coalition_id = $1 GROUP BY rule, dedupe_key) ORDER BY id DESC LIMIT 100",
+                &[Param::text(&c.id)],
+            )
+            .await?,
+        );
+        let mut entries = Vec::new();
+        for r in alerts.iter() {
+            let id = r.i("id").unwrap_or(0);
+            let mut a: Alert =
+                serde_json::from_str(&r.s("alert").unwrap_or_default()).map_err(|e| AlertsError::Stored(id, e))?;
+            // One entry for every recipient: no group's position in the shared feed.
+            if let Some(b) = &mut a.bill {
+                b.group = None;
+            }
+            entries.push((id, a));
+        }
+        let atom = super::feeds::alerts_atom(&c.name, &c.id, &entries, now, None);
+        for (ext, body) in [("ics", ics), ("atom", atom)] {
+            let path = dir.join(format!("{}.{ext}", c.id));
+            std::fs::write(&path, body).map_err(|source| AlertsError::Write { path, source })?;
+        }
+    }
+    Ok(())
+}
+
 async fn outbox_count(wh: &Warehouse, coalition: &str) -> Result<u64, AlertsError> {
     Ok(Rows::from(
         wh.fetch("SELECT COUNT(*) AS n FROM alert_outbox WHERE coalition_id = $1", &[Param::text(coalition)]).await?,

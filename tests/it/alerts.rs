@@ -354,6 +354,16 @@ group = "albany"
     let mail = std::fs::read_to_string(&eml_files(&out.join("ny-reminders"))[0]).unwrap();
     assert!(headers(&mail).contains("Reminder"), "{}", headers(&mail));
     assert!(parts(&mail).0.contains("Tuesday, February 7, 2017 at 9:30 AM EST"), "{}", parts(&mail).0);
+    // The coalition's feeds: the hearing in its calendar (in New York time), the alert in Atom.
+    let feeds = db.dir.path().join("feeds");
+    engine::write_feeds(&wh, cs, &feeds, at("2017-02-04T15:00:00Z")).await.unwrap();
+    let ics = std::fs::read_to_string(feeds.join("ny-reminders.ics")).unwrap().replace("\r\n ", "");
+    assert!(ics.contains("DTSTART;TZID=America/New_York:20170207T093000"), "{ics}");
+    assert!(ics.contains("S 688"), "{ics}");
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1, "{ics}");
+    let atom = std::fs::read_to_string(feeds.join("ny-reminders.atom")).unwrap();
+    let doc = roxmltree::Document::parse(&atom).unwrap();
+    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("entry")).count(), 1, "{atom}");
     // Later the same day, and the next: the three-day reminder is not sent again.
     for t in ["2017-02-04T20:00:00Z", "2017-02-05T15:00:00Z"] {
         let r = engine::process(&wh, cs, &files, at(t)).await.unwrap();
