@@ -1561,7 +1561,7 @@ mod tests {
                 "Latest action: was introduced and adopted in lieu of HB 83",
                 "HB 83, Delaware, session 153 AN ACT TO AMEND TITLE 14 OF THE DELAWARE CODE RELATING TO SCHOOL BOARD MEETINGS.",
                 "Your coalition has no position on this bill yet.",
-                "New bill matches the watched term \"school board\" Matched: school board \"...RELATING TO SCHOOL BOARD MEETINGS...\"",
+                "New bill matches the watched term \"school board\" Matched: school board \"RELATING TO SCHOOL BOARD MEETINGS\"",
                 "decide whether to track it",
             ],
         );
