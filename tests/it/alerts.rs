@@ -20,17 +20,20 @@ fn qp_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() + 1 {
-            if let Ok(b) =
-                u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..(i + 3).min(bytes.len())]).unwrap_or(""), 16)
-            {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(b)) => {
                 out.push(b);
                 i += 3;
-                continue;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
             }
         }
-        out.push(bytes[i]);
-        i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -420,4 +423,83 @@ fn the_preview_shows_what_would_be_sent_and_writes_nothing() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 matched"), "{}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(eml_files(&db.data_dir().join("outbox/preview")).len(), 1);
+}
+
+#[tokio::test]
+async fn a_tracked_bill_moving_alerts_its_actions_roll_call_version_and_sponsor() {
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend();
+        // Delaware SB 4 as the scrape had it before its last steps: the House committee report
+        // of 25 June, the House roll call of 1 July, the signature, its last amendment version
+        // and its last sponsor not there yet (removed from a copy of the real files).
+        let folder = db.dir.path().join("de");
+        copy_dir(&fixture("ocd-scrape/de-153"), &folder);
+        let bill_file = folder.join("bill_405b6cde-ca8e-11f0-8677-32549feb6cd6.json");
+        let vote_file = folder.join("vote_event_41de6142-ca8e-11f0-8677-32549feb6cd6.json");
+        let full = std::fs::read(&bill_file).unwrap();
+        let vote = std::fs::read(&vote_file).unwrap();
+        let mut before: serde_json::Value = serde_json::from_slice(&full).unwrap();
+        before["actions"].as_array_mut().unwrap().truncate(14);
+        before["versions"].as_array_mut().unwrap().pop();
+        let last_sponsor =
+            before["sponsorships"].as_array_mut().unwrap().pop().unwrap()["name"].as_str().unwrap().to_string();
+        std::fs::write(&bill_file, serde_json::to_vec(&before).unwrap()).unwrap();
+        std::fs::remove_file(&vote_file).unwrap();
+        let no_voter = serde_json::from_slice::<serde_json::Value>(&vote).unwrap()["votes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["option"] == "no")
+            .map(|v| v["voter_name"].as_str().unwrap().to_string())
+            .unwrap();
+
+        std::fs::write(
+            db.dir.path().join("sb4.toml"),
+            COALITION
+                .replace("SJR 6", "SB 4")
+                .replace("unsubscribe = ", "actions = [\"passage\", \"executive-signature\"]\nunsubscribe = "),
+        )
+        .unwrap();
+        let p = pipeline(
+            db.dir.path(),
+            "de",
+            &format!("coalitions = [\"sb4.toml\"]\nalerts = \"dry-run\"\n{}", scrape_source("de", &folder, None)),
+        );
+        let first = run(&wh, &p, &db.options()).await;
+        assert_eq!(first.alerts.clone().unwrap().matched, 0, "{b}: a new coalition starts at the ledger's end");
+
+        // The bill as it is now.
+        std::fs::write(&bill_file, &full).unwrap();
+        std::fs::write(&vote_file, &vote).unwrap();
+        let second = run(&wh, &p, &db.options()).await;
+        let a = second.alerts.clone().unwrap();
+        assert_eq!(
+            rows(&wh, "SELECT rule, COUNT(*) FROM alert_outbox GROUP BY rule ORDER BY rule").await,
+            vec![
+                vec!["action".to_string(), "2".to_string()],
+                vec!["new_version".to_string(), "1".to_string()],
+                vec!["roll_call".to_string(), "1".to_string()],
+                vec!["sponsor_added".to_string(), "1".to_string()],
+            ],
+            "{b}: the committee report is filtered out by the coalition's action classes; {a:?}"
+        );
+        let mails: Vec<String> = eml_files(&db.data_dir().join("outbox/de-watch"))
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .collect();
+        assert_eq!(mails.len(), 5, "{b}");
+        let roll_call = mails.iter().find(|m| headers(m).contains("vote")).expect("a roll-call email");
+        let (text, _) = parts(roll_call);
+        // Every member, the one "no" against the coalition's support.
+        let against = text.split("Against your position").nth(1).expect("an against section");
+        assert!(against.contains(&no_voter), "{b}: {text}");
+        assert!(text.contains("SB 4: House vote, passed (30–1)"), "{b}: {text}");
+        assert!(mails.iter().any(|m| parts(m).0.contains("Signed by Governor")), "{b}");
+        assert!(mails.iter().any(|m| headers(m).contains(&last_sponsor) || parts(m).0.contains(&last_sponsor)), "{b}");
+        assert!(mails.iter().any(|m| parts(m).0.contains("SA 3 to SB 4")), "{b}");
+        // Again: nothing new.
+        assert_eq!(run(&wh, &p, &db.options()).await.alerts.unwrap().matched, 0, "{b}");
+        wh.close().await;
+    }
 }
