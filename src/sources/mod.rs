@@ -2,6 +2,8 @@
 //! records and warnings, and does no I/O; `crate::run` and `crate::fetch` do the reading.
 
 pub mod ca_pubinfo;
+pub mod ical;
+pub mod legiscan;
 pub mod ny_lbdc;
 pub mod ocd_scrape;
 pub mod openstates;
