@@ -1803,7 +1803,7 @@ pub fn html_text(html: &str) -> String {
 }
 
 /// `s` without the `<tag …>…</tag>` elements (case-insensitive); an unclosed one is left alone.
-fn drop_element(s: &str, tag: &str) -> String {
+pub(crate) fn drop_element(s: &str, tag: &str) -> String {
     // ASCII lower-casing keeps byte offsets, so offsets in `lower` are offsets in `s`.
     let lower = s.to_ascii_lowercase();
     let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
@@ -1829,7 +1829,7 @@ fn drop_element(s: &str, tag: &str) -> String {
 
 /// `&amp;` `&lt;` `&gt;` `&quot;` `&apos;` `&nbsp;` (a space) and numeric references; other
 /// entities are left as written.
-fn decode_entities(s: &str) -> String {
+pub(crate) fn decode_entities(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(amp) = rest.find('&') {

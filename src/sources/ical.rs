@@ -373,7 +373,7 @@ fn text_list(raw: &str) -> Vec<String> {
 
 /// A UID as a stable id: HTML tags removed, entities decoded, whitespace folded.
 fn clean_uid(raw: &str) -> String {
-    clean(&decode_entities(&strip_tags(raw)))
+    clean(&super::ca_pubinfo::decode_entities(&strip_tags(raw)))
 }
 
 /// Whitespace folded to single spaces, ends trimmed.
@@ -417,8 +417,11 @@ fn strip_tags(s: &str) -> String {
 /// A DESCRIPTION as plain text: when it holds HTML tags, line breaks for `<br>` and block ends,
 /// tags removed and entities decoded (crudely; no DOM). Lines are trimmed, blank runs collapsed.
 fn html_to_text(s: &str) -> String {
-    let text =
-        if TAG.is_match(s) { decode_entities(&strip_tags(&BLOCK_END.replace_all(s, "\n"))) } else { s.to_string() };
+    let text = if TAG.is_match(s) {
+        super::ca_pubinfo::decode_entities(&strip_tags(&BLOCK_END.replace_all(s, "\n")))
+    } else {
+        s.to_string()
+    };
     let mut lines: Vec<&str> = Vec::new();
     for line in text.lines().map(str::trim) {
         if !(line.is_empty() && lines.last().is_none_or(|l| l.is_empty())) {
@@ -429,48 +432,6 @@ fn html_to_text(s: &str) -> String {
         lines.pop();
     }
     lines.join("\n")
-}
-
-/// `&amp;` `&lt;` `&gt;` `&quot;` `&apos;` `&nbsp;` (a space) and numeric references decoded;
-/// other entities are left as written.
-fn decode_entities(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        let after = &rest[amp + 1..];
-        let decoded = after.find(';').filter(|&semi| semi <= 10).and_then(|semi| {
-            let c = match &after[..semi] {
-                "amp" => '&',
-                "lt" => '<',
-                "gt" => '>',
-                "quot" => '"',
-                "apos" => '\'',
-                "nbsp" => ' ',
-                name => {
-                    let code = name.strip_prefix('#')?;
-                    let n = match code.strip_prefix(['x', 'X']) {
-                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                        None => code.parse().ok()?,
-                    };
-                    char::from_u32(n)?
-                }
-            };
-            Some((c, semi))
-        });
-        match decoded {
-            Some((c, semi)) => {
-                out.push(c);
-                rest = &after[semi + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]

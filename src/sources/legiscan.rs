@@ -1828,33 +1828,9 @@ pub fn document_text(mime: &str, doc_base64: &str) -> Result<DecodedText, String
 pub fn html_to_text(html: &str) -> String {
     let mut s = html.to_string();
     for tag in ["strike", "del"] {
-        s = drop_element(&s, tag);
+        s = super::ca_pubinfo::drop_element(&s, tag);
     }
     super::ca_pubinfo::html_text(&s)
-}
-
-/// `s` without its `<tag …>…</tag>` elements (case-insensitive); an unclosed one is left alone.
-fn drop_element(s: &str, tag: &str) -> String {
-    // ASCII lower-casing keeps byte offsets.
-    let lower = s.to_ascii_lowercase();
-    let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
-    let mut out = String::with_capacity(s.len());
-    let mut at = 0;
-    while let Some(i) = lower[at..].find(&open).map(|i| i + at) {
-        let boundary = lower[i + open.len()..].chars().next().is_none_or(|c| c == '>' || c.is_whitespace());
-        match lower[i..].find(&close).map(|j| i + j + close.len()) {
-            Some(end) if boundary => {
-                out.push_str(&s[at..i]);
-                at = end;
-            }
-            _ => {
-                out.push_str(&s[at..i + open.len()]);
-                at = i + open.len();
-            }
-        }
-    }
-    out.push_str(&s[at..]);
-    out
 }
 
 /// Standard base64 (RFC 4648, `+/`, `=` padding), whitespace ignored.
