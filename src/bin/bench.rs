@@ -15,6 +15,18 @@
 //! * `mutate --dir DIR --fraction F [--seed N]` appends one action to that fraction of the
 //!   bill files (and changes nothing else), to measure a partly-changed rerun.
 //! * `info --dir DIR` prints the manifest as `key=value` lines (used by `bench/run.sh`).
+//!
+//! And a synthetic California pubinfo export, for the `ca_pubinfo` source (`bench/ca_pubinfo.sh`;
+//! see the `ca` module below for what it holds):
+//!
+//! * `ca-pubinfo --out DIR [--bills N] [--seed S]` writes the export folder DIR (the `.dat`
+//!   tables and `.lob` files), `DIR/../ca-pipeline.toml` (one `ca_pubinfo` source on it) and
+//!   `DIR/../ca-bench-manifest.json` (the counts). 5,000 bills by default: about 125,000
+//!   history rows, 15,000 versions with 20 KB CAML texts, 20,000 analyses, 30,000 roll calls
+//!   and 1.5 million member votes. Byte-identical for the same seed and bill count.
+//! * `ca-pubinfo-mutate --dir DIR --fraction F [--seed S]` adds one history row to that
+//!   fraction of the bills and bumps their `trans_update` in `BILL_TBL.dat`.
+//! * `ca-pubinfo-info --dir DIR` prints that manifest as `key=value` lines.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -38,7 +50,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Parser, Debug)]
 #[command(
     name = "statehouse-bench",
-    about = "Generate and mutate a synthetic national-scale OCD scrape corpus for benchmarks"
+    about = "Generate and mutate synthetic corpora for benchmarks: a national OCD scrape, a California pubinfo export"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -79,6 +91,37 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Write a synthetic California pubinfo export: the tables (`BILL_TBL.dat`, …) and `.lob`
+    /// files in OUT, `ca-pipeline.toml` and `ca-bench-manifest.json` beside it (in OUT/..).
+    CaPubinfo {
+        /// The export folder (created; must be empty or an export of this tool).
+        #[arg(long)]
+        out: PathBuf,
+        /// Measures in the session; 5,000 is about a real two-year session.
+        #[arg(long, default_value_t = 5000)]
+        bills: u64,
+        /// RNG seed; the same seed and bill count give byte-identical output.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Add one history row to a fraction of the bills of a `ca-pubinfo` export and bump their
+    /// `trans_update` (nothing else changes).
+    CaPubinfoMutate {
+        /// The export folder written by `ca-pubinfo`.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Fraction of the bills to change (0.01 = 1%).
+        #[arg(long, default_value_t = 0.01)]
+        fraction: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Print a `ca-pubinfo` export's manifest as key=value lines.
+    CaPubinfoInfo {
+        /// The export folder.
+        #[arg(long)]
+        dir: PathBuf,
+    },
 }
 
 fn main() -> Result<()> {
@@ -87,6 +130,9 @@ fn main() -> Result<()> {
         Command::Generate { out, scale, seed, threads } => generate(&out, scale, seed, threads),
         Command::Mutate { dir, fraction, seed } => mutate(&dir, fraction, seed),
         Command::Info { dir } => info(&dir),
+        Command::CaPubinfo { out, bills, seed } => ca::generate(&out, bills, seed),
+        Command::CaPubinfoMutate { dir, fraction, seed } => ca::mutate(&dir, fraction, seed),
+        Command::CaPubinfoInfo { dir } => ca::info(&dir),
     }
 }
 
@@ -2295,6 +2341,1674 @@ fn info(dir: &Path) -> Result<()> {
     println!("mutated_bills={}", m.mutated_bills);
     println!("corpus_rows={}", m.corpus_rows);
     Ok(())
+}
+
+// =======================================================================================
+// California pubinfo export (`ca-pubinfo`, `ca-pubinfo-mutate`, `ca-pubinfo-info`)
+// =======================================================================================
+
+/// A synthetic California Legislative Counsel "pubinfo" export, for the `ca_pubinfo` source's
+/// scale benchmark (`bench/ca_pubinfo.sh`).
+///
+/// The tables have the real files' columns, in order (`src/sources/ca_pubinfo.rs`,
+/// `TableKind::columns`), and their format (see the real samples in
+/// `tests/fixtures/ca-pubinfo/`): tab-separated, one record per line, no header, strings in
+/// backticks, numbers, datetimes and LOB names bare, `NULL` unquoted. Version texts are CAML
+/// `.lob` files built on the structure of a real one (`caml:Description` with its history,
+/// authors, title, digest and digest key; `caml:Bill` with sections, action lines, law
+/// sections and XHTML paragraphs; deletion and insertion marks in amended prints); analyses
+/// and veto messages are small HTML `.lob` files in the old fixed-width style. Legislators,
+/// subjects and every text are made up; committee codes and names follow the Legislature's.
+///
+/// Each bill lives through a simulated session (2025-2026): referral, policy and fiscal
+/// committee hearings with roll calls, amendments (a new version each), floor votes, the
+/// second house, concurrence, enrollment, the Governor's signature or veto; most bills stop
+/// somewhere on the way. At the default 5,000 bills that is about 25 history rows, 3
+/// versions, 4 analyses and 6 roll calls per bill, 1.5 million member votes, ~0.6 GB.
+mod ca {
+    use super::{FIRST_NAMES, LAST_NAMES, TOPICS, mix};
+    use anyhow::{Context, Result, bail};
+    use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
+    use rand::rngs::StdRng;
+    use rand::seq::IndexedRandom;
+    use rand::{Rng, SeedableRng};
+    use serde::{Deserialize, Serialize};
+    use std::collections::HashSet;
+    use std::fmt::Write as _;
+    use std::fs::{self, File};
+    use std::io::{BufWriter, Write};
+    use std::path::{Path, PathBuf};
+    use std::time::Instant;
+
+    pub const MANIFEST: &str = "ca-bench-manifest.json";
+    pub const PIPELINE: &str = "ca-pipeline.toml";
+
+    const SESSION_YEAR: &str = "20252026";
+    const ASSEMBLY: usize = 0;
+    const SENATE: usize = 1;
+    const FLOOR_SIZE: [usize; 2] = [80, 40];
+    const FLOOR_CODE: [&str; 2] = ["AFLOOR", "SFLOOR"];
+    const HOUSE_NAME: [&str; 2] = ["Assembly", "Senate"];
+    const HOUSE_UPPER: [&str; 2] = ["ASSEMBLY", "SENATE"];
+    const AMENDED: [&str; 2] = ["Amended Assembly", "Amended Senate"];
+    const AMD_CAML: [&str; 2] = ["AMENDED_ASSEMBLY", "AMENDED_SENATE"];
+    const FLOOR_ANALYSIS: [(&str, &str); 2] = [("CZ01", "ASSEMBLY FLOOR ANALYSIS"), ("CZ09", "Sen. Floor Analyses")];
+    const TABLES: [&str; 9] = [
+        "BILL_TBL.dat",
+        "BILL_HISTORY_TBL.dat",
+        "BILL_VERSION_TBL.dat",
+        "BILL_VERSION_AUTHORS_TBL.dat",
+        "BILL_ANALYSIS_TBL.dat",
+        "VETO_MESSAGE_TBL.dat",
+        "BILL_SUMMARY_VOTE_TBL.dat",
+        "BILL_DETAIL_VOTE_TBL.dat",
+        "BILL_MOTION_TBL.dat",
+    ];
+    const BILL: usize = 0;
+    const HISTORY: usize = 1;
+    const VERSION: usize = 2;
+    const AUTHORS: usize = 3;
+    const ANALYSIS: usize = 4;
+    const VETO: usize = 5;
+    const SUMMARY: usize = 6;
+    const DETAIL: usize = 7;
+    const MOTION: usize = 8;
+
+    /// Measure types: (type, house of origin, share of the bills).
+    const MEASURES: [(&str, usize, f64); 10] = [
+        ("AB", ASSEMBLY, 0.53),
+        ("SB", SENATE, 0.29),
+        ("ACR", ASSEMBLY, 0.04),
+        ("SCR", SENATE, 0.03),
+        ("AJR", ASSEMBLY, 0.01),
+        ("SJR", SENATE, 0.01),
+        ("ACA", ASSEMBLY, 0.01),
+        ("SCA", SENATE, 0.01),
+        ("AR", ASSEMBLY, 0.035),
+        ("SR", SENATE, 0.035),
+    ];
+
+    /// Standing committees: (name, history abbreviation, size range).
+    #[rustfmt::skip]
+    const ASSEMBLY_COMMITTEES: &[(&str, &str, (usize, usize))] = &[
+        ("Agriculture", "AGRI.", (9, 11)), ("Appropriations", "APPR.", (16, 21)),
+        ("Banking and Finance", "B. & F.", (11, 13)), ("Business and Professions", "B. & P.", (17, 19)),
+        ("Communications and Conveyance", "C. & C.", (12, 14)), ("Education", "ED.", (9, 11)),
+        ("Elections", "ELECTIONS", (7, 9)), ("Emergency Management", "E.M.", (7, 9)),
+        ("Environmental Safety and Toxic Materials", "E.S. & T.M.", (7, 9)),
+        ("Governmental Organization", "G.O.", (19, 21)), ("Health", "HEALTH", (15, 19)),
+        ("Higher Education", "HIGHER ED.", (11, 13)), ("Housing and Community Development", "H. & C.D.", (9, 11)),
+        ("Human Services", "HUM. S.", (7, 9)), ("Insurance", "INS.", (15, 17)), ("Judiciary", "JUD.", (12, 14)),
+        ("Labor and Employment", "L. & E.", (7, 9)), ("Local Government", "L. GOV.", (9, 11)),
+        ("Natural Resources", "NAT. RES.", (11, 13)), ("Privacy and Consumer Protection", "P. & C.P.", (12, 14)),
+        ("Public Safety", "PUB. S.", (9, 11)), ("Revenue and Taxation", "REV. & TAX", (11, 13)),
+        ("Transportation", "TRANS.", (15, 17)), ("Utilities and Energy", "U. & E.", (15, 18)),
+        ("Water, Parks, and Wildlife", "W.,P., & W.", (13, 15)),
+    ];
+    #[rustfmt::skip]
+    const SENATE_COMMITTEES: &[(&str, &str, (usize, usize))] = &[
+        ("Agriculture", "AGRI.", (5, 7)), ("Appropriations", "APPR.", (7, 13)),
+        ("Banking and Financial Institutions", "B. & F.I.", (7, 9)),
+        ("Business, Professions and Economic Development", "B., P. & E.D.", (11, 14)),
+        ("Education", "ED.", (7, 9)), ("Elections and Constitutional Amendments", "E. & C.A.", (5, 7)),
+        ("Energy, Utilities and Communications", "E., U. & C.", (13, 15)),
+        ("Environmental Quality", "E.Q.", (7, 9)), ("Governmental Organization", "G.O.", (13, 15)),
+        ("Health", "HEALTH", (11, 14)), ("Housing", "HOUSING", (9, 11)), ("Human Services", "HUMAN S.", (5, 7)),
+        ("Insurance", "INS.", (9, 11)), ("Judiciary", "JUD.", (11, 13)),
+        ("Labor, Public Employment and Retirement", "L., P.E. & R.", (5, 7)),
+        ("Local Government", "L. GOV.", (7, 9)), ("Natural Resources and Water", "N.R. & W.", (9, 11)),
+        ("Public Safety", "PUB. S.", (7, 9)), ("Revenue and Taxation", "REV. & TAX", (5, 7)),
+        ("Transportation", "TRANS.", (13, 15)), ("Military and Veterans Affairs", "M. & V.A.", (7, 9)),
+    ];
+
+    #[rustfmt::skip]
+    const CODES: &[&str] = &[
+        "Business and Professions Code", "Civil Code", "Code of Civil Procedure", "Education Code",
+        "Elections Code", "Family Code", "Fish and Game Code", "Food and Agricultural Code", "Government Code",
+        "Health and Safety Code", "Insurance Code", "Labor Code", "Penal Code", "Public Resources Code",
+        "Public Utilities Code", "Revenue and Taxation Code", "Unemployment Insurance Code", "Vehicle Code",
+        "Water Code", "Welfare and Institutions Code",
+    ];
+    #[rustfmt::skip]
+    const AGENCIES: &[&str] = &[
+        "State Department of Public Health", "Department of Housing and Community Development",
+        "State Water Resources Control Board", "Department of Motor Vehicles", "Public Utilities Commission",
+        "State Department of Education", "Department of Consumer Affairs", "Department of Transportation",
+        "State Air Resources Board", "Department of Industrial Relations", "Department of Insurance",
+        "Secretary of State", "Department of Justice", "State Department of Social Services",
+        "Department of Finance", "California Energy Commission", "Department of Food and Agriculture",
+    ];
+    #[rustfmt::skip]
+    const NOUNS: &[&str] = &[
+        "agency", "applicant", "employer", "provider", "licensee", "operator", "facility", "program",
+        "fund", "account", "report", "plan", "contract", "permit", "certificate", "registry", "standard",
+        "grant", "fee", "notice", "record", "assessment", "local educational agency", "health plan",
+        "public entity", "housing development", "water supplier", "contractor", "tenant", "landlord",
+        "consumer", "retailer", "manufacturer", "school district", "county", "city", "special district",
+        "financial institution", "pupil", "patient", "worker", "vehicle", "dwelling unit", "project",
+    ];
+    #[rustfmt::skip]
+    const ADJECTIVES: &[&str] = &[
+        "public", "local", "eligible", "qualified", "annual", "written", "electronic", "reasonable",
+        "applicable", "specified", "designated", "regional", "temporary", "statewide", "affordable",
+        "independent", "licensed", "certified", "existing", "new", "private", "nonprofit", "minimum",
+        "additional", "comprehensive", "standardized", "confidential", "emergency", "interim",
+    ];
+    #[rustfmt::skip]
+    const VERBS: &[&str] = &[
+        "establish", "require", "authorize", "prohibit", "administer", "review", "adopt", "submit",
+        "maintain", "implement", "approve", "certify", "develop", "collect", "allocate", "evaluate",
+        "provide", "issue", "revise", "publish", "enforce", "notify", "reimburse", "designate", "track",
+    ];
+    #[rustfmt::skip]
+    const QUALIFIERS: &[&str] = &[
+        "as specified", "on or before January 1, 2027", "upon appropriation by the Legislature",
+        "in consultation with stakeholders", "to the extent permitted by federal law", "except as provided",
+        "within 90 days", "pursuant to regulations adopted by the department", "on an annual basis",
+        "subject to the availability of funds", "consistent with existing law", "as defined",
+        "in a form and manner prescribed by the board", "no later than July 1, 2028",
+    ];
+    #[rustfmt::skip]
+    const FILLER_ACTIONS: &[&str] = &[
+        "Coauthors revised.", "Joint Rule 62(a), file notice suspended.",
+        "Art. IV. Sec. 8(a) of the Constitution dispensed with.", "Assembly Rule 69(a) suspended.",
+        "Senate Rule 29.3(b) suspended.", "Joint Rule 61(a)(2) suspended.",
+        "Notice of motion to reconsider made by the author.", "Motion to reconsider withdrawn.",
+        "Set for hearing; hearing canceled at the request of author.", "Placed on Appropriations suspense file.",
+        "Ordered to inactive file at the request of the author.", "From inactive file. Ordered to third reading.",
+        "Withdrawn from committee. Re-referred to Com. on  RLS.", "Principal coauthors revised.",
+        "Read second time. Ordered to Consent Calendar.", "Ordered to special consent calendar.",
+    ];
+    #[rustfmt::skip]
+    const MUTATE_ACTIONS: &[&str] = &[
+        "Coauthors revised.", "Notice of motion to reconsider made by the author.",
+        "From committee: Filed with the Chief Clerk pursuant to Joint Rule 56.",
+        "Set for hearing; hearing canceled at the request of author.", "Principal coauthors revised.",
+        "Ordered to inactive file at the request of the author.", "Joint Rule 62(a), file notice suspended.",
+    ];
+
+    /// Motion texts (`BILL_MOTION_TBL`), by what the roll call is.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Motion {
+        DoPass,
+        DoPassAmended,
+        DoPassRefer,
+        DoPassAmendedRefer,
+        Reconsider,
+        ThirdReading,
+        Urgency,
+        Concurrence,
+        Adopt,
+        Amend,
+    }
+    const MOTIONS: [(Motion, u32, &str); 10] = [
+        (Motion::DoPass, 17, "Do pass."),
+        (Motion::DoPassAmended, 18, "Do pass as amended."),
+        (Motion::DoPassRefer, 44, "Do pass and be re-referred to the Committee on Appropriations."),
+        (Motion::DoPassAmendedRefer, 45, "Do pass as amended and be re-referred to the Committee on Appropriations."),
+        (Motion::Reconsider, 7012, "Reconsideration granted."),
+        (Motion::ThirdReading, 26990, "Third Reading"),
+        (Motion::Urgency, 26991, "Urgency Clause"),
+        (Motion::Concurrence, 113445, "Concurrence in Amendments"),
+        (Motion::Adopt, 26995, "Adoption"),
+        (Motion::Amend, 26997, "Amendment"),
+    ];
+
+    fn motion_id(m: Motion) -> u32 {
+        MOTIONS.iter().find(|(k, _, _)| *k == m).map(|(_, id, _)| *id).expect("motion")
+    }
+
+    #[derive(Default, Clone, Copy, Serialize, Deserialize, Debug)]
+    pub struct Counts {
+        pub bills: u64,
+        /// `BILL_HISTORY_TBL` rows: the warehouse's actions.
+        pub history: u64,
+        pub versions: u64,
+        pub version_authors: u64,
+        /// Authors of each bill's latest version: the warehouse's sponsorships.
+        pub sponsorships: u64,
+        pub analyses: u64,
+        pub veto_messages: u64,
+        /// `BILL_SUMMARY_VOTE_TBL` rows: the warehouse's votes.
+        pub votes: u64,
+        /// `BILL_DETAIL_VOTE_TBL` rows: the warehouse's vote records.
+        pub vote_records: u64,
+        pub motions: u64,
+        pub lob_files: u64,
+        pub lob_bytes: u64,
+        pub files: u64,
+        pub bytes: u64,
+    }
+
+    impl Counts {
+        /// Bills + actions + votes + vote records.
+        pub fn rows(&self) -> u64 {
+            self.bills + self.history + self.votes + self.vote_records
+        }
+    }
+
+    #[derive(Serialize, Deserialize)]
+    pub struct Manifest {
+        pub generator: String,
+        pub seed: u64,
+        /// The export folder, relative to the manifest.
+        pub export: String,
+        pub counts: Counts,
+        /// Bills changed by `ca-pubinfo-mutate` since generation (each gained a history row).
+        pub mutated_bills: u64,
+        pub mutations: u64,
+        /// Bills + actions + votes + vote records.
+        pub rows: u64,
+    }
+
+    // ---- Output -------------------------------------------------------------------------
+
+    /// One `.dat` file being written.
+    struct Table {
+        w: BufWriter<File>,
+        bytes: u64,
+        rows: u64,
+    }
+
+    /// A record being built: fields separated by tabs.
+    #[derive(Default)]
+    struct Rec(String);
+
+    impl Rec {
+        fn sep(&mut self) -> &mut Self {
+            if !self.0.is_empty() {
+                self.0.push('\t');
+            }
+            self
+        }
+        /// A string, in backticks, MySQL-escaped.
+        fn q(&mut self, s: &str) -> &mut Self {
+            self.sep();
+            self.0.push('`');
+            for c in s.chars() {
+                match c {
+                    '\\' => self.0.push_str("\\\\"),
+                    '\t' => self.0.push_str("\\t"),
+                    '\n' => self.0.push_str("\\n"),
+                    '`' => self.0.push_str("\\`"),
+                    c => self.0.push(c),
+                }
+            }
+            self.0.push('`');
+            self
+        }
+        /// A bare value (number, datetime, LOB name).
+        fn raw(&mut self, s: impl std::fmt::Display) -> &mut Self {
+            self.sep();
+            let _ = write!(self.0, "{s}");
+            self
+        }
+        fn null(&mut self) -> &mut Self {
+            self.raw("NULL")
+        }
+        fn opt_q(&mut self, s: Option<&str>) -> &mut Self {
+            match s {
+                Some(s) => self.q(s),
+                None => self.null(),
+            }
+        }
+    }
+
+    struct Out {
+        dir: PathBuf,
+        tables: Vec<Table>,
+        counts: Counts,
+        lob_no: [u64; 3],
+    }
+
+    impl Out {
+        fn new(dir: &Path) -> Result<Out> {
+            let mut tables = Vec::new();
+            for name in TABLES {
+                let path = dir.join(name);
+                let f = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+                tables.push(Table { w: BufWriter::with_capacity(1 << 20, f), bytes: 0, rows: 0 });
+            }
+            Ok(Out { dir: dir.to_path_buf(), tables, counts: Counts::default(), lob_no: [0; 3] })
+        }
+
+        fn row(&mut self, table: usize, rec: &mut Rec) -> Result<()> {
+            rec.0.push('\n');
+            let t = &mut self.tables[table];
+            t.w.write_all(rec.0.as_bytes())?;
+            t.bytes += rec.0.len() as u64;
+            t.rows += 1;
+            rec.0.clear();
+            Ok(())
+        }
+
+        /// Writes a `.lob` for `table` (`BILL_VERSION_TBL`, `BILL_ANALYSIS_TBL`, `VETO_MESSAGE_TBL`);
+        /// returns its name.
+        fn lob(&mut self, table: usize, body: &str) -> Result<String> {
+            let (k, prefix) = match table {
+                VERSION => (0, "BILL_VERSION_TBL"),
+                ANALYSIS => (1, "BILL_ANALYSIS_TBL"),
+                _ => (2, "VETO_MESSAGE_TBL"),
+            };
+            self.lob_no[k] += 1;
+            let name = format!("{prefix}_{}.lob", self.lob_no[k]);
+            fs::write(self.dir.join(&name), body).with_context(|| format!("writing {name}"))?;
+            self.counts.lob_files += 1;
+            self.counts.lob_bytes += body.len() as u64;
+            Ok(name)
+        }
+
+        fn finish(mut self) -> Result<Counts> {
+            for t in &mut self.tables {
+                t.w.flush()?;
+            }
+            let c = &mut self.counts;
+            c.bills = self.tables[BILL].rows;
+            c.history = self.tables[HISTORY].rows;
+            c.versions = self.tables[VERSION].rows;
+            c.version_authors = self.tables[AUTHORS].rows;
+            c.analyses = self.tables[ANALYSIS].rows;
+            c.veto_messages = self.tables[VETO].rows;
+            c.votes = self.tables[SUMMARY].rows;
+            c.vote_records = self.tables[DETAIL].rows;
+            c.motions = self.tables[MOTION].rows;
+            c.files = TABLES.len() as u64 + c.lob_files;
+            c.bytes = self.tables.iter().map(|t| t.bytes).sum::<u64>() + c.lob_bytes;
+            Ok(self.counts)
+        }
+    }
+
+    // ---- The legislature ------------------------------------------------------------------
+
+    struct Committee {
+        code: String,
+        name: String,
+        abbrev: &'static str,
+        /// Indexes into the house's members, chair first.
+        members: Vec<usize>,
+    }
+
+    struct World {
+        members: [Vec<String>; 2],
+        committees: [Vec<Committee>; 2],
+        appropriations: [usize; 2],
+        /// Analysts' names, for the analyses' footers.
+        staff: Vec<String>,
+    }
+
+    impl World {
+        fn new(seed: u64) -> World {
+            let mut rng = StdRng::seed_from_u64(mix(seed, 0xCA_0001));
+            // 120 distinct surnames (a few hyphenated), as the Legislature lists its members.
+            let mut pool: Vec<&str> = LAST_NAMES.to_vec();
+            rand::seq::SliceRandom::shuffle(pool.as_mut_slice(), &mut rng);
+            let mut names: Vec<String> = Vec::new();
+            let mut used = HashSet::new();
+            let mut i = 0;
+            while names.len() < FLOOR_SIZE[0] + FLOOR_SIZE[1] {
+                let a = pool[i % pool.len()];
+                let name = if rng.random_bool(0.06) || i >= pool.len() {
+                    format!("{a}-{}", pool[(i * 7 + 3) % pool.len()])
+                } else {
+                    a.to_string()
+                };
+                i += 1;
+                if used.insert(name.clone()) {
+                    names.push(name);
+                }
+            }
+            let senate = names.split_off(FLOOR_SIZE[0]);
+            let mut members = [names, senate];
+            for m in &mut members {
+                m.sort();
+            }
+            let mut committees: [Vec<Committee>; 2] = [Vec::new(), Vec::new()];
+            let mut appropriations = [0; 2];
+            for (house, list) in [ASSEMBLY_COMMITTEES, SENATE_COMMITTEES].into_iter().enumerate() {
+                for (k, &(name, abbrev, (lo, hi))) in list.iter().enumerate() {
+                    let size = rng.random_range(lo..=hi);
+                    let mut seats: Vec<usize> = (0..FLOOR_SIZE[house]).collect();
+                    rand::seq::SliceRandom::shuffle(seats.as_mut_slice(), &mut rng);
+                    seats.truncate(size);
+                    seats[1..].sort_unstable();
+                    let (code, full) = if house == ASSEMBLY {
+                        (format!("CX{:02}", k + 1), format!("Assembly {name}"))
+                    } else {
+                        (format!("CS{}", 40 + k), format!("Senate {name}"))
+                    };
+                    if name == "Appropriations" {
+                        appropriations[house] = k;
+                    }
+                    committees[house].push(Committee { code, name: full, abbrev, members: seats });
+                }
+            }
+            let staff = (0..60)
+                .map(|_| {
+                    format!(
+                        "{} {}",
+                        FIRST_NAMES.choose(&mut rng).expect("names"),
+                        LAST_NAMES.choose(&mut rng).expect("names")
+                    )
+                })
+                .collect();
+            World { members, committees, appropriations, staff }
+        }
+    }
+
+    // ---- Text -----------------------------------------------------------------------------
+
+    fn pick<'a>(rng: &mut StdRng, list: &[&'a str]) -> &'a str {
+        list.choose(rng).expect("non-empty list")
+    }
+
+    /// A made-up legislative sentence.
+    fn sentence(rng: &mut StdRng, topic: &str, out: &mut String) {
+        let (a1, n1, v1) = (pick(rng, ADJECTIVES), pick(rng, NOUNS), pick(rng, VERBS));
+        let (a2, n2, v2) = (pick(rng, ADJECTIVES), pick(rng, NOUNS), pick(rng, VERBS));
+        let (q, ag) = (pick(rng, QUALIFIERS), pick(rng, AGENCIES));
+        let _ = match rng.random_range(0..7) {
+            0 => write!(
+                out,
+                "Existing law requires the {ag} to {v1} {a1} standards for each {n1} relating to {topic}, {q}."
+            ),
+            1 => write!(
+                out,
+                "This bill would require a {n1} to {v1} a {a1} {n2} to the {ag}, {q}, and would {v2} the {a2} requirements for that purpose."
+            ),
+            2 => write!(
+                out,
+                "A {a1} {n1} shall {v1} the {a2} {n2} {q}, and shall not {v2} any {n2} that is inconsistent with this section."
+            ),
+            3 => write!(
+                out,
+                "The {ag} may {v1} a {a1} {n1} if the {n2} demonstrates that it will {v2} the {a2} objectives of this chapter, {q}."
+            ),
+            4 => write!(
+                out,
+                "For purposes of this section, “{a1} {n1}” means a {n2} that is authorized to {v1} services related to {topic} {q}."
+            ),
+            5 => write!(
+                out,
+                "Notwithstanding any other law, a {n1} that fails to {v1} a {a1} {n2} shall be subject to a civil penalty not to exceed {} dollars (${}) for each violation.",
+                ["one thousand", "two thousand five hundred", "five thousand", "ten thousand"][rng.random_range(0..4)],
+                ["1,000", "2,500", "5,000", "10,000"][rng.random_range(0..4)]
+            ),
+            _ => write!(
+                out,
+                "The Legislature finds and declares that it is the intent of the Legislature to {v1} {a1} access to {topic} and to {v2} the {a2} {n2} in every region of the state."
+            ),
+        };
+    }
+
+    fn paragraph(rng: &mut StdRng, topic: &str, sentences: usize) -> String {
+        let mut p = String::new();
+        for i in 0..sentences {
+            if i > 0 {
+                p.push(' ');
+            }
+            sentence(rng, topic, &mut p);
+        }
+        p
+    }
+
+    fn lower_topic(topic: &str) -> String {
+        topic.to_lowercase()
+    }
+
+    fn title_topic(topic: &str) -> String {
+        let t = lower_topic(topic);
+        let mut c = t.chars();
+        match c.next() {
+            Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+            None => String::new(),
+        }
+    }
+
+    fn dt(d: NaiveDate) -> String {
+        format!("{} 00:00:00", d.format("%Y-%m-%d"))
+    }
+
+    fn at(d: NaiveDate, secs: u32) -> NaiveDateTime {
+        d.and_hms_opt(0, 0, 0).expect("midnight") + TimeDelta::seconds(secs as i64)
+    }
+
+    fn ts(t: NaiveDateTime) -> String {
+        t.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+
+    /// `PUB. S.` stays, `HEALTH` becomes `HEALTH.`: the end of a history sentence.
+    fn full_stop(abbrev: &str) -> String {
+        if abbrev.ends_with('.') { abbrev.to_string() } else { format!("{abbrev}.") }
+    }
+
+    /// `(July  8)`: the Legislature's date in history texts.
+    fn month_day(d: NaiveDate) -> String {
+        format!("{} {:>2}", d.format("%B"), d.day())
+    }
+
+    // ---- One bill -------------------------------------------------------------------------
+
+    struct VersionInfo {
+        id: String,
+        /// (CAML action, date) of this and earlier versions.
+        history: Vec<(String, NaiveDate)>,
+    }
+
+    struct BillGen<'a> {
+        world: &'a World,
+        out: &'a mut Out,
+        next_history_id: &'a mut u64,
+        next_analysis_id: &'a mut u64,
+        rng: StdRng,
+        bill_id: String,
+        kind: &'static str,
+        num: u32,
+        origin: usize,
+        topic: &'static str,
+        subject: String,
+        authors: Vec<(String, usize, &'static str)>,
+        date: NaiveDate,
+        end: NaiveDate,
+        /// The bill's last change, for every row's trans_update.
+        updated: NaiveDateTime,
+        action_seq: u32,
+        vote_seq: u32,
+        version_num: u32,
+        versions: Vec<VersionInfo>,
+        house: usize,
+        status: &'static str,
+        location: (&'static str, Option<&'static str>, Option<String>),
+        measure_state: &'static str,
+        chapter: Option<u32>,
+        sponsorships: u64,
+    }
+
+    impl<'a> BillGen<'a> {
+        fn advance(&mut self, lo: i64, hi: i64) -> bool {
+            self.date += TimeDelta::days(self.rng.random_range(lo..=hi));
+            self.date <= self.end
+        }
+
+        fn stamp(&mut self) -> NaiveDateTime {
+            let t = at(self.date, self.rng.random_range(8 * 3600..19 * 3600));
+            if t > self.updated {
+                self.updated = t;
+            }
+            t
+        }
+
+        /// One `BILL_HISTORY_TBL` row at the current date, where the bill now is.
+        fn hist(&mut self, text: &str, code: u32) -> Result<()> {
+            self.action_seq += 1;
+            *self.next_history_id += 1;
+            let t = self.stamp();
+            let (loc, secondary, ternary) = self.location.clone();
+            let mut r = Rec::default();
+            r.q(&self.bill_id)
+                .raw(*self.next_history_id)
+                .raw(dt(self.date))
+                .q(text)
+                .q("LEG_ESI")
+                .raw(ts(t))
+                .raw(self.action_seq)
+                .q(&code.to_string())
+                .q("Applied")
+                .q(loc)
+                .opt_q(secondary)
+                .opt_q(ternary.as_deref())
+                .q(self.status);
+            self.out.row(HISTORY, &mut r)
+        }
+
+        fn filler(&mut self, p: f64) -> Result<()> {
+            while self.rng.random_bool(p) {
+                let text = pick(&mut self.rng, FILLER_ACTIONS);
+                let code = self.rng.random_range(100..999);
+                self.hist(text, code)?;
+            }
+            Ok(())
+        }
+
+        fn label(&self) -> String {
+            format!("{} {}", self.kind, self.num)
+        }
+
+        /// A new version (`INT`, `AMD`, `ENR`, `CHP`) with its CAML `.lob` and authors rows.
+        fn version(&mut self, action: &str, caml_action: &str, stage: &str) -> Result<()> {
+            let num = self.version_num;
+            self.version_num -= 1;
+            let id = format!("{}{}{}{}{num}{stage}", &SESSION_YEAR[..4], 0, self.kind, self.num);
+            let mut history = self.versions.last().map(|v| v.history.clone()).unwrap_or_default();
+            history.push((caml_action.to_string(), self.date));
+            // Coauthors join as the bill advances.
+            if self.versions.is_empty() || self.rng.random_bool(0.4) {
+                let extra = self.rng.random_range(0..=2);
+                for _ in 0..extra {
+                    let house = self.rng.random_range(0..2);
+                    let name = self.world.members[house].choose(&mut self.rng).expect("members").clone();
+                    if !self.authors.iter().any(|(n, h, _)| *n == name && *h == house) {
+                        let role = if self.rng.random_bool(0.3) { "PRINCIPAL_COAUTHOR" } else { "COAUTHOR" };
+                        self.authors.push((name, house, role));
+                    }
+                }
+            }
+            let amended = stage == "AMD";
+            let caml = self.caml(&id, num, stage, &history, amended);
+            let lob = self.out.lob(VERSION, &caml)?;
+            let t = self.stamp();
+            let fiscal = !matches!(self.kind, "AR" | "SR" | "ACR" | "SCR" | "AJR" | "SJR");
+            let mut r = Rec::default();
+            r.q(&id)
+                .q(&self.bill_id)
+                .raw(num)
+                .raw(dt(self.date))
+                .q(action)
+                .null()
+                .q(&self.subject)
+                .q(if matches!(self.kind, "ACA" | "SCA") { "2/3" } else { "Majority" })
+                .q("No")
+                .q(if fiscal { "Yes" } else { "No" })
+                .q(if fiscal && self.rng.random_bool(0.3) { "Yes" } else { "No" })
+                .null()
+                .q("No")
+                .q("No")
+                .raw(&lob)
+                .q("Y")
+                .q("LEG_ESI")
+                .raw(ts(t));
+            self.out.row(VERSION, &mut r)?;
+            for (name, house, role) in self.authors.clone() {
+                let mut r = Rec::default();
+                r.q(&id)
+                    .q("Legislator")
+                    .q(HOUSE_UPPER[house])
+                    .q(&name)
+                    .q(role)
+                    .null()
+                    .q("Y")
+                    .q("LEG_ESI")
+                    .raw(ts(t))
+                    .q(if role == "LEAD_AUTHOR" { "Y" } else { "N" });
+                self.out.row(AUTHORS, &mut r)?;
+            }
+            self.sponsorships = self.authors.len() as u64;
+            self.versions.push(VersionInfo { id, history });
+            Ok(())
+        }
+
+        /// A CAML measure of about 8 to 32 KB, shaped like the Legislative Counsel's.
+        fn caml(&mut self, id: &str, num: u32, stage: &str, history: &[(String, NaiveDate)], amended: bool) -> String {
+            let rng = &mut self.rng;
+            let topic = lower_topic(self.topic);
+            let target = rng.random_range(8_000..32_000);
+            let code = pick(rng, CODES);
+            let section: u32 = rng.random_range(100..99_999);
+            let mut s = String::with_capacity(target + 4_000);
+            s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?><caml:MeasureDoc version=\"1.0\" xsi:schemaLocation=\"http://lc.ca.gov/legalservices/schemas/caml.1# xca.1.xsd\" xmlns:caml=\"http://lc.ca.gov/legalservices/schemas/caml.1#\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n");
+            s.push_str("<!-- Synthetic measure written by statehouse-bench: every name and text is made up. -->\n");
+            let padded = format!("{:_<4}{:04}", self.kind, self.num);
+            let _ = write!(
+                s,
+                "<caml:Description xmlns=\"http://www.w3.org/1999/xhtml\"><caml:Id>{}0{padded}{num}{stage}</caml:Id><caml:VersionNum>{num}</caml:VersionNum><caml:History>",
+                &SESSION_YEAR[..4]
+            );
+            debug_assert!(id.ends_with(stage));
+            for (action, date) in history {
+                let _ = write!(
+                    s,
+                    "<caml:Action><caml:ActionText>{action}</caml:ActionText><caml:ActionDate>{}</caml:ActionDate></caml:Action>",
+                    date.format("%Y-%m-%d")
+                );
+            }
+            let _ = write!(
+                s,
+                "</caml:History><caml:LegislativeInfo><caml:SessionYear>{}</caml:SessionYear><caml:SessionNum>0</caml:SessionNum><caml:MeasureType>{}</caml:MeasureType><caml:MeasureNum>{}</caml:MeasureNum><caml:MeasureState>{stage}</caml:MeasureState></caml:LegislativeInfo>",
+                &SESSION_YEAR[..4],
+                self.kind,
+                self.num
+            );
+            let (lead, lead_house, _) = &self.authors[0];
+            let member = if *lead_house == ASSEMBLY { "Assembly Member" } else { "Senator" };
+            let _ = write!(
+                s,
+                "<caml:AuthorText authorType=\"LEAD_AUTHOR\">Introduced by {member} {lead}</caml:AuthorText><caml:Authors>"
+            );
+            for (name, house, role) in &self.authors {
+                let _ = write!(
+                    s,
+                    "<caml:Legislator><caml:Contribution>{role}</caml:Contribution><caml:House>{}</caml:House><caml:Name>{name}</caml:Name></caml:Legislator>",
+                    HOUSE_UPPER[*house]
+                );
+            }
+            let _ = write!(
+                s,
+                "</caml:Authors><caml:Title>An act to amend Section {section} of the {code}, relating to {topic}.</caml:Title><caml:RelatingClause>{topic}</caml:RelatingClause><caml:GeneralSubject><caml:Subject>{}</caml:Subject></caml:GeneralSubject><caml:DigestText>",
+                self.subject
+            );
+            for _ in 0..rng.random_range(2..=5) {
+                let n = rng.random_range(2..=5);
+                let _ = write!(s, "<p>{}</p>", paragraph(rng, &topic, n));
+            }
+            let _ = write!(
+                s,
+                "</caml:DigestText><caml:DigestKey><caml:VoteRequired>MAJORITY</caml:VoteRequired><caml:Appropriation>NO</caml:Appropriation><caml:FiscalCommittee>YES</caml:FiscalCommittee><caml:LocalProgram>NO</caml:LocalProgram></caml:DigestKey><caml:MeasureIndicators><caml:ImmediateEffect>NO</caml:ImmediateEffect><caml:ImmediateEffectFlags><caml:Urgency>NO</caml:Urgency><caml:TaxLevy>NO</caml:TaxLevy><caml:Election>NO</caml:Election><caml:UsualCurrentExpenses>NO</caml:UsualCurrentExpenses><caml:BudgetBill>NO</caml:BudgetBill><caml:Prop25TrailerBill>NO</caml:Prop25TrailerBill></caml:ImmediateEffectFlags></caml:MeasureIndicators></caml:Description>"
+            );
+            s.push_str("<caml:Bill id=\"bill\" xmlns=\"http://www.w3.org/1999/xhtml\"><caml:Preamble>The people of the State of California do enact as follows:</caml:Preamble>");
+            let mut sec = 1;
+            while s.len() < target {
+                let uid = rng.random::<u128>();
+                let num_text = if sec == 1 { "SECTION 1.".to_string() } else { format!("SEC. {sec}.") };
+                let law = section + sec - 1;
+                let _ = write!(
+                    s,
+                    "<caml:BillSection id=\"id_{:08X}-{:04X}-{:04X}-{:04X}-{:012X}\"><caml:Num>{num_text}</caml:Num><caml:ActionLine action=\"IS_AMENDED\" xlink:href=\"urn:caml:codes:{}:caml#xpointer(%2Fcaml%3ALawDoc%2Fcaml%3ACode%2Fcaml%3ALawSection%5Bcaml%3ANum%3D'{law}.'%5D)\" xlink:label=\"fractionType: LAW_SECTION\" xlink:type=\"locator\">Section {law} of the <caml:DocName>{code}</caml:DocName> is amended to read:</caml:ActionLine><caml:Fragment><caml:LawSection id=\"id_{:08X}\"><caml:Num>{law}.</caml:Num><caml:LawSectionVersion id=\"id_{:08X}\"><caml:Content>",
+                    (uid >> 96) as u32,
+                    (uid >> 80) as u16,
+                    (uid >> 64) as u16,
+                    (uid >> 48) as u16,
+                    uid as u64 & 0xffff_ffff_ffff,
+                    code.split(' ').map(|w| &w[..1]).collect::<String>().to_uppercase(),
+                    (uid >> 32) as u32,
+                    uid as u32,
+                );
+                for k in 0..rng.random_range(4..=12) {
+                    let label = (b'a' + (k % 26) as u8) as char;
+                    let n = rng.random_range(1..=3);
+                    let mut p = paragraph(rng, &topic, n);
+                    if amended && rng.random_bool(0.25) {
+                        // Struck and inserted text, as in an amended print.
+                        let cut = p.find(' ').unwrap_or(0);
+                        let inserted = pick(rng, QUALIFIERS);
+                        p.insert_str(
+                            cut,
+                            &format!(
+                                "<?xm-deletion_mark data=\" {} {}\"?><?xm-insertion_mark_start?> {inserted}<?xm-insertion_mark_end?>",
+                                pick(rng, ADJECTIVES),
+                                pick(rng, NOUNS)
+                            ),
+                        );
+                    }
+                    let _ = write!(s, "<p>({label})<span class=\"EnSpace\"/>{p}</p>");
+                }
+                s.push_str(
+                    "</caml:Content></caml:LawSectionVersion></caml:LawSection></caml:Fragment></caml:BillSection>",
+                );
+                sec += 1;
+            }
+            s.push_str("</caml:Bill></caml:MeasureDoc>\n");
+            s
+        }
+
+        /// An analysis row and its small HTML `.lob` (the old fixed-width style).
+        fn analysis(&mut self, house: usize, code: &str, name: &str, kind: &str) -> Result<()> {
+            let rng = &mut self.rng;
+            let topic = lower_topic(self.topic);
+            let label = format!("{} {}", self.kind, self.num);
+            let lead = self.authors[0].0.clone();
+            let analysis_date = self.date - TimeDelta::days(rng.random_range(1..=6));
+            let analyst = self.world.staff.choose(rng).expect("staff").clone();
+            let pad = |s: &str| format!("{s:<80}");
+            let mut h = String::with_capacity(6_000);
+            h.push_str(&pad("<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML//\">"));
+            h.push_str(&pad("<head>"));
+            h.push_str(&pad("<title>"));
+            h.push_str(&pad(&format!("{label:<10}{} Bill - Bill Analysis</title>", HOUSE_NAME[house])));
+            h.push_str(&pad(&format!("<meta name=\"MEASURE\" content=\"{label:<10}\">")));
+            h.push_str(&pad(&format!("<meta name=\"AUTHOR\" content=\"{lead}\">")));
+            h.push_str(&pad(&format!("<meta name=\"FILEDATE\" content=\"{}\">", analysis_date.format("%Y%m%d"))));
+            h.push_str(&pad("</head>"));
+            h.push_str(&pad("<body>"));
+            h.push_str("<pre>\n");
+            let _ = writeln!(h, "{:>70}", label);
+            let _ = writeln!(h, "{:>70}\n", "Page  1");
+            let _ = writeln!(h, "   Date of Hearing:   {}", self.date.format("%B %-d, %Y"));
+            let _ = writeln!(h, "\n{:^78}", name.to_uppercase());
+            let _ = writeln!(h, "{:^78}\n", format!("{analyst}, Chair"));
+            let _ = writeln!(h, "   {label} ({lead}) - As Amended:  {}\n", self.date.format("%B %-d, %Y"));
+            let _ = writeln!(h, "   SUBJECT  :  {}\n", self.subject);
+            for heading in ["SUMMARY", "EXISTING LAW", "FISCAL EFFECT", "COMMENTS"] {
+                let _ = write!(h, "   {heading}  :  ");
+                let n = rng.random_range(2..=5);
+                let text = paragraph(rng, &topic, n);
+                let mut col = 0;
+                for word in text.split(' ') {
+                    if col + word.len() > 66 {
+                        h.push_str("\n   ");
+                        col = 0;
+                    }
+                    h.push_str(word);
+                    h.push(' ');
+                    col += word.len() + 1;
+                }
+                h.push_str("\n\n");
+            }
+            let _ = writeln!(
+                h,
+                "   Analysis Prepared by  :    {analyst} / {} / (916) 319-{:04}",
+                code,
+                rng.random_range(2000..2999)
+            );
+            h.push_str("</pre></body></html>\n");
+            let lob = self.out.lob(ANALYSIS, &h)?;
+            *self.next_analysis_id += 1;
+            let t = self.stamp();
+            let amend_date = self.versions.last().and_then(|v| v.history.last()).map(|(_, d)| *d).unwrap_or(self.date);
+            let mut r = Rec::default();
+            r.raw(*self.next_analysis_id)
+                .q(&self.bill_id)
+                .q(if house == ASSEMBLY { "A" } else { "S" })
+                .q(kind)
+                .q(code)
+                .q(name)
+                .q(&lead)
+                .raw(dt(analysis_date))
+                .raw(dt(amend_date))
+                .null()
+                .raw(&lob)
+                .q("Y")
+                .q("Y")
+                .q("BILL_ANALYSIS")
+                .raw(ts(t));
+            self.out.row(ANALYSIS, &mut r)
+        }
+
+        /// A roll call: the summary row and one detail row per member; true when it passed.
+        fn roll_call(
+            &mut self,
+            house: usize,
+            committee: Option<usize>,
+            motion: Motion,
+            p_pass: f64,
+        ) -> Result<(bool, u32, u32)> {
+            let world = self.world;
+            let (code, seats): (&str, Vec<usize>) = match committee {
+                Some(c) => {
+                    let c = &world.committees[house][c];
+                    (&c.code, c.members.clone())
+                }
+                None => (FLOOR_CODE[house], (0..FLOOR_SIZE[house]).collect()),
+            };
+            let intend = self.rng.random_bool(p_pass);
+            let p_aye = if intend { self.rng.random_range(0.62..0.97) } else { self.rng.random_range(0.15..0.45) };
+            let p_noe = (1.0 - p_aye) * self.rng.random_range(0.3..0.85);
+            self.vote_seq += 1;
+            let seq = 1000 + self.vote_seq;
+            let mid = motion_id(motion);
+            let start = at(self.date, self.rng.random_range(9 * 3600..17 * 3600));
+            let t = self.stamp();
+            let session_date = dt(self.date);
+            let mut codes = Vec::with_capacity(seats.len());
+            let (mut ayes, mut noes, mut abs) = (0u32, 0u32, 0u32);
+            for _ in &seats {
+                let x: f64 = self.rng.random();
+                let code = if x < p_aye {
+                    ayes += 1;
+                    "AYE"
+                } else if x < p_aye + p_noe {
+                    noes += 1;
+                    "NOE"
+                } else {
+                    abs += 1;
+                    "ABS"
+                };
+                codes.push(code);
+            }
+            let passed = ayes as usize > seats.len() / 2;
+            let mut r = Rec::default();
+            r.q(&self.bill_id)
+                .q(code)
+                .raw(&session_date)
+                .raw(seq)
+                .raw(mid)
+                .raw(ayes)
+                .raw(noes)
+                .raw(abs)
+                .q(if passed { "(PASS)" } else { "(FAIL)" })
+                .q("LEG_ESI")
+                .raw(ts(t));
+            if committee.is_none() {
+                r.raw(self.rng.random_range(1..400)).q(if house == ASSEMBLY {
+                    "ASM-THIRD READING"
+                } else {
+                    "SEN-THIRD READING"
+                });
+            } else {
+                r.null().null();
+            }
+            r.null().raw(&session_date);
+            self.out.row(SUMMARY, &mut r)?;
+            for (order, (&seat, code_)) in seats.iter().zip(&codes).enumerate() {
+                let mut r = Rec::default();
+                r.q(&self.bill_id)
+                    .q(code)
+                    .q(&world.members[house][seat])
+                    .raw(ts(start))
+                    .raw(seq)
+                    .q(code_)
+                    .raw(mid)
+                    .q("LEG_ESI")
+                    .raw(ts(t))
+                    .raw(order + 1)
+                    .raw(&session_date);
+                if committee.is_none() && seat == 0 {
+                    r.q("Y")
+                } else {
+                    r.null()
+                };
+                self.out.row(DETAIL, &mut r)?;
+            }
+            Ok((passed, ayes, noes))
+        }
+
+        fn tally(ayes: u32, noes: u32) -> String {
+            format!("(Ayes {ayes:>2}. Noes {noes:>2}.)")
+        }
+
+        fn tally_page(ayes: u32, noes: u32, page: u32) -> String {
+            format!("(Ayes {ayes:>2}. Noes {noes:>2}. Page {page}.)")
+        }
+
+        /// A committee hearing: maybe author's amendments first, an analysis, the roll call
+        /// (reconsidered once when it fails, sometimes). True when the bill moves on.
+        fn committee(&mut self, house: usize, c: usize, refer_appropriations: bool) -> Result<bool> {
+            let (code, name, abbrev) = {
+                let c = &self.world.committees[house][c];
+                (c.code.clone(), c.name.clone(), c.abbrev)
+            };
+            self.location = (HOUSE_NAME[house], Some("Committee"), Some(code.clone()));
+            self.status = "In Committee Process";
+            if !self.advance(7, 35) {
+                return Ok(false);
+            }
+            if self.rng.random_bool(0.15) {
+                self.hist(&format!("From committee chair, with author's amendments:  Amend, and re-refer to Com. on  {} Read second time and amended.", full_stop(abbrev)), 11)?;
+                self.version(AMENDED[house], AMD_CAML[house], "AMD")?;
+                self.advance(3, 10);
+            }
+            self.filler(0.5)?;
+            if self.rng.random_bool(0.15) {
+                self.hist("In committee:  Hearing postponed by committee.", 936)?;
+                self.advance(7, 14);
+            }
+            if abbrev == "APPR." && self.rng.random_bool(0.6) {
+                self.hist("In committee:  Set, first hearing. Referred to APPR. suspense file.", 937)?;
+                self.advance(14, 30);
+            }
+            if self.rng.random_bool(0.95) {
+                self.analysis(house, &code, &name, "CMTE")?;
+            }
+            let amend = self.rng.random_bool(0.3);
+            let motion = match (refer_appropriations, amend) {
+                (true, true) => Motion::DoPassAmendedRefer,
+                (true, false) => Motion::DoPassRefer,
+                (false, true) => Motion::DoPassAmended,
+                (false, false) => Motion::DoPass,
+            };
+            let p_pass = if abbrev == "APPR." { 0.82 } else { 0.92 };
+            let (mut passed, mut ayes, mut noes) = self.roll_call(house, Some(c), motion, p_pass)?;
+            if !passed && self.rng.random_bool(0.4) {
+                self.hist("In committee:  Set, first hearing. Failed passage. Reconsideration granted.", 932)?;
+                self.advance(5, 14);
+                (passed, ayes, noes) = self.roll_call(house, Some(c), Motion::Reconsider, 0.6)?;
+            }
+            let day = month_day(self.date);
+            if !passed {
+                let text = if abbrev == "APPR." {
+                    "In committee:  Held under submission."
+                } else {
+                    "In committee:  Set, second hearing. Failed passage."
+                };
+                self.hist(text, 935)?;
+                return Ok(false);
+            }
+            let tally = Self::tally(ayes, noes);
+            let text = match motion {
+                Motion::DoPassRefer => format!(
+                    "From committee: Do pass and re-refer to Com. on  APPR. {tally} ({day}). Re-referred to Com. on  APPR."
+                ),
+                Motion::DoPassAmendedRefer => format!(
+                    "From committee: Amend, and do pass as amended and re-refer to Com. on  APPR. {tally} ({day})."
+                ),
+                Motion::DoPassAmended => format!("From committee: Do pass as amended. {tally} ({day})."),
+                _ => format!("From committee: Do pass. {tally} ({day})."),
+            };
+            self.hist(&text, 6)?;
+            if amend {
+                self.advance(1, 3);
+                self.location.1 = Some("Floor");
+                self.location.2 = Some("Second Reading".into());
+                let text = if refer_appropriations {
+                    "Read second time and amended. Re-referred to Com. on  APPR."
+                } else {
+                    "Read second time and amended. Ordered to second reading."
+                };
+                self.hist(text, 320)?;
+                self.version(AMENDED[house], AMD_CAML[house], "AMD")?;
+            }
+            Ok(true)
+        }
+
+        /// A floor vote (and sometimes a second one: urgency clause or reconsideration).
+        fn floor(&mut self, house: usize, motion: Motion) -> Result<Option<(u32, u32)>> {
+            self.location = (HOUSE_NAME[house], Some("Floor"), Some("Third Reading".into()));
+            self.status = "In Floor Process";
+            if !self.advance(3, 21) {
+                return Ok(None);
+            }
+            if self.rng.random_bool(0.85) {
+                let (code, name) = FLOOR_ANALYSIS[house];
+                self.analysis(house, code, name, "FLOOR")?;
+            }
+            // Floor amendments: a roll call each; adopted ones make a new print.
+            if self.rng.random_bool(0.4) {
+                let mut adopted = false;
+                for _ in 0..self.rng.random_range(1..=4) {
+                    adopted |= self.roll_call(house, None, Motion::Amend, 0.45)?.0;
+                }
+                if adopted {
+                    self.hist("Read third time and amended. Ordered to third reading.", 322)?;
+                    self.version(AMENDED[house], AMD_CAML[house], "AMD")?;
+                }
+                self.advance(1, 7);
+            }
+            let (mut passed, mut ayes, mut noes) = self.roll_call(house, None, motion, 0.95)?;
+            if !passed || self.rng.random_bool(0.12) {
+                self.hist("Motion to reconsider made. Reconsideration granted.", 81)?;
+                self.advance(1, 10);
+                let m = if passed { Motion::Urgency } else { Motion::Reconsider };
+                (passed, ayes, noes) = self.roll_call(house, None, m, 0.8)?;
+            }
+            Ok(passed.then_some((ayes, noes)))
+        }
+
+        /// Referral, hearings and the floor in one house. True when it passed the house.
+        fn house_passage(&mut self, house: usize, fiscal: bool, first: bool) -> Result<bool> {
+            self.house = house;
+            self.location = (HOUSE_NAME[house], Some("Desk"), None);
+            self.status = "Pending Referral";
+            if !first {
+                self.hist(
+                    &format!("In {}. Read first time. To Com. on  RLS. for assignment.", HOUSE_NAME[house]),
+                    310,
+                )?;
+            }
+            if !self.advance(5, 25) {
+                return self.die();
+            }
+            let n = self.world.committees[house].len();
+            let appr = self.world.appropriations[house];
+            let policy: Vec<usize> = {
+                let mut v = vec![];
+                let k = if self.rng.random_bool(0.2) { 2 } else { 1 };
+                while v.len() < k {
+                    let c = self.rng.random_range(0..n);
+                    if c != appr && !v.contains(&c) {
+                        v.push(c);
+                    }
+                }
+                v
+            };
+            let abbrevs: Vec<&str> = policy.iter().map(|&c| self.world.committees[house][c].abbrev).collect();
+            let text = if abbrevs.len() == 2 {
+                format!("Referred to Coms. on  {} and  {}", abbrevs[0], full_stop(abbrevs[1]))
+            } else {
+                format!("Referred to Com. on  {}", full_stop(abbrevs[0]))
+            };
+            self.hist(&text, 441)?;
+            self.filler(0.5)?;
+            if !self.rng.random_bool(if first { 0.93 } else { 0.95 }) {
+                self.hist("April 22 set for first hearing canceled at the request of author.", 934)?;
+                return self.die();
+            }
+            for (i, &c) in policy.iter().enumerate() {
+                let last = i + 1 == policy.len();
+                if !self.committee(house, c, last && fiscal)? {
+                    return self.die();
+                }
+                if !last {
+                    self.hist(&format!("Re-referred to Com. on  {}", full_stop(abbrevs[i + 1])), 441)?;
+                }
+            }
+            if fiscal {
+                self.filler(0.5)?;
+                if !self.committee(house, appr, false)? {
+                    return self.die();
+                }
+            }
+            self.location = (HOUSE_NAME[house], Some("Floor"), Some("Second Reading".into()));
+            self.advance(1, 4);
+            self.hist("Read second time. Ordered to third reading.", 320)?;
+            self.filler(0.5)?;
+            let motion = if matches!(self.kind, "AR" | "SR" | "ACR" | "SCR" | "AJR" | "SJR") {
+                Motion::Adopt
+            } else {
+                Motion::ThirdReading
+            };
+            let Some((ayes, noes)) = self.floor(house, motion)? else { return self.die() };
+            let other = HOUSE_NAME[1 - house];
+            let page = self.rng.random_range(100..6000);
+            let text = if matches!(self.kind, "AR" | "SR") {
+                format!("Read. Adopted. {}", Self::tally_page(ayes, noes, page))
+            } else {
+                format!("Read third time. Passed. Ordered to the {other}. {}", Self::tally_page(ayes, noes, page))
+            };
+            self.hist(&text, 1)?;
+            Ok(true)
+        }
+
+        fn die(&mut self) -> Result<bool> {
+            self.status = "Dead";
+            if self.rng.random_bool(0.5) {
+                self.date = self.date.max(self.end.min(NaiveDate::from_ymd_opt(2026, 2, 2).expect("date")));
+                if self.date <= self.end {
+                    self.hist("From committee: Filed with the Chief Clerk pursuant to Joint Rule 56.", 950)?;
+                }
+            }
+            Ok(false)
+        }
+
+        fn run(&mut self) -> Result<()> {
+            let fiscal_p = match self.kind {
+                "AB" | "SB" => 0.7,
+                "ACA" | "SCA" => 0.3,
+                _ => 0.0,
+            };
+            let fiscal = self.rng.random_bool(fiscal_p);
+            let origin = self.origin;
+            self.house = origin;
+            self.location = (HOUSE_NAME[origin], Some("Desk"), None);
+            self.status = "Pending Referral";
+            self.hist("Introduced. Read first time. To Com. on  RLS. for assignment. To print.", 1000)?;
+            self.version("Introduced", "INTRODUCED", "INT")?;
+            self.date += TimeDelta::days(1);
+            let heard_from = self.date + TimeDelta::days(30);
+            self.hist(&format!("From printer. May be heard in committee  {}.", month_day(heard_from)), 1001)?;
+            self.filler(0.5)?;
+            if !self.house_passage(origin, fiscal, true)? {
+                return Ok(());
+            }
+            if matches!(self.kind, "AR" | "SR") {
+                self.measure_state = "Adopted";
+                self.status = "Adopted";
+                return Ok(());
+            }
+            let other = 1 - origin;
+            let versions_before = self.versions.len();
+            if !self.house_passage(other, fiscal, false)? {
+                return Ok(());
+            }
+            let amended_there = self.versions.len() > versions_before;
+            if amended_there {
+                self.location = (HOUSE_NAME[origin], Some("Floor"), Some("Unfinished Business".into()));
+                self.advance(1, 5);
+                self.hist(
+                    &format!(
+                        "In {}. Concurrence in {} amendments pending. May be considered on or after {}.",
+                        HOUSE_NAME[origin],
+                        HOUSE_NAME[other],
+                        month_day(self.date + TimeDelta::days(2))
+                    ),
+                    330,
+                )?;
+                let Some((ayes, noes)) = self.floor(origin, Motion::Concurrence)? else {
+                    return self.die().map(|_| ());
+                };
+                let page = self.rng.random_range(100..6000);
+                self.hist(
+                    &format!(
+                        "{} amendments concurred in. To Engrossing and Enrolling. {}",
+                        HOUSE_NAME[other],
+                        Self::tally_page(ayes, noes, page)
+                    ),
+                    4,
+                )?;
+            } else {
+                self.advance(0, 3);
+                self.hist(&format!("In {}. To enrollment.", HOUSE_NAME[origin]), 2)?;
+            }
+            self.advance(1, 7);
+            self.location = ("Governor", None, None);
+            self.status = "Enrolled";
+            self.measure_state = "Enrolled";
+            if matches!(self.kind, "AB" | "SB") {
+                self.hist("Enrolled and presented to the Governor at 3:30 p.m.", 3)?;
+                self.version("Enrolled", "ENROLLED", "ENR")?;
+                if !self.advance(3, 12) {
+                    return Ok(());
+                }
+                if self.rng.random_bool(0.82) {
+                    self.hist("Approved by the Governor.", 20)?;
+                    self.chapter = Some(self.rng.random_range(1..900));
+                    self.location = ("Secretary of State", None, None);
+                    self.status = "Chaptered";
+                    self.measure_state = "Chaptered";
+                    self.advance(0, 1);
+                    self.hist(
+                        &format!(
+                            "Chaptered by Secretary of State - Chapter {:>3}, Statutes of {}.",
+                            self.chapter.expect("chapter"),
+                            self.date.year()
+                        ),
+                        21,
+                    )?;
+                    self.version("Chaptered", "CHAPTERED", "CHP")?;
+                } else {
+                    self.status = "Vetoed";
+                    self.measure_state = "Vetoed";
+                    self.location = (HOUSE_NAME[origin], Some("Desk"), None);
+                    self.hist("Vetoed by Governor.", 22)?;
+                    self.veto()?;
+                    self.advance(1, 20);
+                    self.hist("Consideration of Governor's veto pending.", 23)?;
+                }
+            } else {
+                self.chapter = Some(self.rng.random_range(1..300));
+                self.location = ("Secretary of State", None, None);
+                self.status = "Chaptered";
+                self.measure_state = "Chaptered";
+                self.hist(
+                    &format!(
+                        "Chaptered by Secretary of State- Res. Chapter {}, Statutes of {}.",
+                        self.chapter.expect("chapter"),
+                        self.date.year()
+                    ),
+                    21,
+                )?;
+                self.version("Chaptered", "CHAPTERED", "CHP")?;
+            }
+            Ok(())
+        }
+
+        fn veto(&mut self) -> Result<()> {
+            let label = self.label();
+            let topic = lower_topic(self.topic);
+            let house = HOUSE_NAME[self.origin];
+            let mut h = String::new();
+            let _ = write!(
+                h,
+                "<html><body><p>To the Members of the California State {house}:</p><p>I am returning {label} without my signature.</p>"
+            );
+            for _ in 0..self.rng.random_range(2..=4) {
+                let n = self.rng.random_range(2..=4);
+                let _ = write!(h, "<p>{}</p>", paragraph(&mut self.rng, &topic, n));
+            }
+            h.push_str(
+                "<p>For these reasons, I cannot sign this bill.</p><p>Sincerely,</p><p>Governor</p></body></html>\n",
+            );
+            let lob = self.out.lob(VETO, &h)?;
+            let t = self.stamp();
+            let mut r = Rec::default();
+            r.q(&self.bill_id).raw(dt(self.date)).raw(&lob).q("LEG_ESI").raw(ts(t));
+            self.out.row(VETO, &mut r)
+        }
+
+        fn bill_row(&mut self) -> Result<()> {
+            let latest = self.versions.last().map(|v| v.id.clone()).expect("a version");
+            let (loc, secondary, ternary) = self.location.clone();
+            let mut r = Rec::default();
+            r.q(&self.bill_id).q(SESSION_YEAR).q("0").q(self.kind).raw(self.num).q(self.measure_state);
+            match self.chapter {
+                Some(n) => {
+                    r.q(&self.date.year().to_string())
+                        .q(if matches!(self.kind, "AB" | "SB") { "CHP" } else { "RES" })
+                        .q("0")
+                        .q(&n.to_string());
+                }
+                None => {
+                    r.null().null().null().null();
+                }
+            }
+            r.q(&latest)
+                .q("Y")
+                .q("LEG_ESI")
+                .raw(ts(self.updated))
+                .opt_q(ternary.as_deref())
+                .opt_q(secondary)
+                .q(loc)
+                .q(self.status)
+                .raw(dt(self.versions_first_date()));
+            self.out.row(BILL, &mut r)
+        }
+
+        fn versions_first_date(&self) -> NaiveDate {
+            self.versions
+                .first()
+                .and_then(|v| v.history.first())
+                .map(|(_, d)| *d + TimeDelta::days(31))
+                .unwrap_or(self.date)
+        }
+    }
+
+    // ---- Commands -------------------------------------------------------------------------
+
+    fn pipeline_toml(export: &str) -> String {
+        format!(
+            "# Written by statehouse-bench ca-pubinfo: one ca_pubinfo source on the synthetic export.\n\
+             name = \"ca-bench\"\nschedule = \"0 30 2 * * *\"\ntimezone = \"America/Los_Angeles\"\n\n\
+             [[source]]\nname = \"ca-pubinfo\"\nkind = \"ca_pubinfo\"\npath = \"{export}\"\n"
+        )
+    }
+
+    fn parent_of(dir: &Path) -> PathBuf {
+        match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    fn prepare(out: &Path) -> Result<()> {
+        if out.exists() {
+            let mut foreign = Vec::new();
+            for entry in fs::read_dir(out)? {
+                let name = entry?.file_name().to_string_lossy().to_string();
+                if !(name.ends_with(".dat") || name.ends_with(".lob")) {
+                    foreign.push(name);
+                }
+            }
+            let ours = parent_of(out).join(MANIFEST).exists();
+            let non_empty = fs::read_dir(out)?.next().is_some();
+            if non_empty && (!ours || !foreign.is_empty()) {
+                bail!(
+                    "{} is not empty and is not an export written by statehouse-bench (no {} beside it, or other files in it); refusing to write into it",
+                    out.display(),
+                    MANIFEST
+                );
+            }
+            if non_empty {
+                fs::remove_dir_all(out).with_context(|| format!("removing {}", out.display()))?;
+            }
+        }
+        fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        Ok(())
+    }
+
+    pub fn generate(out: &Path, bills: u64, seed: u64) -> Result<()> {
+        if bills == 0 {
+            bail!("--bills must be at least 1");
+        }
+        let started = Instant::now();
+        prepare(out)?;
+        let export = out
+            .file_name()
+            .and_then(|n| n.to_str())
+            .context("--out must name a folder (its last component is the pipeline's path)")?
+            .to_string();
+        let world = World::new(seed);
+        let mut o = Out::new(out)?;
+        for (_, id, text) in MOTIONS {
+            let mut r = Rec::default();
+            r.raw(id).q(text).q("LEG_ESI").raw("2024-12-02 08:00:00");
+            o.row(MOTION, &mut r)?;
+        }
+        let mut kind_rng = StdRng::seed_from_u64(mix(seed, 0xCA_0002));
+        let mut numbers = [0u32; MEASURES.len()];
+        let (mut history_id, mut analysis_id) = (118_000_000u64, 380_000u64);
+        let mut sponsorships = 0;
+        for i in 0..bills {
+            let x: f64 = kind_rng.random();
+            let mut acc = 0.0;
+            let k = MEASURES
+                .iter()
+                .position(|(_, _, share)| {
+                    acc += share;
+                    x < acc
+                })
+                .unwrap_or(0);
+            numbers[k] += 1;
+            let (kind, origin, _) = MEASURES[k];
+            let num = numbers[k];
+            let mut rng = StdRng::seed_from_u64(mix(seed, 0xCA_1000_0000 + i));
+            // Most bills are introduced by February 2025; a fifth in the second year.
+            let intro = if rng.random_bool(0.8) {
+                NaiveDate::from_ymd_opt(2024, 12, 2).expect("date") + TimeDelta::days(rng.random_range(0..82))
+            } else {
+                NaiveDate::from_ymd_opt(2026, 1, 5).expect("date") + TimeDelta::days(rng.random_range(0..46))
+            };
+            let topic = *TOPICS.choose(&mut rng).expect("topics");
+            let subject = format!("{}: {} {}.", title_topic(topic), pick(&mut rng, ADJECTIVES), pick(&mut rng, NOUNS));
+            let lead = world.members[origin].choose(&mut rng).expect("members").clone();
+            let mut b = BillGen {
+                world: &world,
+                out: &mut o,
+                next_history_id: &mut history_id,
+                next_analysis_id: &mut analysis_id,
+                rng,
+                bill_id: format!("{SESSION_YEAR}0{kind}{num}"),
+                kind,
+                num,
+                origin,
+                topic,
+                subject,
+                authors: vec![(lead, origin, "LEAD_AUTHOR")],
+                date: intro,
+                end: NaiveDate::from_ymd_opt(2026, 9, 30).expect("date"),
+                updated: at(intro, 8 * 3600),
+                action_seq: 0,
+                vote_seq: 0,
+                version_num: 99,
+                versions: Vec::new(),
+                house: origin,
+                status: "Introduced",
+                location: (HOUSE_NAME[origin], Some("Desk"), None),
+                measure_state: "Introduced",
+                chapter: None,
+                sponsorships: 0,
+            };
+            b.run()?;
+            if b.measure_state == "Introduced" && b.versions.len() > 1 {
+                b.measure_state = AMENDED[b.house];
+            }
+            b.bill_row()?;
+            sponsorships += b.sponsorships;
+        }
+        let mut counts = o.finish()?;
+        counts.sponsorships = sponsorships;
+
+        let parent = parent_of(out);
+        let pipeline = pipeline_toml(&export);
+        fs::write(parent.join(PIPELINE), &pipeline)?;
+        let manifest = Manifest {
+            generator: format!("statehouse-bench {}", env!("CARGO_PKG_VERSION")),
+            seed,
+            export,
+            counts,
+            mutated_bills: 0,
+            mutations: 0,
+            rows: counts.rows(),
+        };
+        write_manifest(&parent.join(MANIFEST), &manifest)?;
+        println!(
+            "generated {} ({bills} bills, seed {seed}) in {:.1}s; {} and {} beside it",
+            out.display(),
+            started.elapsed().as_secs_f64(),
+            PIPELINE,
+            MANIFEST
+        );
+        print_counts(&counts);
+        Ok(())
+    }
+
+    fn write_manifest(path: &Path, m: &Manifest) -> Result<()> {
+        let tmp = path.with_extension("json.tmp");
+        fs::write(&tmp, serde_json::to_string_pretty(m)? + "\n")?;
+        fs::rename(&tmp, path)?;
+        Ok(())
+    }
+
+    fn print_counts(c: &Counts) {
+        let per = |n: u64| n as f64 / c.bills.max(1) as f64;
+        println!("  bills             {:>10}", c.bills);
+        println!("  history rows      {:>10}  ({:.1} per bill)", c.history, per(c.history));
+        println!("  versions          {:>10}  ({:.1} per bill)", c.versions, per(c.versions));
+        println!("  version authors   {:>10}", c.version_authors);
+        println!("  sponsorships      {:>10}  (authors of the latest versions)", c.sponsorships);
+        println!("  analyses          {:>10}  ({:.1} per bill)", c.analyses, per(c.analyses));
+        println!("  veto messages     {:>10}", c.veto_messages);
+        println!("  roll calls        {:>10}  ({:.1} per bill)", c.votes, per(c.votes));
+        println!(
+            "  member votes      {:>10}  ({:.0} per roll call)",
+            c.vote_records,
+            c.vote_records as f64 / c.votes.max(1) as f64
+        );
+        println!("  rows              {:>10}  (bills + history + roll calls + member votes)", c.rows());
+        println!("  .lob files        {:>10}  ({:.1} MiB)", c.lob_files, c.lob_bytes as f64 / 1048576.0);
+        println!("  files             {:>10}  ({:.1} MiB in all)", c.files, c.bytes as f64 / 1048576.0);
+    }
+
+    fn read_manifest(dir: &Path) -> Result<(PathBuf, Manifest)> {
+        let path = parent_of(dir).join(MANIFEST);
+        let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let m = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        Ok((path, m))
+    }
+
+    /// The value of a backtick-quoted field (no escapes in what this tool writes).
+    fn unquote(field: &str) -> &str {
+        field.strip_prefix('`').and_then(|f| f.strip_suffix('`')).unwrap_or(field)
+    }
+
+    fn replace_file(path: &Path, body: &[u8]) -> Result<()> {
+        // Write a new file and rename it over the old one (hard-linked copies stay intact).
+        let tmp = path.with_extension("dat.tmp");
+        fs::write(&tmp, body).with_context(|| format!("writing {}", tmp.display()))?;
+        fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
+        Ok(())
+    }
+
+    /// Adds one history row to a fraction of the bills and bumps their `trans_update`.
+    pub fn mutate(dir: &Path, fraction: f64, seed: u64) -> Result<()> {
+        if !(0.0..=1.0).contains(&fraction) {
+            bail!("--fraction must be between 0 and 1");
+        }
+        let started = Instant::now();
+        let (manifest_path, mut manifest) = read_manifest(dir)?;
+        let bill_path = dir.join(TABLES[BILL]);
+        let history_path = dir.join(TABLES[HISTORY]);
+        let bills_text = fs::read_to_string(&bill_path).with_context(|| format!("reading {}", bill_path.display()))?;
+        let bill_ids: Vec<&str> = bills_text.lines().map(|l| unquote(l.split('\t').next().unwrap_or(""))).collect();
+        let n = bill_ids.len();
+        let k = ((n as f64 * fraction).round() as usize).min(n);
+        let k = if fraction > 0.0 && k == 0 && n > 0 { 1 } else { k };
+        let mut rng = StdRng::seed_from_u64(mix(seed, 0xCA_B111 + manifest.mutations));
+        let picked: HashSet<&str> = rand::seq::index::sample(&mut rng, n, k).into_iter().map(|i| bill_ids[i]).collect();
+        // Later than anything the export holds: each mutation is a day after the last.
+        let when = NaiveDate::from_ymd_opt(2026, 11, 2).expect("date").and_hms_opt(6, 0, 0).expect("time")
+            + TimeDelta::days(manifest.mutations as i64);
+
+        let history =
+            fs::read_to_string(&history_path).with_context(|| format!("reading {}", history_path.display()))?;
+        let max_id = history.lines().filter_map(|l| l.split('\t').nth(1)?.parse::<u64>().ok()).max().unwrap_or(0);
+        let mut out = String::with_capacity(history.len() + k * 200);
+        let mut next_id = max_id;
+        let mut added = 0u64;
+        let lines: Vec<&str> = history.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            out.push_str(line);
+            out.push('\n');
+            let fields: Vec<&str> = line.split('\t').collect();
+            let bill = unquote(fields[0]);
+            let last_of_bill =
+                lines.get(i + 1).is_none_or(|next| unquote(next.split('\t').next().unwrap_or("")) != bill);
+            if !(last_of_bill && picked.contains(bill)) || fields.len() < 13 {
+                continue;
+            }
+            let last_date = NaiveDate::parse_from_str(&fields[2][..10.min(fields[2].len())], "%Y-%m-%d")
+                .with_context(|| format!("{}: bad action_date {:?}", history_path.display(), fields[2]))?;
+            let date = last_date + TimeDelta::days(rng.random_range(1..=14));
+            let seq: u64 = fields[6].parse().unwrap_or(0) + 1;
+            next_id += 1;
+            let mut r = Rec::default();
+            r.raw(fields[0])
+                .raw(next_id)
+                .raw(dt(date))
+                .q(pick(&mut rng, MUTATE_ACTIONS))
+                .q("LEG_ESI")
+                .raw(ts(when))
+                .raw(seq)
+                .q("934")
+                .q("Applied");
+            for f in &fields[9..13] {
+                r.raw(f);
+            }
+            out.push_str(&r.0);
+            out.push('\n');
+            added += 1;
+        }
+        if added != k as u64 {
+            bail!("{} bills picked but {added} history rows added (bills without history rows?)", k);
+        }
+        let mut bills_out = String::with_capacity(bills_text.len());
+        for line in bills_text.lines() {
+            let mut fields: Vec<String> = line.split('\t').map(str::to_string).collect();
+            if picked.contains(unquote(&fields[0])) && fields.len() > 13 {
+                fields[13] = ts(when);
+            }
+            bills_out.push_str(&fields.join("\t"));
+            bills_out.push('\n');
+        }
+        replace_file(&history_path, out.as_bytes())?;
+        replace_file(&bill_path, bills_out.as_bytes())?;
+
+        let c = &mut manifest.counts;
+        c.history += added;
+        c.bytes = c.bytes + out.len() as u64 + bills_out.len() as u64 - history.len() as u64 - bills_text.len() as u64;
+        manifest.mutated_bills += added;
+        manifest.mutations += 1;
+        manifest.rows = manifest.counts.rows();
+        write_manifest(&manifest_path, &manifest)?;
+        println!(
+            "mutated {added} of {n} bills (+{added} history rows, trans_update {}) in {:.2}s; rows now {}",
+            ts(when),
+            started.elapsed().as_secs_f64(),
+            manifest.rows
+        );
+        Ok(())
+    }
+
+    pub fn info(dir: &Path) -> Result<()> {
+        let (_, m) = read_manifest(dir)?;
+        let c = &m.counts;
+        println!("generator={}", m.generator);
+        println!("seed={}", m.seed);
+        println!("export={}", m.export);
+        println!("bills={}", c.bills);
+        println!("actions={}", c.history);
+        println!("versions={}", c.versions);
+        println!("version_authors={}", c.version_authors);
+        println!("sponsorships={}", c.sponsorships);
+        println!("analyses={}", c.analyses);
+        println!("veto_messages={}", c.veto_messages);
+        println!("documents={}", c.analyses + c.veto_messages);
+        println!("votes={}", c.votes);
+        println!("vote_records={}", c.vote_records);
+        println!("motions={}", c.motions);
+        println!("lob_files={}", c.lob_files);
+        println!("lob_bytes={}", c.lob_bytes);
+        println!("files={}", c.files);
+        println!("bytes={}", c.bytes);
+        println!("mutated_bills={}", m.mutated_bills);
+        println!("rows={}", m.rows);
+        Ok(())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn records_are_mysql_quoted() {
+            let mut r = Rec::default();
+            r.q("a`b\tc\\").raw(5).null();
+            assert_eq!(r.0, "`a\\`b\\tc\\\\`\t5\tNULL");
+        }
+
+        #[test]
+        fn dates_as_the_legislature_writes_them() {
+            let d = NaiveDate::from_ymd_opt(2025, 7, 8).unwrap();
+            assert_eq!(month_day(d), "July  8");
+            assert_eq!(dt(d), "2025-07-08 00:00:00");
+        }
+    }
 }
 
 #[cfg(test)]
