@@ -9,9 +9,9 @@
 #   BILLS=500 BACKENDS=sqlite bench/ca_pubinfo.sh # a quick look
 #
 # Environment:
-#   BILLS      measures in the export (default 5000: ~120,000 history rows, ~17,000 versions
-#              with ~20 KB CAML texts, ~20,000 analyses, ~33,000 roll calls, ~1.4M member votes;
-#              ~0.6 GB, ~38,000 files)
+#   BILLS      measures in the export (default 5000: 112,000 history rows, 17,000 versions
+#              with 8-32 KB CAML texts, 20,000 analyses, 31,000 roll calls, 1.24M member votes;
+#              623 MiB in 36,588 files)
 #   SEED       generator seed (default 1); the same BILLS and SEED give the same bytes
 #   MUTATE     fraction of the bills changed before the last step (default 0.01)
 #   BENCH_DIR  working folder (default bench-data, git-ignored)

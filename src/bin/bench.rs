@@ -21,9 +21,10 @@
 //!
 //! * `ca-pubinfo --out DIR [--bills N] [--seed S]` writes the export folder DIR (the `.dat`
 //!   tables and `.lob` files), `DIR/../ca-pipeline.toml` (one `ca_pubinfo` source on it) and
-//!   `DIR/../ca-bench-manifest.json` (the counts). 5,000 bills by default: about 125,000
-//!   history rows, 15,000 versions with 20 KB CAML texts, 20,000 analyses, 30,000 roll calls
-//!   and 1.5 million member votes. Byte-identical for the same seed and bill count.
+//!   `DIR/../ca-bench-manifest.json` (the counts). 5,000 bills by default (seed 1): 112,000
+//!   history rows, 17,000 versions with 8-32 KB CAML texts, 20,000 analyses, 31,000 roll calls
+//!   and 1.24 million member votes, 623 MiB in 36,588 files. Byte-identical for the same seed
+//!   and bill count.
 //! * `ca-pubinfo-mutate --dir DIR --fraction F [--seed S]` adds one history row to that
 //!   fraction of the bills and bumps their `trans_update` in `BILL_TBL.dat`.
 //! * `ca-pubinfo-info --dir DIR` prints that manifest as `key=value` lines.
@@ -2363,8 +2364,8 @@ fn info(dir: &Path) -> Result<()> {
 /// Each bill lives through a simulated session (2025-2026): referral, policy and fiscal
 /// committee hearings with roll calls, amendments (a new version each), floor votes, the
 /// second house, concurrence, enrollment, the Governor's signature or veto; most bills stop
-/// somewhere on the way. At the default 5,000 bills that is about 25 history rows, 3
-/// versions, 4 analyses and 6 roll calls per bill, 1.5 million member votes, ~0.6 GB.
+/// somewhere on the way. At the default 5,000 bills that is about 22 history rows, 3.4
+/// versions, 4 analyses and 6.3 roll calls per bill, 1.24 million member votes, 623 MiB.
 mod ca {
     use super::{FIRST_NAMES, LAST_NAMES, TOPICS, mix};
     use anyhow::{Context, Result, bail};
