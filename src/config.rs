@@ -84,6 +84,123 @@ pub enum SourceConfig {
     NyLbdc(NyLbdcConfig),
     /// California's Legislative Counsel pubinfo export: a folder, a zip, or the zip downloaded.
     CaPubinfo(CaPubinfoConfig),
+    /// LegiScan's weekly dataset zips (CSV or JSON flavour): one zip, or a folder of them.
+    LegiscanDataset(LegiscanDatasetConfig),
+    /// The LegiScan pull API (`getSessionList`, `getMasterListRaw`, `getBill`, …).
+    Legiscan(LegiscanConfig),
+    /// A city's or county's Legistar Web API (matters, histories, sponsors, events, votes).
+    Legistar(LegistarConfig),
+    /// An iCalendar feed of hearings, from a file or a URL.
+    Ical(IcalConfig),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LegiscanDatasetConfig {
+    pub name: Option<String>,
+    /// One dataset zip, or a folder of them (relative to the pipeline file). A zip whose sha256
+    /// was loaded before is skipped.
+    pub path: PathBuf,
+    /// Bound on the bytes one zip may decompress to, all entries together (default 2 GiB); a
+    /// zip past it is rejected as a zip bomb.
+    pub max_unpacked_bytes: Option<u64>,
+    /// LegiScan session names → the session names bills get in the warehouse, so that a bill
+    /// from LegiScan and the same bill from Open States are one row:
+    /// `session_names = { "2025-2026 94th Legislature" = "2025-2026" }`. Sessions not listed
+    /// keep LegiScan's name.
+    #[serde(default)]
+    pub session_names: std::collections::BTreeMap<String, String>,
+}
+
+fn default_legiscan_base_url() -> String {
+    "https://api.legiscan.com/".into()
+}
+fn default_legiscan_key_env() -> String {
+    "LEGISCAN_API_KEY".into()
+}
+fn default_legiscan_budget() -> u32 {
+    30_000
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LegiscanConfig {
+    pub name: Option<String>,
+    /// API root; overridable for replay.
+    #[serde(default = "default_legiscan_base_url")]
+    pub base_url: String,
+    /// Two-letter state code (`mn`).
+    pub state: String,
+    /// Only these LegiScan session ids (default: the sessions `getSessionList` marks current,
+    /// that is every session with `sine_die` 0, else the newest).
+    #[serde(default)]
+    pub sessions: Vec<i64>,
+    /// Name of the environment variable that holds the API key.
+    #[serde(default = "default_legiscan_key_env")]
+    pub api_key_env: String,
+    /// Queries this source may use per calendar month (UTC), all runs together. LegiScan's
+    /// public tier allows 30,000; a run stops cleanly (and the next resumes) at the budget.
+    #[serde(default = "default_legiscan_budget")]
+    pub monthly_budget: u32,
+    /// Also fetch texts (`getBillText`) of new documents (default true).
+    #[serde(default = "yes")]
+    pub texts: bool,
+    /// LegiScan session names → warehouse session names, as for `legiscan_dataset`.
+    #[serde(default)]
+    pub session_names: std::collections::BTreeMap<String, String>,
+}
+
+fn default_legistar_base_url() -> String {
+    "https://webapi.legistar.com/v1".into()
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LegistarConfig {
+    pub name: Option<String>,
+    /// The Legistar client name (`nyc`, `chicago`).
+    pub client: String,
+    #[serde(default = "default_legistar_base_url")]
+    pub base_url: String,
+    /// OCD jurisdiction id of the city or county
+    /// (`ocd-jurisdiction/country:us/state:ny/place:new_york/government`).
+    pub jurisdiction: String,
+    /// IANA zone the client's zone-less timestamps are in (default: the pipeline's).
+    pub timezone: Option<String>,
+    /// Name of the environment variable holding the client's API token, when it needs one
+    /// (New York City's does). Sent as the `token` parameter, never logged.
+    pub token_env: Option<String>,
+    /// Council terms, the sessions bills are filed under.
+    #[serde(rename = "term", default)]
+    pub terms: Vec<LegistarTerm>,
+    /// On the first run, only what was modified on or after this day (default: everything).
+    pub since: Option<chrono::NaiveDate>,
+    /// Also fetch events (hearings) with their items and votes (default true).
+    #[serde(default = "yes")]
+    pub events: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LegistarTerm {
+    /// The session name bills get (`2022-2025`).
+    pub name: String,
+    pub start: chrono::NaiveDate,
+    pub end: chrono::NaiveDate,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IcalConfig {
+    pub name: Option<String>,
+    /// An `.ics` file (relative to the pipeline file) …
+    pub path: Option<PathBuf>,
+    /// … or the feed's URL (fetched with a conditional GET).
+    pub url: Option<String>,
+    /// Whose hearings: a state code (`il`) or an OCD jurisdiction id.
+    pub jurisdiction: String,
+    /// Zone of floating times and unknown TZIDs (default: the jurisdiction's, else the pipeline's).
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -189,6 +306,10 @@ impl SourceConfig {
             SourceConfig::Openstates(_) => "openstates",
             SourceConfig::NyLbdc(_) => "ny_lbdc",
             SourceConfig::CaPubinfo(_) => "ca_pubinfo",
+            SourceConfig::LegiscanDataset(_) => "legiscan_dataset",
+            SourceConfig::Legiscan(_) => "legiscan",
+            SourceConfig::Legistar(_) => "legistar",
+            SourceConfig::Ical(_) => "ical",
         }
     }
 
@@ -201,6 +322,16 @@ impl SourceConfig {
             SourceConfig::CaPubinfo(c) => c.name.clone().unwrap_or_else(|| match &c.path {
                 Some(p) => format!("ca_pubinfo:{}", p.display()),
                 None => format!("ca_pubinfo:{}", c.file),
+            }),
+            SourceConfig::LegiscanDataset(c) => {
+                c.name.clone().unwrap_or_else(|| format!("legiscan_dataset:{}", c.path.display()))
+            }
+            SourceConfig::Legiscan(c) => c.name.clone().unwrap_or_else(|| format!("legiscan:{}", c.state)),
+            SourceConfig::Legistar(c) => c.name.clone().unwrap_or_else(|| format!("legistar:{}", c.client)),
+            SourceConfig::Ical(c) => c.name.clone().unwrap_or_else(|| match (&c.path, &c.url) {
+                (Some(p), _) => format!("ical:{}", p.display()),
+                (None, Some(u)) => format!("ical:{u}"),
+                (None, None) => "ical".into(),
             }),
         }
     }
@@ -275,7 +406,8 @@ impl Pipeline {
         for mut s in file.sources {
             match &mut s {
                 SourceConfig::OcdScrape(OcdScrapeConfig { path, .. })
-                | SourceConfig::NyLbdc(NyLbdcConfig { path, .. }) => {
+                | SourceConfig::NyLbdc(NyLbdcConfig { path, .. })
+                | SourceConfig::LegiscanDataset(LegiscanDatasetConfig { path, .. }) => {
                     if path.is_relative() {
                         *path = base.join(&*path);
                     }
@@ -290,6 +422,53 @@ impl Pipeline {
                         if c.file.is_empty() || c.file.contains('/') {
                             return Err(invalid(format!("file {:?}: a zip's name on base_url", c.file)));
                         }
+                    }
+                }
+                SourceConfig::Legiscan(c) => {
+                    url::Url::parse(&c.base_url).map_err(|e| invalid(format!("base_url {:?}: {e}", c.base_url)))?;
+                    if c.state.len() != 2 || crate::jurisdictions::name_of(&c.state.to_lowercase()).is_none() {
+                        return Err(invalid(format!("state {:?}: a two-letter state code", c.state)));
+                    }
+                    if c.monthly_budget == 0 {
+                        return Err(invalid("monthly_budget must be at least 1".into()));
+                    }
+                }
+                SourceConfig::Legistar(c) => {
+                    url::Url::parse(&c.base_url).map_err(|e| invalid(format!("base_url {:?}: {e}", c.base_url)))?;
+                    if c.client.is_empty() || !c.client.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') {
+                        return Err(invalid(format!("client {:?}: a Legistar client name like \"nyc\"", c.client)));
+                    }
+                    if !c.jurisdiction.starts_with("ocd-jurisdiction/") {
+                        return Err(invalid(format!("jurisdiction {:?}: an OCD jurisdiction id", c.jurisdiction)));
+                    }
+                    if let Some(tz) = &c.timezone {
+                        tz.parse::<chrono_tz::Tz>()
+                            .map_err(|_| invalid(format!("timezone {tz:?} is not an IANA time zone")))?;
+                    }
+                    for t in &c.terms {
+                        if t.start > t.end {
+                            return Err(invalid(format!(
+                                "term {:?}: start {} is after end {}",
+                                t.name, t.start, t.end
+                            )));
+                        }
+                    }
+                }
+                SourceConfig::Ical(c) => {
+                    match (&mut c.path, &c.url) {
+                        (Some(path), None) => {
+                            if path.is_relative() {
+                                *path = base.join(&*path);
+                            }
+                        }
+                        (None, Some(u)) => {
+                            url::Url::parse(u).map_err(|e| invalid(format!("url {u:?}: {e}")))?;
+                        }
+                        _ => return Err(invalid("an ical source needs either `path` or `url`".into())),
+                    }
+                    if let Some(tz) = &c.timezone {
+                        tz.parse::<chrono_tz::Tz>()
+                            .map_err(|_| invalid(format!("timezone {tz:?} is not an IANA time zone")))?;
                     }
                 }
                 SourceConfig::Openstates(c) => {

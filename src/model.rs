@@ -128,7 +128,7 @@ pub struct Link {
     pub media_type: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct BillRecord {
     pub origin: Origin,
     /// The source's own id for the bill (OCD `_id`, Open States `ocd-bill/…`, LegiScan `bill_id`).
@@ -209,7 +209,7 @@ pub struct BillRef {
     pub identifier: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct VoteRecord {
     pub origin: Origin,
     pub source_key: Option<String>,

@@ -2,6 +2,8 @@
 //! the unchanged ones, parse, normalize and load them batch by batch (one transaction per
 //! batch), and record what happened. A failing source is recorded and the others go on.
 
+mod feeds;
+
 use crate::archive::Archive;
 use crate::config::{OcdScrapeConfig, OpenStatesConfig, Pipeline, SourceConfig};
 use crate::fetch::{FetchOptions, Fetcher, Validators};
@@ -238,6 +240,13 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
             SourceConfig::NyLbdc(c) => run_ny_lbdc(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await,
             SourceConfig::CaPubinfo(c) => {
                 run_ca_pubinfo(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await
+            }
+            SourceConfig::LegiscanDataset(c) => {
+                feeds::run_legiscan_dataset(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await
+            }
+            SourceConfig::Ical(c) => feeds::run_ical(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await,
+            SourceConfig::Legiscan(_) | SourceConfig::Legistar(_) => {
+                Err(SourceError::Input(format!("source kind {} is not wired yet", source.kind())))
             }
         };
         tally.report.finished_at = Utc::now();
@@ -692,31 +701,7 @@ async fn run_ca_pubinfo(
     }
 
     // 3. Load: bills first (votes link to them), in batches.
-    let Parsed { bills, votes, warnings, .. } = parsed;
-    let mut batches: Vec<Parsed> = Vec::new();
-    let size = opts.batch_size.max(1);
-    let mut bills = bills.into_iter().peekable();
-    while bills.peek().is_some() {
-        batches.push(Parsed { bills: bills.by_ref().take(size).collect(), ..Default::default() });
-    }
-    let mut votes = votes.into_iter().peekable();
-    while votes.peek().is_some() {
-        batches.push(Parsed { votes: votes.by_ref().take(size).collect(), ..Default::default() });
-    }
-    if let Some(first) = batches.first_mut() {
-        first.warnings = warnings;
-    }
-    let pb = progress(opts, batches.len() as u64, &name);
-    let last = batches.len().saturating_sub(1);
-    for (i, batch) in batches.into_iter().enumerate() {
-        if opts.stop.requested() {
-            return Err(SourceError::Interrupted);
-        }
-        pb.inc(1);
-        let payloads = if i == last { vec![payload.clone()] } else { Vec::new() };
-        load_batch(wh, run_id, pipeline, &name, "ca_pubinfo", batch, payloads, &ctx, tally).await?;
-    }
-    pb.finish_and_clear();
+    feeds::load_payload(wh, run_id, pipeline, &name, "ca_pubinfo", parsed, payload, &ctx, opts, tally).await?;
     relink(wh, run_id, pipeline, &name, "ca_pubinfo", tally).await
 }
 

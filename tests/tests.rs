@@ -15,6 +15,8 @@ mod cli;
 mod docs;
 #[path = "it/history.rs"]
 mod history;
+#[path = "it/legiscan.rs"]
+mod legiscan;
 #[path = "it/ocd_scrape.rs"]
 mod ocd_scrape;
 #[path = "it/openstates_http.rs"]
