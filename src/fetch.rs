@@ -173,8 +173,10 @@ impl Fetcher {
         validators: &Validators,
         to: Option<&std::path::Path>,
     ) -> Result<Fetched, FetchError> {
+        let shown = redact_url(url);
+        let shown = shown.as_str();
         let host = url::Url::parse(url)
-            .map_err(|_| FetchError::BadUrl { url: url.into() })?
+            .map_err(|_| FetchError::BadUrl { url: shown.into() })?
             .host_str()
             .unwrap_or("")
             .to_string();
@@ -188,7 +190,7 @@ impl Fetcher {
                 l.until_ready().await;
             }
             self.stats.lock().expect("stats lock").requests += 1;
-            self.attempt(url, headers, validators, to).await
+            self.attempt(url, shown, headers, validators, to).await
         };
         attempt
             .retry(backoff)
@@ -202,9 +204,12 @@ impl Fetcher {
             .await
     }
 
+    /// One try. `url` is requested; `shown` (the URL with secrets redacted) is what errors and
+    /// the response name.
     async fn attempt(
         &self,
         url: &str,
+        shown: &str,
         headers: &[(String, String)],
         validators: &Validators,
         to: Option<&std::path::Path>,
@@ -221,9 +226,9 @@ impl Fetcher {
         }
         let net = |e: reqwest::Error| {
             if e.is_timeout() {
-                FetchError::Timeout { url: url.into() }
+                FetchError::Timeout { url: shown.into() }
             } else {
-                FetchError::Network { url: url.into(), message: error_chain(&e) }
+                FetchError::Network { url: shown.into(), message: error_chain(&e.without_url()) }
             }
         };
         let mut resp = req.send().await.map_err(net)?;
@@ -237,7 +242,7 @@ impl Fetcher {
         if status == 304 {
             self.stats.lock().expect("stats lock").not_modified += 1;
             return Ok(Fetched {
-                url: url.into(),
+                url: shown.into(),
                 status,
                 body: Vec::new(),
                 etag: etag.or(validators.etag.clone()),
@@ -250,7 +255,7 @@ impl Fetcher {
         if let (Some(path), true) = (to, ok) {
             use tokio::io::AsyncWriteExt;
             let disk = |e: std::io::Error| FetchError::Disk {
-                url: url.into(),
+                url: shown.into(),
                 path: path.display().to_string(),
                 message: e.to_string(),
             };
@@ -263,31 +268,52 @@ impl Fetcher {
             file.flush().await.map_err(disk)?;
             file.sync_all().await.map_err(disk)?;
             self.stats.lock().expect("stats lock").bytes += written;
-            return Ok(Fetched { url: url.into(), status, body, etag, last_modified, not_modified: false });
+            return Ok(Fetched { url: shown.into(), status, body, etag, last_modified, not_modified: false });
         }
         if let Some(len) = resp.content_length()
             && len > self.opts.max_bytes
         {
-            return Err(FetchError::TooLarge { url: url.into(), limit: self.opts.max_bytes });
+            return Err(FetchError::TooLarge { url: shown.into(), limit: self.opts.max_bytes });
         }
         while let Some(chunk) = resp.chunk().await.map_err(net)? {
             body.extend_from_slice(&chunk);
             if body.len() as u64 > self.opts.max_bytes {
-                return Err(FetchError::TooLarge { url: url.into(), limit: self.opts.max_bytes });
+                return Err(FetchError::TooLarge { url: shown.into(), limit: self.opts.max_bytes });
             }
         }
         self.stats.lock().expect("stats lock").bytes += body.len() as u64;
         if !ok {
             let retry_after = server_wait(status, retry_after, self.opts.rate_limited_wait);
             return Err(FetchError::Status {
-                url: url.into(),
+                url: shown.into(),
                 status,
                 body: String::from_utf8_lossy(&body).into_owned(),
                 retry_after,
             });
         }
-        Ok(Fetched { url: url.into(), status, body, etag, last_modified, not_modified: false })
+        Ok(Fetched { url: shown.into(), status, body, etag, last_modified, not_modified: false })
     }
+}
+
+/// Query parameters whose values are secrets (API keys and tokens sent in URLs).
+const SECRET_PARAMS: [&str; 6] = ["key", "token", "apikey", "api_key", "access_token", "apiKey"];
+
+/// `url` with the values of secret query parameters (`key`, `token`, …) replaced by
+/// `REDACTED`: the form of a URL that may be logged, stored or shown.
+pub fn redact_url(url: &str) -> String {
+    let Ok(mut u) = url::Url::parse(url) else { return url.to_string() };
+    if !u.query_pairs().any(|(k, _)| SECRET_PARAMS.contains(&k.as_ref())) {
+        return url.to_string();
+    }
+    let pairs: Vec<(String, String)> = u
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if SECRET_PARAMS.contains(&k.as_ref()) { "REDACTED".to_string() } else { v.into_owned() };
+            (k.into_owned(), v)
+        })
+        .collect();
+    u.query_pairs_mut().clear().extend_pairs(pairs);
+    u.to_string()
 }
 
 /// How long the server asks us to wait: its `Retry-After`, or for a 429 without one, the

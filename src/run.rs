@@ -3,6 +3,7 @@
 //! batch), and record what happened. A failing source is recorded and the others go on.
 
 mod feeds;
+mod legiscan_api;
 
 use crate::archive::Archive;
 use crate::config::{OcdScrapeConfig, OpenStatesConfig, Pipeline, SourceConfig};
@@ -245,7 +246,10 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
                 feeds::run_legiscan_dataset(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await
             }
             SourceConfig::Ical(c) => feeds::run_ical(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await,
-            SourceConfig::Legiscan(_) | SourceConfig::Legistar(_) => {
+            SourceConfig::Legiscan(c) => {
+                legiscan_api::run_legiscan(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await
+            }
+            SourceConfig::Legistar(_) => {
                 Err(SourceError::Input(format!("source kind {} is not wired yet", source.kind())))
             }
         };

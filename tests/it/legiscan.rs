@@ -168,3 +168,258 @@ async fn a_zip_bomb_and_an_escaping_entry_are_rejected_and_the_good_zip_beside_t
     // The rejection is a warning too, naming the zip, so `statehouse warnings` shows it.
     assert_eq!(count(&wh, "SELECT COUNT(*) FROM warnings WHERE location LIKE '%bomb.zip'").await, 1);
 }
+
+// ---- The pull API, replayed ------------------------------------------------------------------
+
+const KEY_VAR: &str = "STATEHOUSE_TEST_LEGISCAN_KEY";
+const KEY: &str = "legiscan-test-key-not-a-secret";
+
+fn set_key() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| unsafe { std::env::set_var(KEY_VAR, KEY) });
+}
+
+/// Answers `?op=<op>&id=<id>` (or `&state=`) from tests/fixtures/legiscan-api: `before/` first
+/// when `before` is set, then the folder; an unknown document as LegiScan answers an error.
+struct Replay {
+    before: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl wiremock::Respond for Replay {
+    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let q: std::collections::HashMap<String, String> = req.url.query_pairs().into_owned().collect();
+        if q.get("key").map(String::as_str) != Some(KEY) {
+            return wiremock::ResponseTemplate::new(200)
+                .set_body_string(r#"{"status":"ERROR","alert":{"message":"Invalid API key"}}"#);
+        }
+        let op = q.get("op").cloned().unwrap_or_default();
+        let arg = q.get("id").or(q.get("state")).cloned().unwrap_or_default();
+        let file = format!("{op}-{arg}.json");
+        let dir = fixture("legiscan-api");
+        let mut candidates = vec![dir.join(&file)];
+        if self.before.load(std::sync::atomic::Ordering::SeqCst) {
+            candidates.insert(0, dir.join("before").join(&file));
+        }
+        match candidates.iter().find(|p| p.exists()) {
+            Some(p) => wiremock::ResponseTemplate::new(200).set_body_bytes(std::fs::read(p).unwrap()),
+            None => wiremock::ResponseTemplate::new(200)
+                .set_body_string(format!(r#"{{"status":"ERROR","alert":{{"message":"Unknown {op} id {arg}"}}}}"#)),
+        }
+    }
+}
+
+fn api_source(base: &str, extra: &str) -> String {
+    format!(
+        "[[source]]\nname = \"mn-api\"\nkind = \"legiscan\"\nbase_url = \"{base}\"\nstate = \"mn\"\n\
+         api_key_env = \"{KEY_VAR}\"\n{extra}"
+    )
+}
+
+/// Counts of the replay's queries by operation.
+async fn ops(server: &wiremock::MockServer) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for r in server.received_requests().await.unwrap() {
+        let op = r.url.query_pairs().find(|(k, _)| k == "op").map(|(_, v)| v.into_owned()).unwrap_or_default();
+        *out.entry(op).or_insert(0) += 1;
+    }
+    out
+}
+
+fn replay_files(prefix: &str) -> usize {
+    std::fs::read_dir(fixture("legiscan-api"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(prefix))
+        .count()
+}
+
+#[tokio::test]
+async fn the_pull_api_fetches_only_changed_bills_and_new_roll_calls_within_its_budget() {
+    set_key();
+    let bills = replay_files("getBill-");
+    let roll_calls = replay_files("getRollCall-");
+    assert_eq!((bills, roll_calls), (10, 24));
+    // HF 3's texts: getBillText is asked once per document and answered with an error.
+    let master: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture("legiscan-api/getMasterListRaw-2151.json")).unwrap()).unwrap();
+    assert_eq!(master["masterlist"].as_object().unwrap().len(), bills + 1);
+    let documents: usize = (0..bills)
+        .map(|i| {
+            let id = master["masterlist"][i.to_string()]["bill_id"].as_i64().unwrap();
+            let b: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(fixture(&format!("legiscan-api/getBill-{id}.json"))).unwrap())
+                    .unwrap();
+            b["bill"]["texts"].as_array().unwrap().len()
+        })
+        .sum();
+    let person_votes: usize = std::fs::read_dir(fixture("legiscan-api"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("getRollCall-"))
+        .map(|p| {
+            let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+            v["roll_call"]["votes"].as_array().unwrap().len()
+        })
+        .sum();
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend();
+        let server = wiremock::MockServer::start().await;
+        let before = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .respond_with(Replay { before: before.clone() })
+            .mount(&server)
+            .await;
+        let p = pipeline(db.dir.path(), "mn-api", &api_source(&format!("{}/", server.uri()), ""));
+
+        // 1. First run, with HF 3 as it was before its last action and roll call.
+        let first = run(&wh, &p, &db.options()).await;
+        assert_eq!(first.status, "succeeded", "{b}: {:?}", first.sources);
+        let asked = ops(&server).await;
+        let expected: std::collections::BTreeMap<String, usize> = [
+            ("getSessionList", 1),
+            ("getMasterListRaw", 1),
+            ("getSessionPeople", 1),
+            ("getBill", bills),
+            ("getRollCall", roll_calls - 1),
+            ("getBillText", documents),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        assert_eq!(asked, expected, "{b}");
+        let queries = 3 + bills + roll_calls - 1 + documents;
+        assert_eq!(first.sources[0].requests as usize, queries, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM bills").await as usize, bills, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM votes").await as usize, roll_calls - 1, "{b}");
+        // Every text LegiScan could not give is a warning naming the bill and the document;
+        // the version stays, without text.
+        let text_warnings = first.warnings.iter().filter(|(_, w)| w.message.contains("Unknown getBillText id")).count();
+        assert_eq!(text_warnings, documents, "{b}");
+        assert!(first.warnings.iter().all(|(_, w)| !w.to_string().contains(KEY)), "{b}: the key leaked");
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM raw_payloads WHERE location LIKE '%key=REDACTED%'").await as usize,
+            queries,
+            "{b}"
+        );
+        assert_eq!(
+            count(&wh, &format!("SELECT COUNT(*) FROM raw_payloads WHERE location LIKE '%{KEY}%'")).await,
+            0,
+            "{b}"
+        );
+        let hf3_actions = count(
+            &wh,
+            "SELECT COUNT(*) FROM bill_actions a JOIN bills b ON b.id = a.bill_id WHERE b.identifier = 'HF 3'",
+        )
+        .await;
+
+        // 2. HF 3 moved on: the master list says so; only it and its new roll call are fetched.
+        before.store(false, std::sync::atomic::Ordering::SeqCst);
+        server.reset().await;
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .respond_with(Replay { before: before.clone() })
+            .mount(&server)
+            .await;
+        let seq = count(&wh, "SELECT COALESCE(MAX(seq), 0) FROM change_events").await;
+        let second = run(&wh, &p, &db.options()).await;
+        assert_eq!(second.status, "succeeded", "{b}: {:?}", second.sources);
+        let asked = ops(&server).await;
+        let expected: std::collections::BTreeMap<String, usize> = [
+            ("getSessionList", 1),
+            ("getMasterListRaw", 1),
+            ("getSessionPeople", 1),
+            ("getBill", 1),
+            ("getRollCall", 1),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        assert_eq!(asked, expected, "{b}: documents already asked for are not asked again");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM votes").await as usize, roll_calls, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM vote_records").await as usize, person_votes, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM vote_records WHERE person_id IS NULL").await, 0, "{b}");
+        assert_eq!(
+            count(
+                &wh,
+                "SELECT COUNT(*) FROM bill_actions a JOIN bills b ON b.id = a.bill_id WHERE b.identifier = 'HF 3'"
+            )
+            .await,
+            hf3_actions + 1,
+            "{b}"
+        );
+        let kinds = rows(
+            &wh,
+            &format!("SELECT kind, COUNT(*) FROM change_events WHERE seq > {seq} GROUP BY kind ORDER BY kind"),
+        )
+        .await;
+        // The new action (and the bill's latest action with it) and the new roll call; the roll
+        // calls loaded before keep every member's vote.
+        assert_eq!(
+            kinds,
+            [["action_added", "1"], ["bill_changed", "1"], ["vote_recorded", "1"]]
+                .map(|r| r.map(String::from).to_vec())
+                .to_vec(),
+            "{b}"
+        );
+
+        // 3. Nothing changed upstream: two queries, zero change events.
+        server.reset().await;
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .respond_with(Replay { before: before.clone() })
+            .mount(&server)
+            .await;
+        let seq = count(&wh, "SELECT COALESCE(MAX(seq), 0) FROM change_events").await;
+        let third = run(&wh, &p, &db.options()).await;
+        assert_eq!(third.sources[0].requests, 2, "{b}");
+        assert_eq!(count(&wh, &format!("SELECT COUNT(*) FROM change_events WHERE seq > {seq}")).await, 0, "{b}");
+    }
+}
+
+#[tokio::test]
+async fn the_monthly_budget_stops_a_crawl_and_the_next_run_resumes_it() {
+    set_key();
+    let db = TestDb::sqlite();
+    let wh = db.open().await;
+    let server = wiremock::MockServer::start().await;
+    let before = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    wiremock::Mock::given(wiremock::matchers::method("GET")).respond_with(Replay { before }).mount(&server).await;
+    // 8 queries: session list, master list, people, then 5 of the bills and roll calls.
+    let p = pipeline(
+        db.dir.path(),
+        "mn-api",
+        &api_source(&format!("{}/", server.uri()), "monthly_budget = 8\ntexts = false\n"),
+    );
+    let first = run(&wh, &p, &db.options()).await;
+    assert_eq!(first.status, "succeeded", "{:?}", first.sources);
+    assert_eq!(first.sources[0].requests, 8);
+    assert_eq!(server.received_requests().await.unwrap().len(), 8);
+    let note =
+        first.warnings.iter().find(|(_, w)| w.message.contains("monthly budget of 8")).expect("a budget warning");
+    assert!(note.1.message.contains("changed bills wait for the next run"), "{}", note.1);
+    let loaded = count(&wh, "SELECT COUNT(*) FROM bills").await;
+    assert!(loaded >= 1 && loaded < 10, "{loaded}");
+    // The month's budget is spent: the next run sends nothing.
+    let second = run(&wh, &p, &db.options()).await;
+    assert_eq!(second.sources[0].requests, 0);
+    assert_eq!(server.received_requests().await.unwrap().len(), 8);
+    // A larger budget (a new month, or a raised setting): the crawl finishes, the bills already
+    // loaded are not fetched again.
+    let bigger = pipeline(
+        db.dir.path(),
+        "mn-api",
+        &api_source(&format!("{}/", server.uri()), "monthly_budget = 1000\ntexts = false\n"),
+    );
+    let third = run(&wh, &bigger, &db.options()).await;
+    assert_eq!(third.status, "succeeded");
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM bills").await, 10);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM votes").await, 24);
+    let bill_queries = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.query_pairs().any(|(k, v)| k == "op" && v == "getBill"))
+        .count();
+    // Every bill fetched once, but the one whose roll calls the budget cut off: it is fetched
+    // again (its change_hash was not stored, as it was not loaded whole).
+    assert_eq!(bill_queries, 11);
+}
