@@ -300,6 +300,7 @@ async fn facts(wh: &Warehouse, ctx: &Ctx<'_>, key: &str) -> Result<Option<BillFa
             position: None,
             group: None,
             latest_action: None,
+            credit: None,
         },
         jurisdiction_id: t.jurisdiction_id.clone(),
         created_run_id: -1,
@@ -327,6 +328,19 @@ async fn bill_facts(wh: &Warehouse, id: &str) -> Result<Option<BillFacts>, Alert
         )
         .await?,
     );
+    // Data from LegiScan is shown with its credit line (CC BY 4.0).
+    let legiscan = Rows::from(
+        wh.fetch(
+            "SELECT COUNT(*) AS n FROM entity_sources WHERE entity_type = 'bill' AND entity_id = $1 AND source_kind IN ('legiscan', 'legiscan_dataset')",
+            &[Param::text(id)],
+        )
+        .await?,
+    );
+    let credit = legiscan
+        .first()
+        .and_then(|r| r.i("n"))
+        .filter(|n| *n > 0)
+        .map(|_| crate::sources::legiscan::CREDIT.to_string());
     Ok(r.first().map(|r| BillFacts {
         info: BillInfo {
             id: r.s("id").unwrap_or_default(),
@@ -338,6 +352,7 @@ async fn bill_facts(wh: &Warehouse, id: &str) -> Result<Option<BillFacts>, Alert
             position: None,
             group: None,
             latest_action: r.s("latest_action_description"),
+            credit: credit.clone(),
         },
         jurisdiction_id: r.s("jurisdiction_id").unwrap_or_default(),
         created_run_id: r.i("created_run_id").unwrap_or(0),

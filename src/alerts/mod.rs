@@ -110,6 +110,9 @@ pub struct BillInfo {
     /// The group the bill is assigned to.
     pub group: Option<String>,
     pub latest_action: Option<String>,
+    /// The credit line a source's licence asks for, shown with the data (LegiScan's CC BY 4.0).
+    #[serde(default)]
+    pub credit: Option<String>,
 }
 
 /// Why the alert matched.

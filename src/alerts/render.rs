@@ -425,6 +425,8 @@ struct AlertView {
     sponsor: Option<SponsorView>,
     todo: Vec<&'static str>,
     sources: Vec<LinkView>,
+    /// A licence's credit line for the data (LegiScan's).
+    credit: Option<String>,
     data_as_of: String,
 }
 
@@ -610,6 +612,7 @@ fn alert_view(alert: &Alert, n: usize, tz: Tz) -> AlertView {
         sponsor,
         todo: suggestions(alert),
         sources: urls.into_iter().map(LinkView::data).collect(),
+        credit: alert.bill.as_ref().and_then(|b| b.credit.clone()),
         data_as_of: local_time(alert.data_as_of, tz),
     }
 }
@@ -946,6 +949,7 @@ pub(crate) mod samples {
             position,
             group: Some("Good Government".into()),
             latest_action: Some("Signed by Governor".into()),
+            credit: None,
         }
     }
 
@@ -960,6 +964,7 @@ pub(crate) mod samples {
             position: Some(position),
             group: Some("Good Government".into()),
             latest_action: None,
+            credit: None,
         }
     }
 
@@ -1362,6 +1367,18 @@ mod tests {
             ],
         );
         assert_safe_html(&r.html);
+    }
+
+    #[test]
+    fn legiscan_data_carries_its_credit_line_and_other_data_does_not() {
+        let plain = render(&signed());
+        assert!(!plain.text.contains("LegiScan") && !plain.html.contains("LegiScan"));
+        let mut alert = signed();
+        alert.bill.as_mut().unwrap().credit = Some(crate::sources::legiscan::CREDIT.to_string());
+        let r = render(&alert);
+        let credit = "Legislative data from LegiScan (https://legiscan.com), licensed under CC BY 4.0";
+        assert!(flat(&r.text).contains(credit), "{}", r.text);
+        assert!(r.html.contains(credit), "{}", r.html);
     }
 
     #[test]
