@@ -1,0 +1,1114 @@
+//! `legistar`: the Legistar Web API (Granicus, `https://webapi.legistar.com/v1/{client}/…`),
+//! the JSON API behind most US city councils' legislation sites (New York's `nyc`, Chicago's
+//! `chicago`). One module for every client; a [`Client`] says which council it is.
+//!
+//! Pure: this module builds request addresses and reads response bytes; the one network loop
+//! (`crate::fetch`) does the requests, paging and archiving.
+//!
+//! Responses are JSON arrays (one page) or one object (`/matters/{id}`), read with
+//! [`parse_page`] / [`parse_record`] into the serde types below, then mapped to records:
+//!
+//! | Legistar | Field | Record |
+//! |---|---|---|
+//! | Matter | `MatterFile` ("Int 0938-2023", "LU 1505-1997") | bill `identifier` |
+//! | Matter | `MatterName`, else `MatterTitle` (whitespace folded) | bill `title` |
+//! | Matter | `MatterTitle`, when it differs from the title | bill `abstracts` |
+//! | Matter | `MatterTypeName` ([`classify_matter_type`]) | bill `classification` |
+//! | Matter | `MatterIntroDate`, else `MatterAgendaDate`, else `MatterPassedDate` | bill `session` ([`Term`]) |
+//! | Matter | `MatterId` | bill `source_key` `legistar:{client}:matter:{id}`, and its sources |
+//! | Matter | `MatterLastModifiedUtc` | bill `updated_at` |
+//! | MatterHistory | `MatterHistoryActionDate` (its date), `…ActionName` + `…ActionText` | action `date`, `description` |
+//! | MatterHistory | `MatterHistoryActionBodyName` | action `organization` (the acting body) |
+//! | MatterSponsor | `MatterSponsorName`, `…Sequence` (lowest = primary), `…NameId` | sponsorships |
+//! | Event | `EventDate` (date) + `EventTime` ("10:30 AM") in the client's zone | event `start`, `timezone` |
+//! | Event | `EventBodyName`; `EventComment` ("Jointly with the Committee on …") | event `name`, `participants` |
+//! | Event | `EventLocation`, `EventComment` | event `location`, `description` |
+//! | Event | `EventAgendaStatusName`, `EventMinutesStatusName`, wording ([`event_status`]) | event `status` |
+//! | Event | `EventId` | event `upstream_id`/`source_key` `legistar:{client}:event:{id}` |
+//! | Event | `EventInSiteURL` | event `sources` (with the API address) |
+//! | EventItem | `…AgendaSequence` (else `…MinutesSequence`), `…Title`, `…MatterFile` | agenda items |
+//! | EventItem + Votes | `…ActionName`, `…PassedFlagName`, `…Tally`, `VoteValueName` | votes ([`vote_record`]) |
+//! | Person | `PersonId`, `PersonFullName`, `PersonEmail` | people |
+//! | Body | `BodyId`, `BodyName`, `BodyTypeName` | organizations |
+//!
+//! Quirks handled (shared research, data-sources.md §2–3, and the fixtures):
+//! - at most 1,000 rows per response: every list address pages with `$top`/`$skip`
+//!   ([`PAGE_SIZE`]) and a stable `$orderby` on the id, so pages do not shift while read;
+//! - `…LastModifiedUtc` has no zone (it is UTC) and 0 to 7 fraction digits
+//!   (`2014-05-24T04:10:20.03`, `2015-08-25T15:58:59.527`, `2015-08-25T15:58:59`); the
+//!   incremental filter (`MatterLastModifiedUtc gt datetime'…'`) is written to the second, cut
+//!   down, so the newest record of the last run is fetched again rather than a record of the
+//!   same second missed;
+//! - `EventDate` is always midnight (`T00:00:00`); the time is the text `EventTime`;
+//! - texts carry `\r\n` and runs of spaces ("250 Broadway  -  Hearing Room"): titles, names,
+//!   locations and action texts are folded to single spaces;
+//! - a matter's history can hold the same action twice (Chicago's `dupe_event.json`: two
+//!   "Passed" rows of one meeting, one written from the agenda, one from the minutes, with
+//!   different ids, sequences and texts): rows with the same event, action, body, date and
+//!   passed flag are one action ([`history_key`]); the first, by date then id, is kept;
+//! - New York marks a meeting that did not take place by setting both its agenda and minutes
+//!   status to "Deferred" (132 of the 688 meetings of 2023); the meeting is not moved: it
+//!   keeps its date and a new meeting, with a new `EventId`, is created when it is held. So
+//!   "Deferred" is `cancelled`, as are "Cancelled"/"Postponed" in a status, comment or location;
+//! - a joint hearing is one Event per committee, each naming the others in `EventComment`
+//!   ("Jointly with the Committee on Health and the Committee on Hospitals."): the others are
+//!   added to `participants`;
+//! - the Votes endpoint has been seen to answer for a consent-bloc item with the votes of
+//!   another item (the bloc's motion), stamped with that item's `VoteEventItemId`: such votes
+//!   are dropped with a warning;
+//! - every field may be null or absent, and clients add custom fields (`MatterEXText1…11`):
+//!   unknown fields are ignored, and an element of a page that does not fit its type is a
+//!   warning naming its id; the rest of the page loads.
+//!
+//! Deliberately absent: matter indexes (subjects), attachments and texts (other endpoints,
+//! no fixtures), office records (people's terms and districts), and the `passed` event
+//! status, which depends on the clock.
+
+use crate::model::*;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono_tz::Tz;
+use regex::Regex;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::LazyLock;
+use url::Url;
+
+/// The Legistar Web API's own row cap: a list response never holds more.
+pub const PAGE_SIZE: usize = 1000;
+/// The public Web API.
+pub const DEFAULT_BASE_URL: &str = "https://webapi.legistar.com/v1";
+/// The classification of an event held by a committee or subcommittee.
+pub const COMMITTEE_MEETING: &str = "committee-meeting";
+
+/// A council term: the session its matters belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// The session name, e.g. "2022-2023".
+    pub name: String,
+    pub start: NaiveDate,
+    /// Inclusive.
+    pub end: NaiveDate,
+}
+
+/// One Legistar client (one council). The API token, when the client needs one (New York
+/// does), is not kept here: the caller adds it to each address with [`with_token`], so that
+/// no record, warning or log line built from a `Client` can hold it.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// The client name in the API's addresses: `nyc`, `chicago`.
+    pub client: String,
+    /// [`DEFAULT_BASE_URL`] unless testing.
+    pub base_url: String,
+    /// OCD jurisdiction id of the city.
+    pub jurisdiction_id: String,
+    /// The zone of `EventTime`.
+    pub tz: Tz,
+    /// Council terms, for sessions.
+    pub terms: Vec<Term>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serde types: every field optional, unknown fields ignored.
+// ---------------------------------------------------------------------------------------------
+
+/// `GET /matters`, `/matters/{id}`: a piece of legislation.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Matter {
+    pub matter_id: Option<i64>,
+    pub matter_guid: Option<String>,
+    pub matter_last_modified_utc: Option<String>,
+    pub matter_file: Option<String>,
+    pub matter_name: Option<String>,
+    pub matter_title: Option<String>,
+    pub matter_type_name: Option<String>,
+    pub matter_status_name: Option<String>,
+    pub matter_body_name: Option<String>,
+    pub matter_intro_date: Option<String>,
+    pub matter_agenda_date: Option<String>,
+    pub matter_passed_date: Option<String>,
+    pub matter_enactment_date: Option<String>,
+    pub matter_enactment_number: Option<String>,
+    pub matter_version: Option<String>,
+}
+
+/// `GET /matters/{id}/histories`: one action on a matter (an event item it appeared on).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct MatterHistory {
+    pub matter_history_id: Option<i64>,
+    pub matter_history_guid: Option<String>,
+    pub matter_history_last_modified_utc: Option<String>,
+    pub matter_history_event_id: Option<i64>,
+    pub matter_history_agenda_sequence: Option<i64>,
+    pub matter_history_minutes_sequence: Option<i64>,
+    pub matter_history_action_date: Option<String>,
+    pub matter_history_action_id: Option<i64>,
+    pub matter_history_action_name: Option<String>,
+    pub matter_history_action_text: Option<String>,
+    pub matter_history_action_body_id: Option<i64>,
+    pub matter_history_action_body_name: Option<String>,
+    pub matter_history_passed_flag: Option<i64>,
+    pub matter_history_passed_flag_name: Option<String>,
+    pub matter_history_roll_call_flag: Option<i64>,
+    pub matter_history_tally: Option<String>,
+}
+
+/// `GET /matters/{id}/sponsors`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct MatterSponsor {
+    pub matter_sponsor_id: Option<i64>,
+    pub matter_sponsor_last_modified_utc: Option<String>,
+    pub matter_sponsor_matter_id: Option<i64>,
+    pub matter_sponsor_name_id: Option<i64>,
+    pub matter_sponsor_body_id: Option<i64>,
+    pub matter_sponsor_name: Option<String>,
+    pub matter_sponsor_sequence: Option<i64>,
+}
+
+/// `GET /events`, `/events/{id}`: a meeting of one body.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Event {
+    pub event_id: Option<i64>,
+    pub event_guid: Option<String>,
+    pub event_last_modified_utc: Option<String>,
+    pub event_body_id: Option<i64>,
+    pub event_body_name: Option<String>,
+    /// Always `YYYY-MM-DDT00:00:00`.
+    pub event_date: Option<String>,
+    /// "10:30 AM".
+    pub event_time: Option<String>,
+    pub event_agenda_status_name: Option<String>,
+    pub event_minutes_status_name: Option<String>,
+    pub event_location: Option<String>,
+    pub event_agenda_file: Option<String>,
+    pub event_minutes_file: Option<String>,
+    pub event_comment: Option<String>,
+    pub event_video_path: Option<String>,
+    #[serde(rename = "EventInSiteURL")]
+    pub event_in_site_url: Option<String>,
+    /// Filled only when asked for (`/events/{id}?EventItems=1`).
+    #[serde(deserialize_with = "null_as_default")]
+    pub event_items: Vec<EventItem>,
+}
+
+/// `GET /events/{id}/eventitems`: one agenda or minutes item of a meeting.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct EventItem {
+    pub event_item_id: Option<i64>,
+    pub event_item_last_modified_utc: Option<String>,
+    pub event_item_event_id: Option<i64>,
+    pub event_item_agenda_sequence: Option<i64>,
+    pub event_item_minutes_sequence: Option<i64>,
+    pub event_item_agenda_number: Option<String>,
+    pub event_item_action_name: Option<String>,
+    pub event_item_action_text: Option<String>,
+    pub event_item_passed_flag: Option<i64>,
+    pub event_item_passed_flag_name: Option<String>,
+    pub event_item_roll_call_flag: Option<i64>,
+    pub event_item_title: Option<String>,
+    pub event_item_tally: Option<String>,
+    pub event_item_mover: Option<String>,
+    pub event_item_seconder: Option<String>,
+    pub event_item_matter_id: Option<i64>,
+    pub event_item_matter_file: Option<String>,
+    pub event_item_matter_name: Option<String>,
+    pub event_item_matter_type: Option<String>,
+}
+
+/// `GET /eventitems/{id}/votes`: one member's vote on an item (the API's `GranicusVote`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Vote {
+    pub vote_id: Option<i64>,
+    pub vote_last_modified_utc: Option<String>,
+    pub vote_person_id: Option<i64>,
+    pub vote_person_name: Option<String>,
+    pub vote_value_id: Option<i64>,
+    /// Affirmative, Negative, Absent, Excused, Abstain, Conflict, Recused, Non-voting, …
+    pub vote_value_name: Option<String>,
+    pub vote_sort: Option<i64>,
+    pub vote_result: Option<i64>,
+    pub vote_event_item_id: Option<i64>,
+}
+
+/// `GET /bodies`: the council, its committees, offices.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Body {
+    pub body_id: Option<i64>,
+    pub body_last_modified_utc: Option<String>,
+    pub body_name: Option<String>,
+    pub body_type_name: Option<String>,
+    pub body_active_flag: Option<i64>,
+}
+
+/// `GET /persons`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Person {
+    pub person_id: Option<i64>,
+    pub person_guid: Option<String>,
+    pub person_last_modified_utc: Option<String>,
+    pub person_first_name: Option<String>,
+    pub person_last_name: Option<String>,
+    pub person_full_name: Option<String>,
+    pub person_active_flag: Option<i64>,
+    pub person_email: Option<String>,
+    #[serde(rename = "PersonWWW")]
+    pub person_www: Option<String>,
+}
+
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A type with a `…LastModifiedUtc`, for the incremental cursor.
+pub trait LastModified {
+    fn last_modified_utc(&self) -> Option<&str>;
+}
+
+macro_rules! last_modified {
+    ($($t:ty => $f:ident),* $(,)?) => {
+        $(impl LastModified for $t {
+            fn last_modified_utc(&self) -> Option<&str> {
+                self.$f.as_deref()
+            }
+        })*
+    };
+}
+
+last_modified!(
+    Matter => matter_last_modified_utc,
+    MatterHistory => matter_history_last_modified_utc,
+    MatterSponsor => matter_sponsor_last_modified_utc,
+    Event => event_last_modified_utc,
+    EventItem => event_item_last_modified_utc,
+    Vote => vote_last_modified_utc,
+    Body => body_last_modified_utc,
+    Person => person_last_modified_utc,
+);
+
+// ---------------------------------------------------------------------------------------------
+// Reading responses.
+// ---------------------------------------------------------------------------------------------
+
+/// Reads one list response (a JSON array). `Err` names `location` when the bytes are not a
+/// JSON array; an element that does not fit `T` is skipped with a warning naming its position
+/// and id, and the others load.
+pub fn parse_page<T: DeserializeOwned>(bytes: &[u8], location: &str) -> Result<(Vec<T>, Vec<Warning>), String> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| format!("{location}: not JSON: {e}"))?;
+    let Value::Array(elements) = value else {
+        return Err(format!("{location}: expected a JSON array (a list response), found {}", kind(&value)));
+    };
+    let mut items = Vec::with_capacity(elements.len());
+    let mut warnings = Vec::new();
+    for (i, element) in elements.into_iter().enumerate() {
+        let record = Some(element_name(&element, i));
+        match serde_json::from_value::<T>(element) {
+            Ok(t) => items.push(t),
+            Err(e) => warnings.push(Warning::new(location, record, format!("element skipped: {e}"))),
+        }
+    }
+    Ok((items, warnings))
+}
+
+/// Reads one single-object response (`/matters/{id}`, `/events/{id}`).
+pub fn parse_record<T: DeserializeOwned>(bytes: &[u8], location: &str) -> Result<T, String> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| format!("{location}: not JSON: {e}"))?;
+    if !value.is_object() {
+        return Err(format!("{location}: expected a JSON object, found {}", kind(&value)));
+    }
+    serde_json::from_value(value).map_err(|e| format!("{location}: {e}"))
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// "element #3 (MatterId 17071)": the first `…Id` field of the object is its own id.
+fn element_name(v: &Value, i: usize) -> String {
+    let id = v.as_object().and_then(|o| o.iter().find(|(k, _)| k.ends_with("Id")).map(|(k, v)| format!(" ({k} {v})")));
+    format!("element #{}{}", i + 1, id.unwrap_or_default())
+}
+
+/// A `…LastModifiedUtc` value: no zone (UTC), any number of fraction digits, or none. A value
+/// with an offset (the API's documentation samples have one) is converted to UTC.
+pub fn parse_last_modified(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    let s = s.strip_suffix('Z').unwrap_or(s);
+    if let Ok(dt) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(dt);
+    }
+    DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%:z").ok().map(|dt| dt.naive_utc())
+}
+
+/// The newest `…LastModifiedUtc` of a page: the next incremental run's cursor. Records
+/// without one, or with one that does not parse, are passed over.
+pub fn max_last_modified<T: LastModified>(items: &[T]) -> Option<NaiveDateTime> {
+    items.iter().filter_map(|i| i.last_modified_utc().and_then(parse_last_modified)).max()
+}
+
+/// Whether a list response of `rows` rows was the last page.
+pub fn is_last_page(rows: usize) -> bool {
+    rows < PAGE_SIZE
+}
+
+// ---------------------------------------------------------------------------------------------
+// Addresses.
+// ---------------------------------------------------------------------------------------------
+
+/// Percent-encodes a query value: everything but RFC 3986 unreserved characters, so spaces
+/// are `%20` (not `+`) and quotes `%27`.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `url` with `token={token}` added: for clients whose API needs a token. The result is a
+/// secret: log [`redact`]ed addresses only.
+pub fn with_token(url: &Url, token: &str) -> Url {
+    let mut u = url.clone();
+    let q = match url.query() {
+        Some(q) if !q.is_empty() => format!("{q}&token={}", encode(token)),
+        _ => format!("token={}", encode(token)),
+    };
+    u.set_query(Some(&q));
+    u
+}
+
+/// `url` as text with any `token` value replaced by `REDACTED`, for logs and sources.
+pub fn redact(url: &str) -> String {
+    static TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"([?&]token=)[^&#]*").expect("valid regex"));
+    TOKEN.replace_all(url, "${1}REDACTED").into_owned()
+}
+
+impl Client {
+    /// A client of the public API.
+    pub fn new(client: &str, jurisdiction_id: &str, tz: Tz, terms: Vec<Term>) -> Client {
+        Client {
+            client: client.to_string(),
+            base_url: DEFAULT_BASE_URL.to_string(),
+            jurisdiction_id: jurisdiction_id.to_string(),
+            tz,
+            terms,
+        }
+    }
+
+    fn url(&self, path: &str, query: &[(&str, String)]) -> Url {
+        let mut s = format!("{}/{}/{}", self.base_url.trim_end_matches('/'), encode(&self.client), path);
+        let q: Vec<String> = query.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+        if !q.is_empty() {
+            s.push('?');
+            s.push_str(&q.join("&"));
+        }
+        // The base URL is configuration: a bad one is a programming or config error, caught
+        // by the first test or run.
+        Url::parse(&s).unwrap_or_else(|e| panic!("Legistar base URL {:?} is not a URL: {e}", self.base_url))
+    }
+
+    fn paged(&self, path: &str, order_by: &str, filter: Option<String>, skip: usize) -> Url {
+        let mut q = Vec::new();
+        if let Some(f) = filter {
+            q.push(("$filter", f));
+        }
+        q.push(("$orderby", order_by.to_string()));
+        q.push(("$top", PAGE_SIZE.to_string()));
+        q.push(("$skip", skip.to_string()));
+        self.url(path, &q)
+    }
+
+    /// One page of matters, `skip` rows in; only those modified after `since` when given.
+    pub fn matters_url(&self, since: Option<NaiveDateTime>, skip: usize) -> Url {
+        self.paged("matters", "MatterId", since.map(|t| modified_after("MatterLastModifiedUtc", t)), skip)
+    }
+
+    /// One page of events (meetings), `skip` rows in; only those modified after `since`.
+    pub fn events_url(&self, since: Option<NaiveDateTime>, skip: usize) -> Url {
+        self.paged("events", "EventId", since.map(|t| modified_after("EventLastModifiedUtc", t)), skip)
+    }
+
+    /// A matter's history (its actions).
+    pub fn matter_histories_url(&self, matter_id: i64) -> Url {
+        self.url(&format!("matters/{matter_id}/histories"), &[])
+    }
+
+    /// A matter's sponsors.
+    pub fn matter_sponsors_url(&self, matter_id: i64) -> Url {
+        self.url(&format!("matters/{matter_id}/sponsors"), &[])
+    }
+
+    /// A meeting's items, with their agenda and minutes notes and the matters' attachments.
+    pub fn event_items_url(&self, event_id: i64) -> Url {
+        let one = || "1".to_string();
+        self.url(
+            &format!("events/{event_id}/eventitems"),
+            &[("AgendaNote", one()), ("MinutesNote", one()), ("Attachments", one())],
+        )
+    }
+
+    /// The members' votes on one item (a matter history row's id is its event item's id).
+    pub fn event_item_votes_url(&self, event_item_id: i64) -> Url {
+        self.url(&format!("eventitems/{event_item_id}/votes"), &[])
+    }
+
+    /// One page of bodies.
+    pub fn bodies_url(&self, skip: usize) -> Url {
+        self.paged("bodies", "BodyId", None, skip)
+    }
+
+    /// One page of persons.
+    pub fn persons_url(&self, skip: usize) -> Url {
+        self.paged("persons", "PersonId", None, skip)
+    }
+
+    /// The term holding `date`, when one does.
+    pub fn term_for(&self, date: NaiveDate) -> Option<&Term> {
+        self.terms.iter().find(|t| t.start <= date && date <= t.end)
+    }
+
+    /// The session of something dated `date`: its term's name, else the calendar year with a
+    /// warning (`None` when there is no date at all: "unknown").
+    fn session(&self, date: Option<NaiveDate>, location: &str, record: &str, warnings: &mut Vec<Warning>) -> String {
+        match date {
+            Some(d) => match self.term_for(d) {
+                Some(t) => t.name.clone(),
+                None => {
+                    warnings.push(Warning::new(
+                        location,
+                        Some(record.to_string()),
+                        format!("no council term holds {d}; session is the year {}", d.format("%Y")),
+                    ));
+                    d.format("%Y").to_string()
+                }
+            },
+            None => {
+                warnings.push(Warning::new(location, Some(record.to_string()), "no date to place it in a term"));
+                "unknown".to_string()
+            }
+        }
+    }
+
+    fn key(&self, kind: &str, id: impl std::fmt::Display) -> String {
+        format!("legistar:{}:{kind}:{id}", self.client)
+    }
+
+    fn api(&self, path: &str) -> String {
+        format!("{}/{}/{}", self.base_url.trim_end_matches('/'), self.client, path)
+    }
+}
+
+/// `{field} gt datetime'YYYY-MM-DDTHH:MM:SS'`, the fraction cut off (see the module doc).
+fn modified_after(field: &str, t: NaiveDateTime) -> String {
+    format!("{field} gt datetime'{}'", t.format("%Y-%m-%dT%H:%M:%S"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records.
+// ---------------------------------------------------------------------------------------------
+
+/// Whitespace (`\r\n`, runs of spaces) folded, ends trimmed; `None` when empty.
+fn clean(s: Option<&str>) -> Option<String> {
+    let s = s?.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!s.is_empty()).then_some(s)
+}
+
+/// The date of a Legistar datetime (`1997-11-25T14:15:58`, `2023-01-05T00:00:00`).
+fn date_of(s: Option<&str>) -> Option<NaiveDate> {
+    let s = s?.trim();
+    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}
+
+/// Bill classification from `MatterTypeName`. The council types with an Open Civic Data
+/// equivalent are mapped; the long tail of other types (New York has 91: "Land Use
+/// Application", "Mayor's Message", "Communication", "Oversight", …) keep their name, lower
+/// case, so that they can still be told apart. Empty when there is no type.
+pub fn classify_matter_type(type_name: &str) -> Vec<String> {
+    let t = type_name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let c = match t.as_str() {
+        "" => return Vec::new(),
+        // New York's "Int": a proposed local law.
+        "introduction" | "local law" | "bill" => "bill",
+        "ordinance" => "ordinance",
+        "resolution" => "resolution",
+        "appointment" | "appointments" => "appointment",
+        "petition" => "petition",
+        "proclamation" => "proclamation",
+        "order" => "order",
+        "claim" | "claims" => "claim",
+        other => other,
+    };
+    vec![c.to_string()]
+}
+
+/// The identity of a history row for collapsing duplicates: the meeting, the action, the body,
+/// the date and the passed flag. Not the id, guid, row version or last-modified time, and not
+/// the agenda/minutes sequences or the text: Chicago's duplicate "Passed" rows differ in
+/// exactly those (one is the agenda's row, the other the minutes').
+pub fn history_key(h: &MatterHistory) -> (Option<i64>, String, String, Option<NaiveDate>, Option<i64>) {
+    let action = match h.matter_history_action_id {
+        Some(id) => format!("#{id}"),
+        None => clean(h.matter_history_action_name.as_deref()).unwrap_or_default().to_lowercase(),
+    };
+    let body = match h.matter_history_action_body_id {
+        Some(id) => format!("#{id}"),
+        None => clean(h.matter_history_action_body_name.as_deref()).unwrap_or_default().to_lowercase(),
+    };
+    (
+        h.matter_history_event_id,
+        action,
+        body,
+        date_of(h.matter_history_action_date.as_deref()),
+        h.matter_history_passed_flag,
+    )
+}
+
+/// An action's text: its name, and its text when that says more. A text that starts with the
+/// name ("Recommended to Pass  BY VOICE VOTE") replaces it; another is appended after a colon.
+fn action_description(name: &str, text: Option<&str>) -> String {
+    match clean(text) {
+        Some(t) if t.eq_ignore_ascii_case(name) => name.to_string(),
+        Some(t) if t.to_lowercase().starts_with(&name.to_lowercase()) => t,
+        Some(t) => format!("{name}: {t}"),
+        None => name.to_string(),
+    }
+}
+
+/// One matter with its history and sponsors → a bill. `location` names the payload in
+/// warnings and the record's origin.
+pub fn bill_record(
+    client: &Client,
+    matter: &Matter,
+    histories: &[MatterHistory],
+    sponsors: &[MatterSponsor],
+    location: &str,
+) -> (BillRecord, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    let id = matter.matter_id;
+    let identifier = match clean(matter.matter_file.as_deref()) {
+        Some(f) => f,
+        None => {
+            let fallback = id.map(|i| format!("MatterId {i}")).unwrap_or_else(|| "(no MatterFile)".into());
+            warnings.push(Warning::new(location, Some(fallback.clone()), "matter has no MatterFile; named by its id"));
+            fallback
+        }
+    };
+    let warn = |w: &mut Vec<Warning>, m: String| w.push(Warning::new(location, Some(identifier.clone()), m));
+
+    let name = clean(matter.matter_name.as_deref());
+    let long_title = clean(matter.matter_title.as_deref());
+    let title = match (&name, &long_title) {
+        (Some(n), _) => n.clone(),
+        (None, Some(t)) => t.clone(),
+        (None, None) => {
+            warn(&mut warnings, "matter has neither MatterName nor MatterTitle".into());
+            String::new()
+        }
+    };
+    let abstracts = match (&name, &matter.matter_title) {
+        (Some(n), Some(t)) if clean(Some(t)).as_deref() != Some(n.as_str()) => {
+            vec![t.replace("\r\n", "\n").trim().to_string()]
+        }
+        _ => Vec::new(),
+    };
+
+    let dated = date_of(matter.matter_intro_date.as_deref())
+        .or_else(|| date_of(matter.matter_agenda_date.as_deref()))
+        .or_else(|| date_of(matter.matter_passed_date.as_deref()));
+    let session = client.session(dated, location, &identifier, &mut warnings);
+
+    // Actions: rows without a name or date are skipped; duplicates collapsed; date order.
+    let mut rows: Vec<(&MatterHistory, NaiveDateTime, String)> = Vec::new();
+    for h in histories {
+        let Some(action) = clean(h.matter_history_action_name.as_deref()) else {
+            warn(&mut warnings, format!("history row {:?} has no action name; skipped", h.matter_history_id));
+            continue;
+        };
+        let when = h.matter_history_action_date.as_deref().and_then(|s| {
+            parse_last_modified(s).or_else(|| date_of(Some(s)).map(|d| d.and_time(NaiveTime::MIN)))
+        });
+        let Some(when) = when else {
+            warn(&mut warnings, format!("history row {:?} ({action}) has no action date; skipped", h.matter_history_id));
+            continue;
+        };
+        rows.push((h, when, action));
+    }
+    rows.sort_by_key(|(h, when, _)| (*when, h.matter_history_id));
+    let mut seen = HashSet::new();
+    let actions = rows
+        .into_iter()
+        .filter(|(h, _, _)| seen.insert(history_key(h)))
+        .map(|(h, when, action)| ActionRecord {
+            date: when.date().format("%Y-%m-%d").to_string(),
+            description: action_description(&action, h.matter_history_action_text.as_deref()),
+            organization: clean(h.matter_history_action_body_name.as_deref()),
+            classification: Vec::new(),
+            related_entities: Vec::new(),
+        })
+        .collect();
+
+    // Sponsors: by sequence; the lowest sequence is the primary sponsor.
+    let mut sorted: Vec<&MatterSponsor> = sponsors.iter().collect();
+    sorted.sort_by_key(|s| (s.matter_sponsor_sequence.unwrap_or(i64::MAX), s.matter_sponsor_id));
+    let primary_seq = sorted.first().and_then(|s| s.matter_sponsor_sequence);
+    let mut sponsorships = Vec::new();
+    for (i, s) in sorted.iter().enumerate() {
+        let Some(name) = clean(s.matter_sponsor_name.as_deref()) else {
+            warn(&mut warnings, format!("sponsor {:?} has no name; skipped", s.matter_sponsor_id));
+            continue;
+        };
+        let primary = if primary_seq.is_some() { s.matter_sponsor_sequence == primary_seq } else { i == 0 };
+        let is_body = s.matter_sponsor_name_id.is_none() && s.matter_sponsor_body_id.is_some();
+        sponsorships.push(SponsorshipRecord {
+            name,
+            entity_type: if is_body { "organization" } else { "person" }.to_string(),
+            primary,
+            classification: if primary { "primary" } else { "cosponsor" }.to_string(),
+            chamber: None,
+            person_source_key: s.matter_sponsor_name_id.map(|p| client.key("person", p)),
+        });
+    }
+
+    let mut sources = Vec::new();
+    if let Some(id) = id {
+        if let Some(guid) = matter.matter_guid.as_deref().filter(|g| !g.is_empty()) {
+            sources.push(format!("https://{}.legistar.com/LegislationDetail.aspx?ID={id}&GUID={guid}", client.client));
+        }
+        sources.push(client.api(&format!("matters/{id}")));
+    }
+    let bill = BillRecord {
+        origin: Origin { location: location.to_string(), payload_sha256: None },
+        source_key: id.map(|i| client.key("matter", i)),
+        jurisdiction_id: client.jurisdiction_id.clone(),
+        session,
+        identifier,
+        title,
+        classification: classify_matter_type(matter.matter_type_name.as_deref().unwrap_or("")),
+        subjects: Vec::new(),
+        abstracts,
+        other_titles: Vec::new(),
+        other_identifiers: Vec::new(),
+        from_organization: Some("legislature".to_string()),
+        actions,
+        sponsorships,
+        versions: Vec::new(),
+        documents: Vec::new(),
+        related_bills: Vec::new(),
+        citations: Vec::new(),
+        sources,
+        updated_at: matter.matter_last_modified_utc.clone(),
+    };
+    (bill, warnings)
+}
+
+static CANCELLED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(cancel+ed|cancel+ation|postponed|deferred)\b").expect("valid regex")
+});
+
+/// An event's status: `cancelled` when its agenda or minutes status is "Deferred",
+/// "Cancelled" or "Postponed", or its comment or location says so; else `confirmed`.
+pub fn event_status(e: &Event) -> &'static str {
+    let statuses = [&e.event_agenda_status_name, &e.event_minutes_status_name];
+    let words = [&e.event_comment, &e.event_location];
+    if statuses.iter().chain(words.iter()).any(|s| s.as_deref().is_some_and(|s| CANCELLED.is_match(s))) {
+        "cancelled"
+    } else {
+        "confirmed"
+    }
+}
+
+/// The other bodies of a joint hearing, from "Jointly with the Committee on A, the Committee
+/// on B and the Subcommittee on C." (names can hold commas and "and" themselves: the split is
+/// only before "the Committee"/"the Subcommittee").
+fn joint_bodies(comment: &str) -> Vec<String> {
+    static JOINTLY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)^\s*jointly with\s+(.*)$").expect("valid regex"));
+    static SPLIT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?:,\s*(?:and\s+)?|\s+and\s+)(the\s+(?:sub)?committee\b)").expect("valid regex")
+    });
+    let Some(c) = JOINTLY.captures(comment.trim()) else { return Vec::new() };
+    let rest = c[1].trim().trim_end_matches('.');
+    let marked = SPLIT.replace_all(rest, "\u{0}$1");
+    marked
+        .split('\u{0}')
+        .map(|p| {
+            let p = p.trim();
+            let p = if p.len() > 4 && p[..4].eq_ignore_ascii_case("the ") { &p[4..] } else { p };
+            p.split_whitespace().collect::<Vec<_>>().join(" ")
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// The start of a meeting: `EventDate`'s date and `EventTime` ("10:30 AM") as a naive local
+/// datetime (`2023-01-05T10:00:00`), or the date alone when there is no time.
+fn event_start(e: &Event, location: &str, record: &str, warnings: &mut Vec<Warning>) -> Option<(NaiveDate, String)> {
+    let date = date_of(e.event_date.as_deref())?;
+    let time = e.event_time.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let parsed = time.map(|t| {
+        let t = t.to_uppercase().replace('.', "");
+        NaiveTime::parse_from_str(&t, "%I:%M %p").or_else(|_| NaiveTime::parse_from_str(&t, "%I:%M%p"))
+    });
+    let start = match parsed {
+        Some(Ok(t)) => date.and_time(t).format("%Y-%m-%dT%H:%M:%S").to_string(),
+        Some(Err(_)) => {
+            warnings.push(Warning::new(
+                location,
+                Some(record.to_string()),
+                format!("EventTime {:?} is not a time of day; the start is the date alone", time.unwrap_or("")),
+            ));
+            date.format("%Y-%m-%d").to_string()
+        }
+        None => date.format("%Y-%m-%d").to_string(),
+    };
+    Some((date, start))
+}
+
+/// One meeting and its items → an event. `items` are the meeting's EventItems; when empty,
+/// the event's own `EventItems` (filled by `?EventItems=1`) are used.
+pub fn event_record(client: &Client, event: &Event, items: &[EventItem], location: &str) -> (EventRecord, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    let record = match event.event_id {
+        Some(id) => format!("EventId {id}"),
+        None => "(no EventId)".to_string(),
+    };
+    let name = clean(event.event_body_name.as_deref()).unwrap_or_else(|| {
+        warnings.push(Warning::new(location, Some(record.clone()), "event has no EventBodyName"));
+        String::new()
+    });
+    let start = match event_start(event, location, &record, &mut warnings) {
+        Some((_, s)) => s,
+        None => {
+            // Normalization skips an event without a start, with its own warning.
+            warnings.push(Warning::new(location, Some(record.clone()), "event has no EventDate"));
+            String::new()
+        }
+    };
+    let comment = clean(event.event_comment.as_deref());
+    let mut participants: Vec<String> = name.is_empty().then(Vec::new).unwrap_or_else(|| vec![name.clone()]);
+    for b in comment.as_deref().map(joint_bodies).unwrap_or_default() {
+        if !participants.iter().any(|p| p.eq_ignore_ascii_case(&b)) {
+            participants.push(b);
+        }
+    }
+    let items = if items.is_empty() { &event.event_items[..] } else { items };
+    let agenda = agenda(items);
+    let mut sources = Vec::new();
+    if let Some(u) = clean(event.event_in_site_url.as_deref()) {
+        sources.push(u);
+    }
+    if let Some(id) = event.event_id {
+        sources.push(client.api(&format!("events/{id}")));
+    }
+    let key = event.event_id.map(|id| client.key("event", id));
+    let classification = if name.to_lowercase().contains("committee") { COMMITTEE_MEETING } else { "meeting" };
+    let e = EventRecord {
+        origin: Origin { location: location.to_string(), payload_sha256: None },
+        source_key: key.clone(),
+        jurisdiction_id: client.jurisdiction_id.clone(),
+        name,
+        description: comment.unwrap_or_default(),
+        classification: classification.to_string(),
+        start,
+        end: None,
+        all_day: false,
+        timezone: Some(client.tz.name().to_string()),
+        status: event_status(event).to_string(),
+        location: clean(event.event_location.as_deref()),
+        upstream_id: key,
+        participants,
+        agenda,
+        sources,
+    };
+    (e, warnings)
+}
+
+/// Agenda items in agenda order; items only in the minutes (no agenda sequence) follow, in
+/// minutes order. `order` is the agenda (else minutes) sequence.
+fn agenda(items: &[EventItem]) -> Vec<AgendaItemRecord> {
+    let mut sorted: Vec<&EventItem> = items.iter().collect();
+    sorted.sort_by_key(|i| {
+        (
+            i.event_item_agenda_sequence.is_none(),
+            i.event_item_agenda_sequence.or(i.event_item_minutes_sequence).unwrap_or(i64::MAX),
+            i.event_item_id,
+        )
+    });
+    sorted
+        .into_iter()
+        .enumerate()
+        .map(|(n, i)| AgendaItemRecord {
+            order: i.event_item_agenda_sequence.or(i.event_item_minutes_sequence).unwrap_or(n as i64 + 1),
+            description: clean(i.event_item_title.as_deref())
+                .or_else(|| clean(i.event_item_matter_name.as_deref()))
+                .or_else(|| clean(i.event_item_action_name.as_deref()))
+                .unwrap_or_default(),
+            bill_identifiers: clean(i.event_item_matter_file.as_deref()).into_iter().collect(),
+            classification: Vec::new(),
+        })
+        .collect()
+}
+
+/// A Legistar vote value → the OCD option (`yes`, `no`, `abstain`, `absent`, `excused`,
+/// `not voting`, `other`). New York's values and the usual others; a conflict of interest or a
+/// recusal is an abstention (present, not voting by choice); leave of any kind is `excused`.
+pub fn vote_option(value: &str) -> &'static str {
+    let v = value.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    match v.as_str() {
+        "affirmative" | "aye" | "ayes" | "yes" | "yea" | "yeas" | "approve" | "approved" => "yes",
+        "negative" | "nay" | "nays" | "no" | "noes" | "oppose" | "opposed" => "no",
+        "abstain" | "abstained" | "abstention" | "conflict" | "recused" | "recusal" | "present" => "abstain",
+        "absent" | "absent - not voting" => "absent",
+        "excused" | "medical" | "maternity" | "paternity" | "bereavement" | "jury duty" | "leave" => "excused",
+        "non-voting" | "non voting" | "not voting" | "did not vote" | "no vote" => "not voting",
+        _ => "other",
+    }
+}
+
+/// A tally "45-4" (affirmative-negative) → counts.
+fn parse_tally(tally: &str) -> Option<Vec<(String, i64)>> {
+    static TALLY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(\d+)\s*-\s*(\d+)\s*$").expect("valid regex"));
+    let c = TALLY.captures(tally)?;
+    Some(vec![("yes".to_string(), c[1].parse().ok()?), ("no".to_string(), c[2].parse().ok()?)])
+}
+
+/// One meeting item with its members' votes → a vote, when the item was voted on: it has a
+/// roll call flag, a passed flag, a tally or votes. `None` for the other items (hearings,
+/// filings). Counts come from the members' votes when there are any (a disagreeing tally is a
+/// warning), else from the tally; a voice vote has a result and no counts.
+pub fn vote_record(
+    client: &Client,
+    event: &Event,
+    item: &EventItem,
+    votes: &[Vote],
+    location: &str,
+) -> Option<(VoteRecord, Vec<Warning>)> {
+    let tally = clean(item.event_item_tally.as_deref());
+    let voted = item.event_item_roll_call_flag.is_some_and(|f| f != 0)
+        || item.event_item_passed_flag.is_some()
+        || tally.is_some()
+        || !votes.is_empty();
+    if !voted {
+        return None;
+    }
+    let mut warnings = Vec::new();
+    let record = match item.event_item_id {
+        Some(id) => format!("EventItemId {id}"),
+        None => "(no EventItemId)".to_string(),
+    };
+    let warn = |w: &mut Vec<Warning>, m: String| w.push(Warning::new(location, Some(record.clone()), m));
+
+    let mut own: Vec<&Vote> = Vec::new();
+    for v in votes {
+        match (v.vote_event_item_id, item.event_item_id) {
+            (Some(a), Some(b)) if a != b => warn(
+                &mut warnings,
+                format!("vote of {:?} belongs to event item {a}, not this one; dropped", v.vote_person_name),
+            ),
+            _ => own.push(v),
+        }
+    }
+    own.sort_by_key(|v| v.vote_sort.unwrap_or(i64::MAX));
+    let mut person_votes = Vec::new();
+    for v in own {
+        let Some(name) = clean(v.vote_person_name.as_deref()) else {
+            warn(&mut warnings, format!("vote of person {:?} has no name; skipped", v.vote_person_id));
+            continue;
+        };
+        let raw = clean(v.vote_value_name.as_deref()).unwrap_or_default();
+        let option = vote_option(&raw);
+        if option == "other" {
+            warn(&mut warnings, format!("vote value {raw:?} of {name} is not a known option; recorded as other"));
+        }
+        person_votes.push(PersonVoteRecord {
+            voter_name: name,
+            option: option.to_string(),
+            note: raw,
+            person_source_key: v.vote_person_id.map(|p| client.key("person", p)),
+        });
+    }
+
+    let from_tally = tally.as_deref().and_then(|t| {
+        let parsed = parse_tally(t);
+        if parsed.is_none() {
+            warn(&mut warnings, format!("tally {t:?} is not \"yes-no\"; not used"));
+        }
+        parsed
+    });
+    let counts = if person_votes.is_empty() {
+        from_tally.unwrap_or_default()
+    } else {
+        let counts: Vec<(String, i64)> = crate::normalize::votes::OPTIONS
+            .iter()
+            .map(|o| (o.to_string(), person_votes.iter().filter(|v| v.option == *o).count() as i64))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        if let Some(t) = from_tally {
+            let get = |c: &[(String, i64)], k: &str| c.iter().find(|(o, _)| o == k).map_or(0, |(_, n)| *n);
+            if get(&counts, "yes") != get(&t, "yes") || get(&counts, "no") != get(&t, "no") {
+                warn(
+                    &mut warnings,
+                    format!("tally {:?} disagrees with the members' votes; the votes are counted", tally.as_deref()),
+                );
+            }
+        }
+        counts
+    };
+
+    let result = match (clean(item.event_item_passed_flag_name.as_deref()), item.event_item_passed_flag) {
+        (Some(r), _) => r.to_lowercase(),
+        (None, Some(1)) => "pass".to_string(),
+        (None, Some(0)) => "fail".to_string(),
+        _ => {
+            warn(&mut warnings, "no passed flag: result unknown".into());
+            String::new()
+        }
+    };
+    let event_record = event.event_id.map(|id| format!("EventId {id}")).unwrap_or_else(|| record.clone());
+    let (date, start) = match event_start(event, location, &event_record, &mut warnings) {
+        Some((d, s)) => (Some(d), s),
+        None => {
+            warn(&mut warnings, "its event has no EventDate".into());
+            (None, String::new())
+        }
+    };
+    let session = client.session(date, location, &record, &mut warnings);
+    let motion = clean(item.event_item_action_name.as_deref())
+        .or_else(|| clean(item.event_item_title.as_deref()))
+        .unwrap_or_default();
+    let mut sources = Vec::new();
+    if let Some(u) = clean(event.event_in_site_url.as_deref()) {
+        sources.push(u);
+    }
+    if let Some(id) = item.event_item_id {
+        sources.push(client.api(&format!("eventitems/{id}/votes")));
+    }
+    let key = item.event_item_id.map(|id| client.key("eventitem", id));
+    let vote = VoteRecord {
+        origin: Origin { location: location.to_string(), payload_sha256: None },
+        source_key: key.clone(),
+        jurisdiction_id: client.jurisdiction_id.clone(),
+        session,
+        bill: BillRef {
+            source_key: item.event_item_matter_id.map(|m| client.key("matter", m)),
+            identifier: clean(item.event_item_matter_file.as_deref()),
+        },
+        motion_text: motion,
+        motion_classification: Vec::new(),
+        start_date: start,
+        result,
+        organization: clean(event.event_body_name.as_deref()),
+        counts,
+        votes: person_votes,
+        sources,
+        dedupe_key: key,
+    };
+    Some((vote, warnings))
+}
+
+/// Persons → people. A person without a name is skipped with a warning.
+pub fn people(client: &Client, persons: &[Person], location: &str) -> (Vec<PersonRecord>, Vec<Warning>) {
+    let mut out = Vec::new();
+    let mut warnings = Vec::new();
+    for p in persons {
+        let name = clean(p.person_full_name.as_deref()).or_else(|| {
+            clean(Some(&format!(
+                "{} {}",
+                p.person_first_name.as_deref().unwrap_or(""),
+                p.person_last_name.as_deref().unwrap_or("")
+            )))
+        });
+        let (Some(id), Some(name)) = (p.person_id, name) else {
+            warnings.push(Warning::new(
+                location,
+                p.person_id.map(|i| format!("PersonId {i}")),
+                "person without an id or a name; skipped",
+            ));
+            continue;
+        };
+        out.push(PersonRecord {
+            source_key: client.key("person", id),
+            name,
+            chamber: None,
+            party: None,
+            district: None,
+            email: clean(p.person_email.as_deref()),
+            image: None,
+            source_url: Some(client.api(&format!("persons/{id}"))),
+        });
+    }
+    (out, warnings)
+}
+
+/// A body's OCD classification from its `BodyTypeName`.
+fn body_classification(type_name: &str) -> &'static str {
+    let t = type_name.to_lowercase();
+    if t.contains("primary legislative") {
+        "legislature"
+    } else if t.contains("committee") || t.contains("land use") || t.contains("task force") {
+        "committee"
+    } else if t.contains("commission") {
+        "commission"
+    } else if t.contains("department") {
+        "department"
+    } else if t.contains("caucus") || t.contains("conference") || t.contains("delegation") {
+        "caucus"
+    } else {
+        "organization"
+    }
+}
+
+/// Bodies → organizations. Committees name the legislature among the bodies (the "Primary
+/// Legislative Body") as their parent.
+pub fn organizations(client: &Client, bodies: &[Body], location: &str) -> (Vec<OrganizationRecord>, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    let classified: Vec<(&Body, &'static str)> =
+        bodies.iter().map(|b| (b, body_classification(b.body_type_name.as_deref().unwrap_or("")))).collect();
+    let parent = classified
+        .iter()
+        .find(|(b, c)| *c == "legislature" && b.body_id.is_some())
+        .and_then(|(b, _)| b.body_id)
+        .map(|id| client.key("body", id));
+    let mut out = Vec::new();
+    for (b, classification) in classified {
+        let (Some(id), Some(name)) = (b.body_id, clean(b.body_name.as_deref())) else {
+            warnings.push(Warning::new(
+                location,
+                b.body_id.map(|i| format!("BodyId {i}")),
+                "body without an id or a name; skipped",
+            ));
+            continue;
+        };
+        let committee = classification == "committee";
+        out.push(OrganizationRecord {
+            source_key: client.key("body", id),
+            name,
+            classification: classification.to_string(),
+            parent_source_key: if committee { parent.clone() } else { None },
+            chamber: (committee || classification == "legislature").then(|| "legislature".to_string()),
+        });
+    }
+    (out, warnings)
+}
