@@ -342,9 +342,18 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// "element #3 (MatterId 17071)": the first `…Id` field of the object is its own id.
+/// "element #3 (MatterId 17071)". The object's own id is the `…Id` key whose stem starts the
+/// most keys (`MatterId`: every `Matter…` key; not `MatterAgiloftId`); the keys' order is not
+/// kept by the parser, so it cannot be "the first".
 fn element_name(v: &Value, i: usize) -> String {
-    let id = v.as_object().and_then(|o| o.iter().find(|(k, _)| k.ends_with("Id")).map(|(k, v)| format!(" ({k} {v})")));
+    let id = v.as_object().and_then(|o| {
+        o.iter()
+            .filter_map(|(k, v)| {
+                k.strip_suffix("Id").map(|stem| (o.keys().filter(|x| x.starts_with(stem)).count(), k, v))
+            })
+            .max_by_key(|(n, k, _)| (*n, std::cmp::Reverse(k.len())))
+            .map(|(_, k, v)| format!(" ({k} {v})"))
+    });
     format!("element #{}{}", i + 1, id.unwrap_or_default())
 }
 
@@ -647,11 +656,15 @@ pub fn bill_record(
             warn(&mut warnings, format!("history row {:?} has no action name; skipped", h.matter_history_id));
             continue;
         };
-        let when = h.matter_history_action_date.as_deref().and_then(|s| {
-            parse_last_modified(s).or_else(|| date_of(Some(s)).map(|d| d.and_time(NaiveTime::MIN)))
-        });
+        let when = h
+            .matter_history_action_date
+            .as_deref()
+            .and_then(|s| parse_last_modified(s).or_else(|| date_of(Some(s)).map(|d| d.and_time(NaiveTime::MIN))));
         let Some(when) = when else {
-            warn(&mut warnings, format!("history row {:?} ({action}) has no action date; skipped", h.matter_history_id));
+            warn(
+                &mut warnings,
+                format!("history row {:?} ({action}) has no action date; skipped", h.matter_history_id),
+            );
             continue;
         };
         rows.push((h, when, action));
@@ -724,9 +737,8 @@ pub fn bill_record(
     (bill, warnings)
 }
 
-static CANCELLED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(cancel+ed|cancel+ation|postponed|deferred)\b").expect("valid regex")
-});
+static CANCELLED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(cancel+ed|cancel+ation|postponed|deferred)\b").expect("valid regex"));
 
 /// An event's status: `cancelled` when its agenda or minutes status is "Deferred",
 /// "Cancelled" or "Postponed", or its comment or location says so; else `confirmed`.
@@ -744,7 +756,8 @@ pub fn event_status(e: &Event) -> &'static str {
 /// on B and the Subcommittee on C." (names can hold commas and "and" themselves: the split is
 /// only before "the Committee"/"the Subcommittee").
 fn joint_bodies(comment: &str) -> Vec<String> {
-    static JOINTLY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)^\s*jointly with\s+(.*)$").expect("valid regex"));
+    static JOINTLY: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)^\s*jointly with\s+(.*)$").expect("valid regex"));
     static SPLIT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)(?:,\s*(?:and\s+)?|\s+and\s+)(the\s+(?:sub)?committee\b)").expect("valid regex")
     });
@@ -788,7 +801,12 @@ fn event_start(e: &Event, location: &str, record: &str, warnings: &mut Vec<Warni
 
 /// One meeting and its items → an event. `items` are the meeting's EventItems; when empty,
 /// the event's own `EventItems` (filled by `?EventItems=1`) are used.
-pub fn event_record(client: &Client, event: &Event, items: &[EventItem], location: &str) -> (EventRecord, Vec<Warning>) {
+pub fn event_record(
+    client: &Client,
+    event: &Event,
+    items: &[EventItem],
+    location: &str,
+) -> (EventRecord, Vec<Warning>) {
     let mut warnings = Vec::new();
     let record = match event.event_id {
         Some(id) => format!("EventId {id}"),
@@ -1111,4 +1129,562 @@ pub fn organizations(client: &Client, bodies: &[Body], location: &str) -> (Vec<O
         });
     }
     (out, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{Context, normalize};
+    use chrono::Utc;
+
+    const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/legistar");
+    const NYC_J: &str = "ocd-jurisdiction/country:us/state:ny/place:new_york/government";
+    const CHI_J: &str = "ocd-jurisdiction/country:us/state:il/place:chicago/government";
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn term(name: &str, start: &str, end: &str) -> Term {
+        Term { name: name.into(), start: d(start), end: d(end) }
+    }
+
+    /// New York's council terms around the fixtures' years.
+    fn nyc() -> Client {
+        Client::new(
+            "nyc",
+            NYC_J,
+            chrono_tz::America::New_York,
+            vec![
+                term("1994-1997", "1994-01-01", "1997-12-31"),
+                term("1998-2001", "1998-01-01", "2001-12-31"),
+                term("2022-2023", "2022-01-01", "2023-12-31"),
+            ],
+        )
+    }
+
+    fn chicago() -> Client {
+        Client::new("chicago", CHI_J, chrono_tz::America::Chicago, vec![term("2011-2015", "2011-05-16", "2015-05-17")])
+    }
+
+    fn read(path: &str) -> Vec<u8> {
+        std::fs::read(format!("{DIR}/{path}")).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// A page that must parse without a warning.
+    fn page<T: DeserializeOwned>(path: &str) -> Vec<T> {
+        let (items, warnings) = parse_page(&read(path), path).unwrap();
+        assert_eq!(warnings, vec![], "{path}");
+        items
+    }
+
+    fn actions(b: &BillRecord) -> Vec<(&str, &str, Option<&str>)> {
+        b.actions.iter().map(|a| (a.date.as_str(), a.description.as_str(), a.organization.as_deref())).collect()
+    }
+
+    #[test]
+    fn matters_page_to_bills() {
+        let matters: Vec<Matter> = page("nyc-webapi/matters_page1.json");
+        assert_eq!(matters.len(), 10);
+        let client = nyc();
+        let bills: Vec<BillRecord> = matters
+            .iter()
+            .map(|m| {
+                let (b, w) = bill_record(&client, m, &[], &[], "matters_page1.json");
+                assert_eq!(w, vec![], "{:?}", m.matter_file);
+                b
+            })
+            .collect();
+        assert_eq!(bills.len(), 10);
+
+        let b = bills.iter().find(|b| b.identifier == "Int 0951-1997-A").unwrap();
+        assert_eq!(b.session, "1994-1997"); // introduced 1997-04-30
+        assert_eq!(b.title, "Tobacco Product Advertising, Protect Children");
+        assert_eq!(b.classification, vec!["bill"]);
+        assert_eq!(b.source_key.as_deref(), Some("legistar:nyc:matter:17075"));
+        assert_eq!(b.jurisdiction_id, NYC_J);
+        assert_eq!(b.from_organization.as_deref(), Some("legislature"));
+        assert_eq!(b.updated_at.as_deref(), Some("2019-06-27T16:33:46.387"));
+        assert_eq!(b.sources.last().map(String::as_str), Some("https://webapi.legistar.com/v1/nyc/matters/17075"));
+        assert!(b.sources[0].starts_with("https://nyc.legistar.com/LegislationDetail.aspx?ID=17075&GUID="));
+        // The long MatterTitle is the abstract.
+        assert_eq!(b.abstracts.len(), 1);
+        assert!(!b.abstracts[0].ends_with('\n'));
+
+        let by_file = |f: &str| bills.iter().find(|b| b.identifier == f).unwrap();
+        assert_eq!(by_file("LU 1505-1997").classification, vec!["land use application"]);
+        assert_eq!(by_file("LU 1505-1997").updated_at, None); // MatterLastModifiedUtc null
+        assert_eq!(by_file("M 0001-1998").classification, vec!["mayor's message"]);
+        assert_eq!(by_file("M 0001-1998").session, "1998-2001");
+        assert_eq!(bills.iter().filter(|b| b.session == "1998-2001").count(), 6);
+
+        // No term holds 1997: the year, and a warning.
+        let only_1998 = Client { terms: vec![term("1998-2001", "1998-01-01", "2001-12-31")], ..nyc() };
+        let (b, w) = bill_record(&only_1998, &matters[1], &[], &[], "p.json");
+        assert_eq!(b.session, "1997");
+        assert_eq!(w.len(), 1);
+        assert!(w[0].message.contains("no council term holds 1997-04-30"), "{w:?}");
+        assert_eq!(w[0].record.as_deref(), Some("Int 0951-1997-A"));
+    }
+
+    #[test]
+    fn matter_17071_with_history_and_sponsors() {
+        let matter: Matter = parse_record(&read("nyc-webapi/matter_detail_17071.json"), "m.json").unwrap();
+        let histories: Vec<MatterHistory> = page("nyc-webapi/matter_histories_17071.json");
+        let sponsors: Vec<MatterSponsor> = page("nyc-webapi/matter_sponsors_17071.json");
+        assert_eq!(histories.len(), 8);
+        let (b, w) = bill_record(&nyc(), &matter, &histories, &sponsors, "matter_17071");
+        assert_eq!(w, vec![]);
+        assert_eq!(b.identifier, "LU 1505-1997");
+        assert_eq!(b.session, "1994-1997");
+        assert_eq!(b.title, "ULURP, City-Owned Properties, Manhattan (C970260PPM)");
+        assert!(b.abstracts[0].starts_with("Uniform land use review procedure application no. C 970260 PPM"));
+        assert!(b.abstracts[0].ends_with("Section 197d(b)(3) of the Charter."), "{:?}", b.abstracts);
+        let subcommittee = Some("Subcommittee on Permits, Dispositions and Concessions");
+        assert_eq!(
+            actions(&b),
+            vec![
+                ("1997-11-25", "Introduced by Council", Some("City Council")),
+                ("1997-11-25", "Referred to Comm by Council", Some("City Council")),
+                ("1997-12-09", "Hearing Held by Committee", subcommittee),
+                ("1997-12-09", "Approved by Committee", subcommittee),
+                ("1997-12-10", "Hearing Held by Committee", Some("Committee on Land Use")),
+                ("1997-12-10", "Approved by Committee", Some("Committee on Land Use")),
+                (
+                    "1997-12-10",
+                    "Approved by Subcommittee with Modifications and Referred pursuant to Rule 11.20(b) of the \
+                     Rules of the Council and Section 197(d) of the New York City Charter",
+                    Some("City Council")
+                ),
+                ("1998-01-07", "Approved by Council", Some("City Council")),
+            ]
+        );
+        // Date order, whatever the order of the response (same-time rows by id).
+        let reversed: Vec<MatterHistory> = histories.iter().rev().cloned().collect();
+        assert_eq!(bill_record(&nyc(), &matter, &reversed, &sponsors, "m").0.actions, b.actions);
+
+        assert_eq!(
+            b.sponsorships,
+            vec![SponsorshipRecord {
+                name: "June M. Eisland".into(),
+                entity_type: "person".into(),
+                primary: true,
+                classification: "primary".into(),
+                chamber: None,
+                person_source_key: Some("legistar:nyc:person:16".into()),
+            }]
+        );
+        // A cosponsor after her (sequence 1) is not primary; the lowest sequence is.
+        let mut two = sponsors.clone();
+        two.insert(
+            0,
+            MatterSponsor {
+                matter_sponsor_name: Some("A. Cosponsor".into()),
+                matter_sponsor_sequence: Some(1),
+                ..Default::default()
+            },
+        );
+        let b2 = bill_record(&nyc(), &matter, &[], &two, "m").0;
+        let s: Vec<(&str, bool, &str)> =
+            b2.sponsorships.iter().map(|s| (s.name.as_str(), s.primary, s.classification.as_str())).collect();
+        assert_eq!(s, vec![("June M. Eisland", true, "primary"), ("A. Cosponsor", false, "cosponsor")]);
+    }
+
+    #[test]
+    fn chicago_duplicate_history_rows_collapse() {
+        let dupe: Vec<MatterHistory> = page("chicago-webapi/dupe_event.json");
+        let no_dupe: Vec<MatterHistory> = page("chicago-webapi/no_dupe_event.json");
+        assert_eq!((dupe.len(), no_dupe.len()), (4, 3));
+        // The two "Passed" rows of the dupe file: one meeting (3683), one action, different
+        // ids, sequences and texts.
+        let passed: Vec<&MatterHistory> =
+            dupe.iter().filter(|h| h.matter_history_action_name.as_deref() == Some("Passed")).collect();
+        assert_eq!(passed.len(), 2);
+        assert_ne!(passed[0].matter_history_id, passed[1].matter_history_id);
+        assert_ne!(passed[0].matter_history_action_text, passed[1].matter_history_action_text);
+        assert_eq!(history_key(passed[0]), history_key(passed[1]));
+
+        let matter = Matter {
+            matter_id: Some(1),
+            matter_file: Some("O2013-1".into()),
+            matter_name: Some("x".into()),
+            matter_intro_date: Some("2013-03-13T00:00:00".into()),
+            ..Default::default()
+        };
+        let (a, wa) = bill_record(&chicago(), &matter, &dupe, &[], "dupe_event.json");
+        let (b, wb) = bill_record(&chicago(), &matter, &no_dupe, &[], "no_dupe_event.json");
+        assert_eq!((wa, wb), (vec![], vec![]));
+        let expected = vec![
+            ("2013-03-13", "Referred", Some("City Council")),
+            (
+                "2013-04-30",
+                "Recommended to Pass BY VOICE VOTE",
+                Some("Committee on Zoning, Landmarks and Building Standards"),
+            ),
+            ("2013-05-08", "Passed", Some("City Council")),
+        ];
+        assert_eq!(actions(&a), expected);
+        assert_eq!(actions(&b), expected);
+        assert_eq!(a.actions, b.actions);
+        assert_eq!(a.session, "2011-2015");
+
+        // Same action on the same day but another meeting is not a duplicate.
+        let mut other_meeting = dupe.clone();
+        other_meeting[3].matter_history_event_id = Some(9999);
+        assert_eq!(bill_record(&chicago(), &matter, &other_meeting, &[], "x").0.actions.len(), 4);
+    }
+
+    #[test]
+    fn events_of_2023() {
+        let events: Vec<Event> = page("nyc-webapi/events_2023.json");
+        assert_eq!(events.len(), 688);
+        let client = nyc();
+        let mut records = Vec::new();
+        for e in &events {
+            let (r, w) = event_record(&client, e, &[], "events_2023.json");
+            assert_eq!(w, vec![], "{:?}", e.event_id);
+            records.push(r);
+        }
+        let by_id = |id: i64| {
+            let key = format!("legistar:nyc:event:{id}");
+            records.iter().find(|r| r.upstream_id.as_deref() == Some(key.as_str())).unwrap()
+        };
+
+        let e = by_id(19708);
+        assert_eq!(e.name, "Subcommittee on Zoning and Franchises");
+        assert_eq!(e.start, "2023-01-05T10:00:00");
+        assert_eq!(e.timezone.as_deref(), Some("America/New_York"));
+        assert!(!e.all_day);
+        assert_eq!(e.location.as_deref(), Some("250 Broadway - Committee Room, 14th Floor"));
+        assert_eq!(e.status, "confirmed");
+        assert_eq!(e.classification, "committee-meeting");
+        assert_eq!(e.source_key, e.upstream_id);
+        assert_eq!(e.participants, vec!["Subcommittee on Zoning and Franchises"]);
+        assert_eq!(
+            e.sources,
+            vec![
+                "https://nyc.legistar.com/MeetingDetail.aspx?LEGID=19708&GID=61&G=2FD004F1-D85B-4588-A648-0A736C77D6E3",
+                "https://webapi.legistar.com/v1/nyc/events/19708",
+            ]
+        );
+
+        // Deferred: both statuses "Deferred", the date kept; a meeting that did not take place.
+        let deferred = &events.iter().find(|e| e.event_id == Some(19709)).unwrap();
+        assert_eq!(deferred.event_agenda_status_name.as_deref(), Some("Deferred"));
+        let e = by_id(19709);
+        assert_eq!((e.status.as_str(), e.start.as_str()), ("cancelled", "2023-01-17T10:00:00"));
+        assert_eq!(records.iter().filter(|r| r.status == "cancelled").count(), 132);
+        assert_eq!(events.iter().filter(|e| e.event_agenda_status_name.as_deref() == Some("Deferred")).count(), 132);
+
+        // Joint hearings: the other committees are participants, names with commas kept whole.
+        assert_eq!(
+            by_id(19738).participants,
+            vec![
+                "Committee on Health",
+                "Committee on Oversight and Investigations",
+                "Committee on Consumer and Worker Protection"
+            ]
+        );
+        assert_eq!(
+            by_id(19769).participants,
+            vec![
+                "Committee on Fire and Emergency Management",
+                "Committee on Mental Health, Disabilities and Addiction",
+                "Committee on Hospitals",
+                "Committee on Public Safety"
+            ]
+        );
+        assert_eq!(
+            by_id(19738).description,
+            "Jointly with the Committee on Oversight and Investigations and the Committee on Consumer and Worker Protection"
+        );
+
+        // The incremental cursor of this page.
+        assert_eq!(max_last_modified(&events), Some("2024-10-08T15:18:55.573".parse().unwrap()));
+
+        // Normalized: 10:00 EST is 15:00 UTC.
+        let mut parsed = Parsed::default();
+        parsed.events = records;
+        let n = normalize(parsed, &Context { timezone: client.tz, jurisdiction_id: NYC_J.into() });
+        assert_eq!(n.warnings, vec![]);
+        assert_eq!(n.events.len(), 688);
+        let b = n.events.iter().find(|b| b.event.upstream_id.as_deref() == Some("legistar:nyc:event:19708")).unwrap();
+        assert_eq!(b.event.start_time, Some("2023-01-05T15:00:00Z".parse::<DateTime<Utc>>().unwrap()));
+        assert_eq!(b.event.status, "confirmed");
+    }
+
+    #[test]
+    fn cancellation_wording() {
+        let e = |comment: Option<&str>, location: Option<&str>, status: Option<&str>| Event {
+            event_comment: comment.map(Into::into),
+            event_location: location.map(Into::into),
+            event_agenda_status_name: status.map(Into::into),
+            ..Default::default()
+        };
+        assert_eq!(event_status(&e(None, Some("CANCELLED - Council Chambers"), Some("Final"))), "cancelled");
+        assert_eq!(event_status(&e(Some("This meeting has been canceled."), None, None)), "cancelled");
+        assert_eq!(event_status(&e(Some("Meeting postponed"), None, None)), "cancelled");
+        assert_eq!(event_status(&e(None, None, Some("Cancelled"))), "cancelled");
+        assert_eq!(event_status(&e(Some("VOTE"), Some("Council Chambers - City Hall"), Some("Final"))), "confirmed");
+        assert_eq!(event_status(&e(Some("Cancellation of rent arrears hearing"), None, None)), "cancelled");
+    }
+
+    #[test]
+    fn event_7_items_are_its_agenda() {
+        let event: Event = parse_record(&read("nyc-webapi/event_detail_7.json"), "event_detail_7.json").unwrap();
+        let items: Vec<EventItem> = page("nyc-webapi/event_items_7.json");
+        assert!(event.event_items.is_empty());
+        let (e, w) = event_record(&nyc(), &event, &items, "event_7");
+        assert_eq!(w, vec![]);
+        assert_eq!(e.start, "1999-10-28T10:00:00");
+        assert_eq!(e.location.as_deref(), Some("250 Broadway - Hearing Room - 23rd Floor"));
+        let agenda: Vec<(i64, &str, &[String])> =
+            e.agenda.iter().map(|a| (a.order, a.description.as_str(), a.bill_identifiers.as_slice())).collect();
+        let title = "Mayor's Management Report & Oversight - Department for the Aging";
+        let bill = ["T1999-1".to_string()];
+        // The agenda item (sequence 1), then the minutes-only one (minutes sequence 2).
+        assert_eq!(agenda, vec![(1, title, &bill[..]), (2, title, &bill[..])]);
+        // Given in the other order, the same agenda.
+        let reversed: Vec<EventItem> = items.iter().rev().cloned().collect();
+        assert_eq!(event_record(&nyc(), &event, &reversed, "event_7").0.agenda, e.agenda);
+        // A hearing and a filing: nothing voted on.
+        assert!(items.iter().all(|i| vote_record(&nyc(), &event, i, &[], "event_7").is_none()));
+    }
+
+    fn derived() -> (Event, Vec<Vote>) {
+        let event: Event = parse_record(&read("derived/event_city_council_1998-01-07.json"), "derived event").unwrap();
+        (event, page("derived/votes_66900.json"))
+    }
+
+    #[test]
+    fn derived_roll_call_to_vote() {
+        let (event, votes) = derived();
+        assert_eq!(votes.len(), 19);
+        let item = &event.event_items[0];
+        let (v, w) = vote_record(&nyc(), &event, item, &votes, "votes_66900.json").unwrap();
+        assert_eq!(w, vec![]);
+        let counts: Vec<(&str, i64)> = v.counts.iter().map(|(o, n)| (o.as_str(), *n)).collect();
+        assert_eq!(
+            counts,
+            vec![("yes", 12), ("no", 1), ("abstain", 3), ("absent", 1), ("excused", 1), ("not voting", 1)]
+        );
+        assert_eq!(v.result, "pass");
+        assert_eq!(v.motion_text, "Approved by Council");
+        assert_eq!(v.bill.identifier.as_deref(), Some("LU 1505-1997"));
+        assert_eq!(v.bill.source_key.as_deref(), Some("legistar:nyc:matter:17071"));
+        assert_eq!(v.session, "1998-2001");
+        assert_eq!(v.start_date, "1998-01-07"); // no EventTime
+        assert_eq!(v.organization.as_deref(), Some("City Council"));
+        assert_eq!(v.dedupe_key.as_deref(), Some("legistar:nyc:eventitem:66900"));
+        assert_eq!(v.sources, vec!["https://webapi.legistar.com/v1/nyc/eventitems/66900/votes"]);
+        // In VoteSort order; the OCD option, the Legistar value as the note.
+        let first: Vec<(&str, &str, &str)> =
+            v.votes.iter().take(4).map(|p| (p.voter_name.as_str(), p.option.as_str(), p.note.as_str())).collect();
+        assert_eq!(
+            first,
+            vec![
+                ("Noach Dear", "yes", "Affirmative"),
+                ("Stephen DiBrienza", "no", "Negative"),
+                ("June M. Eisland", "yes", "Affirmative"),
+                ("Ronnie M. Eldridge", "absent", "Absent"),
+            ]
+        );
+        assert_eq!(v.votes[2].person_source_key.as_deref(), Some("legistar:nyc:person:16"));
+        let conflict = v.votes.iter().find(|p| p.note == "Conflict").unwrap();
+        assert_eq!(conflict.option, "abstain");
+        assert_eq!(v.votes.iter().find(|p| p.note == "Non-voting").unwrap().option, "not voting");
+
+        // The same response shuffled: the same vote.
+        let shuffled: Vec<Vote> = votes.iter().rev().cloned().collect();
+        assert_eq!(vote_record(&nyc(), &event, item, &shuffled, "x").unwrap().0.votes, v.votes);
+
+        // Normalized: the counts agree with the records.
+        let parsed = Parsed { votes: vec![v], ..Default::default() };
+        let n = normalize(parsed, &Context { timezone: nyc().tz, jurisdiction_id: NYC_J.into() });
+        assert_eq!(n.warnings, vec![]);
+        let row = &n.votes[0].vote;
+        assert_eq!((row.yes_count, row.no_count, row.abstain_count), (12, 1, 3));
+        assert_eq!((row.absent_count, row.excused_count, row.not_voting_count, row.other_count), (1, 1, 1, 0));
+        assert_eq!(row.result, "pass");
+    }
+
+    #[test]
+    fn tallies_and_stray_votes() {
+        let (event, votes) = derived();
+        let item = &event.event_items[0];
+        // No per-person votes: the tally's counts.
+        let (v, w) = vote_record(&nyc(), &event, item, &[], "x").unwrap();
+        assert_eq!(w, vec![]);
+        assert_eq!(v.counts, vec![("yes".to_string(), 12), ("no".to_string(), 1)]);
+        assert!(v.votes.is_empty());
+        // A tally that disagrees with the votes: the votes win, with a warning.
+        let wrong = EventItem { event_item_tally: Some("13-1".into()), ..item.clone() };
+        let (v, w) = vote_record(&nyc(), &event, &wrong, &votes, "x").unwrap();
+        assert_eq!(v.counts[0], ("yes".to_string(), 12));
+        assert_eq!(w.len(), 1);
+        assert!(w[0].message.contains("disagrees"), "{w:?}");
+        // A tally in another form is not used.
+        let odd = EventItem { event_item_tally: Some("Unanimous".into()), ..item.clone() };
+        let (v, w) = vote_record(&nyc(), &event, &odd, &[], "x").unwrap();
+        assert!(v.counts.is_empty());
+        assert_eq!(w.len(), 1);
+        // Votes stamped with another item (the consent-bloc answer) are dropped.
+        let mut stray = votes.clone();
+        stray[0].vote_event_item_id = Some(1);
+        let (v, w) = vote_record(&nyc(), &event, item, &stray, "x").unwrap();
+        assert_eq!(v.votes.len(), 18);
+        assert_eq!(w.len(), 2, "{w:?}"); // the stray vote, and the tally now off by one
+        assert!(w[0].message.contains("belongs to event item 1"));
+        // A voice vote: a result, no counts.
+        let voice = EventItem { event_item_roll_call_flag: Some(0), event_item_tally: None, ..item.clone() };
+        let (v, w) = vote_record(&nyc(), &event, &voice, &[], "x").unwrap();
+        assert_eq!((v.result.as_str(), v.counts.len(), w.len()), ("pass", 0, 0));
+    }
+
+    #[test]
+    fn last_modified_values() {
+        let t = |s: &str| parse_last_modified(s).map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3f").to_string());
+        assert_eq!(t("2014-05-24T04:10:20.03").as_deref(), Some("2014-05-24T04:10:20.030"));
+        assert_eq!(t("2015-08-25T15:58:59.527").as_deref(), Some("2015-08-25T15:58:59.527"));
+        assert_eq!(t("2015-08-25T15:58:59").as_deref(), Some("2015-08-25T15:58:59.000"));
+        assert_eq!(t(" 2015-08-25T15:58:59Z").as_deref(), Some("2015-08-25T15:58:59.000"));
+        // The API documentation's sample form, with an offset: converted to UTC.
+        assert_eq!(t("2019-08-13T19:57:51.3850647-04:00").as_deref(), Some("2019-08-13T23:57:51.385"));
+        assert_eq!(t("2015-08-25"), None);
+        assert_eq!(t(""), None);
+        assert!(parse_last_modified("2014-05-24T04:10:20.03") < parse_last_modified("2014-05-24T04:10:20.1"));
+
+        let matters: Vec<Matter> = page("nyc-webapi/matters_page1.json");
+        // One null among them; the newest of the others.
+        assert_eq!(max_last_modified(&matters), parse_last_modified("2021-08-20T19:24:24.537"));
+        assert_eq!(max_last_modified::<Matter>(&[]), None);
+    }
+
+    #[test]
+    fn addresses() {
+        let c = nyc();
+        assert_eq!(
+            c.matters_url(None, 0).as_str(),
+            "https://webapi.legistar.com/v1/nyc/matters?$orderby=MatterId&$top=1000&$skip=0"
+        );
+        let since = parse_last_modified("2023-01-09T15:15:55.313").unwrap();
+        assert_eq!(
+            c.matters_url(Some(since), 2000).as_str(),
+            "https://webapi.legistar.com/v1/nyc/matters?$filter=MatterLastModifiedUtc%20gt%20datetime%272023-01-09T15%3A15%3A55%27&$orderby=MatterId&$top=1000&$skip=2000"
+        );
+        let u = c.events_url(Some(since), 1000);
+        let pairs: Vec<(String, String)> = u.query_pairs().map(|(k, v)| (k.into(), v.into())).collect();
+        assert_eq!(
+            pairs,
+            vec![
+                ("$filter".into(), "EventLastModifiedUtc gt datetime'2023-01-09T15:15:55'".into()),
+                ("$orderby".into(), "EventId".into()),
+                ("$top".into(), "1000".into()),
+                ("$skip".into(), "1000".into()),
+            ]
+        );
+        assert_eq!(
+            c.matter_histories_url(17071).as_str(),
+            "https://webapi.legistar.com/v1/nyc/matters/17071/histories"
+        );
+        assert_eq!(c.matter_sponsors_url(17071).as_str(), "https://webapi.legistar.com/v1/nyc/matters/17071/sponsors");
+        assert_eq!(
+            c.event_items_url(7).as_str(),
+            "https://webapi.legistar.com/v1/nyc/events/7/eventitems?AgendaNote=1&MinutesNote=1&Attachments=1"
+        );
+        assert_eq!(c.event_item_votes_url(66900).as_str(), "https://webapi.legistar.com/v1/nyc/eventitems/66900/votes");
+        assert_eq!(
+            c.bodies_url(0).as_str(),
+            "https://webapi.legistar.com/v1/nyc/bodies?$orderby=BodyId&$top=1000&$skip=0"
+        );
+        assert_eq!(
+            c.persons_url(1000).as_str(),
+            "https://webapi.legistar.com/v1/nyc/persons?$orderby=PersonId&$top=1000&$skip=1000"
+        );
+        assert!(is_last_page(999) && !is_last_page(PAGE_SIZE));
+
+        // The token: encoded, appended, and redacted for logs.
+        let t = with_token(&c.matters_url(None, 0), "a b&c=d");
+        assert!(t.as_str().ends_with("&$skip=0&token=a%20b%26c%3Dd"), "{t}");
+        assert_eq!(t.query_pairs().find(|(k, _)| k == "token").unwrap().1, "a b&c=d");
+        assert_eq!(redact(t.as_str()), c.matters_url(None, 0).to_string() + "&token=REDACTED");
+        let t = with_token(&c.matter_histories_url(1), "s3cret");
+        assert_eq!(t.as_str(), "https://webapi.legistar.com/v1/nyc/matters/1/histories?token=s3cret");
+        assert!(!redact(t.as_str()).contains("s3cret"));
+        // Another base (a test server).
+        let local = Client { base_url: "http://127.0.0.1:8080/v1/".into(), ..nyc() };
+        assert_eq!(local.event_item_votes_url(5).as_str(), "http://127.0.0.1:8080/v1/nyc/eventitems/5/votes");
+    }
+
+    #[test]
+    fn bad_pages_and_elements() {
+        let text = String::from_utf8(read("nyc-webapi/matters_page1.json")).unwrap();
+        // The second matter's id made a string: that element is a warning, the rest load.
+        let edited = text.replacen("\"MatterId\": 17075,", "\"MatterId\": \"17075x\",", 1);
+        assert_ne!(edited, text);
+        let (items, w) = parse_page::<Matter>(edited.as_bytes(), "page-2.json").unwrap();
+        assert_eq!(items.len(), 9);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].location, "page-2.json");
+        assert_eq!(w[0].record.as_deref(), Some("element #2 (MatterId \"17075x\")"));
+        let err = parse_page::<Matter>(&read("nyc-webapi/matter_detail_17071.json"), "m.json").unwrap_err();
+        assert!(err.starts_with("m.json: expected a JSON array"), "{err}");
+        let err = parse_page::<Matter>(b"<html>Service Unavailable</html>", "p.json").unwrap_err();
+        assert!(err.starts_with("p.json: not JSON"), "{err}");
+        assert!(parse_record::<Matter>(b"[]", "r.json").unwrap_err().starts_with("r.json: expected a JSON object"));
+        // Nulls everywhere, and custom fields, are fine.
+        let (m, w) =
+            parse_page::<Matter>(br#"[{"MatterId": 1, "MatterEXText5": "x", "MatterFile": null}]"#, "x").unwrap();
+        assert_eq!((m.len(), w.len()), (1, 0));
+        let e: Event = parse_record(br#"{"EventId": 1, "EventItems": null}"#, "x").unwrap();
+        assert!(e.event_items.is_empty());
+    }
+
+    #[test]
+    fn people_and_bodies() {
+        let persons: Vec<Person> = page("nyc-webapi/persons.json");
+        let (people, w) = people(&nyc(), &persons, "persons.json");
+        assert_eq!(w, vec![]);
+        assert_eq!(people.len(), 50);
+        let p = people.iter().find(|p| p.source_key == "legistar:nyc:person:16").unwrap();
+        assert_eq!(p.name, "June M. Eisland");
+        assert_eq!(p.email.as_deref(), Some("Eisland@council.nyc.ny.us"));
+        assert_eq!(p.source_url.as_deref(), Some("https://webapi.legistar.com/v1/nyc/persons/16"));
+        // An empty e-mail is none.
+        assert_eq!(people.iter().find(|p| p.name == "Susan D. Alter").unwrap().email, None);
+
+        let bodies: Vec<Body> = page("nyc-webapi/bodies.json");
+        let (orgs, w) = organizations(&nyc(), &bodies, "bodies.json");
+        assert_eq!(w, vec![]);
+        assert_eq!(orgs.len(), 50);
+        let council = &orgs[0];
+        assert_eq!((council.name.as_str(), council.classification.as_str()), ("City Council", "legislature"));
+        assert_eq!(council.parent_source_key, None);
+        let aging = orgs.iter().find(|o| o.name == "Committee on Aging").unwrap();
+        assert_eq!(aging.classification, "committee");
+        assert_eq!(aging.parent_source_key.as_deref(), Some("legistar:nyc:body:1"));
+        assert_eq!(orgs.iter().filter(|o| o.classification == "committee").count(), 41);
+        assert_eq!(orgs.iter().filter(|o| o.classification == "department").count(), 8);
+    }
+
+    #[test]
+    fn matter_types_of_new_york() {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct MatterType {
+            matter_type_name: String,
+        }
+        let types: Vec<MatterType> = page("nyc-webapi/matter_types.json");
+        assert_eq!(types.len(), 91);
+        for t in &types {
+            let c = classify_matter_type(&t.matter_type_name);
+            assert_eq!(c.len(), 1, "{}", t.matter_type_name);
+            assert!(!c[0].is_empty() && c[0] == c[0].trim() && c[0] == c[0].to_lowercase(), "{c:?}");
+        }
+        assert_eq!(classify_matter_type("Introduction"), vec!["bill"]);
+        assert_eq!(classify_matter_type("Resolution"), vec!["resolution"]);
+        assert_eq!(classify_matter_type("Ordinance"), vec!["ordinance"]);
+        assert_eq!(classify_matter_type("Tax Commission "), vec!["tax commission"]);
+        assert!(classify_matter_type(" ").is_empty());
+    }
 }
