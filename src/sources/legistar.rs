@@ -427,19 +427,18 @@ impl Client {
         }
     }
 
-    fn url(&self, path: &str, query: &[(&str, String)]) -> Url {
+    fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url, url::ParseError> {
         let mut s = format!("{}/{}/{}", self.base_url.trim_end_matches('/'), encode(&self.client), path);
         let q: Vec<String> = query.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
         if !q.is_empty() {
             s.push('?');
             s.push_str(&q.join("&"));
         }
-        // The base URL is configuration: a bad one is a programming or config error, caught
-        // by the first test or run.
-        Url::parse(&s).unwrap_or_else(|e| panic!("Legistar base URL {:?} is not a URL: {e}", self.base_url))
+        // Fails only when `base_url` (configuration) is not a URL.
+        Url::parse(&s)
     }
 
-    fn paged(&self, path: &str, order_by: &str, filter: Option<String>, skip: usize) -> Url {
+    fn paged(&self, path: &str, order_by: &str, filter: Option<String>, skip: usize) -> Result<Url, url::ParseError> {
         let mut q = Vec::new();
         if let Some(f) = filter {
             q.push(("$filter", f));
@@ -451,27 +450,27 @@ impl Client {
     }
 
     /// One page of matters, `skip` rows in; only those modified after `since` when given.
-    pub fn matters_url(&self, since: Option<NaiveDateTime>, skip: usize) -> Url {
+    pub fn matters_url(&self, since: Option<NaiveDateTime>, skip: usize) -> Result<Url, url::ParseError> {
         self.paged("matters", "MatterId", since.map(|t| modified_after("MatterLastModifiedUtc", t)), skip)
     }
 
     /// One page of events (meetings), `skip` rows in; only those modified after `since`.
-    pub fn events_url(&self, since: Option<NaiveDateTime>, skip: usize) -> Url {
+    pub fn events_url(&self, since: Option<NaiveDateTime>, skip: usize) -> Result<Url, url::ParseError> {
         self.paged("events", "EventId", since.map(|t| modified_after("EventLastModifiedUtc", t)), skip)
     }
 
     /// A matter's history (its actions).
-    pub fn matter_histories_url(&self, matter_id: i64) -> Url {
+    pub fn matter_histories_url(&self, matter_id: i64) -> Result<Url, url::ParseError> {
         self.url(&format!("matters/{matter_id}/histories"), &[])
     }
 
     /// A matter's sponsors.
-    pub fn matter_sponsors_url(&self, matter_id: i64) -> Url {
+    pub fn matter_sponsors_url(&self, matter_id: i64) -> Result<Url, url::ParseError> {
         self.url(&format!("matters/{matter_id}/sponsors"), &[])
     }
 
     /// A meeting's items, with their agenda and minutes notes and the matters' attachments.
-    pub fn event_items_url(&self, event_id: i64) -> Url {
+    pub fn event_items_url(&self, event_id: i64) -> Result<Url, url::ParseError> {
         let one = || "1".to_string();
         self.url(
             &format!("events/{event_id}/eventitems"),
@@ -480,17 +479,17 @@ impl Client {
     }
 
     /// The members' votes on one item (a matter history row's id is its event item's id).
-    pub fn event_item_votes_url(&self, event_item_id: i64) -> Url {
+    pub fn event_item_votes_url(&self, event_item_id: i64) -> Result<Url, url::ParseError> {
         self.url(&format!("eventitems/{event_item_id}/votes"), &[])
     }
 
     /// One page of bodies.
-    pub fn bodies_url(&self, skip: usize) -> Url {
+    pub fn bodies_url(&self, skip: usize) -> Result<Url, url::ParseError> {
         self.paged("bodies", "BodyId", None, skip)
     }
 
     /// One page of persons.
-    pub fn persons_url(&self, skip: usize) -> Url {
+    pub fn persons_url(&self, skip: usize) -> Result<Url, url::ParseError> {
         self.paged("persons", "PersonId", None, skip)
     }
 
@@ -1403,8 +1402,7 @@ mod tests {
         assert_eq!(max_last_modified(&events), Some("2024-10-08T15:18:55.573".parse().unwrap()));
 
         // Normalized: 10:00 EST is 15:00 UTC.
-        let mut parsed = Parsed::default();
-        parsed.events = records;
+        let parsed = Parsed { events: records, ..Default::default() };
         let n = normalize(parsed, &Context { timezone: client.tz, jurisdiction_id: NYC_J.into() });
         assert_eq!(n.warnings, vec![]);
         assert_eq!(n.events.len(), 688);
@@ -1564,15 +1562,15 @@ mod tests {
     fn addresses() {
         let c = nyc();
         assert_eq!(
-            c.matters_url(None, 0).as_str(),
+            c.matters_url(None, 0).unwrap().as_str(),
             "https://webapi.legistar.com/v1/nyc/matters?$orderby=MatterId&$top=1000&$skip=0"
         );
         let since = parse_last_modified("2023-01-09T15:15:55.313").unwrap();
         assert_eq!(
-            c.matters_url(Some(since), 2000).as_str(),
+            c.matters_url(Some(since), 2000).unwrap().as_str(),
             "https://webapi.legistar.com/v1/nyc/matters?$filter=MatterLastModifiedUtc%20gt%20datetime%272023-01-09T15%3A15%3A55%27&$orderby=MatterId&$top=1000&$skip=2000"
         );
-        let u = c.events_url(Some(since), 1000);
+        let u = c.events_url(Some(since), 1000).unwrap();
         let pairs: Vec<(String, String)> = u.query_pairs().map(|(k, v)| (k.into(), v.into())).collect();
         assert_eq!(
             pairs,
@@ -1584,36 +1582,45 @@ mod tests {
             ]
         );
         assert_eq!(
-            c.matter_histories_url(17071).as_str(),
+            c.matter_histories_url(17071).unwrap().as_str(),
             "https://webapi.legistar.com/v1/nyc/matters/17071/histories"
         );
-        assert_eq!(c.matter_sponsors_url(17071).as_str(), "https://webapi.legistar.com/v1/nyc/matters/17071/sponsors");
         assert_eq!(
-            c.event_items_url(7).as_str(),
+            c.matter_sponsors_url(17071).unwrap().as_str(),
+            "https://webapi.legistar.com/v1/nyc/matters/17071/sponsors"
+        );
+        assert_eq!(
+            c.event_items_url(7).unwrap().as_str(),
             "https://webapi.legistar.com/v1/nyc/events/7/eventitems?AgendaNote=1&MinutesNote=1&Attachments=1"
         );
-        assert_eq!(c.event_item_votes_url(66900).as_str(), "https://webapi.legistar.com/v1/nyc/eventitems/66900/votes");
         assert_eq!(
-            c.bodies_url(0).as_str(),
+            c.event_item_votes_url(66900).unwrap().as_str(),
+            "https://webapi.legistar.com/v1/nyc/eventitems/66900/votes"
+        );
+        assert_eq!(
+            c.bodies_url(0).unwrap().as_str(),
             "https://webapi.legistar.com/v1/nyc/bodies?$orderby=BodyId&$top=1000&$skip=0"
         );
         assert_eq!(
-            c.persons_url(1000).as_str(),
+            c.persons_url(1000).unwrap().as_str(),
             "https://webapi.legistar.com/v1/nyc/persons?$orderby=PersonId&$top=1000&$skip=1000"
         );
         assert!(is_last_page(999) && !is_last_page(PAGE_SIZE));
 
         // The token: encoded, appended, and redacted for logs.
-        let t = with_token(&c.matters_url(None, 0), "a b&c=d");
+        let t = with_token(&c.matters_url(None, 0).unwrap(), "a b&c=d");
         assert!(t.as_str().ends_with("&$skip=0&token=a%20b%26c%3Dd"), "{t}");
         assert_eq!(t.query_pairs().find(|(k, _)| k == "token").unwrap().1, "a b&c=d");
-        assert_eq!(redact(t.as_str()), c.matters_url(None, 0).to_string() + "&token=REDACTED");
-        let t = with_token(&c.matter_histories_url(1), "s3cret");
+        assert_eq!(redact(t.as_str()), c.matters_url(None, 0).unwrap().to_string() + "&token=REDACTED");
+        let t = with_token(&c.matter_histories_url(1).unwrap(), "s3cret");
         assert_eq!(t.as_str(), "https://webapi.legistar.com/v1/nyc/matters/1/histories?token=s3cret");
         assert!(!redact(t.as_str()).contains("s3cret"));
         // Another base (a test server).
         let local = Client { base_url: "http://127.0.0.1:8080/v1/".into(), ..nyc() };
-        assert_eq!(local.event_item_votes_url(5).as_str(), "http://127.0.0.1:8080/v1/nyc/eventitems/5/votes");
+        assert_eq!(local.event_item_votes_url(5).unwrap().as_str(), "http://127.0.0.1:8080/v1/nyc/eventitems/5/votes");
+        // A base that is not a URL is an error, not a panic.
+        let bad = Client { base_url: "webapi.legistar.com".into(), ..nyc() };
+        assert!(bad.bodies_url(0).is_err());
     }
 
     #[test]
