@@ -163,6 +163,8 @@ pub struct MatterSponsor {
     pub matter_sponsor_id: Option<i64>,
     pub matter_sponsor_last_modified_utc: Option<String>,
     pub matter_sponsor_matter_id: Option<i64>,
+    /// The matter version the sponsorship is of ("*", "1", "A"): amendments have their own.
+    pub matter_sponsor_matter_version: Option<String>,
     pub matter_sponsor_name_id: Option<i64>,
     pub matter_sponsor_body_id: Option<i64>,
     pub matter_sponsor_name: Option<String>,
@@ -682,8 +684,8 @@ pub fn bill_record(
         })
         .collect();
 
-    // Sponsors: by sequence; the lowest sequence is the primary sponsor.
-    let mut sorted: Vec<&MatterSponsor> = sponsors.iter().collect();
+    // Sponsors: of the matter's version; by sequence; the lowest sequence is the primary.
+    let mut sorted: Vec<&MatterSponsor> = sponsors_of_version(sponsors, matter.matter_version.as_deref());
     sorted.sort_by_key(|s| (s.matter_sponsor_sequence.unwrap_or(i64::MAX), s.matter_sponsor_id));
     let primary_seq = sorted.first().and_then(|s| s.matter_sponsor_sequence);
     let mut sponsorships = Vec::new();
@@ -734,6 +736,35 @@ pub fn bill_record(
         updated_at: matter.matter_last_modified_utc.clone(),
     };
     (bill, warnings)
+}
+
+/// The sponsors of one version of a matter: a matter's sponsors response lists those of every
+/// version (an amended "Int 0951-1997-A" has its own list), so the same member can be there
+/// twice. Those of `version` (the matter's `MatterVersion`) when any are; else those of the
+/// latest version (numbers and letters rank above "*", the original); else all.
+fn sponsors_of_version<'a>(sponsors: &'a [MatterSponsor], version: Option<&str>) -> Vec<&'a MatterSponsor> {
+    let v = |s: &MatterSponsor| s.matter_sponsor_matter_version.as_deref().map(str::trim).unwrap_or("").to_string();
+    let versions: HashSet<String> = sponsors.iter().map(v).collect();
+    let wanted = match version.map(str::trim) {
+        Some(w) if versions.contains(w) => w.to_string(),
+        _ => match versions.iter().max_by_key(|x| version_rank(x)) {
+            Some(latest) if versions.len() > 1 => latest.clone(),
+            _ => return sponsors.iter().collect(),
+        },
+    };
+    sponsors.iter().filter(|s| v(s) == wanted).collect()
+}
+
+/// "" < "*" < numbers (by value) < letters ("A" < "B" < … < "AA").
+fn version_rank(v: &str) -> (u8, u64, usize, String) {
+    match v {
+        "" => (0, 0, 0, String::new()),
+        "*" => (1, 0, 0, String::new()),
+        _ => match v.parse::<u64>() {
+            Ok(n) => (2, n, 0, String::new()),
+            Err(_) => (3, 0, v.len(), v.to_uppercase()),
+        },
+    }
 }
 
 static CANCELLED: LazyLock<Regex> =
@@ -1273,12 +1304,26 @@ mod tests {
                 person_source_key: Some("legistar:nyc:person:16".into()),
             }]
         );
+        // Sponsors of another version of the matter are not this version's.
+        let mut versions = sponsors.clone();
+        versions.push(MatterSponsor {
+            matter_sponsor_name: Some("Of Version A".into()),
+            matter_sponsor_matter_version: Some("A".into()),
+            matter_sponsor_sequence: Some(0),
+            ..Default::default()
+        });
+        let names = |b: BillRecord| b.sponsorships.into_iter().map(|s| s.name).collect::<Vec<_>>();
+        assert_eq!(names(bill_record(&nyc(), &matter, &[], &versions, "m").0), vec!["June M. Eisland"]);
+        // With a version of its own among none of them, the latest version's ("A" > "*").
+        let matter_b = Matter { matter_version: Some("B".into()), ..matter.clone() };
+        assert_eq!(names(bill_record(&nyc(), &matter_b, &[], &versions, "m").0), vec!["Of Version A"]);
         // A cosponsor after her (sequence 1) is not primary; the lowest sequence is.
         let mut two = sponsors.clone();
         two.insert(
             0,
             MatterSponsor {
                 matter_sponsor_name: Some("A. Cosponsor".into()),
+                matter_sponsor_matter_version: Some("*".into()),
                 matter_sponsor_sequence: Some(1),
                 ..Default::default()
             },
