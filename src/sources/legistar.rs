@@ -47,18 +47,30 @@
 //!   different ids, sequences and texts): rows with the same event, action, body, date and
 //!   passed flag are one action ([`history_key`]); the first, by date then id, is kept;
 //! - New York marks a meeting that did not take place by setting both its agenda and minutes
-//!   status to "Deferred" (132 of the 688 meetings of 2023); the meeting is not moved: it
-//!   keeps its date and a new meeting, with a new `EventId`, is created when it is held. So
-//!   "Deferred" is `cancelled`, as are "Cancelled"/"Postponed" in a status, comment or location;
+//!   status to "Deferred" (132 of the 688 meetings of 2023, `events_2023.json`; none has a
+//!   minutes file). The deferred meeting keeps its date and time; when it is held, that is a
+//!   new meeting with a new `EventId` (107 of the 132 are followed by a "Final" meeting of the
+//!   same body, same comment, later in the year; a public monitor of the NYC API saw the same
+//!   live). So "Deferred" is `cancelled`, as are "Cancelled"/"Postponed" in a status, comment
+//!   or location; the fixtures hold no other cancellation wording. A meeting whose date is
+//!   edited keeps its `EventId`, hence its `upstream_id`: it stays one hearing, moved;
 //! - a joint hearing is one Event per committee, each naming the others in `EventComment`
 //!   ("Jointly with the Committee on Health and the Committee on Hospitals."): the others are
 //!   added to `participants`;
-//! - the Votes endpoint has been seen to answer for a consent-bloc item with the votes of
-//!   another item (the bloc's motion), stamped with that item's `VoteEventItemId`: such votes
-//!   are dropped with a warning;
+//! - the Votes endpoint is reported (a public Legistar client's notes) to answer for an item
+//!   voted in a consent bloc with the votes of another item (the bloc's motion), stamped with
+//!   that item's `VoteEventItemId`: votes of another item are dropped with a warning;
+//! - a matter's sponsors response lists the sponsors of every version of the matter
+//!   ("Int 0951-1997-A" and its original): only those of the matter's `MatterVersion` are kept;
 //! - every field may be null or absent, and clients add custom fields (`MatterEXText1…11`):
 //!   unknown fields are ignored, and an element of a page that does not fit its type is a
 //!   warning naming its id; the rest of the page loads.
+//!
+//! Votes: an item was voted on when it has a roll call flag, a passed flag, a tally ("12-1",
+//! affirmative-negative) or per-member votes. A matter history row's id is the id of its event
+//! item, so `/eventitems/{MatterHistoryId}/votes` are its votes. Each member's value is mapped
+//! to the OCD option ([`vote_option`]: "Conflict" and "Recused" are `abstain`, "Non-voting" is
+//! `not voting`) and the Legistar word is kept as the vote's `note`.
 //!
 //! Deliberately absent: matter indexes (subjects), attachments and texts (other endpoints,
 //! no fixtures), office records (people's terms and districts), and the `passed` event
@@ -1418,6 +1430,8 @@ mod tests {
         let e = by_id(19709);
         assert_eq!((e.status.as_str(), e.start.as_str()), ("cancelled", "2023-01-17T10:00:00"));
         assert_eq!(records.iter().filter(|r| r.status == "cancelled").count(), 132);
+        // None of them has minutes (they were not held); every other meeting has.
+        assert!(records.iter().zip(&events).all(|(r, e)| (r.status == "cancelled") != e.event_minutes_file.is_some()));
         assert_eq!(events.iter().filter(|e| e.event_agenda_status_name.as_deref() == Some("Deferred")).count(), 132);
 
         // Joint hearings: the other committees are participants, names with commas kept whole.
