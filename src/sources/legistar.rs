@@ -558,6 +558,11 @@ fn clean(s: Option<&str>) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// An optional id for a message: the number, or "(no id)".
+fn id_text(id: Option<i64>) -> String {
+    id.map_or_else(|| "(no id)".to_string(), |i| i.to_string())
+}
+
 /// The date of a Legistar datetime (`1997-11-25T14:15:58`, `2023-01-05T00:00:00`).
 fn date_of(s: Option<&str>) -> Option<NaiveDate> {
     let s = s?.trim();
@@ -666,7 +671,7 @@ pub fn bill_record(
     let mut rows: Vec<(&MatterHistory, NaiveDateTime, String)> = Vec::new();
     for h in histories {
         let Some(action) = clean(h.matter_history_action_name.as_deref()) else {
-            warn(&mut warnings, format!("history row {:?} has no action name; skipped", h.matter_history_id));
+            warn(&mut warnings, format!("history row {} has no action name; skipped", id_text(h.matter_history_id)));
             continue;
         };
         let when = h
@@ -676,7 +681,7 @@ pub fn bill_record(
         let Some(when) = when else {
             warn(
                 &mut warnings,
-                format!("history row {:?} ({action}) has no action date; skipped", h.matter_history_id),
+                format!("history row {} ({action}) has no action date; skipped", id_text(h.matter_history_id)),
             );
             continue;
         };
@@ -703,7 +708,7 @@ pub fn bill_record(
     let mut sponsorships = Vec::new();
     for (i, s) in sorted.iter().enumerate() {
         let Some(name) = clean(s.matter_sponsor_name.as_deref()) else {
-            warn(&mut warnings, format!("sponsor {:?} has no name; skipped", s.matter_sponsor_id));
+            warn(&mut warnings, format!("sponsor {} has no name; skipped", id_text(s.matter_sponsor_id)));
             continue;
         };
         let primary = if primary_seq.is_some() { s.matter_sponsor_sequence == primary_seq } else { i == 0 };
@@ -985,7 +990,10 @@ pub fn vote_record(
         match (v.vote_event_item_id, item.event_item_id) {
             (Some(a), Some(b)) if a != b => warn(
                 &mut warnings,
-                format!("vote of {:?} belongs to event item {a}, not this one; dropped", v.vote_person_name),
+                format!(
+                    "vote of {} belongs to event item {a}, not this one; dropped",
+                    clean(v.vote_person_name.as_deref()).unwrap_or_else(|| id_text(v.vote_person_id))
+                ),
             ),
             _ => own.push(v),
         }
@@ -994,7 +1002,7 @@ pub fn vote_record(
     let mut person_votes = Vec::new();
     for v in own {
         let Some(name) = clean(v.vote_person_name.as_deref()) else {
-            warn(&mut warnings, format!("vote of person {:?} has no name; skipped", v.vote_person_id));
+            warn(&mut warnings, format!("vote of person {} has no name; skipped", id_text(v.vote_person_id)));
             continue;
         };
         let raw = clean(v.vote_value_name.as_deref()).unwrap_or_default();
@@ -1030,7 +1038,10 @@ pub fn vote_record(
             if get(&counts, "yes") != get(&t, "yes") || get(&counts, "no") != get(&t, "no") {
                 warn(
                     &mut warnings,
-                    format!("tally {:?} disagrees with the members' votes; the votes are counted", tally.as_deref()),
+                    format!(
+                        "tally {:?} disagrees with the members' votes; the votes are counted",
+                        tally.as_deref().unwrap_or("")
+                    ),
                 );
             }
         }
@@ -1316,6 +1327,22 @@ mod tests {
                 person_source_key: Some("legistar:nyc:person:16".into()),
             }]
         );
+        // A row without an action name, or without a date, is a warning; the others load.
+        let mut broken = histories.clone();
+        broken[0].matter_history_action_name = Some(" \r\n".into());
+        broken[1].matter_history_action_date = Some("n/a".into());
+        let (b3, w) = bill_record(&nyc(), &matter, &broken, &sponsors, "m");
+        assert_eq!(b3.actions.len(), 6);
+        let messages: Vec<&str> = w.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "history row 66893 has no action name; skipped",
+                "history row 66894 (Referred to Comm by Council) has no action date; skipped"
+            ]
+        );
+        assert!(w.iter().all(|w| w.record.as_deref() == Some("LU 1505-1997")));
+
         // Sponsors of another version of the matter are not this version's.
         let mut versions = sponsors.clone();
         versions.push(MatterSponsor {
@@ -1501,6 +1528,12 @@ mod tests {
         let bill = ["T1999-1".to_string()];
         // The agenda item (sequence 1), then the minutes-only one (minutes sequence 2).
         assert_eq!(agenda, vec![(1, title, &bill[..]), (2, title, &bill[..])]);
+        // A time that is not one: the date alone, and a warning.
+        let odd = Event { event_time: Some("TBA".into()), ..event.clone() };
+        let (e2, w) = event_record(&nyc(), &odd, &items, "event_7");
+        assert_eq!(e2.start, "1999-10-28");
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].record.as_deref(), Some("EventId 7"));
         // Given in the other order, the same agenda.
         let reversed: Vec<EventItem> = items.iter().rev().cloned().collect();
         assert_eq!(event_record(&nyc(), &event, &reversed, "event_7").0.agenda, e.agenda);
@@ -1591,7 +1624,8 @@ mod tests {
         let (v, w) = vote_record(&nyc(), &event, item, &stray, "x").unwrap();
         assert_eq!(v.votes.len(), 18);
         assert_eq!(w.len(), 2, "{w:?}"); // the stray vote, and the tally now off by one
-        assert!(w[0].message.contains("belongs to event item 1"));
+        assert_eq!(w[0].message, "vote of Noach Dear belongs to event item 1, not this one; dropped");
+        assert_eq!(w[0].record.as_deref(), Some("EventItemId 66900"));
         // A voice vote: a result, no counts.
         let voice = EventItem { event_item_roll_call_flag: Some(0), event_item_tally: None, ..item.clone() };
         let (v, w) = vote_record(&nyc(), &event, &voice, &[], "x").unwrap();
