@@ -1312,6 +1312,16 @@ mod tests {
                 ("1998-01-07", "Approved by Council", Some("City Council")),
             ]
         );
+        // Normalized: one bill, its eight actions and sponsor, no warning.
+        let parsed = Parsed { bills: vec![b.clone()], ..Default::default() };
+        let n = normalize(parsed, &Context { timezone: nyc().tz, jurisdiction_id: NYC_J.into() });
+        assert_eq!(n.warnings, vec![]);
+        assert_eq!(n.bills.len(), 1);
+        assert_eq!(
+            (n.bills[0].bill.identifier.as_str(), n.bills[0].bill.session.as_str()),
+            ("LU 1505-1997", "1994-1997")
+        );
+        assert_eq!((n.bills[0].actions.len(), n.bills[0].sponsorships.len()), (8, 1));
         // Date order, whatever the order of the response (same-time rows by id).
         let reversed: Vec<MatterHistory> = histories.iter().rev().cloned().collect();
         assert_eq!(bill_record(&nyc(), &matter, &reversed, &sponsors, "m").0.actions, b.actions);
