@@ -69,8 +69,9 @@
 //! Votes: an item was voted on when it has a roll call flag, a passed flag, a tally ("12-1",
 //! affirmative-negative) or per-member votes. A matter history row's id is the id of its event
 //! item, so `/eventitems/{MatterHistoryId}/votes` are its votes. Each member's value is mapped
-//! to the OCD option ([`vote_option`]: "Conflict" and "Recused" are `abstain`, "Non-voting" is
-//! `not voting`) and the Legistar word is kept as the vote's `note`.
+//! to the OCD option ([`vote_option`]: as the Open States NYC scraper does, "Conflict" is
+//! `absent`, "Recused" `abstain`, "Non-voting" `not voting`) and the Legistar word is kept as
+//! the vote's `note`.
 //!
 //! Deliberately absent: matter indexes (subjects), attachments and texts (other endpoints,
 //! no fixtures), office records (people's terms and districts), and the `passed` event
@@ -937,15 +938,17 @@ fn agenda(items: &[EventItem]) -> Vec<AgendaItemRecord> {
 }
 
 /// A Legistar vote value → the OCD option (`yes`, `no`, `abstain`, `absent`, `excused`,
-/// `not voting`, `other`). New York's values and the usual others; a conflict of interest or a
-/// recusal is an abstention (present, not voting by choice); leave of any kind is `excused`.
+/// `not voting`, `other`). New York's values as the Open States NYC scraper maps them
+/// ("Conflict" → `absent`, "Recused" → `abstain`, "Maternity"/"Medical"/"Jury Duty"/… →
+/// `excused`, "Non-voting" → `not voting`), and the usual words of other councils.
 pub fn vote_option(value: &str) -> &'static str {
     let v = value.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     match v.as_str() {
         "affirmative" | "aye" | "ayes" | "yes" | "yea" | "yeas" | "approve" | "approved" => "yes",
         "negative" | "nay" | "nays" | "no" | "noes" | "oppose" | "opposed" => "no",
-        "abstain" | "abstained" | "abstention" | "conflict" | "recused" | "recusal" | "present" => "abstain",
-        "absent" | "absent - not voting" => "absent",
+        "abstain" | "abstained" | "abstention" | "recused" | "recusal" | "present" => "abstain",
+        // A member with a conflict of interest leaves the vote (New York).
+        "absent" | "absent - not voting" | "conflict" => "absent",
         "excused" | "medical" | "maternity" | "paternity" | "bereavement" | "jury duty" | "leave" => "excused",
         "non-voting" | "non voting" | "not voting" | "did not vote" | "no vote" => "not voting",
         _ => "other",
@@ -1566,7 +1569,7 @@ mod tests {
         let counts: Vec<(&str, i64)> = v.counts.iter().map(|(o, n)| (o.as_str(), *n)).collect();
         assert_eq!(
             counts,
-            vec![("yes", 12), ("no", 1), ("abstain", 3), ("absent", 1), ("excused", 1), ("not voting", 1)]
+            vec![("yes", 12), ("no", 1), ("abstain", 2), ("absent", 2), ("excused", 1), ("not voting", 1)]
         );
         assert_eq!(v.result, "pass");
         assert_eq!(v.motion_text, "Approved by Council");
@@ -1591,7 +1594,8 @@ mod tests {
         );
         assert_eq!(v.votes[2].person_source_key.as_deref(), Some("legistar:nyc:person:16"));
         let conflict = v.votes.iter().find(|p| p.note == "Conflict").unwrap();
-        assert_eq!(conflict.option, "abstain");
+        assert_eq!(conflict.option, "absent");
+        assert_eq!(v.votes.iter().find(|p| p.note == "Recused").unwrap().option, "abstain");
         assert_eq!(v.votes.iter().find(|p| p.note == "Non-voting").unwrap().option, "not voting");
 
         // The same response shuffled: the same vote.
@@ -1603,8 +1607,8 @@ mod tests {
         let n = normalize(parsed, &Context { timezone: nyc().tz, jurisdiction_id: NYC_J.into() });
         assert_eq!(n.warnings, vec![]);
         let row = &n.votes[0].vote;
-        assert_eq!((row.yes_count, row.no_count, row.abstain_count), (12, 1, 3));
-        assert_eq!((row.absent_count, row.excused_count, row.not_voting_count, row.other_count), (1, 1, 1, 0));
+        assert_eq!((row.yes_count, row.no_count, row.abstain_count), (12, 1, 2));
+        assert_eq!((row.absent_count, row.excused_count, row.not_voting_count, row.other_count), (2, 1, 1, 0));
         assert_eq!(row.result, "pass");
     }
 
