@@ -17,6 +17,7 @@
 //! | Matter | `MatterIntroDate`, else `MatterAgendaDate`, else `MatterPassedDate` | bill `session` ([`Term`]) |
 //! | Matter | `MatterId` | bill `source_key` `legistar:{client}:matter:{id}`, and its sources |
 //! | Matter | `MatterLastModifiedUtc` | bill `updated_at` |
+//! | Matter | `MatterEnactmentNumber` (New York: "2024/108", local law 108 of 2024) | bill `citations` |
 //! | MatterHistory | `MatterHistoryActionDate` (its date), `…ActionName` + `…ActionText` | action `date`, `description` |
 //! | MatterHistory | `MatterHistoryActionBodyName` | action `organization` (the acting body) |
 //! | MatterSponsor | `MatterSponsorName`, `…Sequence` (lowest = primary), `…NameId` | sponsorships |
@@ -508,6 +509,21 @@ impl Client {
         self.paged("persons", "PersonId", None, skip)
     }
 
+    /// The council terms as sessions, for the jurisdiction record.
+    pub fn session_records(&self) -> Vec<SessionRecord> {
+        self.terms
+            .iter()
+            .map(|t| SessionRecord {
+                identifier: t.name.clone(),
+                name: t.name.clone(),
+                classification: Some("primary".to_string()),
+                start_date: t.start.format("%Y-%m-%d").to_string(),
+                end_date: t.end.format("%Y-%m-%d").to_string(),
+                active: None,
+            })
+            .collect()
+    }
+
     /// The term holding `date`, when one does.
     pub fn term_for(&self, date: NaiveDate) -> Option<&Term> {
         self.terms.iter().find(|t| t.start <= date && date <= t.end)
@@ -749,7 +765,7 @@ pub fn bill_record(
         versions: Vec::new(),
         documents: Vec::new(),
         related_bills: Vec::new(),
-        citations: Vec::new(),
+        citations: clean(matter.matter_enactment_number.as_deref()).into_iter().collect(),
         sources,
         updated_at: matter.matter_last_modified_utc.clone(),
     };
@@ -1281,6 +1297,34 @@ mod tests {
         assert_eq!(w.len(), 1);
         assert!(w[0].message.contains("no council term holds 1997-04-30"), "{w:?}");
         assert_eq!(w[0].record.as_deref(), Some("Int 0951-1997-A"));
+    }
+
+    #[test]
+    fn enacted_local_laws() {
+        let matters: Vec<Matter> = page("nyc-webapi/enacted_matters.json");
+        assert_eq!(matters.len(), 10);
+        let client = Client {
+            terms: vec![term("2022-2023", "2022-01-01", "2023-12-31"), term("2024-2025", "2024-01-01", "2025-12-31")],
+            ..nyc()
+        };
+        let bills: Vec<BillRecord> = matters
+            .iter()
+            .map(|m| {
+                let (b, w) = bill_record(&client, m, &[], &[], "enacted_matters.json");
+                assert_eq!(w, vec![]);
+                b
+            })
+            .collect();
+        assert!(bills.iter().all(|b| b.citations.len() == 1 && b.classification == ["bill"]));
+        let b = bills.iter().find(|b| b.identifier == "Int 0891-2024").unwrap();
+        assert_eq!((b.session.as_str(), b.citations[0].as_str()), ("2024-2025", "2024/108"));
+        // Introduced in 2023, enacted in 2023: the term of its introduction.
+        let b = bills.iter().find(|b| b.identifier == "Int 0877-2023").unwrap();
+        assert_eq!((b.session.as_str(), b.citations[0].as_str()), ("2022-2023", "2023/130"));
+        assert_eq!(
+            client.session_records().iter().map(|s| (s.identifier.as_str(), s.start_date.as_str())).collect::<Vec<_>>(),
+            vec![("2022-2023", "2022-01-01"), ("2024-2025", "2024-01-01")]
+        );
     }
 
     #[test]
