@@ -175,9 +175,21 @@ pub struct LegistarConfig {
     pub terms: Vec<LegistarTerm>,
     /// On the first run, only what was modified on or after this day (default: everything).
     pub since: Option<chrono::NaiveDate>,
-    /// Also fetch events (hearings) with their items and votes (default true).
+    /// Also fetch events (hearings) (default true) …
     #[serde(default = "yes")]
     pub events: bool,
+    /// … with their items (agendas) and the members' votes on them (default true).
+    #[serde(default = "yes")]
+    pub agendas: bool,
+    /// Rows per list request (default 1000, the API's cap; smaller only for tests and mirrors).
+    pub page_size: Option<usize>,
+    /// Requests per minute to the API (default 120).
+    #[serde(default = "default_legistar_rate")]
+    pub requests_per_minute: u32,
+}
+
+fn default_legistar_rate() -> u32 {
+    120
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -444,6 +456,15 @@ impl Pipeline {
                     if let Some(tz) = &c.timezone {
                         tz.parse::<chrono_tz::Tz>()
                             .map_err(|_| invalid(format!("timezone {tz:?} is not an IANA time zone")))?;
+                    }
+                    if c.page_size.is_some_and(|n| n == 0 || n > crate::sources::legistar::PAGE_SIZE) {
+                        return Err(invalid(format!(
+                            "page_size must be between 1 and {}",
+                            crate::sources::legistar::PAGE_SIZE
+                        )));
+                    }
+                    if c.requests_per_minute == 0 {
+                        return Err(invalid("requests_per_minute must be at least 1".into()));
                     }
                     for t in &c.terms {
                         if t.start > t.end {

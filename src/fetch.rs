@@ -295,25 +295,14 @@ impl Fetcher {
     }
 }
 
-/// Query parameters whose values are secrets (API keys and tokens sent in URLs).
-const SECRET_PARAMS: [&str; 6] = ["key", "token", "apikey", "api_key", "access_token", "apiKey"];
-
-/// `url` with the values of secret query parameters (`key`, `token`, …) replaced by
-/// `REDACTED`: the form of a URL that may be logged, stored or shown.
+/// `url` with the values of secret query parameters (`key`, `token`, `apikey`, `api_key`,
+/// `access_token`) replaced by `REDACTED`, the rest untouched: the form of a URL that may be
+/// logged, stored or shown.
 pub fn redact_url(url: &str) -> String {
-    let Ok(mut u) = url::Url::parse(url) else { return url.to_string() };
-    if !u.query_pairs().any(|(k, _)| SECRET_PARAMS.contains(&k.as_ref())) {
-        return url.to_string();
-    }
-    let pairs: Vec<(String, String)> = u
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if SECRET_PARAMS.contains(&k.as_ref()) { "REDACTED".to_string() } else { v.into_owned() };
-            (k.into_owned(), v)
-        })
-        .collect();
-    u.query_pairs_mut().clear().extend_pairs(pairs);
-    u.to_string()
+    static SECRET: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)([?&](?:key|token|apikey|api_key|access_token)=)[^&#]*").expect("valid regex")
+    });
+    SECRET.replace_all(url, "${1}REDACTED").into_owned()
 }
 
 /// How long the server asks us to wait: its `Retry-After`, or for a 429 without one, the

@@ -4,6 +4,7 @@
 
 mod feeds;
 mod legiscan_api;
+mod legistar;
 
 use crate::archive::Archive;
 use crate::config::{OcdScrapeConfig, OpenStatesConfig, Pipeline, SourceConfig};
@@ -249,8 +250,8 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
             SourceConfig::Legiscan(c) => {
                 legiscan_api::run_legiscan(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await
             }
-            SourceConfig::Legistar(_) => {
-                Err(SourceError::Input(format!("source kind {} is not wired yet", source.kind())))
+            SourceConfig::Legistar(c) => {
+                legistar::run_legistar(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await
             }
         };
         tally.report.finished_at = Utc::now();

@@ -121,6 +121,8 @@ pub struct Client {
     pub tz: Tz,
     /// Council terms, for sessions.
     pub terms: Vec<Term>,
+    /// Rows asked for per list request: [`PAGE_SIZE`], the API's cap, unless testing paging.
+    pub page_size: usize,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -414,7 +416,7 @@ fn encode(s: &str) -> String {
 }
 
 /// `url` with `token={token}` added: for clients whose API needs a token. The result is a
-/// secret: log [`redact`]ed addresses only.
+/// secret: log [`crate::fetch::redact_url`]ed addresses only.
 pub fn with_token(url: &Url, token: &str) -> Url {
     let mut u = url.clone();
     let q = match url.query() {
@@ -423,12 +425,6 @@ pub fn with_token(url: &Url, token: &str) -> Url {
     };
     u.set_query(Some(&q));
     u
-}
-
-/// `url` as text with any `token` value replaced by `REDACTED`, for logs and sources.
-pub fn redact(url: &str) -> String {
-    static TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"([?&]token=)[^&#]*").expect("valid regex"));
-    TOKEN.replace_all(url, "${1}REDACTED").into_owned()
 }
 
 impl Client {
@@ -440,7 +436,23 @@ impl Client {
             jurisdiction_id: jurisdiction_id.to_string(),
             tz,
             terms,
+            page_size: PAGE_SIZE,
         }
+    }
+
+    /// Whether a list response of `rows` rows was the last page.
+    pub fn is_last_page(&self, rows: usize) -> bool {
+        rows < self.page_size
+    }
+
+    /// One event.
+    pub fn event_url(&self, event_id: i64) -> Result<Url, url::ParseError> {
+        self.url(&format!("events/{event_id}"), &[])
+    }
+
+    /// One matter.
+    pub fn matter_url(&self, matter_id: i64) -> Result<Url, url::ParseError> {
+        self.url(&format!("matters/{matter_id}"), &[])
     }
 
     fn url(&self, path: &str, query: &[(&str, String)]) -> Result<Url, url::ParseError> {
@@ -460,7 +472,7 @@ impl Client {
             q.push(("$filter", f));
         }
         q.push(("$orderby", order_by.to_string()));
-        q.push(("$top", PAGE_SIZE.to_string()));
+        q.push(("$top", self.page_size.to_string()));
         q.push(("$skip", skip.to_string()));
         self.url(path, &q)
     }
@@ -1762,10 +1774,13 @@ mod tests {
         let t = with_token(&c.matters_url(None, 0).unwrap(), "a b&c=d");
         assert!(t.as_str().ends_with("&$skip=0&token=a%20b%26c%3Dd"), "{t}");
         assert_eq!(t.query_pairs().find(|(k, _)| k == "token").unwrap().1, "a b&c=d");
-        assert_eq!(redact(t.as_str()), c.matters_url(None, 0).unwrap().to_string() + "&token=REDACTED");
+        assert_eq!(
+            crate::fetch::redact_url(t.as_str()),
+            c.matters_url(None, 0).unwrap().to_string() + "&token=REDACTED"
+        );
         let t = with_token(&c.matter_histories_url(1).unwrap(), "s3cret");
         assert_eq!(t.as_str(), "https://webapi.legistar.com/v1/nyc/matters/1/histories?token=s3cret");
-        assert!(!redact(t.as_str()).contains("s3cret"));
+        assert!(!crate::fetch::redact_url(t.as_str()).contains("s3cret"));
         // Another base (a test server).
         let local = Client { base_url: "http://127.0.0.1:8080/v1/".into(), ..nyc() };
         assert_eq!(local.event_item_votes_url(5).unwrap().as_str(), "http://127.0.0.1:8080/v1/nyc/eventitems/5/votes");
