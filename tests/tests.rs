@@ -19,6 +19,8 @@ mod hearings;
 mod history;
 #[path = "it/legiscan.rs"]
 mod legiscan;
+#[path = "it/legistar.rs"]
+mod legistar;
 #[path = "it/ocd_scrape.rs"]
 mod ocd_scrape;
 #[path = "it/openstates_http.rs"]
