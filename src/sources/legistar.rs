@@ -29,6 +29,7 @@
 //! | Event | `EventInSiteURL` | event `sources` (with the API address) |
 //! | EventItem | `…AgendaSequence` (else `…MinutesSequence`), `…Title`, `…MatterFile` | agenda items |
 //! | EventItem + Votes | `…ActionName`, `…PassedFlagName`, `…Tally`, `VoteValueName` | votes ([`vote_record`]) |
+//! | MatterHistory + Votes | the row read as its event item, with the matter | the same votes ([`history_vote`]) |
 //! | Person | `PersonId`, `PersonFullName`, `PersonEmail` | people |
 //! | Body | `BodyId`, `BodyName`, `BodyTypeName` | organizations |
 //!
@@ -69,7 +70,11 @@
 //!
 //! Votes: an item was voted on when it has a roll call flag, a passed flag, a tally ("12-1",
 //! affirmative-negative) or per-member votes. A matter history row's id is the id of its event
-//! item, so `/eventitems/{MatterHistoryId}/votes` are its votes. Each member's value is mapped
+//! item, so `/eventitems/{MatterHistoryId}/votes` are its votes: [`history_vote`] reads the row
+//! as that event item (and its meeting) and builds the vote [`vote_record`] builds, with the same
+//! `source_key`/`dedupe_key` (`legistar:{client}:eventitem:{id}`), so a roll call reached from
+//! both the meeting and the matter is one vote; [`history_has_roll_call`] says which rows to ask
+//! votes for. Each member's value is mapped
 //! to the OCD option ([`vote_option`]: as the Open States NYC scraper does, "Conflict" is
 //! `absent`, "Recused" `abstain`, "Non-voting" `not voting`) and the Legistar word is kept as
 //! the vote's `note`.
@@ -160,6 +165,7 @@ pub struct MatterHistory {
     pub matter_history_event_id: Option<i64>,
     pub matter_history_agenda_sequence: Option<i64>,
     pub matter_history_minutes_sequence: Option<i64>,
+    pub matter_history_agenda_number: Option<String>,
     pub matter_history_action_date: Option<String>,
     pub matter_history_action_id: Option<i64>,
     pub matter_history_action_name: Option<String>,
@@ -168,8 +174,14 @@ pub struct MatterHistory {
     pub matter_history_action_body_name: Option<String>,
     pub matter_history_passed_flag: Option<i64>,
     pub matter_history_passed_flag_name: Option<String>,
+    /// 1 when the row was voted by roll call: its votes are `/eventitems/{MatterHistoryId}/votes`.
     pub matter_history_roll_call_flag: Option<i64>,
+    /// "12-1" (affirmative-negative).
     pub matter_history_tally: Option<String>,
+    pub matter_history_mover_id: Option<i64>,
+    pub matter_history_mover_name: Option<String>,
+    pub matter_history_seconder_id: Option<i64>,
+    pub matter_history_seconder_name: Option<String>,
 }
 
 /// `GET /matters/{id}/sponsors`.
@@ -1130,6 +1142,68 @@ pub fn vote_record(
     Some((vote, warnings))
 }
 
+/// Whether a matter history row was voted by roll call (`MatterHistoryRollCallFlag` = 1): its
+/// members' votes are then `/eventitems/{MatterHistoryId}/votes` ([`Client::event_item_votes_url`]).
+pub fn history_has_roll_call(h: &MatterHistory) -> bool {
+    h.matter_history_roll_call_flag == Some(1)
+}
+
+/// A matter history row as the event item it is, and the meeting holding it, as
+/// `tests/fixtures/legistar/derive_votes.py` documents: each `EventItem<X>` is the row's
+/// `MatterHistory<X>` (mover and seconder by name), the `EventItemMatter*` fields and the title
+/// are the matter's; the meeting is the acting body's on the row's date (`T00:00:00`, no time:
+/// a history row's time is not the meeting's), with the row's event id, and holds the item.
+fn history_as_event_item(matter: &Matter, h: &MatterHistory) -> (Event, EventItem) {
+    let item = EventItem {
+        event_item_id: h.matter_history_id,
+        event_item_last_modified_utc: h.matter_history_last_modified_utc.clone(),
+        event_item_event_id: h.matter_history_event_id,
+        event_item_agenda_sequence: h.matter_history_agenda_sequence,
+        event_item_minutes_sequence: h.matter_history_minutes_sequence,
+        event_item_agenda_number: h.matter_history_agenda_number.clone(),
+        event_item_action_name: h.matter_history_action_name.clone(),
+        event_item_action_text: h.matter_history_action_text.clone(),
+        event_item_passed_flag: h.matter_history_passed_flag,
+        event_item_passed_flag_name: h.matter_history_passed_flag_name.clone(),
+        event_item_roll_call_flag: h.matter_history_roll_call_flag,
+        event_item_title: matter.matter_name.clone(),
+        event_item_tally: h.matter_history_tally.clone(),
+        event_item_mover: h.matter_history_mover_name.clone(),
+        event_item_seconder: h.matter_history_seconder_name.clone(),
+        event_item_matter_id: matter.matter_id,
+        event_item_matter_file: matter.matter_file.clone(),
+        event_item_matter_name: matter.matter_name.clone(),
+        event_item_matter_type: matter.matter_type_name.clone(),
+    };
+    let event = Event {
+        event_id: h.matter_history_event_id,
+        event_body_id: h.matter_history_action_body_id,
+        event_body_name: h.matter_history_action_body_name.clone(),
+        event_date: date_of(h.matter_history_action_date.as_deref())
+            .map(|d| format!("{}T00:00:00", d.format("%Y-%m-%d"))),
+        event_items: vec![item.clone()],
+        ..Event::default()
+    };
+    (event, item)
+}
+
+/// One matter history row with its members' votes (`/eventitems/{MatterHistoryId}/votes`) →
+/// the vote [`vote_record`] builds for the event item the row is (a history row's id is its
+/// event item's id): the same `source_key` and `dedupe_key`, so the roll call reached from the
+/// matter and from the meeting is one vote. `None` when the row was not voted on (no roll call
+/// flag, passed flag, tally or votes). Built from the row alone, the vote has the meeting's date
+/// but not its time, and warnings name the row as `EventItemId {id}`.
+pub fn history_vote(
+    client: &Client,
+    matter: &Matter,
+    history: &MatterHistory,
+    votes: &[Vote],
+    location: &str,
+) -> Option<(VoteRecord, Vec<Warning>)> {
+    let (event, item) = history_as_event_item(matter, history);
+    vote_record(client, &event, &item, votes, location)
+}
+
 /// Persons → people. A person without a name is skipped with a warning.
 pub fn people(client: &Client, persons: &[Person], location: &str) -> (Vec<PersonRecord>, Vec<Warning>) {
     let mut out = Vec::new();
@@ -1700,6 +1774,81 @@ mod tests {
         let voice = EventItem { event_item_roll_call_flag: Some(0), event_item_tally: None, ..item.clone() };
         let (v, w) = vote_record(&nyc(), &event, &voice, &[], "x").unwrap();
         assert_eq!((v.result.as_str(), v.counts.len(), w.len()), ("pass", 0, 0));
+    }
+
+    /// Matter 17071 and its history with the derived roll call on row 66900.
+    fn rollcall_history() -> (Matter, Vec<MatterHistory>) {
+        let matter: Matter = parse_record(&read("nyc-webapi/matter_detail_17071.json"), "matter 17071").unwrap();
+        (matter, page("derived/matter_histories_17071_rollcall.json"))
+    }
+
+    #[test]
+    fn history_roll_call_is_the_event_item_vote() {
+        let (event, votes) = derived();
+        let item = &event.event_items[0];
+        let (matter, histories) = rollcall_history();
+        assert_eq!(histories.len(), 8);
+        let row = histories.iter().find(|h| h.matter_history_id == Some(66900)).unwrap();
+        // Only the derived row has the flag; it is the row for the crawl to ask votes of.
+        let flagged: Vec<Option<i64>> =
+            histories.iter().filter(|h| history_has_roll_call(h)).map(|h| h.matter_history_id).collect();
+        assert_eq!(flagged, vec![Some(66900)]);
+        assert_eq!(row.matter_history_tally.as_deref(), Some("12-1"));
+        // The row read as an event item, and its meeting: exactly the derived ones.
+        assert_eq!(history_as_event_item(&matter, row), (event.clone(), item.clone()));
+
+        let from_event = vote_record(&nyc(), &event, item, &votes, "votes_66900.json").unwrap();
+        let (v, w) = history_vote(&nyc(), &matter, row, &votes, "votes_66900.json").unwrap();
+        assert_eq!(w, vec![]);
+        assert_eq!((&v, &w), (&from_event.0, &from_event.1));
+        // One vote, whichever path reached it.
+        assert_eq!(v.dedupe_key.as_deref(), Some("legistar:nyc:eventitem:66900"));
+        assert_eq!(v.source_key, v.dedupe_key);
+        assert_eq!(v.bill.identifier.as_deref(), Some("LU 1505-1997"));
+        assert_eq!(v.bill.source_key.as_deref(), Some("legistar:nyc:matter:17071"));
+        let counts: Vec<(&str, i64)> = v.counts.iter().map(|(o, n)| (o.as_str(), *n)).collect();
+        assert_eq!(
+            counts,
+            vec![("yes", 12), ("no", 1), ("abstain", 2), ("absent", 2), ("excused", 1), ("not voting", 1)]
+        );
+        let options = |v: &VoteRecord| -> Vec<(String, String)> {
+            v.votes.iter().map(|p| (p.voter_name.clone(), p.option.clone())).collect()
+        };
+        assert_eq!(v.votes.len(), 19);
+        assert_eq!(options(&v), options(&from_event.0));
+        assert_eq!((v.result.as_str(), v.motion_text.as_str()), ("pass", "Approved by Council"));
+        assert_eq!((v.start_date.as_str(), v.session.as_str()), ("1998-01-07", "1998-2001"));
+        assert_eq!(v.organization.as_deref(), Some("City Council"));
+
+        // Before the votes are fetched: the tally's counts, as for the item.
+        let (t, w) = history_vote(&nyc(), &matter, row, &[], "x").unwrap();
+        assert_eq!(w, vec![]);
+        assert_eq!(t.counts, vec![("yes".to_string(), 12), ("no".to_string(), 1)]);
+        assert_eq!(t, vote_record(&nyc(), &event, item, &[], "x").unwrap().0);
+    }
+
+    #[test]
+    fn history_rows_without_a_roll_call() {
+        let (matter, _) = rollcall_history();
+        let real: Vec<MatterHistory> = page("nyc-webapi/matter_histories_17071.json");
+        assert!(real.iter().all(|h| !history_has_roll_call(h)));
+        // "Introduced by Council": no flag, no passed flag, no tally, no votes → no vote.
+        let intro = real.iter().find(|h| h.matter_history_id == Some(66893)).unwrap();
+        assert_eq!(intro.matter_history_roll_call_flag, Some(0));
+        assert_eq!((intro.matter_history_passed_flag, intro.matter_history_tally.as_deref()), (None, None));
+        assert_eq!(history_vote(&nyc(), &matter, intro, &[], "x"), None);
+        // The real row 66900 (passed, no roll call, no tally): a voice vote, as for the item,
+        // with the same identity as the roll call.
+        let real_row = real.iter().find(|h| h.matter_history_id == Some(66900)).unwrap();
+        let (v, w) = history_vote(&nyc(), &matter, real_row, &[], "x").unwrap();
+        assert_eq!((v.result.as_str(), v.counts.len(), v.votes.len(), w.len()), ("pass", 0, 0, 0));
+        assert_eq!(v.dedupe_key.as_deref(), Some("legistar:nyc:eventitem:66900"));
+        // A row with no date: a vote without a start, and a warning naming the row.
+        let undated = MatterHistory { matter_history_action_date: None, ..real_row.clone() };
+        let (v, w) = history_vote(&nyc(), &matter, &undated, &[], "x").unwrap();
+        assert_eq!(v.start_date, "");
+        assert!(w.iter().any(|w| w.record.as_deref() == Some("EventItemId 66900")), "{w:?}");
+        assert!(!history_has_roll_call(&MatterHistory::default()));
     }
 
     #[test]
