@@ -2,8 +2,9 @@
 //!
 //! Per run: bodies and persons (every page; an unchanged page is not parsed again), then the
 //! matters modified since the last complete crawl (pages of `$top`/`$skip`), each with its
-//! histories and sponsors, then the events modified since, each with its items (the agenda)
-//! and, for an item with a roll call, its votes. Matters named on those events' items are
+//! histories and sponsors (and, for a history row with a roll call, its votes), then the
+//! events modified since, each with its items (the agenda) and, for an item with a roll call,
+//! its votes (the same roll call reached both ways is one vote). Matters named on those events' items are
 //! fetched too, since a new history row does not always touch a matter's own
 //! `MatterLastModifiedUtc`.
 //!
@@ -321,6 +322,26 @@ async fn crawl(
             let sponsors = api.get::<lg::MatterSponsor>(client.matter_sponsors_url(matter_id), false, tally).await;
             match (histories, sponsors) {
                 (Ok(h), Ok(s)) => {
+                    // Roll calls recorded on the matter's history rows (a row is an event item).
+                    for row in h.items.iter().filter(|r| lg::history_has_roll_call(r)) {
+                        let Some(item_id) = row.matter_history_id else { continue };
+                        match api.get::<lg::Vote>(client.event_item_votes_url(item_id), false, tally).await {
+                            Ok(v) => {
+                                if let Some((vote, w)) = lg::history_vote(client, matter, row, &v.items, &loc) {
+                                    parsed.votes.push(vote);
+                                    parsed.warnings.extend(w);
+                                }
+                            }
+                            Err(e) => {
+                                tally.warnings.push(Warning::new(
+                                    &loc,
+                                    Some(format!("matter {matter_id} history row {item_id}")),
+                                    format!("{e}; its roll call is tried again next run"),
+                                ));
+                                failed_matters.insert(matter_id);
+                            }
+                        }
+                    }
                     let (bill, w) = lg::bill_record(client, matter, &h.items, &s.items, &loc);
                     parsed.bills.push(bill);
                     parsed.warnings.extend(w);

@@ -302,3 +302,40 @@ async fn a_legistar_hearing_moved_trimmed_and_deferred_stays_one_hearing() {
     assert_eq!(count(&wh, "SELECT COUNT(*) FROM events").await, 1);
     assert_eq!(rows(&wh, "SELECT status FROM events").await, vec![vec!["cancelled".to_string()]]);
 }
+
+#[tokio::test]
+async fn a_roll_call_on_a_matter_history_row_with_every_members_vote() {
+    // Derived (tests/fixtures/legistar/PROVENANCE.md): no real Votes response exists; the roll
+    // call flag and tally of the real row 66900 and the members' votes are derived.
+    set_token();
+    let db = TestDb::sqlite();
+    let wh = db.open().await;
+    let replay = nyc_replay();
+    replay.set("matters/17071/histories", real("derived/matter_histories_17071_rollcall.json"));
+    replay.set("eventitems/66900/votes", real("derived/votes_66900.json"));
+    let server = serve(&replay).await;
+    let p = pipeline(db.dir.path(), "nyc", &source(&server.uri()));
+    assert_eq!(run(&wh, &p, &db.options()).await.status, "succeeded");
+    let votes: Vec<serde_json::Value> = serde_json::from_slice(&real("derived/votes_66900.json")).unwrap();
+    assert_eq!(
+        rows(
+            &wh,
+            "SELECT bill_identifier, CAST(date AS TEXT), motion, result, yes_count, no_count, organization FROM votes"
+        )
+        .await,
+        vec![
+            ["LU 1505-1997", "1998-01-07", "Approved by Council", "pass", "12", "1", "City Council"]
+                .map(String::from)
+                .to_vec()
+        ]
+    );
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM vote_records").await as usize, votes.len());
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM votes WHERE bill_id IS NULL").await, 0);
+    // Every member's Legistar word is kept beside the OCD option.
+    let noach = rows(&wh, "SELECT option, note FROM vote_records WHERE voter_name = 'Noach Dear'").await;
+    assert_eq!(noach, vec![vec!["yes".to_string(), "Affirmative".to_string()]]);
+    // A rerun: the same roll call, nothing new.
+    let seq = count(&wh, "SELECT MAX(seq) FROM change_events").await;
+    assert_eq!(run(&wh, &p, &db.options()).await.status, "succeeded");
+    assert_eq!(count(&wh, &format!("SELECT COUNT(*) FROM change_events WHERE seq > {seq}")).await, 0);
+}
