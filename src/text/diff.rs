@@ -1,0 +1,501 @@
+//! What changed between two versions of a bill's text, by section or by paragraph.
+//!
+//! A text is cut into units: when some paragraph starts with a section heading (`SECTION 1.`,
+//! `Section 5.`, `SEC. 2.`, `Sec. 197.`, `§ 2.`), each heading starts a unit that runs to the
+//! next one (the paragraphs before the first heading, title and digest, are one unit without a
+//! heading); otherwise each paragraph (blank-line separated, or each line in a text without
+//! blank lines) is a unit. Units are compared with white space collapsed, so re-wrapped lines
+//! are not changes.
+//!
+//! The two unit lists are aligned with a Myers diff (the `similar` crate). In a stretch that
+//! differs, each old unit is paired with the new unit (after the last one paired) that shares
+//! the most words with it, if that is about half of them (see `similarity`), else with the new
+//! unit of the same heading (the texts before the first section count as having the same
+//! heading): that pair is "changed", and carries a word-level rendering `[-old words-]{+new words+}`; unpaired old
+//! units are "removed", unpaired new ones "added". A section renumbered by an inserted one is
+//! therefore "changed" (its heading and text kept), not removed and added again.
+//!
+//! `summary` reads `"2 sections added, 1 removed, 3 changed; 5 unchanged"`: the non-zero counts
+//! of added, removed and changed units in that order, the first with the unit's noun
+//! (`section`/`sections`, `paragraph`/`paragraphs`), then the unchanged count; with nothing
+//! changed it is `"no changes; 5 sections unchanged"`.
+
+use crate::alerts::rules::find_terms;
+use serde::{Deserialize, Serialize};
+use similar::{Algorithm, ChangeTag, DiffOp};
+use std::collections::HashMap;
+
+/// The differences between two versions of a text (stored as JSON with the version).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextDiff {
+    /// `section` when the texts were cut at section headings, else `paragraph`.
+    pub unit: String,
+    /// A line for people, e.g. "2 sections added, 1 removed, 3 changed; 5 unchanged".
+    pub summary: String,
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    /// The units that differ, in the new text's order (removed ones where they were).
+    pub hunks: Vec<Hunk>,
+    /// Watched phrases found in the new text and not in the old.
+    pub phrases_added: Vec<PhraseChange>,
+    /// Watched phrases found in the old text and not in the new.
+    pub phrases_removed: Vec<PhraseChange>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HunkKind {
+    Added,
+    Removed,
+    Changed,
+}
+
+/// One unit that was added, removed or changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hunk {
+    pub kind: HunkKind,
+    /// The unit's heading ("SEC. 2."): the new one for added and changed units, the old one for
+    /// removed units; `None` for paragraphs and the text before the first section.
+    pub heading: Option<String>,
+    /// A changed unit's old heading, when it differs (a renumbered section).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_heading: Option<String>,
+    /// The old text (removed and changed units).
+    pub old: Option<String>,
+    /// The new text (added and changed units).
+    pub new: Option<String>,
+    /// Changed units: the new text with `[-removed words-]` and `{+added words+}` marked.
+    pub inline: Option<String>,
+}
+
+/// A watched phrase and the text around it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhraseChange {
+    pub phrase: String,
+    /// About 60 characters either side of its first occurrence (in the text that has it).
+    pub snippet: String,
+}
+
+/// A section or paragraph.
+#[derive(Debug, Clone)]
+struct Unit {
+    heading: Option<String>,
+    text: String,
+    /// The text with runs of white space as one space, for comparing.
+    key: String,
+}
+
+/// The differences from `old` to `new`, with the `watched` phrases (matched as
+/// [`find_terms`] does: case-insensitive, whole words, any white space) that appear or
+/// disappear.
+pub fn diff(old: &str, new: &str, watched: &[String]) -> TextDiff {
+    let (old_units, old_sections) = units(old);
+    let (new_units, new_sections) = units(new);
+    let sections = old_sections || new_sections;
+    let old_keys: Vec<&str> = old_units.iter().map(|u| u.key.as_str()).collect();
+    let new_keys: Vec<&str> = new_units.iter().map(|u| u.key.as_str()).collect();
+    let ops = similar::capture_diff_slices(Algorithm::Myers, &old_keys, &new_keys);
+
+    let mut hunks = Vec::new();
+    let mut unchanged = 0;
+    let (mut old_from, mut new_from) = (None::<usize>, None::<usize>);
+    let flush = |old_range: std::ops::Range<usize>, new_range: std::ops::Range<usize>, hunks: &mut Vec<Hunk>| {
+        pair_up(&old_units[old_range], &new_units[new_range], sections, hunks);
+    };
+    for op in &ops {
+        match *op {
+            DiffOp::Equal { old_index, new_index, len } => {
+                if let (Some(o), Some(n)) = (old_from.take(), new_from.take()) {
+                    flush(o..old_index, n..new_index, &mut hunks);
+                }
+                unchanged += len;
+            }
+            DiffOp::Delete { old_index, new_index, .. }
+            | DiffOp::Insert { old_index, new_index, .. }
+            | DiffOp::Replace { old_index, new_index, .. } => {
+                old_from.get_or_insert(old_index);
+                new_from.get_or_insert(new_index);
+            }
+        }
+    }
+    if let (Some(o), Some(n)) = (old_from, new_from) {
+        flush(o..old_units.len(), n..new_units.len(), &mut hunks);
+    }
+
+    let count = |k: HunkKind| hunks.iter().filter(|h| h.kind == k).count();
+    let (added, removed, changed) = (count(HunkKind::Added), count(HunkKind::Removed), count(HunkKind::Changed));
+    let unit = if sections { "section" } else { "paragraph" };
+    let (phrases_added, phrases_removed) = phrases(old, new, watched);
+    TextDiff {
+        unit: unit.to_string(),
+        summary: summary(unit, added, removed, changed, unchanged),
+        added,
+        removed,
+        changed,
+        unchanged,
+        hunks,
+        phrases_added,
+        phrases_removed,
+    }
+}
+
+fn summary(unit: &str, added: usize, removed: usize, changed: usize, unchanged: usize) -> String {
+    let noun = |n: usize| if n == 1 { unit.to_string() } else { format!("{unit}s") };
+    let parts: Vec<(usize, &str)> =
+        [(added, "added"), (removed, "removed"), (changed, "changed")].into_iter().filter(|(n, _)| *n > 0).collect();
+    if parts.is_empty() {
+        return format!("no changes; {unchanged} {} unchanged", noun(unchanged));
+    }
+    let listed: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, (n, verb))| if i == 0 { format!("{n} {} {verb}", noun(*n)) } else { format!("{n} {verb}") })
+        .collect();
+    format!("{}; {unchanged} unchanged", listed.join(", "))
+}
+
+/// Pairs the old and new units of a stretch that differs (see the module documentation).
+fn pair_up(old: &[Unit], new: &[Unit], sections: bool, hunks: &mut Vec<Hunk>) {
+    let new_words: Vec<HashMap<&str, usize>> = new.iter().map(|u| words(&u.key)).collect();
+    let mut next_new = 0;
+    for o in old {
+        let old_words = words(&o.key);
+        // The best content match; failing one, the unit with the same heading.
+        let content = (next_new..new.len())
+            .map(|j| (j, similarity(&old_words, &new_words[j])))
+            .filter(|&(_, score)| score >= 0.5)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(j, _)| j);
+        // Paragraphs have no headings; the texts before the first section do, in effect: they
+        // are the same slot.
+        let best = content.or_else(|| {
+            (next_new..new.len()).find(|&j| (sections || o.heading.is_some()) && o.heading == new[j].heading)
+        });
+        match best {
+            Some(j) => {
+                for added in &new[next_new..j] {
+                    hunks.push(hunk(HunkKind::Added, None, Some(added)));
+                }
+                hunks.push(hunk(HunkKind::Changed, Some(o), Some(&new[j])));
+                next_new = j + 1;
+            }
+            None => hunks.push(hunk(HunkKind::Removed, Some(o), None)),
+        }
+    }
+    for added in &new[next_new..] {
+        hunks.push(hunk(HunkKind::Added, None, Some(added)));
+    }
+}
+
+fn hunk(kind: HunkKind, old: Option<&Unit>, new: Option<&Unit>) -> Hunk {
+    let heading = new.or(old).and_then(|u| u.heading.clone());
+    let old_heading = match (old, new) {
+        (Some(o), Some(n)) if o.heading != n.heading => o.heading.clone(),
+        _ => None,
+    };
+    let inline = match (old, new) {
+        (Some(o), Some(n)) => Some(inline(&o.text, &n.text)),
+        _ => None,
+    };
+    Hunk { kind, heading, old_heading, old: old.map(|u| u.text.clone()), new: new.map(|u| u.text.clone()), inline }
+}
+
+/// Word counts of a key (lower case).
+fn words(key: &str) -> HashMap<&str, usize> {
+    let mut m = HashMap::new();
+    for w in key.split(' ').filter(|w| !w.is_empty()) {
+        *m.entry(w).or_insert(0) += 1;
+    }
+    m
+}
+
+/// How much of their wording two texts share: the larger of the Dice coefficient
+/// (2·common / (|a| + |b|)) and, for texts of 20 words or more, the share of the shorter one
+/// found in the longer one, discounted (a section rewritten at greater length keeps most of
+/// its words).
+fn similarity(a: &HashMap<&str, usize>, b: &HashMap<&str, usize>) -> f64 {
+    let (na, nb): (usize, usize) = (a.values().sum(), b.values().sum());
+    if na + nb == 0 {
+        return 1.0;
+    }
+    let common: usize = a.iter().map(|(w, n)| (*n).min(b.get(w).copied().unwrap_or(0))).sum();
+    let dice = 2.0 * common as f64 / (na + nb) as f64;
+    let shorter = na.min(nb);
+    if shorter >= 20 { dice.max(0.75 * common as f64 / shorter as f64) } else { dice }
+}
+
+/// The new text with removed words as `[-…-]` and added ones as `{+…+}`, white space within a
+/// paragraph collapsed (paragraphs stay on their own lines).
+fn inline(old: &str, new: &str) -> String {
+    let (old, new) = (collapse_lines(old), collapse_lines(new));
+    let d = similar::TextDiff::configure().algorithm(Algorithm::Myers).diff_words(&old, &new);
+    let mut out = String::with_capacity(new.len() + 64);
+    let (mut del, mut ins) = (String::new(), String::new());
+    // White space seen inside a run of changes: since the last deleted word, since the last
+    // inserted word, since the last change of either kind.
+    let (mut ws_del, mut ws_ins, mut ws_tail) = (String::new(), String::new(), String::new());
+    let flush = |out: &mut String, del: &mut String, ins: &mut String, tail: &mut String| {
+        if !del.is_empty() {
+            out.push_str(&format!("[-{del}-]"));
+        }
+        if !ins.is_empty() {
+            out.push_str(&format!("{{+{ins}+}}"));
+        }
+        out.push_str(tail);
+        del.clear();
+        ins.clear();
+        tail.clear();
+    };
+    for change in d.iter_all_changes() {
+        let v = change.value();
+        let in_run = !del.is_empty() || !ins.is_empty();
+        match change.tag() {
+            ChangeTag::Equal if in_run && v.trim().is_empty() && !v.contains('\n') => {
+                ws_del.push_str(v);
+                ws_ins.push_str(v);
+                ws_tail.push_str(v);
+            }
+            ChangeTag::Equal => {
+                flush(&mut out, &mut del, &mut ins, &mut ws_tail);
+                ws_del.clear();
+                ws_ins.clear();
+                out.push_str(v);
+            }
+            ChangeTag::Delete => {
+                if !del.is_empty() {
+                    del.push_str(&ws_del);
+                }
+                ws_del.clear();
+                ws_tail.clear();
+                del.push_str(v);
+            }
+            ChangeTag::Insert => {
+                if !ins.is_empty() {
+                    ins.push_str(&ws_ins);
+                }
+                ws_ins.clear();
+                ws_tail.clear();
+                ins.push_str(v);
+            }
+        }
+    }
+    flush(&mut out, &mut del, &mut ins, &mut ws_tail);
+    close_at_line_ends(&out)
+}
+
+/// A marked run that spans paragraphs is closed at each line end and reopened on the next line,
+/// so every line reads on its own.
+fn close_at_line_ends(marked: &str) -> String {
+    let mut out = String::with_capacity(marked.len() + 16);
+    let mut open: Option<(&str, &str)> = None;
+    let mut rest = marked;
+    while let Some(c) = rest.chars().next() {
+        let two = rest.get(..2).unwrap_or_default();
+        match (two, open) {
+            ("[-", None) => open = Some(("[-", "-]")),
+            ("{+", None) => open = Some(("{+", "+}")),
+            ("-]", Some(("[-", _))) | ("+}", Some(("{+", _))) => open = None,
+            _ => {}
+        }
+        if c == '\n'
+            && let Some((start, end)) = open
+        {
+            out.push_str(end);
+            out.push('\n');
+            out.push_str(start);
+            rest = &rest[1..];
+            continue;
+        }
+        let step = if matches!(two, "[-" | "{+" | "-]" | "+}") { 2 } else { c.len_utf8() };
+        out.push_str(&rest[..step]);
+        rest = &rest[step..];
+    }
+    out.replace("[--]", "").replace("{++}", "")
+}
+
+/// Each paragraph on one line, white space collapsed.
+fn collapse_lines(text: &str) -> String {
+    paragraphs(text).iter().map(|p| collapse(p)).collect::<Vec<_>>().join("\n")
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Paragraphs: blank-line separated; in a text without blank lines, lines.
+fn paragraphs(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    let mut blank_lines = false;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            blank_lines = true;
+            if !current.is_empty() {
+                out.push(current.join("\n"));
+                current.clear();
+            }
+        } else {
+            current.push(line.trim_end());
+        }
+    }
+    if !current.is_empty() {
+        out.push(current.join("\n"));
+    }
+    if !blank_lines && out.len() == 1 {
+        return out[0].lines().map(str::to_string).collect();
+    }
+    out
+}
+
+/// A section heading at the start of a paragraph: "SECTION 1.", "Section 5.", "SEC. 1.5.",
+/// "Sec. 5-45.", "§ 2.".
+fn heading(paragraph: &str) -> Option<String> {
+    let p = paragraph.trim_start();
+    let lower = p.to_ascii_lowercase();
+    let rest_at = ["section", "sec.", "§"].iter().find_map(|w| lower.starts_with(w).then_some(w.len()))?;
+    let rest = &p[rest_at..];
+    let number = rest.trim_start();
+    let number_at = p.len() - number.len();
+    // The number: digits, then letters, digits, dots and hyphens, ending with a dot.
+    if !number.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let mut end = None;
+    for (i, c) in number.char_indices() {
+        if c == '.' {
+            let after = number[i + 1..].chars().next();
+            if after.is_none_or(char::is_whitespace) {
+                end = Some(i + 1);
+                break;
+            }
+        } else if !(c.is_ascii_alphanumeric() || c == '-') {
+            break;
+        }
+    }
+    let end = end?;
+    // "Section 5 of" is a reference; "Sec. 2." is a heading. Words right after the number
+    // ("SEC. 2. Section 3 is amended") belong to the text.
+    Some(collapse(&p[..number_at + end]))
+}
+
+/// A text's units, and whether they are sections.
+fn units(text: &str) -> (Vec<Unit>, bool) {
+    let paragraphs = paragraphs(text);
+    let headings: Vec<Option<String>> = paragraphs.iter().map(|p| heading(p)).collect();
+    let make = |heading: Option<String>, text: String| {
+        let key = collapse(&text).to_lowercase();
+        Unit { heading, text, key }
+    };
+    if headings.iter().all(Option::is_none) {
+        return (paragraphs.into_iter().map(|p| make(None, p)).collect(), false);
+    }
+    let mut out: Vec<Unit> = Vec::new();
+    let mut current: Option<(Option<String>, Vec<String>)> = None;
+    for (p, h) in paragraphs.into_iter().zip(headings) {
+        match (h, &mut current) {
+            (Some(h), _) => {
+                if let Some((head, ps)) = current.take() {
+                    out.push(make(head, ps.join("\n\n")));
+                }
+                current = Some((Some(h), vec![p]));
+            }
+            (None, Some((_, ps))) => ps.push(p),
+            (None, None) => current = Some((None, vec![p])),
+        }
+    }
+    if let Some((head, ps)) = current {
+        out.push(make(head, ps.join("\n\n")));
+    }
+    (out, true)
+}
+
+fn phrases(old: &str, new: &str, watched: &[String]) -> (Vec<PhraseChange>, Vec<PhraseChange>) {
+    let in_old = find_terms(old, watched);
+    let in_new = find_terms(new, watched);
+    let absent = |found: &[(String, String)], phrase: &str| !found.iter().any(|(p, _)| p == phrase);
+    let added = in_new
+        .iter()
+        .filter(|(p, _)| absent(&in_old, p))
+        .map(|(p, s)| PhraseChange { phrase: p.clone(), snippet: s.clone() })
+        .collect();
+    let removed = in_old
+        .iter()
+        .filter(|(p, _)| absent(&in_new, p))
+        .map(|(p, s)| PhraseChange { phrase: p.clone(), snippet: s.clone() })
+        .collect();
+    (added, removed)
+}
+
+/// The diff as plain text for an email body, at most `max_chars` characters (whole hunks
+/// while they fit, then a line saying how many were left out).
+pub fn render_text(diff: &TextDiff, max_chars: usize) -> String {
+    let mut head = format!("Changes: {}\n", diff.summary);
+    for p in &diff.phrases_added {
+        head.push_str(&format!("Watched phrase added: \"{}\": {}\n", p.phrase, p.snippet));
+    }
+    for p in &diff.phrases_removed {
+        head.push_str(&format!("Watched phrase removed: \"{}\": {}\n", p.phrase, p.snippet));
+    }
+    let mut out = truncate(&head, max_chars);
+    for (i, h) in diff.hunks.iter().enumerate() {
+        let name = match (&h.heading, &h.old_heading) {
+            (Some(new), Some(old)) => format!("{new} (was {old})"),
+            (Some(new), None) => new.clone(),
+            (None, _) if diff.unit == "section" => "Text before the first section".to_string(),
+            (None, _) => "A paragraph".to_string(),
+        };
+        let block = match h.kind {
+            HunkKind::Added => format!("\n+ Added: {name}\n{}\n", indent(h.new.as_deref().unwrap_or_default())),
+            HunkKind::Removed => format!("\n- Removed: {name}\n{}\n", indent(h.old.as_deref().unwrap_or_default())),
+            HunkKind::Changed => {
+                format!("\n~ Changed: {name}\n{}\n", indent(&changed_lines(h.inline.as_deref().unwrap_or_default())))
+            }
+        };
+        let left = diff.hunks.len() - i;
+        let note = format!("\n({left} more {} not shown)\n", if left == 1 { "change" } else { "changes" });
+        if out.chars().count() + block.chars().count() + note.chars().count() <= max_chars {
+            out.push_str(&block);
+        } else {
+            // The note if it fits, else as much of the block as fits.
+            let room = max_chars.saturating_sub(out.chars().count());
+            if note.chars().count() <= room {
+                out.push_str(&note);
+            } else {
+                out.push_str(&truncate(&block, room));
+            }
+            break;
+        }
+    }
+    out
+}
+
+/// The paragraphs of an inline rendering that hold a change, the others as one "…" a run.
+fn changed_lines(inline: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for line in inline.lines() {
+        if line.contains("[-") || line.contains("{+") {
+            out.push(line);
+        } else if out.last() != Some(&"…") {
+            out.push("…");
+        }
+    }
+    out.join("\n")
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| if l.is_empty() { String::new() } else { format!("  {l}") }).collect::<Vec<_>>().join("\n")
+}
+
+/// The first `max` characters of `s`, ending in "…" when cut.
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    if max > 0 {
+        out.push('…');
+    }
+    out
+}
