@@ -499,3 +499,182 @@ fn truncate(s: &str, max: usize) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::extract;
+
+    /// The extracted text of a fixture.
+    fn text(path: &str) -> String {
+        let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
+        extract(None, path, &bytes).text.unwrap()
+    }
+
+    fn watched(phrases: &[&str]) -> Vec<String> {
+        phrases.iter().map(|p| p.to_string()).collect()
+    }
+
+    fn outline(d: &TextDiff) -> Vec<(HunkKind, Option<&str>, Option<&str>)> {
+        d.hunks.iter().map(|h| (h.kind, h.heading.as_deref(), h.old_heading.as_deref())).collect()
+    }
+
+    #[test]
+    fn california_sb2_1999_amended_adds_two_sections_before_the_old_ones() {
+        // SB 2 (1999) as introduced (version 99: SECTION 1 adds the exit examination chapter,
+        // SEC. 2 appropriates $2,000,000, SEC. 3 is the mandates clause) and as amended in the
+        // Senate on 1999-02-23 (version 98: a new SECTION 1 amends Education Code 37252 on
+        // summer school, a new SEC. 2 repeals Article 2.5, the old three become SEC. 3 to 5).
+        let old = text("ca-pubinfo/1999-2000/BILL_VERSION_TBL_11.lob");
+        let new = text("ca-pubinfo/1999-2000/BILL_VERSION_TBL_12.lob");
+        let d = diff(&old, &new, &watched(&["summer school", "high school exit examination", "GOALS 2000"]));
+        assert_eq!(d.summary, "2 sections added, 4 changed; 0 unchanged");
+        assert_eq!((d.unit.as_str(), d.added, d.removed, d.changed, d.unchanged), ("section", 2, 0, 4, 0));
+        use HunkKind::*;
+        assert_eq!(
+            outline(&d),
+            [
+                (Changed, None, None),
+                (Added, Some("SECTION 1."), None),
+                (Added, Some("SEC. 2."), None),
+                (Changed, Some("SEC. 3."), Some("SECTION 1.")),
+                (Changed, Some("SEC. 4."), Some("SEC. 2.")),
+                (Changed, Some("SEC. 5."), Some("SEC. 3.")),
+            ]
+        );
+        let added = d.hunks[1].new.as_deref().unwrap();
+        assert!(added.starts_with("SECTION 1.\n\nSection 37252 of the Education Code is amended to read:"), "{added}");
+        assert_eq!(
+            d.hunks[2].new.as_deref(),
+            Some(
+                "SEC. 2.\n\nArticle 2.5 (commencing with Section 51215) of Chapter 2 of Part 28 of the Education Code \
+                 is repealed."
+            )
+        );
+        assert!(d.hunks[3].old.as_deref().unwrap().contains("Chapter 8 (commencing with Section 60850) is added"));
+        // The title gained the two new operations.
+        let title = d.hunks[0].inline.as_deref().unwrap().lines().next().unwrap();
+        assert!(title.starts_with("An act to {+amend Section 37252 of, to +}add Chapter 8"), "{title}");
+        // "summer school" is new; the exit examination and GOALS 2000 are in both.
+        assert_eq!(d.phrases_added.iter().map(|p| p.phrase.as_str()).collect::<Vec<_>>(), ["summer school"]);
+        assert!(d.phrases_added[0].snippet.to_lowercase().contains("summer school"));
+        assert!(d.phrases_removed.is_empty());
+    }
+
+    #[test]
+    fn california_sb275_2025_drops_its_mandate_section() {
+        // SB 275 (2025), Senate amendments of version 98 and then 97: the second strikes SEC. 2
+        // (reimbursement of state-mandated costs) and the digest's state-mandated local program,
+        // and adds the Legislature's intent to streamline continued eligibility.
+        let old = text("ca-pubinfo/2025-2026/BILL_VERSION_TBL_6255.lob");
+        let new = text("ca-pubinfo/2025-2026/BILL_VERSION_TBL_7663.lob");
+        let phrases =
+            watched(&["state-mandated local program", "intent of the Legislature", "eligible training provider"]);
+        let d = diff(&old, &new, &phrases);
+        assert_eq!(d.summary, "1 section removed, 2 changed; 0 unchanged");
+        use HunkKind::*;
+        assert_eq!(
+            outline(&d),
+            [(Changed, None, None), (Changed, Some("SECTION 1."), None), (Removed, Some("SEC. 2."), None)]
+        );
+        let removed = d.hunks[2].old.as_deref().unwrap();
+        assert!(removed.starts_with(
+            "SEC. 2.\n\nIf the Commission on State Mandates determines that this act contains costs mandated by the state"
+        ));
+        assert_eq!(d.hunks[2].new, None);
+        let digest = d.hunks[0].inline.as_deref().unwrap();
+        assert!(digest.contains("once every [-two-]{+2+} fiscal years"), "{digest}");
+        assert!(digest.contains("Local program: [-yes-]{+no+}"), "{digest}");
+        assert!(d.hunks[1].inline.as_deref().unwrap().contains("{+(2) It is+} the"));
+        let names = |v: &[PhraseChange]| v.iter().map(|p| p.phrase.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&d.phrases_removed), ["state-mandated local program"]);
+        assert_eq!(names(&d.phrases_added), ["intent of the Legislature"]);
+        assert!(
+            d.phrases_added[0].snippet.contains("It is the intent of the Legislature in enacting this subdivision")
+        );
+
+        // Stored as JSON and read back.
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(json.contains(r#""kind":"removed""#) && !json.contains("old_heading"));
+        assert_eq!(serde_json::from_str::<TextDiff>(&json).unwrap(), d);
+
+        // The email body: the summary, the phrases, the changed paragraphs only.
+        let body = render_text(&d, 10_000);
+        assert!(body.starts_with(
+            "Changes: 1 section removed, 2 changed; 0 unchanged\n\
+             Watched phrase added: \"intent of the Legislature\": "
+        ));
+        assert!(body.contains("\nWatched phrase removed: \"state-mandated local program\": "));
+        assert!(
+            body.contains("\n~ Changed: SECTION 1.\n  …\n  (e) (1) {+(A) +}An approved training provider"),
+            "{body}"
+        );
+        assert!(body.contains("\n- Removed: SEC. 2.\n  SEC. 2.\n\n  If the Commission on State Mandates"));
+        assert!(
+            !body.contains("(a) The California Workforce Development Board, in collaboration"),
+            "unchanged paragraph"
+        );
+        // Cut to fit: whole hunks, then how many were left out.
+        let short = render_text(&d, 700);
+        assert!(short.chars().count() <= 700, "{short}");
+        assert!(short.ends_with("\n(3 more changes not shown)\n"), "{short}");
+        assert!(render_text(&d, 20).chars().count() <= 20);
+    }
+
+    #[test]
+    fn illinois_hb1075_engrossed_loses_only_its_synopsis() {
+        // The engrossed print has no synopsis page; Section 5 and Sec. 197 did not change.
+        let old = text("state-html/il/HB1075/bill_content_Introduced.html");
+        let new = text("state-html/il/HB1075/bill_content_Engrossed.html");
+        let d = diff(&old, &new, &watched(&["Diwali", "Festival of Lights"]));
+        assert_eq!(d.summary, "1 section changed; 2 unchanged");
+        assert_eq!(outline(&d), [(HunkKind::Changed, None, None)]);
+        let inline = d.hunks[0].inline.as_deref().unwrap();
+        assert!(
+            inline.starts_with("[-104TH GENERAL ASSEMBLY State of Illinois 2025 and 2026-]\n[-HB1075-]\n"),
+            "{inline}"
+        );
+        assert!(inline.ends_with("\nAN ACT concerning government.\nBe it enacted by the People of the State of Illinois, represented in the General Assembly:"));
+        // "Festival of Lights" was only in the synopsis (the bill says "festival of lights",
+        // which matches too: phrases are case-insensitive), so nothing is added or removed.
+        assert!(d.phrases_added.is_empty() && d.phrases_removed.is_empty());
+        assert_eq!(diff(&old, &old, &[]).summary, "no changes; 3 sections unchanged");
+    }
+
+    #[test]
+    fn paragraphs_when_there_are_no_sections_and_white_space_is_not_a_change() {
+        // The sponsor's memo of New York S434 has no section headings: paragraphs.
+        let page = text("state-html/ny/2015-S434-20180510T154604.html");
+        let memo = &page[page.find("BILL NUMBER: S434").unwrap()..];
+        let rewrapped = memo.replace(" the ", "\nthe ");
+        let d = diff(memo, &rewrapped, &[]);
+        assert_eq!(d.unit, "paragraph");
+        assert!(d.summary.starts_with("no changes; ") && d.summary.ends_with(" paragraphs unchanged"), "{}", d.summary);
+        let edited = memo.replace("sixtieth day", "thirtieth day");
+        let d = diff(memo, &edited, &watched(&["thirtieth day"]));
+        assert_eq!((d.changed, d.added, d.removed), (1, 0, 0));
+        assert!(d.summary.starts_with("1 paragraph changed; "));
+        assert!(d.hunks[0].inline.as_deref().unwrap().contains("on the [-sixtieth-]{+thirtieth+} day after"));
+        assert_eq!(d.phrases_added.len(), 1);
+    }
+
+    #[test]
+    fn section_headings() {
+        for (paragraph, expected) in [
+            ("SECTION 1.", Some("SECTION 1.")),
+            ("SEC. 1.5. Section 2 is amended", Some("SEC. 1.5.")),
+            ("Section 5. The State Commemorative Dates Act", Some("Section 5.")),
+            ("Sec. 197. Diwali Day.", Some("Sec. 197.")),
+            ("Sec. 5-45. Definitions.", Some("Sec. 5-45.")),
+            ("§ 399-ppp. Prohibition", Some("§ 399-ppp.")),
+            ("Section 5 of the Act", None),
+            ("Section 197 as follows:", None),
+            ("Sections 1.", None),
+            ("(5 ILCS 490/197 new)", None),
+            ("SEC.", None),
+        ] {
+            assert_eq!(heading(paragraph).as_deref(), expected, "{paragraph}");
+        }
+    }
+}

@@ -453,7 +453,8 @@ const BLOCKS: &[&str] = &[
 const CHROME: &[&str] = &["nav", "navbar", "navigation", "menu", "banner", "breadcrumb", "breadcrumbs", "skip-link"];
 
 /// The text of an HTML page. On an ilga.gov full-text page only the bill (`#billtextanchor`) is
-/// read, its printed lines joined into paragraphs and its line numbers and page headers dropped;
+/// read, its printed lines joined into paragraphs (across page ends) and its line numbers and
+/// page headers dropped;
 /// elsewhere the whole `<body>` without the skipped elements and site chrome.
 fn html(source: &str, warnings: &mut Vec<String>) -> Result<String, String> {
     let doc = Html::parse_document(source);
@@ -522,7 +523,7 @@ fn walk(root: NodeRef, ilga: bool, out: &mut Writer) {
                 if ilga {
                     let class = |c| e.has_class(c, CaseSensitivity::AsciiCaseInsensitive);
                     // Line numbers, the gutter, and page headers.
-                    if name == "td" && (class("number") || class("junk")) {
+                    if (name == "td" && (class("number") || class("junk"))) || class("lineNum") {
                         continue;
                     }
                     if name == "td" && e.attr("colspan").is_some() && is_ilga_page_header(node) {
@@ -560,7 +561,8 @@ fn open(name: &str, ilga: bool, out: &mut Writer) {
         "br" if ilga && out.cell_has_text => out.paragraph(),
         "br" if ilga => {}
         "br" => out.line(),
-        "tr" if ilga => {}
+        // An ilga.gov bill is one table a page; its paragraphs run across them.
+        "tr" | "table" | "tbody" if ilga => {}
         "td" | "th" => out.space(),
         _ if BLOCKS.contains(&name) => out.paragraph(),
         _ => {}
@@ -576,7 +578,7 @@ fn close(name: &str, ilga: bool, out: &mut Writer) {
         // A printed line of an ilga.gov bill continues its paragraph; one ending in a hyphen
         // ("ready-" + "to-eat", "identifica-" + "tion") continues its word.
         "tr" if ilga && !out.current.ends_with('-') => out.space(),
-        "tr" if ilga => {}
+        "tr" | "table" | "tbody" if ilga => {}
         _ if BLOCKS.contains(&name) => out.paragraph(),
         _ => {}
     }
@@ -636,5 +638,246 @@ impl Writer {
     fn finish(mut self) -> String {
         self.paragraph();
         self.paragraphs.join("\n\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::legiscan::base64_decode;
+
+    fn fixture(path: &str) -> Vec<u8> {
+        let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+    }
+
+    fn text_of_fixture(media_type: Option<&str>, path: &str) -> Extraction {
+        extract(media_type, path, &fixture(path))
+    }
+
+    /// A LegiScan text file's declared media type and decoded document.
+    fn legiscan_doc(id: &str) -> (String, Vec<u8>) {
+        let json: serde_json::Value =
+            serde_json::from_slice(&fixture(&format!("legiscan-dataset/json/text/{id}.json"))).unwrap();
+        let mime = json["text"]["mime"].as_str().unwrap().to_string();
+        (mime, base64_decode(json["text"]["doc"].as_str().unwrap()).unwrap())
+    }
+
+    #[test]
+    fn an_ilga_page_gives_the_bill_in_paragraphs_without_the_site() {
+        let e = text_of_fixture(Some("text/html; charset=utf-8"), "state-html/il/HB1075/bill_content_Introduced.html");
+        assert_eq!((e.method, e.error.as_deref(), e.warnings.len()), ("html", None, 0));
+        let text = e.text.unwrap();
+        // The printed header, then the bill; the site's title, logo and <h2> are not text.
+        assert!(
+            text.starts_with(
+                "104TH GENERAL ASSEMBLY\nState of Illinois\n2025 and 2026\n\nHB1075\n\n\
+                 Introduced 1/9/2025, by Rep. Daniel Didech\n\nSYNOPSIS AS INTRODUCED:\n\n5 ILCS 490/197 new\n\n\
+                 Amends the State Commemorative Dates Act. Provides that, in accordance"
+            ),
+            "{text}"
+        );
+        // Printed lines 4-5 and 7-12 are one paragraph each, without their line numbers.
+        assert!(text.contains(
+            "\n\nSection 5. The State Commemorative Dates Act is amended by adding Section 197 as follows:\n\n\
+             (5 ILCS 490/197 new)\n\n"
+        ));
+        assert!(text.ends_with(
+            "\n\nSec. 197. Diwali Day. In accordance with the official day recognized by the government of the \
+             Republic of India, the 15th day of the Hindu lunisolar month of Kartika is designated as Diwali Day, \
+             to be observed through the State by the many Illinoisans who celebrate Diwali, also known as the \
+             festival of lights, as a day of thanksgiving and reflection."
+        ));
+        for chrome in ["ILGA.GOV", "Full Text of", "104th General Assembly", "LRB104", "enableWordFriendlyCopy"] {
+            assert!(!text.contains(chrome), "{chrome}");
+        }
+        assert!(!text.lines().any(|l| l.trim().parse::<u32>().is_ok()), "a line number left: {text}");
+    }
+
+    #[test]
+    fn an_ilga_bill_runs_across_its_pages_and_hyphens() {
+        // HB1 as introduced: 14 printed pages, a "HB0001 - 3 - LRB104 03394 BDA 13416 b" header
+        // on each after the first.
+        let text = text_of_fixture(None, "state-html/il/HB1/bill_content_Introduced.html").text.unwrap();
+        assert!(!text.contains("LRB104") && !text.contains("- 3 -"));
+        // Page 2 line 26 ends "electronic menus, menu"; page 3 line 1 is "boards, and menus
+        // published on the Internet.".
+        assert!(text.contains(
+            "\n\n\"Menu\" means the primary writing of the establishment from which a customer makes an order \
+             selection, including, but not limited to, breakfast, lunch, and dinner menus, dessert menus, \
+             beverage menus, other specialty menus, electronic menus, menu boards, and menus published on the \
+             Internet.\n\n"
+        ));
+        // A line ending "ready-" continues with "to-eat" on the next.
+        assert!(text.contains("ready-to-eat hemp products to end consumers") && !text.contains("ready- to"));
+        assert!(text.contains("\n\nSection 10. Sale of hemp cannabinoid products.\n\n"));
+    }
+
+    #[test]
+    fn an_ilga_placeholder_page_is_an_error_with_the_link() {
+        // The Enrolled page of HB1075 carries no text, only "too large for display".
+        let e = text_of_fixture(Some("text/html"), "state-html/il/HB1075/bill_content_Enrolled.html");
+        assert_eq!((e.method, e.text), ("html", None));
+        let error = e.error.unwrap();
+        assert!(error.contains("too large for display"), "{error}");
+        assert!(error.ends_with("/documents/legislation/104/HB/10400HB1075enr.htm"), "{error}");
+    }
+
+    #[test]
+    fn a_new_york_lbdc_page_keeps_its_preformatted_bill_without_the_menus() {
+        let e = text_of_fixture(None, "state-html/ny/2015-S434-20180510T154604.html");
+        assert_eq!((e.method, e.warnings.len()), ("html", 0));
+        let text = e.text.unwrap();
+        // The <pre> bill text keeps its printed lines (and their numbers); &#167; is "§".
+        assert!(text.contains(
+            "\n1 Section 1. The general business law is amended by adding a new section\n2 399-ppp to read as follows:\n\
+             3 § 399-ppp. Prohibition on provision of deceptive caller identification\n"
+        ));
+        assert!(text.contains("EFFECTIVE DATE: This act will take effect on the sixtieth day after"));
+        assert!(text.contains("\n06/10/15 PASSED SENATE\n"));
+        // The menu (a div.nav), the search form's <select> and the scripts are not text.
+        for chrome in ["Laws of New York", "Chapters", "Approval No.", "closeNav", "submitForm"] {
+            assert!(!text.contains(chrome), "{chrome}");
+        }
+    }
+
+    #[test]
+    fn caml_paragraphs_without_struck_text() {
+        // California SB 275 (2025) as amended in the Senate, version 97: its SEC. 2 and the
+        // digest's state-mandated local program are struck (xm-deletion_mark), not text.
+        let path = "ca-pubinfo/2025-2026/BILL_VERSION_TBL_7663.lob";
+        let e = text_of_fixture(None, path);
+        assert_eq!((e.method, e.warnings.len()), ("caml", 0));
+        let text = e.text.unwrap();
+        assert!(text.starts_with("Introduced by Senator Smallwood-Cuevas\n\n(Coauthor: Senator Limón)\n\n"), "{text}");
+        assert!(text.contains(
+            "\n\nSECTION 1.\n\nSection 14020 of the Unemployment Insurance Code is amended to read:\n\n14020.\n\n"
+        ));
+        assert!(text.contains("Vote: majority; Appropriation: no; Fiscal committee: yes; Local program: no"));
+        assert!(!text.contains("Commission on State Mandates") && !text.contains("SEC. 2."));
+        // Declared as HTML or XML, CAML is still read as CAML.
+        for declared in ["text/html", "application/xml"] {
+            let again = extract(Some(declared), "doc", &fixture(path));
+            assert_eq!((again.method, again.text.as_deref()), ("caml", Some(text.as_str())));
+        }
+    }
+
+    #[test]
+    fn legiscan_base64_documents() {
+        // LegiScan text 100932: California SB 151 (2011) as introduced, HTML in a <pre>.
+        let (mime, bytes) = legiscan_doc("100932");
+        assert_eq!(mime, "text/html");
+        let e = extract(Some(&mime), "100932", &bytes);
+        assert_eq!((e.method, e.warnings.len()), ("html", 0));
+        let text = e.text.unwrap();
+        assert!(
+            text.starts_with(
+                "BILL NUMBER: SB 151 INTRODUCED\nBILL TEXT\n\nINTRODUCED BY Senator Correa\n\nFEBRUARY 1, 2011\n\n"
+            ),
+            "{text}"
+        );
+        // 105736, AB 50 as amended: "<strike> SEC. 3. </strike> <em> SEC. 5. </em>" reads "SEC. 5.".
+        let (mime, bytes) = legiscan_doc("105736");
+        let text = extract(Some(&mime), "105736", &bytes).text.unwrap();
+        assert!(text.contains("\nSEC. 5. This act provides\nfor a tax levy"), "{text}");
+        assert!(!text.contains("SEC. 3. SEC. 5."));
+        // 138449, ACR 9: declared UTF-8 HTML, three Latin-1 bytes in the coauthors' names.
+        let (mime, bytes) = legiscan_doc("138449");
+        let e = extract(Some(&mime), "138449", &bytes);
+        assert_eq!(e.warnings, ["3 bytes were not UTF-8 and were read as Latin-1"]);
+        assert!(e.text.unwrap().contains("John A. Pérez, V. Manuel Pérez,"));
+    }
+
+    #[test]
+    fn a_pdf_printed_from_the_ilga_page() {
+        let path = "texts/il-HB1075-introduced.pdf";
+        let e = text_of_fixture(Some("application/pdf"), path);
+        assert_eq!((e.method, e.error.as_deref(), e.warnings.len()), ("pdf", None, 0));
+        let text = e.text.unwrap();
+        for phrase in [
+            "Introduced 1/9/2025, by Rep. Daniel Didech",
+            "Amends the State Commemorative Dates Act. Provides that, in",
+            "Section 5. The State Commemorative Dates Act is amended by",
+            "Sec. 197. Diwali Day. In accordance with the official day",
+            "15th day of the Hindu lunisolar month of Kartika is designated",
+            "of lights, as a day of thanksgiving and reflection.",
+        ] {
+            assert!(text.contains(phrase), "{phrase}:\n{text}");
+        }
+        // Chromium writes its monospaced glyph widths as /W ranges, which pdf-extract 0.12
+        // misreads; unrepaired, this text comes out "A m e n d s   t h e   S t a t e".
+        let mut doc = pdf_extract::Document::load_mem(&fixture(path)).unwrap();
+        assert!(expand_cid_width_ranges(&mut doc) >= 1);
+        assert_eq!(expand_cid_width_ranges(&mut doc), 0, "a second pass has nothing to do");
+        assert!(!text.contains("A m e n d s"));
+        // By extension or by its first bytes alone, the same.
+        assert_eq!(extract(None, path, &fixture(path)).method, "pdf");
+        assert_eq!(extract(Some("application/octet-stream"), "download", &fixture(path)).text, Some(text));
+    }
+
+    #[test]
+    fn documents_that_cannot_be_read_are_errors_not_panics() {
+        let pdf = fixture("texts/il-HB1075-introduced.pdf");
+        // (media type, name, bytes, method, words of the error)
+        type Case<'a> = (Option<&'a str>, &'a str, Vec<u8>, &'a str, &'a str);
+        let cases: Vec<Case> = vec![
+            // The first half of a real PDF: its cross-reference table and trailer are gone.
+            (Some("application/pdf"), "half.pdf", pdf[..pdf.len() / 2].to_vec(), "pdf", "a PDF that cannot be read"),
+            (None, "junk.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog".to_vec(), "pdf", "a PDF that cannot be read"),
+            (Some("image/png"), "scan.png", b"\x89PNG\r\n\x1a\n".to_vec(), "text", "an image"),
+            (None, "old.doc", vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0], "docx", "old binary Word"),
+            (None, "broken.docx", b"PK\x03\x04 not really a zip".to_vec(), "docx", "not a readable Word document"),
+            (None, "blob", vec![0u8, 1, 2, 3, 4, 5, 6, 7, 200, 201], "text", "not a known document format"),
+            (
+                Some("text/html"),
+                "empty.html",
+                b"<html><head><title>x</title></head><body> </body></html>".to_vec(),
+                "html",
+                "no text found",
+            ),
+            (None, "bad.xml", b"<?xml version=\"1.0\"?><bill><unclosed></bill>".to_vec(), "xml", "not well-formed XML"),
+        ];
+        for (media_type, name, bytes, method, error) in cases {
+            let e = extract(media_type, name, &bytes);
+            assert_eq!((e.method, e.text.as_deref()), (method, None), "{name}");
+            let message = e.error.unwrap_or_default();
+            assert!(message.contains(error), "{name}: {message}");
+        }
+    }
+
+    #[test]
+    fn the_method_comes_from_the_media_type_then_the_extension_then_the_bytes() {
+        let html = fixture("state-html/il/HB1075/bill_content_Introduced.html");
+        let pdf = fixture("texts/il-HB1075-introduced.pdf");
+        // A real Word analysis (California AB 831, 2025), stored as a .lob.
+        let docx = fixture("ca-pubinfo/2025-2026/BILL_ANALYSIS_TBL_176.lob");
+        let e = extract(None, "BILL_ANALYSIS_TBL_176.lob", &docx);
+        assert_eq!(e.method, "docx");
+        assert!(
+            e.text
+                .unwrap()
+                .starts_with("ASSEMBLY THIRD READING\n\nAB 831\n\n(Ramos)\n\nAs Introduced February 19, 2025")
+        );
+        assert_eq!(extract(Some("text/plain"), "x.html", &html).method, "text");
+        assert_eq!(extract(None, "x.html?session=104", &html).method, "html");
+        assert_eq!(extract(None, "no-extension", &html).method, "html");
+        assert_eq!(extract(Some("TEXT/HTML; charset=UTF-8"), "x.txt", &html).method, "html");
+        // Bytes that are plainly a PDF or a zip win over the label, with a warning.
+        let e = extract(Some("text/html"), "x.html", &pdf);
+        assert_eq!(e.method, "pdf");
+        assert_eq!(e.warnings, ["labelled html (text/html) but the bytes are pdf: read as pdf"]);
+        let e = extract(None, "analysis.html", &docx);
+        assert_eq!((e.method, e.warnings.len()), ("docx", 1));
+        // Plain text is only normalized.
+        let e = extract(None, "notes", b"SECTION 1.  Text \r\nmore   \r\n\r\n\r\n\r\n\r\nend\n\n");
+        assert_eq!((e.method, e.text.as_deref()), ("text", Some("SECTION 1.  Text\nmore\n\n\nend")));
+    }
+
+    #[test]
+    fn normalization() {
+        assert_eq!(normalize("a \r\nb\t\rc\u{c}d"), "a\nb\nc\nd");
+        assert_eq!(normalize("\n\n a\n\n\n\n\nb\n\n"), " a\n\n\nb");
+        assert_eq!(normalize(" \n \n"), "");
+        assert_eq!(paragraphs_of_lines("one\ntwo\n\nthree"), "one\n\ntwo\n\nthree");
     }
 }
