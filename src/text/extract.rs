@@ -181,8 +181,12 @@ enum Sniffed {
 /// What the first bytes say.
 fn sniff(bytes: &[u8]) -> Sniffed {
     let head = &bytes[..bytes.len().min(4096)];
-    // A PDF header may follow some junk, within the first 1024 bytes (PDF 1.7, annex H).
-    if head[..head.len().min(1024)].windows(5).any(|w| w == b"%PDF-") {
+    // A PDF header may follow some junk within the first 1024 bytes (PDF 1.7, annex H); not
+    // markup that merely mentions "%PDF-".
+    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    if head[start..].starts_with(b"%PDF-")
+        || (head.get(start) != Some(&b'<') && head[..head.len().min(1024)].windows(5).any(|w| w == b"%PDF-"))
+    {
         return Sniffed::Pdf;
     }
     if head.starts_with(b"PK\x03\x04") {
@@ -868,6 +872,21 @@ mod tests {
         assert_eq!(e.warnings, ["labelled html (text/html) but the bytes are pdf: read as pdf"]);
         let e = extract(None, "analysis.html", &docx);
         assert_eq!((e.method, e.warnings.len()), ("docx", 1));
+        // Markup that mentions a PDF is not one.
+        let page = b"<html><body><p>Scanned copy: %PDF-1.4 file attached</p></body></html>";
+        assert_eq!(
+            extract(Some("text/html"), "x.html", page).text.as_deref(),
+            Some("Scanned copy: %PDF-1.4 file attached")
+        );
+        assert_eq!(extract(None, "x", b"junk line\n%PDF-1.4\n").method, "pdf");
+        // Other XML: each element's text a paragraph (a real New York LBDC bill status file).
+        let path = "state-xml/ny/2016-12-31-21.52.25.010960_BILLSTAT_S05795A.XML";
+        let e = extract(None, path, &fixture(path));
+        assert_eq!(e.method, "xml");
+        assert!(e.text.unwrap().contains(
+            "\n\nEducation Law\n\nRelates to reporting school finances, reserve funds, final annual budgets and \
+             multi-year financial plans\n\n"
+        ));
         // Plain text is only normalized.
         let e = extract(None, "notes", b"SECTION 1.  Text \r\nmore   \r\n\r\n\r\n\r\n\r\nend\n\n");
         assert_eq!((e.method, e.text.as_deref()), ("text", Some("SECTION 1.  Text\nmore\n\n\nend")));

@@ -1,5 +1,5 @@
-//! Bill texts: clean text out of a version's document ([`extract`]) and what changed between two
-//! versions ([`diff`]). Pure functions from bytes or strings; no I/O, no database. Size caps on
+//! Bill texts: clean text out of a version's document ([`extract()`]) and what changed between two
+//! versions ([`diff()`]). Pure functions from bytes or strings; no I/O, no database. Size caps on
 //! what is fetched are the caller's job.
 
 pub mod diff;
