@@ -1,7 +1,8 @@
 //! What changed between two versions of a bill's text, by section or by paragraph.
 //!
 //! A text is cut into units: when some paragraph starts with a section heading (`SECTION 1.`,
-//! `Section 5.`, `SEC. 2.`, `Sec. 197.`, `§ 2.`), each heading starts a unit that runs to the
+//! `Section 5.`, `SEC. 2.`, `Sec. 197.`, `§ 2.`, New York's `S 2.`; a line starting with one
+//! starts a paragraph), each heading starts a unit that runs to the
 //! next one (the paragraphs before the first heading, title and digest, are one unit without a
 //! heading); otherwise each paragraph (blank-line separated, or each line in a text without
 //! blank lines) is a unit. Units are compared with white space collapsed, so re-wrapped lines
@@ -9,9 +10,10 @@
 //!
 //! The two unit lists are aligned with a Myers diff (the `similar` crate). In a stretch that
 //! differs, each old unit is paired with the new unit (after the last one paired) that shares
-//! the most words with it, if that is about half of them (see `similarity`), else with the new
-//! unit of the same heading (the texts before the first section count as having the same
-//! heading): that pair is "changed", and carries a word-level rendering `[-old words-]{+new words+}`; unpaired old
+//! the most words with it, if that is about half of them (see `similarity`); an old unit left
+//! over is then paired with a new one of the same heading between those pairs (the texts before
+//! the first section count as having the same heading), or with the one new unit left between
+//! the same pairs if they share a quarter of their wording. A pair is "changed", and carries a word-level rendering `[-old words-]{+new words+}`; unpaired old
 //! units are "removed", unpaired new ones "added". A section renumbered by an inserted one is
 //! therefore "changed" (its heading and text kept), not removed and added again.
 //!
@@ -156,24 +158,37 @@ fn summary(unit: &str, added: usize, removed: usize, changed: usize, unchanged: 
     format!("{}; {unchanged} unchanged", listed.join(", "))
 }
 
-/// Pairs the old and new units of a stretch that differs (see the module documentation).
+/// Pairs the old and new units of a stretch that differs (see the module documentation):
+/// first by wording, in order, the pairs sharing the most wording in all; then, between those
+/// pairs, by heading.
 fn pair_up(old: &[Unit], new: &[Unit], sections: bool, hunks: &mut Vec<Hunk>) {
     let new_words: Vec<HashMap<&str, usize>> = new.iter().map(|u| words(&u.key)).collect();
+    let old_words: Vec<HashMap<&str, usize>> = old.iter().map(|u| words(&u.key)).collect();
+    let mut matched = match_by_wording(&old_words, &new_words);
+    // Paragraphs have no headings; the texts before the first section do, in effect: they are
+    // the same slot.
+    for i in 0..old.len() {
+        if matched[i].is_some() || !(sections || old[i].heading.is_some()) {
+            continue;
+        }
+        let from = matched[..i].iter().rev().flatten().next().map_or(0, |j| j + 1);
+        let to = matched[i + 1..].iter().flatten().next().copied().unwrap_or(new.len());
+        matched[i] = (from..to).find(|&j| new[j].heading == old[i].heading);
+        // One old and one new unit alone between the same neighbours, sharing a quarter of
+        // their wording: one unit, changed ("S 4. This act shall take effect immediately."
+        // renumbered "S 3." with the page's footnote after it).
+        let alone = |k: usize| {
+            let before = matched[..k].iter().rposition(Option::is_some).map_or(0, |p| p + 1);
+            let after = matched[k + 1..].iter().position(Option::is_some).map_or(old.len(), |p| k + 1 + p);
+            after - before == 1
+        };
+        if matched[i].is_none() && to - from == 1 && alone(i) && similarity(&old_words[i], &new_words[from]) >= 0.25 {
+            matched[i] = Some(from);
+        }
+    }
     let mut next_new = 0;
-    for o in old {
-        let old_words = words(&o.key);
-        // The best content match; failing one, the unit with the same heading.
-        let content = (next_new..new.len())
-            .map(|j| (j, similarity(&old_words, &new_words[j])))
-            .filter(|&(_, score)| score >= 0.5)
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(j, _)| j);
-        // Paragraphs have no headings; the texts before the first section do, in effect: they
-        // are the same slot.
-        let best = content.or_else(|| {
-            (next_new..new.len()).find(|&j| (sections || o.heading.is_some()) && o.heading == new[j].heading)
-        });
-        match best {
+    for (o, m) in old.iter().zip(matched) {
+        match m {
             Some(j) => {
                 for added in &new[next_new..j] {
                     hunks.push(hunk(HunkKind::Added, None, Some(added)));
@@ -209,6 +224,53 @@ fn words(key: &str) -> HashMap<&str, usize> {
         *m.entry(w).or_insert(0) += 1;
     }
     m
+}
+
+/// The order-keeping pairing of old and new units (each pair sharing at least about half its
+/// wording) with the greatest total similarity: a dynamic program over the stretch, as for a
+/// longest common subsequence. A stretch of more than 40,000 unit pairs is paired greedily.
+fn match_by_wording(old: &[HashMap<&str, usize>], new: &[HashMap<&str, usize>]) -> Vec<Option<usize>> {
+    let (m, n) = (old.len(), new.len());
+    let mut matched = vec![None; m];
+    if m * n > 40_000 {
+        let mut next_new = 0;
+        for (i, o) in old.iter().enumerate() {
+            let best = (next_new..n)
+                .map(|j| (j, similarity(o, &new[j])))
+                .filter(|&(_, score)| score >= 0.5)
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            if let Some((j, _)) = best {
+                matched[i] = Some(j);
+                next_new = j + 1;
+            }
+        }
+        return matched;
+    }
+    let score: Vec<Vec<f64>> = old
+        .iter()
+        .map(|o| new.iter().map(|w| similarity(o, w)).map(|s| if s >= 0.5 { s } else { 0.0 }).collect())
+        .collect();
+    // best[i][j]: the best total over old[i..] and new[j..].
+    let mut best = vec![vec![0.0f64; n + 1]; m + 1];
+    for i in (0..m).rev() {
+        for j in (0..n).rev() {
+            let pair = if score[i][j] > 0.0 { score[i][j] + best[i + 1][j + 1] } else { 0.0 };
+            best[i][j] = pair.max(best[i + 1][j]).max(best[i][j + 1]);
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    while i < m && j < n {
+        if score[i][j] > 0.0 && best[i][j] == score[i][j] + best[i + 1][j + 1] {
+            matched[i] = Some(j);
+            i += 1;
+            j += 1;
+        } else if best[i][j] == best[i + 1][j] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    matched
 }
 
 /// How much of their wording two texts share: the larger of the Dice coefficient
@@ -337,6 +399,12 @@ fn paragraphs(text: &str) -> Vec<String> {
                 current.clear();
             }
         } else {
+            // A section heading starts a paragraph even without a blank line before it (New
+            // York's and LegiScan's California texts run their sections together).
+            if !current.is_empty() && heading(line).is_some() {
+                out.push(current.join("\n"));
+                current.clear();
+            }
             current.push(line.trim_end());
         }
     }
@@ -350,11 +418,15 @@ fn paragraphs(text: &str) -> Vec<String> {
 }
 
 /// A section heading at the start of a paragraph: "SECTION 1.", "Section 5.", "SEC. 1.5.",
-/// "Sec. 5-45.", "§ 2.".
+/// "Sec. 5-45.", "§ 2.", "S 2." (New York's older plain texts).
 fn heading(paragraph: &str) -> Option<String> {
     let p = paragraph.trim_start();
     let lower = p.to_ascii_lowercase();
-    let rest_at = ["section", "sec.", "§"].iter().find_map(|w| lower.starts_with(w).then_some(w.len()))?;
+    // "S 2." is New York's "§ 2." in its older plain texts.
+    let rest_at = ["section", "sec.", "§", "s "].iter().find_map(|w| lower.starts_with(w).then_some(w.len()))?;
+    if lower.starts_with("s ") && !p.starts_with("S ") {
+        return None;
+    }
     let rest = &p[rest_at..];
     let number = rest.trim_start();
     let number_at = p.len() - number.len();
@@ -643,6 +715,42 @@ mod tests {
     }
 
     #[test]
+    fn new_york_s609_amendment_a_drops_the_continuing_education_section() {
+        // OpenLegislation's full texts of S609 (2017) and S609-A: no blank lines between
+        // sections, "S 2." for "§ 2.". A drops S 2 (continuing education, section 444-f) and
+        // subdivision 3 of 444-l; old S 3 and S 4 become S 2 and S 3; Section 1 is the same.
+        let path = format!("{}/tests/fixtures/state-api/ny-openleg/S609-2017.json", env!("CARGO_MANIFEST_DIR"));
+        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let amendments = &json["result"]["amendments"]["items"];
+        let (old, new) = (amendments[""]["fullText"].as_str().unwrap(), amendments["A"]["fullText"].as_str().unwrap());
+        let d = diff(old, new, &watched(&["continuing education", "home inspector"]));
+        assert_eq!(d.summary, "1 section removed, 4 changed; 1 unchanged");
+        use HunkKind::*;
+        assert_eq!(
+            outline(&d),
+            [
+                (Changed, None, None),
+                (Removed, Some("S 2."), None),
+                (Changed, Some("S 2."), Some("S 3.")),
+                (Changed, Some("S 444-l."), None),
+                (Changed, Some("S 3."), Some("S 4.")),
+            ]
+        );
+        assert!(d.hunks[1].old.as_deref().unwrap().starts_with("  S 2. Subdivision 1 of section 444-f"));
+        let inline = d.hunks[3].inline.as_deref().unwrap();
+        assert!(
+            inline.contains("\n[-3. THE SECRETARY SHALL ESTABLISH RULES AND REGULATIONS PERTAINING TO-]\n"),
+            "{inline}"
+        );
+        assert!(
+            d.hunks[4].inline.as_deref().unwrap().starts_with("S [-4.-]{+3.+} This act shall take effect immediately.")
+        );
+        let removed: Vec<&str> = d.phrases_removed.iter().map(|p| p.phrase.as_str()).collect();
+        assert_eq!(removed, ["continuing education"]);
+        assert!(d.phrases_added.is_empty());
+    }
+
+    #[test]
     fn paragraphs_when_there_are_no_sections_and_white_space_is_not_a_change() {
         // The sponsor's memo of New York S434 has no section headings: paragraphs.
         let page = text("state-html/ny/2015-S434-20180510T154604.html");
@@ -673,6 +781,9 @@ mod tests {
             ("Sections 1.", None),
             ("(5 ILCS 490/197 new)", None),
             ("SEC.", None),
+            ("  S 2. Subdivision 1 of section 444-f", Some("S 2.")),
+            ("S. 2. is", None),
+            ("s 2. lower case", None),
         ] {
             assert_eq!(heading(paragraph).as_deref(), expected, "{paragraph}");
         }
