@@ -354,7 +354,7 @@ fn expand_cid_width_ranges(doc: &mut pdf_extract::Document) -> usize {
                 }
                 (Object::Integer(first), Some(Object::Integer(last)), Some(width)) => {
                     // At most 65,536 CIDs: a hostile range does not allocate gigabytes.
-                    let n = (last - first + 1).clamp(0, 65_536) as usize;
+                    let n = last.saturating_sub(*first).saturating_add(1).clamp(0, 65_536) as usize;
                     out.push(Object::Integer(*first));
                     out.push(Object::Array(vec![width.clone(); n]));
                     ranges = true;
@@ -824,7 +824,7 @@ mod tests {
         let pdf = fixture("texts/il-HB1075-introduced.pdf");
         // (media type, name, bytes, method, words of the error)
         type Case<'a> = (Option<&'a str>, &'a str, Vec<u8>, &'a str, &'a str);
-        let cases: Vec<Case> = vec![
+        let mut cases: Vec<Case> = vec![
             // The first half of a real PDF: its cross-reference table and trailer are gone.
             (Some("application/pdf"), "half.pdf", pdf[..pdf.len() / 2].to_vec(), "pdf", "a PDF that cannot be read"),
             (None, "junk.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog".to_vec(), "pdf", "a PDF that cannot be read"),
@@ -841,11 +841,35 @@ mod tests {
             ),
             (None, "bad.xml", b"<?xml version=\"1.0\"?><bill><unclosed></bill>".to_vec(), "xml", "not well-formed XML"),
         ];
+        // The real PDF with one font's widths made malformed, same length (the cross-reference
+        // offsets stay right): pdf-extract panics on it ("id should be num"); caught.
+        let (from, to): (&[u8], &[u8]) = (b"/W [0 98 602.05078]", b"/W [/X [602.05078]]");
+        let at = pdf.windows(from.len()).position(|w| w == from).expect("the monospaced font's widths");
+        let mut bad_widths = pdf.clone();
+        bad_widths[at..at + to.len()].copy_from_slice(to);
+        cases.push((None, "widths.pdf", bad_widths, "pdf", "the PDF reader failed (id should be num"));
         for (media_type, name, bytes, method, error) in cases {
             let e = extract(media_type, name, &bytes);
             assert_eq!((e.method, e.text.as_deref()), (method, None), "{name}");
             let message = e.error.unwrap_or_default();
             assert!(message.contains(error), "{name}: {message}");
+        }
+    }
+
+    #[test]
+    fn every_truncation_of_real_documents_gives_a_text_or_an_error() {
+        for path in [
+            "texts/il-HB1075-introduced.pdf",
+            "ca-pubinfo/2025-2026/BILL_ANALYSIS_TBL_176.lob",
+            "ca-pubinfo/2025-2026/BILL_VERSION_TBL_7663.lob",
+            "state-html/il/HB1075/bill_content_Introduced.html",
+        ] {
+            let bytes = fixture(path);
+            for sixteenths in 0..16 {
+                let cut = bytes.len() * sixteenths / 16;
+                let e = extract(None, path, &bytes[..cut]);
+                assert!(e.text.is_some() != e.error.is_some(), "{path} cut at {cut}: {e:?}");
+            }
         }
     }
 
