@@ -18,4 +18,5 @@ pub mod run;
 pub mod schedule;
 pub mod scheduler;
 pub mod sources;
+pub mod text;
 pub mod warehouse;

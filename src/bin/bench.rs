@@ -28,6 +28,15 @@
 //! * `ca-pubinfo-mutate --dir DIR --fraction F [--seed S]` adds one history row to that
 //!   fraction of the bills and bumps their `trans_update` in `BILL_TBL.dat`.
 //! * `ca-pubinfo-info --dir DIR` prints that manifest as `key=value` lines.
+//!
+//! And a throughput measure of bill text extraction (`statehouse::text::extract`) on REAL
+//! documents (`bench/extract.sh`):
+//!
+//! * `extract [--dir DIR] [--repeat N] [--dump OUT]` reads every document under DIR (default
+//!   `tests/fixtures`: `.html`/`.htm`, `.pdf`, `.docx`, `.xml`, `.txt`, pubinfo `.lob` files,
+//!   and the base64 documents of LegiScan `text/*.json` files) into memory, extracts each N
+//!   times (default 20) and prints documents/s and MB/s per method and overall. `--dump` also
+//!   writes each text (or error) to OUT, for reading.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -123,6 +132,19 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Extract the text of every real document under a folder N times; print documents/s and
+    /// MB/s per method and overall.
+    Extract {
+        /// The folder searched (recursively) for documents.
+        #[arg(long, default_value = "tests/fixtures")]
+        dir: PathBuf,
+        /// How many times each document is extracted.
+        #[arg(long, default_value_t = 20)]
+        repeat: u32,
+        /// Also write each document's text (or error) to this folder, for reading.
+        #[arg(long)]
+        dump: Option<PathBuf>,
+    },
 }
 
 fn main() -> Result<()> {
@@ -134,6 +156,134 @@ fn main() -> Result<()> {
         Command::CaPubinfo { out, bills, seed } => ca::generate(&out, bills, seed),
         Command::CaPubinfoMutate { dir, fraction, seed } => ca::mutate(&dir, fraction, seed),
         Command::CaPubinfoInfo { dir } => ca::info(&dir),
+        Command::Extract { dir, repeat, dump } => extract_bench::run(&dir, repeat, dump.as_deref()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Text extraction throughput on real documents
+// ---------------------------------------------------------------------------------------
+
+mod extract_bench {
+    use super::*;
+    use statehouse::text::extract;
+    use std::collections::BTreeMap;
+
+    /// A document read into memory: where it came from, its declared media type, its bytes.
+    struct Doc {
+        path: String,
+        media_type: Option<String>,
+        bytes: Vec<u8>,
+    }
+
+    const EXTENSIONS: &[&str] = &["html", "htm", "pdf", "docx", "xml", "txt", "lob"];
+
+    fn collect(dir: &Path, out: &mut Vec<Doc>) -> Result<()> {
+        let mut entries: Vec<_> =
+            fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?.collect::<io::Result<Vec<_>>>()?;
+        entries.sort_by_key(|e| e.path());
+        for entry in entries {
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                collect(&path, out)?;
+                continue;
+            }
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+            let shown = path.display().to_string();
+            if EXTENSIONS.contains(&ext.as_str()) {
+                out.push(Doc { path: shown, media_type: None, bytes: fs::read(&path)? });
+            } else if ext == "json" && path.parent().is_some_and(|p| p.ends_with("text")) {
+                // A LegiScan text file: {"text": {"mime": ..., "doc": base64}}.
+                let value: serde_json::Value = match serde_json::from_slice(&fs::read(&path)?) {
+                    Ok(v) => v,
+                    Err(_) => continue,
+                };
+                let (Some(mime), Some(doc)) = (value["text"]["mime"].as_str(), value["text"]["doc"].as_str()) else {
+                    continue;
+                };
+                if let Ok(bytes) = statehouse::sources::legiscan::base64_decode(doc) {
+                    out.push(Doc { path: shown, media_type: Some(mime.to_string()), bytes });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[derive(Default)]
+    struct Tally {
+        documents: u64,
+        bytes: u64,
+        failed: u64,
+        seconds: f64,
+    }
+
+    pub fn run(dir: &Path, repeat: u32, dump: Option<&Path>) -> Result<()> {
+        if repeat == 0 {
+            bail!("--repeat must be at least 1");
+        }
+        let mut docs = Vec::new();
+        collect(dir, &mut docs)?;
+        if docs.is_empty() {
+            bail!("no documents under {}", dir.display());
+        }
+        if let Some(out) = dump {
+            fs::create_dir_all(out)?;
+        }
+        let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
+        for (i, doc) in docs.iter().enumerate() {
+            let name = doc.path.as_str();
+            let start = Instant::now();
+            let mut result = None;
+            for _ in 0..repeat {
+                result = Some(extract(doc.media_type.as_deref(), name, &doc.bytes));
+            }
+            let seconds = start.elapsed().as_secs_f64();
+            let result = result.expect("repeat >= 1");
+            let t = tallies.entry(result.method).or_default();
+            t.documents += u64::from(repeat);
+            t.bytes += doc.bytes.len() as u64 * u64::from(repeat);
+            t.seconds += seconds;
+            t.failed += u64::from(result.text.is_none());
+            if let Some(out) = dump {
+                let file = out.join(format!("{i:04}-{}.txt", name.replace(['/', '\\'], "_")));
+                let body = match (&result.text, &result.error) {
+                    (Some(text), _) => text.clone(),
+                    (None, error) => format!("ERROR: {}", error.as_deref().unwrap_or("none given")),
+                };
+                let warnings: String = result.warnings.iter().map(|w| format!("WARNING: {w}\n")).collect();
+                fs::write(file, format!("{name}\nmethod: {}\n{warnings}\n{body}\n", result.method))?;
+            }
+        }
+        println!(
+            "{} documents under {}, each extracted {repeat} times (debug builds are far slower)",
+            docs.len(),
+            dir.display()
+        );
+        println!("| method | documents | failed | MB | seconds | documents/s | MB/s |");
+        println!("|---|---:|---:|---:|---:|---:|---:|");
+        let mut all = Tally::default();
+        for (method, t) in &tallies {
+            print_row(method, t, repeat);
+            all.documents += t.documents;
+            all.bytes += t.bytes;
+            all.failed += t.failed;
+            all.seconds += t.seconds;
+        }
+        print_row("all", &all, repeat);
+        Ok(())
+    }
+
+    fn print_row(method: &str, t: &Tally, repeat: u32) {
+        let mb = t.bytes as f64 / 1e6;
+        let secs = t.seconds.max(1e-9);
+        println!(
+            "| {method} | {} | {} | {mb:.2} | {:.3} | {:.1} | {:.2} |",
+            t.documents / u64::from(repeat),
+            t.failed,
+            t.seconds,
+            t.documents as f64 / secs,
+            mb / secs
+        );
     }
 }
 
