@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Writes the per-backend migrations from sql/schema.sql.in (see its header).
+# Writes the per-backend first migrations (0001) from sql/schema.sql.in (see its header).
+# Later migrations (0002_texts.sql: diffs and full-text search) differ per backend and are
+# written by hand in sql/sqlite/ and sql/postgres/.
 set -euo pipefail
 cd "$(dirname "$0")"
 sed -e 's/@TS@/TEXT/g' -e 's/@DATE@/TEXT/g' -e 's/@BOOL@/INTEGER/g' \

@@ -43,7 +43,7 @@ enum LogFormat {
     Json,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum Format {
     Table,
     Csv,
@@ -93,6 +93,26 @@ enum Command {
         /// The SQL (one statement).
         sql: String,
         /// table: aligned for reading; csv: a header line, then one line per row; json: an array of objects.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Search bill texts: the bills whose texts match, best first, each with a snippet (the
+    /// matches in [brackets]).
+    ///
+    /// Words must all occur (stemmed: "tanks" finds "tank"); "a quoted phrase" occurs as
+    /// written; -word excludes; a OR b. Example: statehouse search '"summer school"' --jurisdiction ca
+    Search {
+        /// What to find.
+        query: String,
+        /// Only bills of this jurisdiction: a state code (`ca`) or an OCD jurisdiction id.
+        #[arg(long)]
+        jurisdiction: Option<String>,
+        /// Only bills of this session, as the warehouse names it (`2025-2026`, `20252026`).
+        #[arg(long)]
+        session: Option<String>,
+        /// At most this many bills.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -367,6 +387,54 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             let result = wh.query(sql).await.context("query failed")?;
             print_result(&result, *format)?;
             wh.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search { query, jurisdiction, session, limit, format } => {
+            let jurisdiction_id = match jurisdiction.as_deref() {
+                None => None,
+                Some(j) if j.starts_with("ocd-jurisdiction/") => Some(j.to_string()),
+                Some(j) if statehouse::jurisdictions::name_of(&j.to_lowercase()).is_some() => {
+                    Some(statehouse::normalize::ids::state_jurisdiction_id(j))
+                }
+                Some(j) => anyhow::bail!("--jurisdiction {j:?}: a state code (`ca`) or an OCD jurisdiction id"),
+            };
+            let wh = open(&cli).await?;
+            let q = statehouse::warehouse::search::Query {
+                text: query.clone(),
+                jurisdiction_id,
+                session: session.clone(),
+                limit: *limit,
+            };
+            let hits = statehouse::warehouse::search::search(&wh, &q).await?;
+            wh.close().await;
+            if *format == Format::Json {
+                serde_json::to_writer_pretty(std::io::stdout().lock(), &hits)?;
+                println!();
+                return Ok(ExitCode::SUCCESS);
+            }
+            let result = statehouse::warehouse::QueryResult {
+                columns: ["rank", "bill", "jurisdiction", "session", "title", "snippet"].map(String::from).to_vec(),
+                rows: hits
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| {
+                        vec![
+                            serde_json::json!(i + 1),
+                            serde_json::json!(h.identifier),
+                            serde_json::json!(statehouse::normalize::ids::jurisdiction_code(&h.jurisdiction_id)),
+                            serde_json::json!(h.session),
+                            serde_json::json!(h.title.chars().take(80).collect::<String>()),
+                            serde_json::json!(h.snippet),
+                        ]
+                    })
+                    .collect(),
+            };
+            print_result(&result, *format)?;
+            if *format == Format::Table {
+                if let Some(credit) = hits.iter().find_map(|h| h.credit.clone()) {
+                    println!("{credit}");
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { pipelines, limit } => {

@@ -29,3 +29,5 @@ mod openstates_http;
 mod pipelines;
 #[path = "it/scheduling.rs"]
 mod scheduling;
+#[path = "it/texts.rs"]
+mod texts;

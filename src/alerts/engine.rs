@@ -20,7 +20,7 @@ use super::*;
 use crate::warehouse::{Param, QueryResult, Warehouse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -886,11 +886,15 @@ async fn version_info(
         && pos > 0
     {
         let (old, new) = (&list[pos - 1].1, &list[pos].1);
-        let old_lines: BTreeSet<&str> = old.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-        let new_lines: BTreeSet<&str> = new.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-        let added = new_lines.difference(&old_lines).count();
-        let removed = old_lines.difference(&new_lines).count();
-        info.diff_summary = Some(format!("+{added} paragraphs, −{removed} paragraphs against the previous version"));
+        // The diff stored when the version was loaded (`version_diffs`), else one made now.
+        let stored = Rows::from(
+            wh.fetch("SELECT summary FROM version_diffs WHERE version_id = $1", &[Param::text(version_id)]).await?,
+        );
+        let summary = match stored.first().and_then(|r| r.s("summary")) {
+            Some(s) => s,
+            None => crate::text::diff(old, new, &[]).summary,
+        };
+        info.diff_summary = Some(format!("{summary} (against the previous version)"));
         let in_old: HashSet<String> = rules::find_terms(old, &c.watch.terms).into_iter().map(|t| t.0).collect();
         let in_new: HashSet<String> = rules::find_terms(new, &c.watch.terms).into_iter().map(|t| t.0).collect();
         info.phrases_added =

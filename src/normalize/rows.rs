@@ -171,6 +171,24 @@ pub struct TextRow {
     pub text: String,
 }
 
+/// A version's text against the previous version's (`version_diffs`).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct DiffRow {
+    pub id: String,
+    pub bill_id: String,
+    pub version_id: String,
+    pub previous_version_id: String,
+    /// `section` or `paragraph`.
+    pub unit: String,
+    pub summary: String,
+    pub added: i64,
+    pub removed: i64,
+    pub changed: i64,
+    pub unchanged: i64,
+    /// `text::TextDiff` as JSON.
+    pub diff: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct VoteRow {
     pub id: String,

@@ -2,8 +2,10 @@
 //! Only this module writes the database.
 
 pub mod claims;
+pub mod diffs;
 pub mod merge;
 pub mod resolve;
+pub mod search;
 mod sql;
 pub mod tables;
 mod value;

@@ -481,6 +481,8 @@ macro_rules! backend {
                     delete_ids(&mut tx, t, &ids).await?;
                 }
                 upsert(&mut tx, &ws.texts, run_id).await?;
+                let diffs = version_diffs(&mut tx, &mut ws.changes).await?;
+                upsert(&mut tx, &diffs, run_id).await?;
                 let claim_rows: Vec<ClaimRow> = claim_rows.into_iter().filter(|c| !c.unchanged).collect();
                 for chunk in claim_rows.chunks(2_000) {
                     let mut qb = QueryBuilder::<Db>::new("INSERT INTO entity_sources (entity_type, source_kind, source_key, entity_id, parts, first_run_id, updated_run_id) ");
@@ -523,6 +525,29 @@ macro_rules! backend {
 
             /// Appends change events with gapless, increasing sequence numbers. The caller's
             /// transaction holds the ledger's write lock, so numbers follow commit order.
+            /// Diffs for the versions whose text arrived in this batch (added with a text, or
+            /// a text added or changed later), each against the previous version (by ordinal)
+            /// that has a text; the version's change event names its diff under `diff`. Runs
+            /// after the batch's texts are written, inside its transaction.
+            async fn version_diffs(tx: &mut Tx, changes: &mut [Change]) -> Result<Vec<DiffRow>, sqlx::Error> {
+                let targets: Vec<usize> = changes.iter().enumerate().filter(|(_, c)| crate::warehouse::diffs::wants_diff(c)).map(|(i, _)| i).collect();
+                if targets.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let bills: Vec<String> = targets.iter().filter_map(|i| changes[*i].bill_id.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+                let mut texts: Vec<(String, String, i64, String)> = Vec::new();
+                for chunk in bills.chunks(IN_CHUNK) {
+                    let mut qb = QueryBuilder::<Db>::new("SELECT v.id, v.bill_id, v.ordinal, t.text FROM bill_versions v JOIN bill_texts t ON t.id = v.id WHERE v.bill_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for k in chunk {
+                        sep.push_bind(k.clone());
+                    }
+                    qb.push(")");
+                    texts.extend(qb.build_query_as::<(String, String, i64, String)>().fetch_all(&mut **tx).await?);
+                }
+                Ok(crate::warehouse::diffs::diff_versions(changes, &targets, texts))
+            }
+
             async fn append_changes(tx: &mut Tx, run_id: i64, changes: &[Change]) -> Result<(), sqlx::Error> {
                 if changes.is_empty() {
                     return Ok(());

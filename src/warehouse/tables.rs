@@ -29,6 +29,11 @@ macro_rules! table {
 }
 
 table!(TextRow, "bill_texts", [id, bill_id, sha256, characters, text]);
+table!(
+    DiffRow,
+    "version_diffs",
+    [id, bill_id, version_id, previous_version_id, unit, summary, added, removed, changed, unchanged, diff]
+);
 table!(JurisdictionRow, "jurisdictions", [id, name, classification, division_id, url, timezone, content_hash]);
 table!(
     SessionRow,
