@@ -45,6 +45,31 @@ pub struct PipelineFile {
     /// is unset) or `dry-run` (`.eml` files under `<data-dir>/outbox/`).
     #[serde(default)]
     pub alerts: AlertMode,
+    /// Fetching the version documents sources link to (HTML, PDF, XML, text, Word).
+    #[serde(default)]
+    pub texts: TextsConfig,
+}
+
+/// `[texts]`: fetch and extract the documents of versions that arrive without a text.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TextsConfig {
+    /// Fetch them (default false: only texts sources deliver inline are kept).
+    pub fetch: bool,
+    /// Documents fetched per source and run, at most (the rest wait for the next run).
+    pub max_documents: usize,
+    /// A larger document is not read (recorded as `too_large`).
+    pub max_bytes: u64,
+    /// Requests per minute to one host.
+    pub requests_per_minute: u32,
+    /// A document that failed is tried again in later runs, this many times in all.
+    pub attempts: u32,
+}
+
+impl Default for TextsConfig {
+    fn default() -> Self {
+        TextsConfig { fetch: false, max_documents: 200, max_bytes: 25 << 20, requests_per_minute: 30, attempts: 3 }
+    }
 }
 
 /// How a pipeline's alerts are delivered.
@@ -362,6 +387,7 @@ pub struct Pipeline {
     pub sources: Vec<SourceConfig>,
     pub coalitions: Vec<crate::alerts::config::Coalition>,
     pub alerts: AlertMode,
+    pub texts: TextsConfig,
 }
 
 impl Pipeline {
@@ -408,6 +434,9 @@ impl Pipeline {
         };
         if file.alert_after == 0 {
             return Err(invalid("alert_after must be at least 1".into()));
+        }
+        if file.texts.max_bytes == 0 || file.texts.requests_per_minute == 0 || file.texts.attempts == 0 {
+            return Err(invalid("[texts] max_bytes, requests_per_minute and attempts must be at least 1".into()));
         }
         if file.sources.is_empty() {
             return Err(invalid("no [[source]]".into()));
@@ -524,6 +553,7 @@ impl Pipeline {
             sources,
             coalitions,
             alerts: file.alerts,
+            texts: file.texts,
         })
     }
 }

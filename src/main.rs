@@ -430,10 +430,10 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                     .collect(),
             };
             print_result(&result, *format)?;
-            if *format == Format::Table {
-                if let Some(credit) = hits.iter().find_map(|h| h.credit.clone()) {
-                    println!("{credit}");
-                }
+            if *format == Format::Table
+                && let Some(credit) = hits.iter().find_map(|h| h.credit.clone())
+            {
+                println!("{credit}");
             }
             Ok(ExitCode::SUCCESS)
         }

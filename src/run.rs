@@ -5,6 +5,7 @@
 mod feeds;
 mod legiscan_api;
 mod legistar;
+mod texts;
 
 use crate::archive::Archive;
 use crate::config::{OcdScrapeConfig, OpenStatesConfig, Pipeline, SourceConfig};
@@ -115,6 +116,8 @@ struct Tally {
     run_keys: HashMap<String, String>,
     /// Jurisdictions whose people were inserted or changed in this run.
     people_changed: std::collections::BTreeSet<String>,
+    /// Fetching version documents (`[texts] fetch = true`).
+    texts: Option<texts::TextFetch>,
 }
 
 impl Tally {
@@ -140,6 +143,7 @@ impl Tally {
             warnings: Vec::new(),
             run_keys: HashMap::new(),
             people_changed: Default::default(),
+            texts: None,
         }
     }
 }
@@ -232,6 +236,7 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
             break;
         }
         let mut tally = Tally::new(source);
+        tally.texts = texts::TextFetch::new(&pipeline.texts, &opts.fetch, &opts.data_dir, run_id);
         let result = match source {
             SourceConfig::OcdScrape(c) => {
                 run_ocd_scrape(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await
@@ -254,6 +259,9 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
                 legistar::run_legistar(wh, run_id, pipeline, source, c, &archive, opts, &mut tally).await
             }
         };
+        if let Some(t) = &tally.texts {
+            tally.report.requests += t.requests();
+        }
         tally.report.finished_at = Utc::now();
         tally.report.warnings = tally.warnings.len() as u64;
         match result {
@@ -730,6 +738,8 @@ async fn load_batch(
     tally: &mut Tally,
 ) -> Result<(), SourceError> {
     tally.report.records += parsed.record_count() as u64;
+    let mut parsed = parsed;
+    texts::attach_texts(wh, &mut parsed, tally).await?;
     let mut normalized = normalize::normalize(parsed, ctx);
     for b in &normalized.bills {
         if let Some(k) = &b.source_key {

@@ -35,3 +35,35 @@ CREATE TRIGGER bill_texts_fts_update AFTER UPDATE OF text ON bill_texts BEGIN
     INSERT INTO bill_texts_fts (rowid, text) VALUES (new.rowid, new.text);
 END;
 INSERT INTO bill_texts_fts (rowid, text) SELECT rowid, text FROM bill_texts;
+
+-- Each version document fetched (pipelines with `[texts] fetch = true`): what came back and
+-- what was read from it. One row per URL; `text` is the extracted text (also attached to the
+-- version, in bill_texts, when the version is loaded). `status`: extracted, unextractable
+-- (the document was read but no text came out: `error` says why), too_large, http_error
+-- (`http_status`), network_error.
+CREATE TABLE document_fetches (
+    url TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    http_status BIGINT,
+    media_type TEXT,
+    bytes BIGINT,
+    payload_sha256 TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    method TEXT,
+    text_sha256 TEXT,
+    characters BIGINT,
+    text TEXT,
+    warning TEXT,
+    error TEXT,
+    attempts BIGINT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    run_id BIGINT NOT NULL
+);
+
+-- Versions with what fetching their documents gave (one row per fetched link).
+CREATE VIEW version_texts AS
+SELECT v.id AS version_id, v.bill_id, v.note, v.date, json_extract(l.value, '$.url') AS url, f.status, f.http_status, f.method,
+       f.characters, f.warning, f.error, f.attempts, f.fetched_at
+FROM bill_versions v, json_each(v.links) l
+JOIN document_fetches f ON f.url = json_extract(l.value, '$.url');

@@ -156,3 +156,141 @@ async fn the_search_command_prints_bills_with_snippets() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Illinois HB 1075 as Open States scraped it (tests/fixtures/ocd-scrape/il-104th-windycivi,
+/// real), its version links pointed at a local server that answers with the real ilga.gov
+/// pages of three versions (tests/fixtures/state-html/il) and a PDF printed from the first
+/// (tests/fixtures/texts); every other document is a 404.
+async fn ilga(server: &wiremock::MockServer, dir: &std::path::Path) -> std::path::PathBuf {
+    use wiremock::matchers::{method, path, query_param};
+    use wiremock::{Mock, ResponseTemplate};
+    for (doc, file) in [("10400HB1075", "Introduced"), ("10400HB1075eng", "Engrossed"), ("10400HB1075enr", "Enrolled")]
+    {
+        let body = std::fs::read(fixture(&format!("state-html/il/HB1075/bill_content_{file}.html"))).unwrap();
+        Mock::given(method("GET"))
+            .and(path("/Legislation/BillStatus/FullText"))
+            .and(query_param("DocName", doc))
+            .respond_with(ResponseTemplate::new(200).insert_header("content-type", "text/html").set_body_bytes(body))
+            .mount(server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/documents/legislation/104/HB/PDF/10400HB1075.pdf"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/pdf")
+                .set_body_bytes(std::fs::read(fixture("texts/il-HB1075-introduced.pdf")).unwrap()),
+        )
+        .mount(server)
+        .await;
+    let folder = dir.join("il/HB1075");
+    copy_dir(&fixture("ocd-scrape/il-104th-windycivi/HB1075"), &folder);
+    let meta = folder.join("metadata.json");
+    let text = std::fs::read_to_string(&meta).unwrap().replace("https://ilga.gov/", &format!("{}/", server.uri()));
+    std::fs::write(&meta, text).unwrap();
+    dir.join("il")
+}
+
+fn il_source(folder: &std::path::Path, texts: &str) -> String {
+    format!(
+        "[texts]\nfetch = true\nrequests_per_minute = 60000\n{texts}\n\
+         [[source]]\nname = \"il\"\nkind = \"ocd_scrape\"\npath = \"{}\"\njurisdiction = \"ocd-jurisdiction/country:us/state:il/government\"\n",
+        folder.display()
+    )
+}
+
+#[tokio::test]
+async fn linked_version_documents_are_fetched_once_extracted_searched_and_diffed() {
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend();
+        let server = wiremock::MockServer::start().await;
+        let folder = ilga(&server, db.dir.path()).await;
+        let p = pipeline(db.dir.path(), "il", &il_source(&folder, ""));
+        let first = run(&wh, &p, &db.options()).await;
+        assert_eq!(first.status, "succeeded", "{b}: {:?}", first.sources);
+
+        // Introduced and Engrossed read from their HTML pages; Enrolled's page is ilga.gov's
+        // "too large for display" placeholder, and its PDF is not served: no text, said so.
+        let fetched = rows(
+            &wh,
+            "SELECT v.note, f.status, COALESCE(f.method, ''), COALESCE(f.http_status, 0) FROM version_texts f \
+             JOIN bill_versions v ON v.id = f.version_id ORDER BY v.ordinal, f.url",
+        )
+        .await;
+        let by_note = |note: &str| -> Vec<(String, String, String)> {
+            fetched.iter().filter(|r| r[0] == note).map(|r| (r[1].clone(), r[2].clone(), r[3].clone())).collect()
+        };
+        assert_eq!(by_note("Introduced"), [("extracted".to_string(), "html".to_string(), "200".to_string())], "{b}");
+        assert_eq!(by_note("Engrossed"), [("extracted".to_string(), "html".to_string(), "200".to_string())], "{b}");
+        let enrolled = by_note("Enrolled");
+        assert_eq!(enrolled.len(), 2, "{b}: {enrolled:?}");
+        assert!(enrolled.contains(&("unextractable".to_string(), "html".to_string(), "200".to_string())), "{b}");
+        assert!(enrolled.contains(&("http_error".to_string(), String::new(), "404".to_string())), "{b}");
+        let why = rows(&wh, "SELECT error FROM document_fetches WHERE status = 'unextractable'").await;
+        assert!(why[0][0].contains("too large for display"), "{b}: {why:?}");
+        let warned: Vec<_> = first.warnings.iter().filter(|(_, w)| w.message.contains("no text")).collect();
+        assert!(warned.iter().any(|(_, w)| w.record.as_deref() == Some("HB1075 Enrolled")), "{b}: {warned:?}");
+
+        // The texts are the versions' texts: searchable, and the Engrossed one diffed against
+        // the Introduced one (the synopsis goes; the two sections stay).
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM bill_texts t JOIN bill_versions v ON v.id = t.id WHERE v.note IN ('Introduced', 'Engrossed')").await,
+            2,
+            "{b}"
+        );
+        assert_eq!(
+            rows(&wh, "SELECT d.summary FROM version_diffs d JOIN bill_versions v ON v.id = d.version_id WHERE v.note = 'Engrossed'").await,
+            vec![vec!["1 section changed; 2 unchanged".to_string()]],
+            "{b}"
+        );
+        let hits = statehouse::warehouse::search::search(
+            &wh,
+            &statehouse::warehouse::search::Query {
+                text: "\"State Commemorative Dates Act\" Diwali".into(),
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(hits.first().map(|h| h.identifier.as_str()), Some("HB 1075"), "{b}: {hits:?}");
+
+        // 2. The same bill again (another pipeline re-reads the folder): what was extracted is
+        // not fetched again; what failed is tried again (a second attempt); nothing changes.
+        let asked = server.received_requests().await.unwrap().len();
+        let seq = count(&wh, "SELECT MAX(seq) FROM change_events").await;
+        let again = pipeline(db.dir.path(), "il-again", &il_source(&folder, ""));
+        assert_eq!(run(&wh, &again, &db.options()).await.status, "succeeded", "{b}");
+        let requests = server.received_requests().await.unwrap();
+        let new: Vec<String> = requests[asked..].iter().map(|r| r.url.to_string()).collect();
+        assert!(
+            new.iter().all(|u| !u.contains("DocName=10400HB1075&") && !u.contains("DocName=10400HB1075eng&")),
+            "{b}: {new:?}"
+        );
+        assert!(new.iter().any(|u| u.contains("10400HB1075enr")), "{b}: {new:?}");
+        assert_eq!(
+            count(&wh, "SELECT MAX(attempts) FROM document_fetches WHERE status <> 'extracted'").await,
+            2,
+            "{b}"
+        );
+        assert_eq!(count(&wh, "SELECT MAX(seq) FROM change_events").await, seq, "{b}");
+    }
+}
+
+#[tokio::test]
+async fn documents_over_the_size_cap_are_not_read_and_the_version_loads_without_text() {
+    let db = TestDb::sqlite();
+    let wh = db.open().await;
+    let server = wiremock::MockServer::start().await;
+    let folder = ilga(&server, db.dir.path()).await;
+    let p = pipeline(db.dir.path(), "il", &il_source(&folder, "max_bytes = 4096\nmax_documents = 3\n"));
+    let report = run(&wh, &p, &db.options()).await;
+    assert_eq!(report.status, "succeeded", "{:?}", report.sources);
+    // Three requests in all (max_documents), each page over 4 KiB.
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM document_fetches WHERE status = 'too_large'").await, 3);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM bill_texts").await, 0);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM bill_versions").await, 7);
+    assert!(report.warnings.iter().any(|(_, w)| w.message.contains("wait for the next run")));
+}

@@ -1,0 +1,356 @@
+//! Version documents: for pipelines with `[texts] fetch = true`, a version that arrives without
+//! a text gets one from the documents it links to, before its batch is normalized, so that it
+//! is loaded with its text (searchable, and diffed against the previous version in the same
+//! transaction).
+//!
+//! Each URL is fetched once: what came back is kept in `document_fetches` (status, hashes,
+//! validators, the extracted text or why there is none) and the bytes in the raw archive. Later
+//! loads of the same version take the stored text; a failed document is tried again in later
+//! runs (conditional GET with its validators) until `attempts` is spent. A version's links are
+//! tried in order of how well their format reads (HTML, XML, plain text, Word, PDF) until one
+//! gives a text. At most `max_documents` requests per source and run, paced per host; a
+//! document over `max_bytes` is not read.
+
+use super::{SourceError, Tally};
+use crate::archive::Archive;
+use crate::config::TextsConfig;
+use crate::fetch::{FetchError, FetchOptions, Fetcher, Validators, redact_url};
+use crate::model::{Link, Parsed, Warning};
+use crate::warehouse::{Param, Warehouse};
+use chrono::Utc;
+use std::collections::{HashMap, HashSet};
+
+/// The fetching state of one source's run.
+pub(super) struct TextFetch {
+    fetcher: Fetcher,
+    archive: Archive,
+    cfg: TextsConfig,
+    /// Requests this source may still make in this run.
+    left: usize,
+    hosts: HashSet<String>,
+    run_id: i64,
+}
+
+impl TextFetch {
+    pub(super) fn new(
+        cfg: &TextsConfig,
+        fetch: &FetchOptions,
+        data_dir: &std::path::Path,
+        run_id: i64,
+    ) -> Option<TextFetch> {
+        if !cfg.fetch {
+            return None;
+        }
+        let opts = FetchOptions { max_bytes: cfg.max_bytes, ..fetch.clone() };
+        let fetcher = Fetcher::new(opts).ok()?;
+        Some(TextFetch {
+            fetcher,
+            archive: Archive::new(data_dir),
+            cfg: cfg.clone(),
+            left: cfg.max_documents,
+            hosts: HashSet::new(),
+            run_id,
+        })
+    }
+
+    pub(super) fn requests(&self) -> u64 {
+        self.fetcher.stats().requests
+    }
+}
+
+/// How well a link's format reads: lower first.
+fn preference(link: &Link) -> u8 {
+    let media = link.media_type.as_deref().unwrap_or("").to_ascii_lowercase();
+    let path = link.url.split(['?', '#']).next().unwrap_or("").to_ascii_lowercase();
+    let has = |m: &str, exts: &[&str]| media.contains(m) || exts.iter().any(|e| path.ends_with(e));
+    if has("html", &[".html", ".htm"]) {
+        0
+    } else if has("xml", &[".xml"]) {
+        1
+    } else if has("text/plain", &[".txt"]) {
+        2
+    } else if has("wordprocessingml", &[".docx"]) {
+        3
+    } else if has("pdf", &[".pdf"]) {
+        4
+    } else {
+        5
+    }
+}
+
+/// What `document_fetches` holds of one URL.
+#[derive(Debug, Clone, Default)]
+struct Stored {
+    status: String,
+    text: Option<String>,
+    attempts: i64,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    payload_sha256: Option<String>,
+}
+
+async fn stored(wh: &Warehouse, urls: &[String]) -> Result<HashMap<String, Stored>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for chunk in urls.chunks(200) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT url, status, text, attempts, etag, last_modified, payload_sha256 FROM document_fetches WHERE url IN ({})",
+            marks.join(", ")
+        );
+        let params: Vec<Param> = chunk.iter().map(|u| Param::text(u.clone())).collect();
+        let r = wh.fetch(&sql, &params).await?;
+        for row in r.rows {
+            let s = |i: usize| row.get(i).and_then(|v| v.as_str()).map(str::to_string);
+            let Some(url) = s(0) else { continue };
+            out.insert(
+                url,
+                Stored {
+                    status: s(1).unwrap_or_default(),
+                    text: s(2),
+                    attempts: row.get(3).and_then(|v| v.as_i64()).unwrap_or(0),
+                    etag: s(4),
+                    last_modified: s(5),
+                    payload_sha256: s(6),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// One fetch's outcome, as recorded.
+#[derive(Debug, Default)]
+struct Outcome {
+    status: &'static str,
+    http_status: Option<i64>,
+    media_type: Option<String>,
+    bytes: Option<i64>,
+    payload_sha256: Option<String>,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    method: Option<String>,
+    text: Option<String>,
+    warning: Option<String>,
+    error: Option<String>,
+}
+
+async fn fetch_one(tf: &mut TextFetch, link: &Link, before: Option<&Stored>) -> Result<Outcome, SourceError> {
+    let shown = redact_url(&link.url);
+    if let Some(host) = url::Url::parse(&link.url).ok().and_then(|u| u.host_str().map(str::to_string))
+        && tf.hosts.insert(host.clone())
+    {
+        tf.fetcher.set_rate(&host, tf.cfg.requests_per_minute);
+    }
+    let validators = Validators {
+        etag: before.and_then(|b| b.etag.clone()),
+        last_modified: before.and_then(|b| b.last_modified.clone()),
+    };
+    let got = match tf.fetcher.get(&link.url, &[], &validators).await {
+        Ok(g) => g,
+        Err(FetchError::Status { status, .. }) => {
+            return Ok(Outcome {
+                status: "http_error",
+                http_status: Some(i64::from(status)),
+                error: Some(format!("{shown}: HTTP {status}")),
+                ..Default::default()
+            });
+        }
+        Err(e @ FetchError::TooLarge { .. }) => {
+            return Ok(Outcome { status: "too_large", error: Some(e.to_string()), ..Default::default() });
+        }
+        Err(e) => return Ok(Outcome { status: "network_error", error: Some(e.to_string()), ..Default::default() }),
+    };
+    let (body, sha) = if got.not_modified {
+        // The document we have: read again from the archive.
+        let sha = before.and_then(|b| b.payload_sha256.clone()).unwrap_or_default();
+        match tf.archive.read(&sha) {
+            Ok(b) => (b, sha),
+            Err(e) => {
+                return Ok(Outcome {
+                    status: "network_error",
+                    error: Some(format!("{shown}: 304, but the archived copy {sha} is unreadable: {e}")),
+                    ..Default::default()
+                });
+            }
+        }
+    } else {
+        let sha = crate::archive::sha256_hex(&got.body);
+        tf.archive.store_hashed(&sha, &got.body)?;
+        (got.body, sha)
+    };
+    let media = link.media_type.clone();
+    let extracted = tokio::task::spawn_blocking({
+        let name = link.url.clone();
+        let media = media.clone();
+        let len = body.len();
+        move || (crate::text::extract(media.as_deref(), &name, &body), len)
+    })
+    .await
+    .map_err(|e| SourceError::Input(format!("{shown}: the extractor stopped: {e}")))?;
+    let (ex, len) = extracted;
+    Ok(Outcome {
+        status: if ex.text.is_some() { "extracted" } else { "unextractable" },
+        http_status: Some(i64::from(got.status)),
+        media_type: media,
+        bytes: Some(len as i64),
+        payload_sha256: Some(sha),
+        etag: got.etag,
+        last_modified: got.last_modified,
+        method: Some(ex.method.to_string()),
+        warning: Some(ex.warnings.join("; ")).filter(|w| !w.is_empty()),
+        error: ex.error.map(|e| format!("{shown}: {e}")),
+        text: ex.text,
+    })
+}
+
+async fn record(wh: &Warehouse, tf: &TextFetch, url: &str, o: &Outcome, attempts: i64) -> Result<(), sqlx::Error> {
+    let text_sha = o.text.as_deref().map(|t| crate::archive::sha256_hex(t.as_bytes()));
+    let sql = "INSERT INTO document_fetches (url, status, http_status, media_type, bytes, payload_sha256, etag, last_modified, method, text_sha256, characters, text, warning, error, attempts, fetched_at, run_id) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+               ON CONFLICT (url) DO UPDATE SET status = excluded.status, http_status = excluded.http_status, media_type = excluded.media_type, \
+               bytes = excluded.bytes, payload_sha256 = excluded.payload_sha256, etag = excluded.etag, last_modified = excluded.last_modified, \
+               method = excluded.method, text_sha256 = excluded.text_sha256, characters = excluded.characters, text = excluded.text, \
+               warning = excluded.warning, error = excluded.error, attempts = excluded.attempts, fetched_at = excluded.fetched_at, run_id = excluded.run_id";
+    let params = vec![
+        Param::text(redact_url(url)),
+        Param::text(o.status),
+        Param::Int(o.http_status),
+        Param::Text(o.media_type.clone()),
+        Param::Int(o.bytes),
+        Param::Text(o.payload_sha256.clone()),
+        Param::Text(o.etag.clone()),
+        Param::Text(o.last_modified.clone()),
+        Param::Text(o.method.clone()),
+        Param::Text(text_sha),
+        Param::Int(o.text.as_ref().map(|t| t.chars().count() as i64)),
+        Param::Text(o.text.clone()),
+        Param::Text(o.warning.clone()),
+        Param::Text(o.error.clone()),
+        Param::Int(Some(attempts)),
+        Param::Time(Some(Utc::now())),
+        Param::Int(Some(tf.run_id)),
+    ];
+    wh.execute_all(&[(sql.to_string(), params)]).await.map(|_| ())
+}
+
+/// Gives the versions of `parsed` that have no text the text of one of their documents, as
+/// described in the module documentation. Problems are warnings; nothing here stops the batch.
+pub(super) async fn attach_texts(wh: &Warehouse, parsed: &mut Parsed, tally: &mut Tally) -> Result<(), SourceError> {
+    let Some(mut tf) = tally.texts.take() else { return Ok(()) };
+    // The warnings go with the batch, into the warehouse's `warnings`.
+    let mut warnings = Vec::new();
+    let result = attach(wh, parsed, &mut tf, &mut warnings).await;
+    parsed.warnings.extend(warnings);
+    tally.texts = Some(tf);
+    result
+}
+
+async fn attach(
+    wh: &Warehouse,
+    parsed: &mut Parsed,
+    tf: &mut TextFetch,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), SourceError> {
+    let urls: Vec<String> = parsed
+        .bills
+        .iter()
+        .flat_map(|b| {
+            b.versions.iter().filter(|v| v.text.is_none()).flat_map(|v| v.links.iter().map(|l| redact_url(&l.url)))
+        })
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if urls.is_empty() {
+        return Ok(());
+    }
+    let mut known = stored(wh, &urls).await?;
+    let mut waiting = 0usize;
+    for bill in &mut parsed.bills {
+        let label = bill.identifier.clone();
+        for version in bill.versions.iter_mut().filter(|v| v.text.is_none() && !v.links.is_empty()) {
+            let mut links = version.links.clone();
+            links.sort_by_key(preference);
+            let mut failures = Vec::new();
+            for link in &links {
+                let key = redact_url(&link.url);
+                let before = known.get(&key).cloned();
+                if let Some(b) = &before {
+                    if b.status == "extracted" {
+                        version.text = b.text.clone();
+                        break;
+                    }
+                    if b.attempts >= i64::from(tf.cfg.attempts) {
+                        continue;
+                    }
+                }
+                if tf.left == 0 {
+                    waiting += 1;
+                    break;
+                }
+                tf.left -= 1;
+                let outcome = fetch_one(tf, link, before.as_ref()).await?;
+                let attempts = before.as_ref().map(|b| b.attempts).unwrap_or(0) + 1;
+                record(wh, tf, &link.url, &outcome, attempts).await?;
+                known.insert(
+                    key.clone(),
+                    Stored {
+                        status: outcome.status.to_string(),
+                        text: outcome.text.clone(),
+                        attempts,
+                        etag: outcome.etag.clone(),
+                        last_modified: outcome.last_modified.clone(),
+                        payload_sha256: outcome.payload_sha256.clone(),
+                    },
+                );
+                if let Some(w) = &outcome.warning {
+                    warnings.push(Warning::new(&key, Some(format!("{label} {}", version.note)), w.clone()));
+                }
+                if outcome.text.is_some() {
+                    version.text = outcome.text;
+                    break;
+                }
+                failures.push((key, outcome.status, outcome.error.unwrap_or_default()));
+            }
+            if version.text.is_none() {
+                for (url, status, error) in failures {
+                    warnings.push(Warning::new(
+                        &url,
+                        Some(format!("{label} {}", version.note)),
+                        format!("no text ({status}): {error}"),
+                    ));
+                }
+            }
+        }
+    }
+    if waiting > 0 {
+        warnings.push(Warning::new(
+            "texts",
+            None,
+            format!(
+                "{waiting} version documents wait for the next run (max_documents = {} per source and run)",
+                tf.cfg.max_documents
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_reads_before_pdf() {
+        let link = |url: &str, media: Option<&str>| Link { url: url.into(), media_type: media.map(str::to_string) };
+        let mut links = [
+            link("https://ilga.gov/documents/legislation/104/HB/PDF/10400HB1075.pdf", Some("application/pdf")),
+            link("https://ilga.gov/Legislation/BillStatus/FullText?DocName=10400HB1075", Some("text/html")),
+            link("https://example.gov/bill.docx", None),
+            link("https://example.gov/bill", None),
+        ];
+        links.sort_by_key(preference);
+        let order: Vec<u8> = links.iter().map(preference).collect();
+        assert_eq!(order, [0, 3, 4, 5]);
+        assert!(links[0].url.contains("FullText"));
+    }
+}
