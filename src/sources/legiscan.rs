@@ -67,8 +67,9 @@
 //! Texts (JSON only): `doc` is decoded from base64 and read by its `mime`: `text/html` (and
 //! `text/plain`) become plain text, crudely (struck-out `<strike>`/`<del>` text dropped, then
 //! [`super::ca_pubinfo::html_text`]: tags removed, entities decoded, spaces collapsed); Word
-//! `.docx` is read by [`super::ca_pubinfo::docx_text`]; PDF (most states) and other formats keep
-//! their version without text and give a warning: PDF text extraction is not done yet.
+//! `.docx` is read by [`super::ca_pubinfo::docx_text`]; PDF (most states) and other formats by
+//! [`crate::text::extract`]. A document nothing can be read from keeps its version without text
+//! and gives a warning saying why.
 //!
 //! Quirks handled (shared research, data-sources.md, "LegiScan"):
 //! - ids are numbers in some places and strings in others (`committee_id` "1623" in sponsors but
@@ -1810,17 +1811,23 @@ pub fn document_text(mime: &str, doc_base64: &str) -> Result<DecodedText, String
     let bytes = base64_decode(doc_base64).map_err(|e| format!("the document is not valid base64: {e}"))?;
     let n = bytes.len();
     let mime = mime.trim().to_ascii_lowercase();
-    if bytes.starts_with(b"%PDF") || mime == "application/pdf" {
-        return Err("a PDF: PDF text extraction not yet implemented; text left empty".to_string());
-    }
     let text = match mime.as_str() {
+        _ if bytes.starts_with(b"%PDF") => extracted(&mime, &bytes)?,
         "text/html" | "text/plain" | "" => html_to_text(&String::from_utf8_lossy(&bytes)),
         DOCX => {
             super::ca_pubinfo::docx_text(&bytes).map_err(|e| format!("a Word document that cannot be read: {e}"))?
         }
-        other => return Err(format!("{other}: text extraction for this format not yet implemented; text left empty")),
+        // PDF (most states) and other formats: the shared extractor.
+        other => extracted(other, &bytes)?,
     };
     Ok(DecodedText { bytes: n, text: Some(text) })
+}
+
+/// A document read by [`crate::text::extract`]; its error (why no text came out) otherwise.
+fn extracted(mime: &str, bytes: &[u8]) -> Result<String, String> {
+    let e = crate::text::extract(Some(mime), "", bytes);
+    e.text
+        .ok_or_else(|| format!("{mime}: no text could be extracted ({}); text left empty", e.error.unwrap_or_default()))
 }
 
 /// The text of an HTML bill text: struck-out (`<strike>`, `<del>`) text dropped, then
@@ -2519,9 +2526,44 @@ mod tests {
             messages(&p),
             [(
                 "396373".to_string(),
-                "text 575293: a PDF: PDF text extraction not yet implemented; text left empty".to_string()
+                "text 575293: application/pdf: no text could be extracted (a PDF that cannot be read: couldn't \
+                 parse input: invalid file header); text left empty"
+                    .to_string()
             )]
         );
+    }
+
+    /// Standard base64 (with padding), for documents made into LegiScan text objects here.
+    fn base64_encode(bytes: &[u8]) -> String {
+        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in bytes.chunks(3) {
+            let n = (u32::from(c[0]) << 16)
+                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*c.get(2).unwrap_or(&0));
+            for i in 0..4 {
+                if i <= c.len() {
+                    out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_pdf_document_is_read_by_the_shared_extractor() {
+        // The PDF printed from the real ilga.gov page of IL HB 1075 (tests/fixtures/texts), in
+        // base64 as LegiScan sends its PDFs.
+        let pdf = std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/texts/il-HB1075-introduced.pdf"),
+        )
+        .unwrap();
+        let b64 = base64_encode(&pdf);
+        assert_eq!(base64_decode(&b64).unwrap(), pdf);
+        let text = document_text("application/pdf", &b64).unwrap().text.unwrap();
+        assert!(text.contains("State Commemorative Dates Act") && text.contains("Diwali Day"), "{text}");
     }
 
     #[test]
