@@ -857,6 +857,9 @@ async fn new_bill(
     Ok(out)
 }
 
+/// How much of a version's changes an alert shows.
+const DIFF_EXCERPT_CHARS: usize = 1_500;
+
 async fn version_info(
     wh: &Warehouse,
     c: &Coalition,
@@ -871,6 +874,7 @@ async fn version_info(
         diff_summary: None,
         phrases_added: Vec::new(),
         phrases_removed: Vec::new(),
+        diff_excerpt: None,
     };
     // The texts, when the source delivered them: this version's and the previous one's.
     let texts = Rows::from(
@@ -888,12 +892,18 @@ async fn version_info(
         let (old, new) = (&list[pos - 1].1, &list[pos].1);
         // The diff stored when the version was loaded (`version_diffs`), else one made now.
         let stored = Rows::from(
-            wh.fetch("SELECT summary FROM version_diffs WHERE version_id = $1", &[Param::text(version_id)]).await?,
+            wh.fetch("SELECT diff FROM version_diffs WHERE version_id = $1", &[Param::text(version_id)]).await?,
         );
-        let summary = match stored.first().and_then(|r| r.s("summary")) {
-            Some(s) => s,
-            None => crate::text::diff(old, new, &[]).summary,
-        };
+        let diff = stored
+            .first()
+            .and_then(|r| r.s("diff"))
+            .and_then(|d| serde_json::from_str::<crate::text::TextDiff>(&d).ok())
+            .unwrap_or_else(|| crate::text::diff(old, new, &[]));
+        let summary = diff.summary.clone();
+        // The sections themselves, without render_text's own summary line.
+        let rendered = crate::text::render_text(&diff, DIFF_EXCERPT_CHARS);
+        info.diff_excerpt =
+            rendered.split_once('\n').map(|(_, rest)| rest.trim().to_string()).filter(|r| !r.is_empty());
         info.diff_summary = Some(format!("{summary} (against the previous version)"));
         let in_old: HashSet<String> = rules::find_terms(old, &c.watch.terms).into_iter().map(|t| t.0).collect();
         let in_new: HashSet<String> = rules::find_terms(new, &c.watch.terms).into_iter().map(|t| t.0).collect();

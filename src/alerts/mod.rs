@@ -197,6 +197,10 @@ pub struct VersionInfo {
     /// Watched phrases that this version added or removed (texts known only).
     pub phrases_added: Vec<String>,
     pub phrases_removed: Vec<String>,
+    /// The changed sections, added and removed words marked (`[-old-]{+new+}`), cut to a
+    /// readable length (texts known only).
+    #[serde(default)]
+    pub diff_excerpt: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -497,6 +497,7 @@ struct VersionView {
     date: Option<String>,
     link: Option<LinkView>,
     diff_summary: Option<String>,
+    diff_excerpt: Option<String>,
     phrases_added: Vec<String>,
     phrases_removed: Vec<String>,
 }
@@ -574,6 +575,12 @@ fn alert_view(alert: &Alert, n: usize, tz: Tz) -> AlertView {
         date: v.date.as_deref().and_then(non_empty).map(|d| human_date(&d)),
         link: v.url.as_deref().map(LinkView::data),
         diff_summary: v.diff_summary.as_deref().and_then(non_empty),
+        // Lines kept (each section on its own), trailing spaces trimmed.
+        diff_excerpt: v
+            .diff_excerpt
+            .as_deref()
+            .map(|e| e.lines().map(str::trim_end).collect::<Vec<_>>().join("\n").trim().to_string())
+            .filter(|e| !e.is_empty()),
         phrases_added: lines(&v.phrases_added),
         phrases_removed: lines(&v.phrases_removed),
     });
@@ -1210,6 +1217,7 @@ pub(crate) mod samples {
             date: Some("2025-03-24".into()),
             url: Some("http://legis.delaware.gov/json/BillDetail/GenerateHtmlDocument?legislationId=141985&legislationTypeId=5&docTypeId=2".into()),
             diff_summary: Some("+3 paragraphs, −1".into()),
+            diff_excerpt: None,
             phrases_added: vec!["inspector general".into()],
             phrases_removed: vec![],
         });
@@ -1367,6 +1375,23 @@ mod tests {
             ],
         );
         assert_safe_html(&r.html);
+    }
+
+    #[test]
+    fn a_new_version_shows_its_changed_sections_escaped_in_html() {
+        let mut alert = sa1_version();
+        // The shape text::render_text gives (its sections after the summary line).
+        let excerpt = "~ Changed: SEC. 3. (was SECTION 1.)\n  …every [-two-]{+2+} fiscal years <if funded>…";
+        alert.version.as_mut().unwrap().diff_excerpt = Some(excerpt.into());
+        let r = render(&alert);
+        // Wrapped to the text part's width, each line kept.
+        assert!(
+            r.text.contains("~ Changed: SEC. 3. (was SECTION 1.)\n  …every [-two-]{+2+} fiscal years"),
+            "{}",
+            r.text
+        );
+        assert!(r.html.contains("every [-two-]{+2+} fiscal years &lt;if funded&gt;"), "{}", r.html);
+        assert!(!render(&sa1_version()).text.contains("~ Changed"));
     }
 
     #[test]
