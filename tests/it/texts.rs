@@ -294,3 +294,58 @@ async fn documents_over_the_size_cap_are_not_read_and_the_version_loads_without_
     assert_eq!(count(&wh, "SELECT COUNT(*) FROM bill_versions").await, 7);
     assert!(report.warnings.iter().any(|(_, w)| w.message.contains("wait for the next run")));
 }
+
+#[tokio::test]
+async fn an_alert_about_a_new_version_carries_its_diff() {
+    let db = TestDb::sqlite();
+    let wh = db.open().await;
+    // California SB 2 (1999) before it was chaptered: the real export without the version row
+    // of the chaptered text (the last line of BILL_VERSION_TBL.dat); then the real export.
+    let folder = db.dir.path().join("ca");
+    copy_dir(&fixture("ca-pubinfo/1999-2000"), &folder);
+    let table = folder.join("BILL_VERSION_TBL.dat");
+    let full = std::fs::read_to_string(&table).unwrap();
+    let before: String = full.lines().filter(|l| !l.starts_with("`19991SB292CHP`")).map(|l| format!("{l}\n")).collect();
+    assert_eq!(before.lines().count() + 1, full.lines().count());
+    std::fs::write(&table, &before).unwrap();
+    std::fs::write(
+        db.dir.path().join("sb2.toml"),
+        r#"
+id = "ca-watch"
+name = "California Schools Coalition"
+unsubscribe = "https://example.org/unsubscribe?c=ca-watch"
+
+[[group]]
+id = "sac"
+name = "Sacramento Indivisible"
+
+[[group.lead]]
+name = "Sam Example"
+email = "sam@example.org"
+timezone = "America/Los_Angeles"
+
+[[bill]]
+jurisdiction = "ca"
+bill = "SB 2"
+session = "19992000 Special Session 1"
+position = "support"
+group = "sac"
+"#,
+    )
+    .unwrap();
+    let source = format!("[[source]]\nname = \"ca\"\nkind = \"ca_pubinfo\"\npath = \"{}\"\n", folder.display());
+    let p = pipeline(db.dir.path(), "ca", &format!("coalitions = [\"sb2.toml\"]\nalerts = \"dry-run\"\n{source}"));
+    assert_eq!(run(&wh, &p, &db.options()).await.status, "succeeded");
+    std::fs::write(&table, &full).unwrap();
+    let second = run(&wh, &p, &db.options()).await;
+    assert_eq!(second.status, "succeeded");
+    let mails: Vec<String> = std::fs::read_dir(db.data_dir().join("outbox/ca-watch"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    let version =
+        mails.iter().find(|m| m.contains("Chaptered")).unwrap_or_else(|| panic!("no version email: {mails:?}"));
+    let flat: String = version.replace("=\r\n", "").replace("\r\n", "\n");
+    assert!(flat.contains("1 section changed; 8 unchanged"), "{flat}");
+    assert!(flat.contains("~ Changed:"), "{flat}");
+}
