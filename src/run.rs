@@ -359,6 +359,16 @@ fn list_files(path: &Path) -> Result<Vec<PathBuf>, SourceError> {
     Ok(files)
 }
 
+/// A secret (API key, token) from the environment variable a pipeline names; an error naming
+/// the variable, never the value, when it is unset or empty.
+fn secret_from_env(var: &str, what: &str) -> Result<String, SourceError> {
+    std::env::var(var).ok().filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+        SourceError::Input(format!(
+            "no {what}: set the environment variable {var} (secrets are read from the environment only)"
+        ))
+    })
+}
+
 /// A jurisdiction record for a jurisdiction known only by id (no jurisdiction file).
 fn bare_jurisdiction(id: &str) -> JurisdictionRecord {
     let code = ids::jurisdiction_code(id);
@@ -841,12 +851,7 @@ async fn run_openstates(
     tally: &mut Tally,
 ) -> Result<(), SourceError> {
     let name = source.name();
-    let key = std::env::var(&cfg.api_key_env).map_err(|_| {
-        SourceError::Input(format!(
-            "the API key variable {} is not set (Open States answers 403 without a key)",
-            cfg.api_key_env
-        ))
-    })?;
+    let key = secret_from_env(&cfg.api_key_env, "Open States API key (Open States answers 403 without one)")?;
     let headers = vec![("X-API-KEY".to_string(), key)];
     let (jurisdiction_id, code) = if cfg.jurisdiction.starts_with("ocd-jurisdiction/") {
         (cfg.jurisdiction.clone(), ids::jurisdiction_code(&cfg.jurisdiction))

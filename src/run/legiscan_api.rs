@@ -99,12 +99,7 @@ pub(super) async fn run_legiscan(
 ) -> Result<(), SourceError> {
     let name = source.name();
     let kind = "legiscan";
-    let key = std::env::var(&cfg.api_key_env).ok().filter(|k| !k.trim().is_empty()).ok_or_else(|| {
-        SourceError::Input(format!(
-            "no LegiScan API key: set the environment variable {} (keys are read from the environment only)",
-            cfg.api_key_env
-        ))
-    })?;
+    let key = super::secret_from_env(&cfg.api_key_env, "LegiScan API key")?;
     let state = cfg.state.to_uppercase();
     let jurisdiction_id = ids::state_jurisdiction_id(&cfg.state);
     let ctx = Context {

@@ -142,11 +142,7 @@ pub(super) async fn run_legistar(
         None => pipeline.timezone,
     };
     let token = match &cfg.token_env {
-        Some(var) => Some(std::env::var(var).ok().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-            SourceError::Input(format!(
-                "no Legistar token: set the environment variable {var} (tokens are read from the environment only)"
-            ))
-        })?),
+        Some(var) => Some(super::secret_from_env(var, "Legistar token")?),
         None => None,
     };
     let terms = cfg.terms.iter().map(|t| lg::Term { name: t.name.clone(), start: t.start, end: t.end }).collect();
