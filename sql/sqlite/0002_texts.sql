@@ -56,6 +56,7 @@ CREATE TABLE document_fetches (
     text TEXT,
     warning TEXT,
     error TEXT,
+    see_also TEXT,
     attempts BIGINT NOT NULL,
     fetched_at TEXT NOT NULL,
     run_id BIGINT NOT NULL

@@ -87,6 +87,7 @@ struct Stored {
     etag: Option<String>,
     last_modified: Option<String>,
     payload_sha256: Option<String>,
+    see_also: Option<String>,
 }
 
 async fn stored(wh: &Warehouse, urls: &[String]) -> Result<HashMap<String, Stored>, sqlx::Error> {
@@ -94,7 +95,7 @@ async fn stored(wh: &Warehouse, urls: &[String]) -> Result<HashMap<String, Store
     for chunk in urls.chunks(200) {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT url, status, text, attempts, etag, last_modified, payload_sha256 FROM document_fetches WHERE url IN ({})",
+            "SELECT url, status, text, attempts, etag, last_modified, payload_sha256, see_also FROM document_fetches WHERE url IN ({})",
             marks.join(", ")
         );
         let params: Vec<Param> = chunk.iter().map(|u| Param::text(u.clone())).collect();
@@ -111,6 +112,7 @@ async fn stored(wh: &Warehouse, urls: &[String]) -> Result<HashMap<String, Store
                     etag: s(4),
                     last_modified: s(5),
                     payload_sha256: s(6),
+                    see_also: s(7),
                 },
             );
         }
@@ -132,6 +134,8 @@ struct Outcome {
     text: Option<String>,
     warning: Option<String>,
     error: Option<String>,
+    /// Where the document says its text is (resolved against its URL).
+    see_also: Option<String>,
 }
 
 async fn fetch_one(tf: &mut TextFetch, link: &Link, before: Option<&Stored>) -> Result<Outcome, SourceError> {
@@ -188,7 +192,10 @@ async fn fetch_one(tf: &mut TextFetch, link: &Link, before: Option<&Stored>) -> 
     .await
     .map_err(|e| SourceError::Input(format!("{shown}: the extractor stopped: {e}")))?;
     let (ex, len) = extracted;
+    let see_also =
+        ex.see_also.as_deref().and_then(|h| url::Url::parse(&link.url).ok()?.join(h).ok()).map(|u| u.to_string());
     Ok(Outcome {
+        see_also,
         status: if ex.text.is_some() { "extracted" } else { "unextractable" },
         http_status: Some(i64::from(got.status)),
         media_type: media,
@@ -205,12 +212,12 @@ async fn fetch_one(tf: &mut TextFetch, link: &Link, before: Option<&Stored>) -> 
 
 async fn record(wh: &Warehouse, tf: &TextFetch, url: &str, o: &Outcome, attempts: i64) -> Result<(), sqlx::Error> {
     let text_sha = o.text.as_deref().map(|t| crate::archive::sha256_hex(t.as_bytes()));
-    let sql = "INSERT INTO document_fetches (url, status, http_status, media_type, bytes, payload_sha256, etag, last_modified, method, text_sha256, characters, text, warning, error, attempts, fetched_at, run_id) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+    let sql = "INSERT INTO document_fetches (url, status, http_status, media_type, bytes, payload_sha256, etag, last_modified, method, text_sha256, characters, text, warning, error, see_also, attempts, fetched_at, run_id) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
                ON CONFLICT (url) DO UPDATE SET status = excluded.status, http_status = excluded.http_status, media_type = excluded.media_type, \
                bytes = excluded.bytes, payload_sha256 = excluded.payload_sha256, etag = excluded.etag, last_modified = excluded.last_modified, \
                method = excluded.method, text_sha256 = excluded.text_sha256, characters = excluded.characters, text = excluded.text, \
-               warning = excluded.warning, error = excluded.error, attempts = excluded.attempts, fetched_at = excluded.fetched_at, run_id = excluded.run_id";
+               warning = excluded.warning, error = excluded.error, see_also = excluded.see_also, attempts = excluded.attempts, fetched_at = excluded.fetched_at, run_id = excluded.run_id";
     let params = vec![
         Param::text(redact_url(url)),
         Param::text(o.status),
@@ -226,6 +233,7 @@ async fn record(wh: &Warehouse, tf: &TextFetch, url: &str, o: &Outcome, attempts
         Param::Text(o.text.clone()),
         Param::Text(o.warning.clone()),
         Param::Text(o.error.clone()),
+        Param::Text(o.see_also.clone()),
         Param::Int(Some(attempts)),
         Param::Time(Some(Utc::now())),
         Param::Int(Some(tf.run_id)),
@@ -270,9 +278,44 @@ async fn attach(
         for version in bill.versions.iter_mut().filter(|v| v.text.is_none() && !v.links.is_empty()) {
             let mut links = version.links.clone();
             links.sort_by_key(preference);
-            let mut failures = Vec::new();
+            // A text read before from any of its links (or a page they point to) stays the
+            // version's text: reloads give the same version, whatever is retried.
+            let mut earlier = None;
             for link in &links {
+                let mut key = redact_url(&link.url);
+                for _ in 0..2 {
+                    match known.get(&key) {
+                        Some(b) if b.status == "extracted" => earlier = b.text.clone(),
+                        Some(Stored { see_also: Some(next), .. }) => {
+                            let next = redact_url(next);
+                            if !known.contains_key(&next) {
+                                known.extend(stored(wh, std::slice::from_ref(&next)).await?);
+                            }
+                            key = next;
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    break;
+                }
+                if earlier.is_some() {
+                    break;
+                }
+            }
+            if earlier.is_some() {
+                version.text = earlier;
+                continue;
+            }
+            let mut failures = Vec::new();
+            let mut i = 0;
+            while i < links.len() {
+                let link = links[i].clone();
+                i += 1;
                 let key = redact_url(&link.url);
+                if !known.contains_key(&key) {
+                    // A followed link (see_also) not looked up with the others.
+                    known.extend(stored(wh, std::slice::from_ref(&key)).await?);
+                }
                 let before = known.get(&key).cloned();
                 if let Some(b) = &before {
                     if b.status == "extracted" {
@@ -280,6 +323,11 @@ async fn attach(
                         break;
                     }
                     if b.attempts >= i64::from(tf.cfg.attempts) {
+                        if let Some(next) = b.see_also.clone()
+                            && !links.iter().any(|l| l.url == next)
+                        {
+                            links.insert(i, Link { url: next, media_type: None });
+                        }
                         continue;
                     }
                 }
@@ -288,7 +336,7 @@ async fn attach(
                     break;
                 }
                 tf.left -= 1;
-                let outcome = fetch_one(tf, link, before.as_ref()).await?;
+                let outcome = fetch_one(tf, &link, before.as_ref()).await?;
                 let attempts = before.as_ref().map(|b| b.attempts).unwrap_or(0) + 1;
                 record(wh, tf, &link.url, &outcome, attempts).await?;
                 known.insert(
@@ -300,6 +348,7 @@ async fn attach(
                         etag: outcome.etag.clone(),
                         last_modified: outcome.last_modified.clone(),
                         payload_sha256: outcome.payload_sha256.clone(),
+                        see_also: outcome.see_also.clone(),
                     },
                 );
                 if let Some(w) = &outcome.warning {
@@ -308,6 +357,13 @@ async fn attach(
                 if outcome.text.is_some() {
                     version.text = outcome.text;
                     break;
+                }
+                // A page that points at its text elsewhere (ilga.gov's "too large for display"):
+                // that address next, once.
+                if let Some(next) = outcome.see_also.clone()
+                    && !links.iter().any(|l| l.url == next)
+                {
+                    links.insert(i, Link { url: next, media_type: None });
                 }
                 failures.push((key, outcome.status, outcome.error.unwrap_or_default()));
             }

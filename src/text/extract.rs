@@ -29,6 +29,9 @@ pub struct Extraction {
     pub warnings: Vec<String>,
     /// Why there is no text.
     pub error: Option<String>,
+    /// Where the document says its text is, when it holds none itself (ilga.gov's "too large
+    /// for display" pages link the full text), as written in it (often relative).
+    pub see_also: Option<String>,
 }
 
 /// The closed set of ways to read a document.
@@ -63,10 +66,13 @@ pub fn extract(media_type: Option<&str>, name: &str, bytes: &[u8]) -> Extraction
     let mut warnings = Vec::new();
     let method = match choose(media_type, name, bytes, &mut warnings) {
         Ok(m) => m,
-        Err((method, error)) => return Extraction { text: None, method: method.name(), warnings, error: Some(error) },
+        Err((method, error)) => {
+            return Extraction { text: None, method: method.name(), warnings, error: Some(error), see_also: None };
+        }
     };
+    let mut see_also = None;
     let read = match method {
-        Method::Html => html(&decode(bytes, &mut warnings), &mut warnings),
+        Method::Html => html(&decode(bytes, &mut warnings), &mut warnings, &mut see_also),
         Method::Pdf => pdf(bytes, &mut warnings),
         Method::Caml => caml_text(&decode(bytes, &mut warnings)).map(|t| paragraphs_of_lines(&t)),
         Method::Xml => xml(&decode(bytes, &mut warnings)),
@@ -79,9 +85,10 @@ pub fn extract(media_type: Option<&str>, name: &str, bytes: &[u8]) -> Extraction
             method: method.name(),
             warnings,
             error: Some(format!("no text found in the {} document", method.name())),
+            see_also,
         },
-        Ok(text) => Extraction { text: Some(text), method: method.name(), warnings, error: None },
-        Err(e) => Extraction { text: None, method: method.name(), warnings, error: Some(e) },
+        Ok(text) => Extraction { text: Some(text), method: method.name(), warnings, error: None, see_also },
+        Err(e) => Extraction { text: None, method: method.name(), warnings, error: Some(e), see_also },
     }
 }
 
@@ -460,7 +467,7 @@ const CHROME: &[&str] = &["nav", "navbar", "navigation", "menu", "banner", "brea
 /// read, its printed lines joined into paragraphs (across page ends) and its line numbers and
 /// page headers dropped;
 /// elsewhere the whole `<body>` without the skipped elements and site chrome.
-fn html(source: &str, warnings: &mut Vec<String>) -> Result<String, String> {
+fn html(source: &str, warnings: &mut Vec<String>, see_also: &mut Option<String>) -> Result<String, String> {
     let doc = Html::parse_document(source);
     let root = doc.tree.root();
     let ilga = root.descendants().find(|n| n.value().as_element().is_some_and(|e| e.id() == Some("billtextanchor")));
@@ -469,11 +476,10 @@ fn html(source: &str, warnings: &mut Vec<String>) -> Result<String, String> {
         Some(anchor) => {
             let notice = text_of(anchor);
             if notice.contains("too large for display") {
-                let link = anchor
-                    .descendants()
-                    .filter_map(|n| n.value().as_element().and_then(|e| e.attr("href")))
-                    .next()
-                    .unwrap_or("the PDF");
+                let href =
+                    anchor.descendants().filter_map(|n| n.value().as_element().and_then(|e| e.attr("href"))).next();
+                *see_also = href.map(str::to_string);
+                let link = href.unwrap_or("the PDF");
                 return Err(format!(
                     "an ilga.gov page without the bill text (\"too large for display in this window\"); the text is at {link}"
                 ));
@@ -722,6 +728,7 @@ mod tests {
         // The Enrolled page of HB1075 carries no text, only "too large for display".
         let e = text_of_fixture(Some("text/html"), "state-html/il/HB1075/bill_content_Enrolled.html");
         assert_eq!((e.method, e.text), ("html", None));
+        assert_eq!(e.see_also.as_deref(), Some("/documents/legislation/104/HB/10400HB1075enr.htm"));
         let error = e.error.unwrap();
         assert!(error.contains("too large for display"), "{error}");
         assert!(error.ends_with("/documents/legislation/104/HB/10400HB1075enr.htm"), "{error}");

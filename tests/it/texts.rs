@@ -227,8 +227,20 @@ async fn linked_version_documents_are_fetched_once_extracted_searched_and_diffed
         assert_eq!(enrolled.len(), 2, "{b}: {enrolled:?}");
         assert!(enrolled.contains(&("unextractable".to_string(), "html".to_string(), "200".to_string())), "{b}");
         assert!(enrolled.contains(&("http_error".to_string(), String::new(), "404".to_string())), "{b}");
-        let why = rows(&wh, "SELECT error FROM document_fetches WHERE status = 'unextractable'").await;
+        let why = rows(&wh, "SELECT error, see_also FROM document_fetches WHERE status = 'unextractable'").await;
         assert!(why[0][0].contains("too large for display"), "{b}: {why:?}");
+        // The placeholder names the page with the text; it was asked for next (not served here).
+        let full_text = format!("{}/documents/legislation/104/HB/10400HB1075enr.htm", server.uri());
+        assert_eq!(why[0][1], full_text, "{b}");
+        assert_eq!(
+            rows(
+                &wh,
+                &format!("SELECT status, CAST(http_status AS TEXT) FROM document_fetches WHERE url = '{full_text}'")
+            )
+            .await,
+            vec![vec!["http_error".to_string(), "404".to_string()]],
+            "{b}"
+        );
         let warned: Vec<_> = first.warnings.iter().filter(|(_, w)| w.message.contains("no text")).collect();
         assert!(warned.iter().any(|(_, w)| w.record.as_deref() == Some("HB1075 Enrolled")), "{b}: {warned:?}");
 
