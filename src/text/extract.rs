@@ -724,6 +724,17 @@ mod tests {
     }
 
     #[test]
+    fn a_missouri_house_bill_page_of_2011_reads_without_its_form_chrome() {
+        // ASP.NET, uppercase tags, `[ four-year ]` marking struck words as Missouri prints them.
+        let e = text_of_fixture(Some("text/html"), "state-html/mo/billtext-house.html");
+        let text = e.text.unwrap();
+        assert!(text.contains("HOUSE BILL NO. 45"), "{text}");
+        assert!(text.contains("Be it enacted by the General Assembly of the state of Missouri, as follows:"), "{text}");
+        assert!(text.contains("the \"Big Government Get Off My Back Act\""), "{text}");
+        assert!(!text.contains("__VIEWSTATE") && !text.contains("function("), "{text}");
+    }
+
+    #[test]
     fn an_ilga_placeholder_page_is_an_error_with_the_link() {
         // The Enrolled page of HB1075 carries no text, only "too large for display".
         let e = text_of_fixture(Some("text/html"), "state-html/il/HB1075/bill_content_Enrolled.html");
