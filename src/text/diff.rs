@@ -89,6 +89,14 @@ struct Unit {
     key: String,
 }
 
+/// How long the alignment of a text's units (sections, paragraphs) may take before `similar`
+/// settles for a coarser one (runs of changes instead of the fewest): a bound for the worst case
+/// (two long texts that share little), far above what real consecutive versions need (the
+/// real pairs in the tests take well under a millisecond in a release build).
+const UNIT_DEADLINE: std::time::Duration = std::time::Duration::from_millis(500);
+/// The same for the words of one changed unit.
+const WORD_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// The differences from `old` to `new`, with the `watched` phrases (matched as
 /// [`find_terms`] does: case-insensitive, whole words, any white space) that appear or
 /// disappear.
@@ -98,7 +106,8 @@ pub fn diff(old: &str, new: &str, watched: &[String]) -> TextDiff {
     let sections = old_sections || new_sections;
     let old_keys: Vec<&str> = old_units.iter().map(|u| u.key.as_str()).collect();
     let new_keys: Vec<&str> = new_units.iter().map(|u| u.key.as_str()).collect();
-    let ops = similar::capture_diff_slices(Algorithm::Myers, &old_keys, &new_keys);
+    let deadline = std::time::Instant::now() + UNIT_DEADLINE;
+    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &old_keys, &new_keys, Some(deadline));
 
     let mut hunks = Vec::new();
     let mut unchanged = 0;
@@ -292,7 +301,7 @@ fn similarity(a: &HashMap<&str, usize>, b: &HashMap<&str, usize>) -> f64 {
 /// paragraph collapsed (paragraphs stay on their own lines).
 fn inline(old: &str, new: &str) -> String {
     let (old, new) = (collapse_lines(old), collapse_lines(new));
-    let d = similar::TextDiff::configure().algorithm(Algorithm::Myers).diff_words(&old, &new);
+    let d = similar::TextDiff::configure().algorithm(Algorithm::Myers).timeout(WORD_TIMEOUT).diff_words(&old, &new);
     let mut out = String::with_capacity(new.len() + 64);
     let (mut del, mut ins) = (String::new(), String::new());
     // White space seen inside a run of changes: since the last deleted word, since the last
