@@ -91,8 +91,8 @@ struct Unit {
 
 /// How long the alignment of a text's units (sections, paragraphs) may take before `similar`
 /// settles for a coarser one (runs of changes instead of the fewest): a bound for the worst case
-/// (two long texts that share little), far above what real consecutive versions need (the
-/// real pairs in the tests take well under a millisecond in a release build).
+/// (two long texts that share little), meant to be far above what real consecutive versions
+/// need (see BENCHMARKS.md, "Version diffs").
 const UNIT_DEADLINE: std::time::Duration = std::time::Duration::from_millis(500);
 /// The same for the words of one changed unit.
 const WORD_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(100);
