@@ -245,8 +245,13 @@ impl Warehouse {
             }
             Warehouse::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // Custom plans for every execution of a prepared statement: the loader's `… IN ($1,
+            // …, $500)` key lookups otherwise get a generic plan after five executions, which
+            // without table statistics (a fresh warehouse, during its first load) scans
+            // instead of using the key (BENCHMARKS.md, California, PostgreSQL).
             let opts = PgConnectOptions::from_str(url)
-                .map_err(|source| WarehouseError::Connect { url: redact(url), source })?;
+                .map_err(|source| WarehouseError::Connect { url: redact(url), source })?
+                .options([("plan_cache_mode", "force_custom_plan")]);
             // One direct connection first: a refused connection or a bad password is reported
             // as itself, not as a pool time-out.
             let probe = <sqlx::PgConnection as sqlx::Connection>::connect_with(&opts)
