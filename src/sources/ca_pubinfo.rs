@@ -1763,11 +1763,16 @@ pub fn html_text(html: &str) -> String {
     }
     let mut text = String::with_capacity(s.len());
     let mut rest = s.as_str();
+    // Once no `>` follows, none follows any later `<` either: not searched again (linear time
+    // on text full of `<` without `>`).
+    let mut closes = true;
     while let Some(open) = rest.find('<') {
         text.push_str(&rest[..open]);
         let after = &rest[open + 1..];
         let is_tag = after.starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'));
-        match after.find('>').filter(|_| is_tag) {
+        let close = if is_tag && closes { after.find('>') } else { None };
+        closes &= !is_tag || close.is_some();
+        match close {
             Some(close) => {
                 let name: String = after
                     .trim_start_matches('/')
@@ -1817,7 +1822,9 @@ pub(crate) fn drop_element(s: &str, tag: &str) -> String {
                 out.push_str(&s[at..i]);
                 at = end;
             }
-            _ => {
+            // No closing tag after this one: none after any later opening tag either.
+            None => break,
+            Some(_) => {
                 out.push_str(&s[at..i + open.len()]);
                 at = i + open.len();
             }
@@ -1835,7 +1842,10 @@ pub(crate) fn decode_entities(s: &str) -> String {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         let after = &rest[amp + 1..];
-        let decoded = after.find(';').filter(|&semi| semi <= 10).and_then(|semi| {
+        // Entities are short: look for the `;` in the next 11 bytes only (linear time on text
+        // full of `&` without `;`).
+        let semi = after.as_bytes().iter().take(11).position(|&b| b == b';');
+        let decoded = semi.and_then(|semi| {
             let name = &after[..semi];
             let c = match name {
                 "amp" => '&',
@@ -2601,6 +2611,26 @@ mod tests {
         assert_eq!(from_zip.bills, from_dir.bills);
         assert_eq!(from_zip.votes, from_dir.votes);
         assert_eq!(from_zip.warnings, from_dir.warnings);
+    }
+
+    #[test]
+    fn text_helpers_stay_correct_on_markup_that_never_closes() {
+        // Inputs that made these helpers rescan the rest of the text at every `&`, `<` or
+        // opening tag; the results are what a careful reading gives.
+        let many = |unit: &str, n: usize| unit.repeat(n);
+        assert_eq!(decode_entities(&format!("{}&amp;", many("& ", 3))), "& & & &");
+        assert_eq!(decode_entities(&many("&", 5)), "&&&&&");
+        assert_eq!(decode_entities("&#x41;&verylongentityname;&lt;"), "A&verylongentityname;<");
+        assert_eq!(html_text(&format!("a {}b", many("<i ", 4))), "a <i <i <i <i b");
+        assert_eq!(html_text("x <b>y</b> <i z"), "x y <i z");
+        let s = format!("{}</script>", many("<script>a ", 3));
+        assert_eq!(drop_element(&s, "script"), "");
+        assert_eq!(drop_element("<script>a <script>b", "script"), "<script>a <script>b");
+        assert_eq!(drop_element("q <script>x</script> r <script>open", "script"), "q  r <script>open");
+        // Large inputs of each kind (each helper was quadratic on them before): 200,000 of each.
+        assert_eq!(decode_entities(&many("&", 200_000)).len(), 200_000);
+        assert!(html_text(&many("<a", 200_000)).starts_with("<a<a"));
+        assert_eq!(drop_element(&many("<style>", 200_000), "style").len(), 7 * 200_000);
     }
 
     #[test]
