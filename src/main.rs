@@ -392,11 +392,10 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
         Command::Search { query, jurisdiction, session, limit, format } => {
             let jurisdiction_id = match jurisdiction.as_deref() {
                 None => None,
-                Some(j) if j.starts_with("ocd-jurisdiction/") => Some(j.to_string()),
-                Some(j) if statehouse::jurisdictions::name_of(&j.to_lowercase()).is_some() => {
-                    Some(statehouse::normalize::ids::state_jurisdiction_id(j))
-                }
-                Some(j) => anyhow::bail!("--jurisdiction {j:?}: a state code (`ca`) or an OCD jurisdiction id"),
+                Some(j) => match statehouse::normalize::ids::jurisdiction_id_of(j) {
+                    Some(id) => Some(id),
+                    None => anyhow::bail!("--jurisdiction {j:?}: a state code (`ca`) or an OCD jurisdiction id"),
+                },
             };
             let wh = open(&cli).await?;
             let q = statehouse::warehouse::search::Query {

@@ -515,17 +515,8 @@ fn read_file(
     let before = (parsed.record_count(), parsed.warnings.len());
     parse(&bytes, &loc, parsed);
     let ok = parsed.record_count() > before.0 || parsed.warnings.len() == before.1;
-    Ok(Some(PayloadRecord {
-        location: loc,
-        fetched_at: Utc::now(),
-        http_status: None,
-        sha256: sha,
-        bytes: bytes.len() as u64,
-        etag: None,
-        last_modified: None,
-        // An unparseable file is parsed (and reported) again next run.
-        loaded: ok,
-    }))
+    // An unparseable file is parsed (and reported) again next run.
+    Ok(Some(PayloadRecord { loaded: ok, ..PayloadRecord::new(loc, sha, bytes.len() as u64, None) }))
 }
 
 /// `ny_lbdc`: a folder of New York LBDC feed files, loaded in the order they were published
@@ -691,16 +682,7 @@ async fn run_ca_pubinfo(
         return relink(wh, run_id, pipeline, &name, "ca_pubinfo", tally).await;
     }
     let bytes = std::fs::metadata(&export).map(|m| m.len()).unwrap_or(0);
-    let payload = PayloadRecord {
-        location: location.clone(),
-        fetched_at: Utc::now(),
-        http_status: http.as_ref().map(|g| g.status),
-        sha256: sha,
-        bytes,
-        etag: http.as_ref().and_then(|g| g.etag.clone()),
-        last_modified: http.as_ref().and_then(|g| g.last_modified.clone()),
-        loaded: true,
-    };
+    let payload = PayloadRecord::new(location.clone(), sha, bytes, http.as_ref());
 
     // 2. Parse (CPU-bound: off the async workers).
     let loc = location.clone();
@@ -950,16 +932,7 @@ async fn run_openstates(
                     _ => openstates::parse_bills_page(&got.body, &url, &jurisdiction_id),
                 }?;
                 archive.store_hashed(&sha, &got.body)?;
-                let payload = PayloadRecord {
-                    location: url.clone(),
-                    fetched_at: Utc::now(),
-                    http_status: Some(got.status),
-                    sha256: sha,
-                    bytes: got.body.len() as u64,
-                    etag: got.etag.clone(),
-                    last_modified: got.last_modified.clone(),
-                    loaded: true,
-                };
+                let payload = PayloadRecord::new(url.clone(), sha, got.body.len() as u64, Some(&got));
                 load_batch(wh, run_id, pipeline, &name, "openstates", parsed, vec![payload], &norm_ctx, tally).await?;
                 pagination
             };

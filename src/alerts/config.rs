@@ -189,8 +189,10 @@ pub struct Coalition {
     pub hash: String,
 }
 
+/// A coalition file's jurisdiction: an OCD id or a state code (an unknown code is kept as the
+/// id it would be, so that validation names it).
 fn jurisdiction_id(code: &str) -> String {
-    if code.starts_with("ocd-jurisdiction/") { code.to_string() } else { ids::state_jurisdiction_id(code) }
+    ids::jurisdiction_id_of(code).unwrap_or_else(|| ids::state_jurisdiction_id(code))
 }
 
 impl Coalition {

@@ -329,18 +329,8 @@ async fn bill_facts(wh: &Warehouse, id: &str) -> Result<Option<BillFacts>, Alert
         .await?,
     );
     // Data from LegiScan is shown with its credit line (CC BY 4.0).
-    let legiscan = Rows::from(
-        wh.fetch(
-            "SELECT COUNT(*) AS n FROM entity_sources WHERE entity_type = 'bill' AND entity_id = $1 AND source_kind IN ('legiscan', 'legiscan_dataset')",
-            &[Param::text(id)],
-        )
-        .await?,
-    );
-    let credit = legiscan
-        .first()
-        .and_then(|r| r.i("n"))
-        .filter(|n| *n > 0)
-        .map(|_| crate::sources::legiscan::CREDIT.to_string());
+    let credit =
+        wh.from_legiscan(&[id.to_string()]).await?.contains(id).then(|| crate::sources::legiscan::CREDIT.to_string());
     Ok(r.first().map(|r| BillFacts {
         info: BillInfo {
             id: r.s("id").unwrap_or_default(),

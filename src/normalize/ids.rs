@@ -39,6 +39,18 @@ pub fn jurisdiction_code(jurisdiction_id: &str) -> String {
     jurisdiction_id.to_string()
 }
 
+/// The OCD jurisdiction id a pipeline or a user names: an id as is (`ocd-jurisdiction/…`), or
+/// a state code (`il`) of a jurisdiction Open States covers. `None` for anything else.
+pub fn jurisdiction_id_of(text: &str) -> Option<String> {
+    if text.starts_with("ocd-jurisdiction/") {
+        Some(text.to_string())
+    } else if crate::jurisdictions::name_of(&text.to_lowercase()).is_some() {
+        Some(state_jurisdiction_id(text))
+    } else {
+        None
+    }
+}
+
 /// The OCD jurisdiction id of a US state (or DC, PR) code.
 pub fn state_jurisdiction_id(code: &str) -> String {
     let code = code.to_lowercase();

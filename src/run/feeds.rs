@@ -11,7 +11,6 @@ use crate::model::{Parsed, Warning};
 use crate::normalize::{Context, ids};
 use crate::sources::legiscan;
 use crate::warehouse::{PayloadRecord, Warehouse};
-use chrono::Utc;
 
 /// Splits one payload's records into batches of `size`, in the order links need them: the
 /// jurisdiction, organizations and people, then bills, then votes, then events. The payload's
@@ -153,16 +152,7 @@ pub(super) async fn run_legiscan_dataset(
         let mut parsed = parsed;
         rename_sessions(&mut parsed, &cfg.session_names);
         parsed.jurisdictions.insert(0, bare_jurisdiction(&jurisdiction_id));
-        let payload = PayloadRecord {
-            location: location.clone(),
-            fetched_at: Utc::now(),
-            http_status: None,
-            sha256: sha,
-            bytes,
-            etag: None,
-            last_modified: None,
-            loaded: true,
-        };
+        let payload = PayloadRecord::new(location.clone(), sha, bytes, None);
         load_payload(wh, run_id, pipeline, &name, kind, parsed, payload, &ctx, opts, tally).await?;
     }
     relink(wh, run_id, pipeline, &name, kind, tally).await?;
@@ -209,15 +199,11 @@ async fn record_failure(
 
 /// The OCD jurisdiction id a source names: a state code (`il`) or an id as is.
 pub(super) fn jurisdiction_of(text: &str) -> Result<String, SourceError> {
-    if text.starts_with("ocd-jurisdiction/") {
-        Ok(text.to_string())
-    } else if text.len() == 2 && crate::jurisdictions::name_of(&text.to_lowercase()).is_some() {
-        Ok(ids::state_jurisdiction_id(text))
-    } else {
-        Err(SourceError::Input(format!(
+    ids::jurisdiction_id_of(text).ok_or_else(|| {
+        SourceError::Input(format!(
             "jurisdiction {text:?}: a state code (`il`) or an OCD jurisdiction id (`ocd-jurisdiction/…`)"
-        )))
-    }
+        ))
+    })
 }
 
 /// `ical`: one iCalendar feed, from a file or a URL (conditional GET).
@@ -286,16 +272,7 @@ pub(super) async fn run_ical(
         return Err(SourceError::Input(format!("{location}: no events could be read (see the warnings)")));
     }
     parsed.jurisdictions.insert(0, bare_jurisdiction(&jurisdiction_id));
-    let payload = PayloadRecord {
-        location,
-        fetched_at: Utc::now(),
-        http_status: http.as_ref().map(|g| g.status),
-        sha256: sha,
-        bytes: bytes.len() as u64,
-        etag: http.as_ref().and_then(|g| g.etag.clone()),
-        last_modified: http.as_ref().and_then(|g| g.last_modified.clone()),
-        loaded: true,
-    };
+    let payload = PayloadRecord::new(location, sha, bytes.len() as u64, http.as_ref());
     load_payload(wh, run_id, pipeline, &name, kind, parsed, payload, &ctx, opts, tally).await?;
     relink(wh, run_id, pipeline, &name, kind, tally).await
 }

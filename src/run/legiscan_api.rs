@@ -72,16 +72,8 @@ impl Api<'_> {
         let sha = crate::archive::sha256_hex(&got.body);
         self.archive.store_hashed(&sha, &got.body)?;
         let value = api::payload(&got.body, key, &shown).map_err(|e| SourceError::Input(e.to_string()));
-        self.payloads.push(PayloadRecord {
-            location: shown,
-            fetched_at: Utc::now(),
-            http_status: Some(got.status),
-            sha256: sha,
-            bytes: got.body.len() as u64,
-            etag: None,
-            last_modified: None,
-            loaded: value.is_ok(),
-        });
+        let record = PayloadRecord::new(shown, sha, got.body.len() as u64, Some(&got));
+        self.payloads.push(PayloadRecord { loaded: value.is_ok(), ..record });
         value.map(Call::Ok)
     }
 }

@@ -21,7 +21,7 @@ use crate::model::{Parsed, Warning};
 use crate::normalize::Context;
 use crate::sources::legistar::{self as lg, Client};
 use crate::warehouse::{PayloadRecord, Warehouse};
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use serde::de::DeserializeOwned;
 use std::collections::{BTreeSet, HashMap};
 
@@ -78,16 +78,7 @@ impl Api<'_> {
             tally.report.unchanged_payloads += 1;
         } else {
             self.archive.store_hashed(&sha, &got.body)?;
-            self.payloads.push(PayloadRecord {
-                location: shown.clone(),
-                fetched_at: Utc::now(),
-                http_status: Some(got.status),
-                sha256: sha.clone(),
-                bytes: got.body.len() as u64,
-                etag: None,
-                last_modified: None,
-                loaded: true,
-            });
+            self.payloads.push(PayloadRecord::new(shown.clone(), sha.clone(), got.body.len() as u64, Some(&got)));
             self.prior.insert(shown, sha);
         }
         Ok(Got { items, unchanged })

@@ -65,6 +65,23 @@ pub struct PayloadRecord {
     pub loaded: bool,
 }
 
+impl PayloadRecord {
+    /// A payload read now from `location`: a file (`http` None) or a response (its status and
+    /// validators kept for the next conditional GET); `loaded` true.
+    pub fn new(location: impl Into<String>, sha256: String, bytes: u64, http: Option<&crate::fetch::Fetched>) -> Self {
+        PayloadRecord {
+            location: location.into(),
+            fetched_at: Utc::now(),
+            http_status: http.map(|g| g.status),
+            sha256,
+            bytes,
+            etag: http.and_then(|g| g.etag.clone()),
+            last_modified: http.and_then(|g| g.last_modified.clone()),
+            loaded: true,
+        }
+    }
+}
+
 /// One transaction's worth of work.
 #[derive(Debug)]
 pub struct LoadBatch {
@@ -461,6 +478,27 @@ impl Warehouse {
     /// Statements in one write transaction (all or nothing); the rows each affected.
     pub async fn execute_all(&self, stmts: &[(String, Vec<Param>)]) -> Result<Vec<u64>, sqlx::Error> {
         dispatch!(self, sql::execute_all(stmts))
+    }
+
+    /// Which of these bills came (in part) from LegiScan, whose data must be shown with its
+    /// credit line (CC BY 4.0: `sources::legiscan::CREDIT`).
+    pub async fn from_legiscan(&self, bill_ids: &[String]) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+        let mut out = std::collections::HashSet::new();
+        for chunk in bill_ids.chunks(200) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT DISTINCT entity_id FROM entity_sources WHERE entity_type = 'bill' \
+                 AND source_kind IN ('legiscan', 'legiscan_dataset') AND entity_id IN ({})",
+                marks.join(", ")
+            );
+            let params: Vec<Param> = chunk.iter().map(|id| Param::text(id.clone())).collect();
+            for row in self.fetch(&sql, &params).await?.rows {
+                if let Some(id) = row.first().and_then(|v| v.as_str()) {
+                    out.insert(id.to_string());
+                }
+            }
+        }
+        Ok(out)
     }
 
     pub async fn close(&self) {

@@ -174,14 +174,10 @@ pub async fn search(wh: &Warehouse, q: &Query) -> Result<Vec<Hit>, SearchError> 
         }
     }
     // LegiScan's data carries its credit line.
+    let ids: Vec<String> = hits.iter().map(|h| h.bill_id.clone()).collect();
+    let legiscan = wh.from_legiscan(&ids).await?;
     for h in &mut hits {
-        let n = wh
-            .fetch(
-                "SELECT COUNT(*) AS n FROM entity_sources WHERE entity_type = 'bill' AND entity_id = $1 AND source_kind IN ('legiscan', 'legiscan_dataset')",
-                &[Param::text(h.bill_id.clone())],
-            )
-            .await?;
-        if n.rows.first().and_then(|r| r.first()).and_then(|v| v.as_i64()).unwrap_or(0) > 0 {
+        if legiscan.contains(&h.bill_id) {
             h.credit = Some(crate::sources::legiscan::CREDIT.to_string());
         }
     }
