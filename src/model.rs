@@ -84,6 +84,9 @@ pub struct JurisdictionRecord {
     pub division_id: Option<String>,
     pub url: Option<String>,
     pub sessions: Vec<SessionRecord>,
+    /// Known only by its id (a source's configuration names it; no file describes it): the
+    /// row is written when the warehouse has none, and never over a stored one.
+    pub placeholder: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -155,6 +158,40 @@ pub struct BillRecord {
     pub sources: Vec<String>,
     /// When the source says the bill was last updated (API sources), raw.
     pub updated_at: Option<String>,
+    /// What this delivery of the bill is authoritative for (see [`BillScope`]).
+    pub complete: BillScope,
+    /// The feed's own time or sequence for this snapshot of the bill (comparable as text:
+    /// an ISO timestamp), for "time only moves forward"; `None` when the feed has none.
+    pub as_of: Option<String>,
+}
+
+/// What one delivery of a bill is authoritative for. A part marked complete was delivered
+/// whole (its table or file present and parsed without error): the load may remove stored
+/// children it lacks and blank fields it leaves empty. A part not marked says nothing about
+/// what it lacks: its children are only added or updated, and an empty field is unknown, not
+/// empty. The default is partial in every part, so a parser has to claim completeness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct BillScope {
+    /// The bill's own fields (title, subjects, abstracts, …).
+    pub fields: bool,
+    pub actions: bool,
+    pub sponsorships: bool,
+    pub versions: bool,
+    pub documents: bool,
+}
+
+impl BillScope {
+    /// A bill's full record (an OCD bill file, an API bill with its children).
+    pub const FULL: BillScope =
+        BillScope { fields: true, actions: true, sponsorships: true, versions: true, documents: true };
+    /// Says nothing about anything it lacks.
+    pub const PARTIAL: BillScope =
+        BillScope { fields: false, actions: false, sponsorships: false, versions: false, documents: false };
+
+    /// Every part complete.
+    pub fn is_full(&self) -> bool {
+        *self == BillScope::FULL
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -230,6 +267,11 @@ pub struct VoteRecord {
     pub sources: Vec<String>,
     /// The source's own dedupe key, when it has one: the vote's identity.
     pub dedupe_key: Option<String>,
+    /// Whether `votes` is the roll call's whole list of legislators' votes (then a stored
+    /// record it lacks is removed); otherwise records are only added or updated.
+    pub records_complete: bool,
+    /// The feed's own time or sequence for this snapshot (see [`BillRecord::as_of`]).
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -264,6 +306,11 @@ pub struct EventRecord {
     pub participants: Vec<String>,
     pub agenda: Vec<AgendaItemRecord>,
     pub sources: Vec<String>,
+    /// Whether `agenda` is the meeting's whole agenda (then a stored item it lacks is
+    /// removed); otherwise items are only added or updated.
+    pub agenda_complete: bool,
+    /// The feed's own time or sequence for this snapshot (see [`BillRecord::as_of`]).
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -379,6 +379,7 @@ fn bare_jurisdiction(id: &str) -> JurisdictionRecord {
         division_id: None,
         url: None,
         sessions: Vec::new(),
+        placeholder: true,
     }
 }
 
@@ -427,7 +428,7 @@ async fn run_ocd_scrape(
         }
     }
     ctx.jurisdiction_id = match (&cfg.jurisdiction, &jurisdiction_file) {
-        (Some(j), _) => j.clone(),
+        (Some(j), _) => feeds::jurisdiction_of(j)?,
         (None, Some(j)) => j.id.clone(),
         (None, None) => first_bill_jurisdiction(&files).ok_or_else(|| {
             SourceError::Input(format!(
@@ -835,11 +836,8 @@ async fn run_openstates(
     let name = source.name();
     let key = secret_from_env(&cfg.api_key_env, "Open States API key (Open States answers 403 without one)")?;
     let headers = vec![("X-API-KEY".to_string(), key)];
-    let (jurisdiction_id, code) = if cfg.jurisdiction.starts_with("ocd-jurisdiction/") {
-        (cfg.jurisdiction.clone(), ids::jurisdiction_code(&cfg.jurisdiction))
-    } else {
-        (ids::state_jurisdiction_id(&cfg.jurisdiction), cfg.jurisdiction.to_lowercase())
-    };
+    let jurisdiction_id = feeds::jurisdiction_of(&cfg.jurisdiction)?;
+    let code = ids::jurisdiction_code(&jurisdiction_id);
     let fetcher = Fetcher::new(opts.fetch.clone()).map_err(|e| SourceError::Input(format!("HTTP client: {e}")))?;
     let host = url::Url::parse(&cfg.base_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
     fetcher.set_rate(&host, cfg.tier.requests_per_minute);

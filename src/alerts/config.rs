@@ -189,10 +189,11 @@ pub struct Coalition {
     pub hash: String,
 }
 
-/// A coalition file's jurisdiction: an OCD id or a state code (an unknown code is kept as the
-/// id it would be, so that validation names it).
-fn jurisdiction_id(code: &str) -> String {
-    ids::jurisdiction_id_of(code).unwrap_or_else(|| ids::state_jurisdiction_id(code))
+/// A coalition file's jurisdiction: an OCD id or a state code; anything else is refused.
+fn jurisdiction_id(code: &str) -> Result<String, String> {
+    ids::jurisdiction_id_of(code).ok_or_else(|| {
+        format!("jurisdiction {code:?}: a state code (`il`) or an OCD jurisdiction id (`ocd-jurisdiction/…`)")
+    })
 }
 
 impl Coalition {
@@ -208,7 +209,8 @@ impl Coalition {
         if f.id.is_empty() || !f.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(invalid(format!("id {:?}: letters, digits, - and _ only", f.id)));
         }
-        let jurisdictions: Vec<String> = f.jurisdictions.iter().map(|j| jurisdiction_id(j)).collect();
+        let jurisdictions: Vec<String> =
+            f.jurisdictions.iter().map(|j| jurisdiction_id(j)).collect::<Result<_, _>>().map_err(invalid)?;
         let mut group_ids = HashSet::new();
         let mut groups = Vec::new();
         let mut leads = Vec::new();
@@ -239,7 +241,7 @@ impl Coalition {
         let mut bills = Vec::new();
         for b in &f.bills {
             let jurisdiction = match (&b.jurisdiction, jurisdictions.as_slice()) {
-                (Some(j), _) => jurisdiction_id(j),
+                (Some(j), _) => jurisdiction_id(j).map_err(|e| invalid(format!("bill {:?}: {e}", b.bill)))?,
                 (None, [one]) => one.clone(),
                 (None, _) => {
                     return Err(invalid(format!(

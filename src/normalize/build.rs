@@ -19,6 +19,9 @@ pub struct Context {
 #[derive(Debug, Default)]
 pub struct Normalized {
     pub jurisdictions: Vec<JurisdictionRow>,
+    /// Jurisdictions known only by id (`model::JurisdictionRecord::placeholder`): inserted
+    /// when absent, never written over.
+    pub placeholder_jurisdictions: Vec<JurisdictionRow>,
     pub sessions: Vec<SessionRow>,
     pub organizations: Vec<OrganizationRow>,
     pub people: Vec<PersonRow>,
@@ -65,7 +68,11 @@ pub fn normalize(parsed: Parsed, ctx: &Context) -> Normalized {
             content_hash: String::new(),
         };
         row.content_hash = content_hash(&row);
-        out.jurisdictions.push(row);
+        if j.placeholder {
+            out.placeholder_jurisdictions.push(row);
+        } else {
+            out.jurisdictions.push(row);
+        }
         for s in &j.sessions {
             let mut date = |raw: &str, what: &str| match dates::parse_when(raw, tz) {
                 Ok(w) => w.map(|w| w.date),
@@ -340,6 +347,8 @@ fn bill_bundle(
         texts,
         source_key: r.source_key.clone(),
         origin: r.origin.location.clone(),
+        complete: r.complete,
+        as_of: r.as_of.clone(),
     };
     bundle.derive();
     bundle
@@ -528,6 +537,8 @@ fn normalize_votes(records: &[model::VoteRecord], tz: Tz, out: &mut Normalized) 
             records: records_out,
             bill_source_key: r.bill.source_key.clone(),
             origin: r.origin.location.clone(),
+            records_complete: r.records_complete,
+            as_of: r.as_of.clone(),
         };
         bundle.rehash();
         out.votes.push(bundle);
@@ -626,6 +637,8 @@ fn normalize_events(records: &[model::EventRecord], default_tz: Tz, out: &mut No
             },
             agenda,
             origin: r.origin.location.clone(),
+            agenda_complete: r.agenda_complete,
+            as_of: r.as_of.clone(),
         };
         bundle.rehash();
         out.events.push(bundle);

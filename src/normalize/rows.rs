@@ -279,6 +279,10 @@ pub struct BillBundle {
     /// The source's own key for the bill (for `bill_sources`).
     pub source_key: Option<String>,
     pub origin: String,
+    /// What this delivery is authoritative for (`model::BillScope`).
+    pub complete: crate::model::BillScope,
+    /// The feed's time or sequence of this snapshot (`model::BillRecord::as_of`).
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -288,6 +292,9 @@ pub struct VoteBundle {
     /// The source's own key of the bill, to resolve when `vote.bill_id` could not be computed.
     pub bill_source_key: Option<String>,
     pub origin: String,
+    /// Whether `records` is the whole roll call (`model::VoteRecord::records_complete`).
+    pub records_complete: bool,
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -295,4 +302,7 @@ pub struct EventBundle {
     pub event: EventRow,
     pub agenda: Vec<AgendaRow>,
     pub origin: String,
+    /// Whether `agenda` is the whole agenda (`model::EventRecord::agenda_complete`).
+    pub agenda_complete: bool,
+    pub as_of: Option<String>,
 }

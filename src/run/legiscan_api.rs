@@ -17,7 +17,7 @@ use crate::archive::Archive;
 use crate::config::{LegiscanConfig, Pipeline, SourceConfig};
 use crate::fetch::{Fetcher, Validators, redact_url};
 use crate::model::{Parsed, Warning};
-use crate::normalize::{Context, ids};
+use crate::normalize::Context;
 use crate::sources::legiscan::{self, Dataset};
 use crate::sources::legiscan_api::{self as api, ApiError, Session};
 use crate::warehouse::{PayloadRecord, Warehouse};
@@ -93,7 +93,7 @@ pub(super) async fn run_legiscan(
     let kind = "legiscan";
     let key = super::secret_from_env(&cfg.api_key_env, "LegiScan API key")?;
     let state = cfg.state.to_uppercase();
-    let jurisdiction_id = ids::state_jurisdiction_id(&cfg.state);
+    let jurisdiction_id = super::feeds::jurisdiction_of(&cfg.state)?;
     let ctx = Context {
         timezone: crate::normalize::build::zone_of(&jurisdiction_id, pipeline.timezone),
         jurisdiction_id: jurisdiction_id.clone(),

@@ -393,6 +393,9 @@ pub struct Table {
     pub lines: Vec<usize>,
     /// Records that could not be read, and layout or encoding problems of the file.
     pub warnings: Vec<Warning>,
+    /// Every record of the file was read: none skipped, and the file does not end mid-record
+    /// (a table cut short or with a malformed row is partial: see `model::BillScope`).
+    pub complete: bool,
 }
 
 /// Reads one pubinfo table. `file_name` says which table it is ([`TableKind::from_file_name`]);
@@ -419,6 +422,32 @@ pub fn read_table(file_name: &str, bytes: &[u8], location: &str) -> Result<Table
             ),
         );
     }
+    // Every export's table ends with a line break; a file that does not was cut short, and
+    // its last record may be cut inside a field that still parses (a number, a date).
+    let mut complete = true;
+    let bytes = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(last) if last + 1 < bytes.len() => {
+            let line = bytes[..=last].iter().filter(|&&b| b == b'\n').count() + 1;
+            warn(
+                &mut warnings,
+                Some(format!("{file} line {line}")),
+                "the file ends inside this record (cut short?): the record is skipped and the table is partial"
+                    .to_string(),
+            );
+            complete = false;
+            &bytes[..=last]
+        }
+        None if !bytes.is_empty() => {
+            warn(
+                &mut warnings,
+                Some(format!("{file} line 1")),
+                "the file ends inside its first record (cut short?): nothing read, the table is partial".to_string(),
+            );
+            complete = false;
+            &bytes[..0]
+        }
+        _ => bytes,
+    };
     let records = split_records(bytes);
 
     // The file's width: the field count most of its records have (the layout's own on a tie).
@@ -449,12 +478,18 @@ pub fn read_table(file_name: &str, bytes: &[u8], location: &str) -> Result<Table
     for r in records {
         let record = Some(format!("{file} line {}", r.line));
         match r.fields {
-            Err(e) => warn(&mut warnings, record, format!("{e}; record skipped")),
-            Ok(fields) if fields.len() != width => warn(
-                &mut warnings,
-                record,
-                format!("{} fields where the file's records have {width}; record skipped", fields.len()),
-            ),
+            Err(e) => {
+                complete = false;
+                warn(&mut warnings, record, format!("{e}; record skipped"))
+            }
+            Ok(fields) if fields.len() != width => {
+                complete = false;
+                warn(
+                    &mut warnings,
+                    record,
+                    format!("{} fields where the file's records have {width}; record skipped", fields.len()),
+                )
+            }
             Ok(fields) => {
                 for i in 0..columns.len() {
                     if i > 0 {
@@ -508,7 +543,7 @@ pub fn read_table(file_name: &str, bytes: &[u8], location: &str) -> Result<Table
     if frame.height() != lines.len() {
         return Err(format!("{file}: polars read {} rows from {} records", frame.height(), lines.len()));
     }
-    Ok(Table { kind, frame, lines, warnings })
+    Ok(Table { kind, frame, lines, warnings, complete })
 }
 
 struct RawRecord {
@@ -687,6 +722,25 @@ pub fn parse(files: &mut dyn Files, location: &str) -> Parsed {
     }
     let has_authors_table = tables.contains_key(&TableKind::VersionAuthors);
     let has_motion_table = tables.contains_key(&TableKind::Motion);
+    // The tables delivered whole: each is authoritative for what it carries (absent or
+    // partial ones say nothing about what they lack).
+    let whole: HashSet<TableKind> = tables.values().filter(|t| t.complete).map(|t| t.kind).collect();
+    for t in tables.values().filter(|t| !t.complete) {
+        ctx.warn(
+            &mut out.warnings,
+            t.kind.file_name(),
+            "partial table: what it lacks is kept as the warehouse has it (nothing is removed or blanked)",
+        );
+    }
+    // The export's own time: its newest row update (for "time only moves forward").
+    let as_of = tables
+        .values()
+        .filter_map(|t| {
+            let column = t.kind.columns().iter().find(|c| c.starts_with("trans_update"))?;
+            let c = t.frame.column(column).ok()?.str().ok()?.iter().flatten().max()?.to_string();
+            Some(c)
+        })
+        .max();
     for kind in TableKind::ALL {
         tables.entry(kind).or_insert_with(|| empty_table(kind));
     }
@@ -703,14 +757,22 @@ pub fn parse(files: &mut dyn Files, location: &str) -> Parsed {
             }
         }
     }
-    let export = Export { ctx: &ctx, rows: &rows, has_authors_table, has_motion_table };
+    let mut whole = whole;
+    whole.retain(|k| rows.get(k).is_some_and(|r| !r.cols.is_empty()));
+    let export = Export { ctx: &ctx, rows: &rows, has_authors_table, has_motion_table, whole, as_of };
     export.build(files, &mut out);
     out
 }
 
 fn empty_table(kind: TableKind) -> Table {
     let schema: Schema = kind.columns().iter().map(|c| Field::new((*c).into(), DataType::String)).collect();
-    Table { kind, frame: DataFrame::empty_with_schema(&schema), lines: Vec::new(), warnings: Vec::new() }
+    Table {
+        kind,
+        frame: DataFrame::empty_with_schema(&schema),
+        lines: Vec::new(),
+        warnings: Vec::new(),
+        complete: false,
+    }
 }
 
 struct Export<'a> {
@@ -718,6 +780,10 @@ struct Export<'a> {
     rows: &'a BTreeMap<TableKind, Rows<'a>>,
     has_authors_table: bool,
     has_motion_table: bool,
+    /// Tables present and read whole.
+    whole: HashSet<TableKind>,
+    /// The export's newest `trans_update`.
+    as_of: Option<String>,
 }
 
 /// What a bill's rows in the child tables are, by table.
@@ -983,6 +1049,15 @@ impl<'a> Export<'a> {
             citations: Vec::new(),
             sources: vec![format!("{LEGINFO}/billNavClient.xhtml?bill_id={bill_id}")],
             updated_at,
+            complete: BillScope {
+                fields: self.whole.contains(&TableKind::Bill) && self.whole.contains(&TableKind::Version),
+                actions: self.whole.contains(&TableKind::History),
+                versions: self.whole.contains(&TableKind::Version),
+                sponsorships: self.whole.contains(&TableKind::Version)
+                    && self.whole.contains(&TableKind::VersionAuthors),
+                documents: self.whole.contains(&TableKind::Analysis) && self.whole.contains(&TableKind::VetoMessage),
+            },
+            as_of: self.as_of.clone(),
         })
     }
 
@@ -1328,6 +1403,21 @@ impl<'a> Export<'a> {
             if summarized.contains(&key) {
                 continue;
             }
+            // Counted from the members only when every member row and every summary was read:
+            // otherwise the summary may be the part cut off, or the members be cut short.
+            if !self.whole.contains(&TableKind::DetailVote)
+                || (self.rows[&TableKind::SummaryVote].len() > 0 && !self.whole.contains(&TableKind::SummaryVote))
+            {
+                ctx.warn(
+                    warnings,
+                    bill_id,
+                    format!(
+                        "vote {}: member votes without a summary row in a partial export: skipped",
+                        key.dedupe(bill_id)
+                    ),
+                );
+                continue;
+            }
             ctx.warn(
                 warnings,
                 bill_id,
@@ -1423,6 +1513,8 @@ impl<'a> Export<'a> {
             votes,
             sources: vec![format!("{LEGINFO}/billVotesClient.xhtml?bill_id={bill_id}")],
             dedupe_key: Some(dedupe),
+            records_complete: self.whole.contains(&TableKind::DetailVote),
+            as_of: self.as_of.clone(),
         }
     }
 }

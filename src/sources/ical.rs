@@ -214,6 +214,9 @@ fn event(c: &Component<'_>, ctx: &EventCtx<'_>, warnings: &mut Vec<Warning>) -> 
         participants,
         agenda: Vec::new(),
         sources,
+        // iCalendar carries no agenda: it says nothing about one another source delivered.
+        agenda_complete: false,
+        as_of: None,
     })
 }
 

@@ -656,6 +656,9 @@ struct Table {
     frame: DataFrame,
     /// The line (1-based) each row of `frame` starts on.
     lines: Vec<usize>,
+    /// Every record was read (none skipped, the file not cut inside a record): the table is
+    /// authoritative for what it carries (`model::BillScope`).
+    complete: bool,
 }
 
 /// The columns of a [`Table`], row by row.
@@ -838,7 +841,27 @@ fn read_csv(files: &Dataset, name: &str, required: &[&str], ctx: &mut Ctx) -> Op
         return None;
     };
     let file = path.strip_prefix(files.root()).unwrap_or(path).to_string();
+    // LegiScan ends every file with a line break; one that does not was cut short, and its
+    // last record may be cut inside a field that still parses.
+    let mut complete = true;
+    let bytes = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(last) if last + 1 < bytes.len() => {
+            let line = bytes[..=last].iter().filter(|&&b| b == b'\n').count() + 1;
+            ctx.warn(
+                format!("{file} line {line}"),
+                "the file ends inside this record (cut short?): the record is skipped and the table is partial",
+            );
+            complete = false;
+            &bytes[..=last]
+        }
+        _ => bytes,
+    };
+    let before = ctx.warnings.len();
     let (mut header, records) = split_csv(bytes, &file, ctx)?;
+    // A skipped record makes the table partial (the UTF-8 warning loses no record).
+    if ctx.warnings[before..].iter().any(|w| w.message.contains("skipped")) {
+        complete = false;
+    }
     if let Some(missing) = required.iter().find(|c| !header.iter().any(|h| h.trim() == **c)) {
         ctx.warn(file, format!("has no {missing} column; not read"));
         return None;
@@ -899,7 +922,7 @@ fn read_csv(files: &Dataset, name: &str, required: &[&str], ctx: &mut Ctx) -> Op
         ctx.warn(file, format!("polars read {} rows from {} records; not read", frame.height(), records.len()));
         return None;
     }
-    Some(Table { file, frame, lines: records.iter().map(|r| r.line).collect() })
+    Some(Table { file, frame, lines: records.iter().map(|r| r.line).collect(), complete })
 }
 
 /// A person of `people.csv` or `people/`, as sponsors and votes name them.
@@ -912,6 +935,18 @@ struct Person {
 
 /// Parses a CSV-flavour dataset (see the module documentation). Never panics and never stops
 /// early: problems are warnings naming `location` (and the file and line, or the bill).
+/// A dataset's date, from the name LegiScan gives its zips
+/// (`AZ_2011-2011_…_CSV_20110613_<hash>.zip`): `2011-06-13`, for "time only moves forward".
+pub fn dataset_date(location: &str) -> Option<String> {
+    let name = location.rsplit(['/', '\\']).next().unwrap_or(location);
+    let parts: Vec<&str> = name.split('_').collect();
+    parts.windows(2).find_map(|w| {
+        let flavour = w[0].eq_ignore_ascii_case("CSV") || w[0].eq_ignore_ascii_case("JSON");
+        let d = chrono::NaiveDate::parse_from_str(w[1], "%Y%m%d").ok()?;
+        flavour.then(|| d.format("%Y-%m-%d").to_string())
+    })
+}
+
 pub fn parse_csv_dataset(files: &Dataset, location: &str) -> Parsed {
     let mut ctx = Ctx { location, warnings: Vec::new() };
     let mut out = Parsed::default();
@@ -932,6 +967,11 @@ pub fn parse_csv_dataset(files: &Dataset, location: &str) -> Parsed {
     .into_iter()
     .map(|(name, required)| read_csv(files, name, required, &mut ctx))
     .collect();
+    // Per table: present and read whole (absent or partial tables say nothing of what they lack).
+    let whole: Vec<bool> = tables.iter().map(|t| t.as_ref().is_some_and(|t| t.complete)).collect();
+    let (bills_whole, history_whole, sponsors_whole, votes_whole, people_whole, documents_whole) =
+        (whole[0], whole[1], whole[2], whole[4], whole[5], whole[6]);
+    let as_of = dataset_date(location);
     let mut rows: Vec<Option<Rows>> = Vec::new();
     for table in &tables {
         rows.push(table.as_ref().and_then(|t| match Rows::new(t) {
@@ -1058,6 +1098,14 @@ pub fn parse_csv_dataset(files: &Dataset, location: &str) -> Parsed {
             citations: Vec::new(),
             sources: sources(bills.get(r, "state_link"), bills.get(r, "url")),
             updated_at: None,
+            complete: BillScope {
+                fields: bills_whole,
+                actions: history_whole,
+                sponsorships: sponsors_whole && people_whole,
+                versions: documents_whole,
+                documents: documents_whole,
+            },
+            as_of: as_of.clone(),
         });
     }
 
@@ -1220,6 +1268,8 @@ pub fn parse_csv_dataset(files: &Dataset, location: &str) -> Parsed {
                     .into_iter()
                     .collect(),
                 dedupe_key: Some(dedupe),
+                records_complete: votes_whole && people_whole,
+                as_of: as_of.clone(),
             };
             check_tallies(&vote, &mut ctx);
             out.votes.push(vote);
@@ -1432,6 +1482,7 @@ fn read_json<T: serde::de::DeserializeOwned>(bytes: &[u8], key: &str) -> Result<
 /// Parses a JSON-flavour dataset (see the module documentation). Never panics and never stops
 /// early: problems are warnings naming `location` (and the file, or the bill or vote).
 pub fn parse_json_dataset(files: &Dataset, location: &str) -> Parsed {
+    let as_of = dataset_date(location);
     let mut ctx = Ctx { location, warnings: Vec::new() };
     let mut out = Parsed::default();
     if files.flavour() != Flavour::Json {
@@ -1637,6 +1688,9 @@ pub fn parse_json_dataset(files: &Dataset, location: &str) -> Parsed {
             citations: Vec::new(),
             sources: sources(b.state_link.as_str(), b.url.as_str()),
             updated_at: None,
+            // One bill file is the bill's full record.
+            complete: BillScope::FULL,
+            as_of: as_of.clone(),
         });
     }
 
@@ -1783,6 +1837,9 @@ pub fn parse_json_dataset(files: &Dataset, location: &str) -> Parsed {
             votes: person_votes,
             sources: sources(v.state_link.as_str(), v.url.as_str()),
             dedupe_key: Some(dedupe),
+            // A vote file lists every member; a bill's summary of it lists none.
+            records_complete: from_file && unknown.is_empty(),
+            as_of: as_of.clone(),
         };
         if unknown.is_empty() {
             check_tallies(&vote, &mut ctx);

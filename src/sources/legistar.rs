@@ -387,6 +387,11 @@ fn element_name(v: &Value, i: usize) -> String {
     format!("element #{}{}", i + 1, id.unwrap_or_default())
 }
 
+/// A `…LastModifiedUtc` as a comparable stamp (`as_of`): fixed width, microseconds.
+fn stamp(raw: Option<&str>) -> Option<String> {
+    raw.and_then(parse_last_modified).map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string())
+}
+
 /// A `…LastModifiedUtc` value: no zone (UTC), any number of fraction digits, or none. A value
 /// with an offset (the API's documentation samples have one) is converted to UTC.
 pub fn parse_last_modified(s: &str) -> Option<NaiveDateTime> {
@@ -792,6 +797,10 @@ pub fn bill_record(
         citations: clean(matter.matter_enactment_number.as_deref()).into_iter().collect(),
         sources,
         updated_at: matter.matter_last_modified_utc.clone(),
+        // A matter is loaded only with its histories and sponsors (a matter whose details
+        // failed is not loaded at all): its full record.
+        complete: BillScope::FULL,
+        as_of: stamp(matter.matter_last_modified_utc.as_deref()),
     };
     (bill, warnings)
 }
@@ -947,6 +956,8 @@ pub fn event_record(
         participants,
         agenda,
         sources,
+        agenda_complete: true,
+        as_of: stamp(event.event_last_modified_utc.as_deref()),
     };
     (e, warnings)
 }
@@ -1138,6 +1149,8 @@ pub fn vote_record(
         votes: person_votes,
         sources,
         dedupe_key: key,
+        records_complete: true,
+        as_of: None,
     };
     Some((vote, warnings))
 }

@@ -205,6 +205,18 @@ pub fn parse(kind: FeedKind, bytes: &[u8], location: &str) -> Parsed {
              and the model has no place for an agenda item's active mark",
         )),
     }
+    // Each feed file is a snapshot of what it carries, as of its publication time: an older
+    // one never replaces a newer one, whatever order files arrive in.
+    let as_of = ctx.published.map(|p| p.format("%Y-%m-%dT%H:%M:%S%.6f").to_string());
+    for b in &mut out.bills {
+        b.as_of = as_of.clone();
+    }
+    for v in &mut out.votes {
+        v.as_of = as_of.clone();
+    }
+    for e in &mut out.events {
+        e.as_of = as_of.clone();
+    }
     out
 }
 
@@ -521,6 +533,10 @@ fn bill_status(root: Node, ctx: &Ctx, out: &mut Parsed) {
         sources: vec![print.source_url(&session)],
         updated_at: ctx.published.map(|p| p.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
         session: session_name(&session),
+        // A status file has the title and every action, but only the primary sponsor and
+        // neither abstract, versions nor memos (the OpenLegislation response has those).
+        complete: BillScope { actions: true, ..BillScope::PARTIAL },
+        as_of: None,
     });
 }
 
@@ -670,6 +686,8 @@ fn floor_vote(root: Node, ctx: &Ctx, out: &mut Parsed) {
         sources: vec![print.source_url(&session)],
         dedupe_key: Some(format!("ny-senate:{session}:{}:{date}:{seqno}", print.compact())),
         session: session_name(&session),
+        records_complete: true,
+        as_of: None,
     });
 }
 
@@ -763,6 +781,8 @@ fn agenda_votes(root: Node, ctx: &Ctx, out: &mut Parsed) {
                     votes,
                     sources: vec![print.source_url(&session)],
                     dedupe_key: Some(format!("ny-senate:{session}:{}:{date}:{}", print.compact(), slug(&name))),
+                    records_complete: true,
+                    as_of: None,
                 });
             }
         }
@@ -867,6 +887,8 @@ fn agenda(root: Node, ctx: &Ctx, out: &mut Parsed) {
             participants: vec![name],
             agenda,
             sources: vec![format!("{OPENLEG}/agendas/{year}/{no}")],
+            agenda_complete: true,
+            as_of: None,
         });
     }
 }
@@ -940,6 +962,8 @@ fn calendar(root: Node, ctx: &Ctx, out: &mut Parsed) {
             participants: vec!["Senate".into()],
             agenda,
             sources: vec![format!("{OPENLEG}/calendars/{year}/{no}")],
+            agenda_complete: true,
+            as_of: None,
         });
     }
 }
@@ -1316,6 +1340,9 @@ fn openleg_bill_record(bill: OlBill, ctx: &Ctx, out: &mut Parsed) {
         // `publishedDateTime` is the first publication, not a last update (module docs).
         updated_at: None,
         session: session_name(&session),
+        // The Senate's consolidated view: every print, sponsor, memo and action.
+        complete: BillScope::FULL,
+        as_of: None,
     });
 }
 

@@ -129,6 +129,7 @@ pub fn parse_jurisdiction(bytes: &[u8], location: &str) -> Result<JurisdictionRe
         classification: j.classification,
         division_id: j.division_id,
         url: j.url,
+        placeholder: false,
         sessions: j
             .legislative_sessions
             .into_iter()
@@ -224,6 +225,9 @@ pub fn parse_person(bytes: &[u8], location: &str) -> Result<PersonRecord, Warnin
 struct RawBill {
     #[serde(rename = "_id")]
     id: Option<String>,
+    /// When Open States' scraper read the bill (its newer scrapes carry it).
+    #[serde(default)]
+    scraped_at: Option<String>,
     legislative_session: String,
     identifier: String,
     #[serde(default)]
@@ -398,6 +402,9 @@ pub fn parse_bill(bytes: &[u8], location: &str, ctx: &ScrapeContext) -> Result<B
         citations: b.citations.iter().map(|c| field(c, "citation")).filter(|c| !c.is_empty()).collect(),
         sources: b.sources.into_iter().map(|s| s.url).filter(|u| !u.is_empty()).collect(),
         updated_at: None,
+        // One bill file is the bill's full record.
+        complete: crate::model::BillScope::FULL,
+        as_of: b.scraped_at.filter(|s| !s.is_empty()),
     })
 }
 
@@ -490,6 +497,8 @@ pub fn parse_vote(bytes: &[u8], location: &str, ctx: &ScrapeContext) -> Result<V
             .collect(),
         sources: v.sources.into_iter().map(|s| s.url).filter(|u| !u.is_empty()).collect(),
         dedupe_key: v.dedupe_key.filter(|k| !k.is_empty()),
+        records_complete: true,
+        as_of: None,
     })
 }
 
@@ -584,6 +593,8 @@ pub fn parse_event(bytes: &[u8], location: &str, ctx: &ScrapeContext) -> Result<
             })
             .collect(),
         sources: e.sources.into_iter().map(|s| s.url).filter(|u| !u.is_empty()).collect(),
+        agenda_complete: true,
+        as_of: None,
     })
 }
 

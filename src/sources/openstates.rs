@@ -270,6 +270,12 @@ impl Fields {
         }
     }
 
+    /// Whether the API sent a field (an included list, even empty, is the whole list; an
+    /// absent one was not asked for and says nothing).
+    fn has(&self, key: &str) -> bool {
+        self.0.get(key).is_some_and(|v| !v.is_null())
+    }
+
     /// A field the API may leave out (not included, or None): absent and null read as the
     /// default.
     fn optional<T: DeserializeOwned + Default>(&mut self, key: &str) -> Result<T, String> {
@@ -489,6 +495,13 @@ fn parse_bill(value: Value, location: &str, jurisdiction_id: &str, parsed: &mut 
     let identifier: String = f.required("identifier")?;
     let session: String = f.required("session")?;
     f.check_jurisdiction(jurisdiction_id)?;
+    let complete = crate::model::BillScope {
+        fields: f.has("title"),
+        actions: f.has("actions"),
+        sponsorships: f.has("sponsorships"),
+        versions: f.has("versions"),
+        documents: f.has("documents"),
+    };
     let title: Option<String> = f.optional("title")?;
     let from_organization: Option<ApiOrganization> = f.optional("from_organization")?;
     let bill_classification: Vec<String> = f.optional("classification")?;
@@ -575,7 +588,9 @@ fn parse_bill(value: Value, location: &str, jurisdiction_id: &str, parsed: &mut 
         // The API has no citations.
         citations: Vec::new(),
         sources: urls(sources),
+        as_of: nonempty(updated_at.clone()),
         updated_at: nonempty(updated_at),
+        complete,
     });
     Ok(())
 }
@@ -595,6 +610,7 @@ fn parse_vote(
     let start_date: Option<String> = f.optional("start_date")?;
     let result: Option<String> = f.optional("result")?;
     let organization: Option<ApiOrganization> = f.optional("organization")?;
+    let records_complete = f.has("votes");
     let votes: Vec<ApiPersonVote> = f.optional("votes")?;
     let counts: Vec<ApiCount> = f.optional("counts")?;
     let sources: Vec<ApiLink> = f.optional("sources")?;
@@ -621,6 +637,8 @@ fn parse_vote(
             .collect(),
         sources: urls(sources),
         dedupe_key: Some(id),
+        records_complete,
+        as_of: None,
     })
 }
 
@@ -671,6 +689,8 @@ fn parse_event(value: Value, location: &str, jurisdiction_id: &str) -> Result<Ev
     let status: Option<String> = f.optional("status")?;
     let event_location: Option<ApiEventLocation> = f.optional("location")?;
     let participants: Vec<ApiParticipant> = f.optional("participants")?;
+    let agenda_complete = f.has("agenda");
+    let updated_at: Option<String> = f.optional("updated_at")?;
     let agenda: Vec<ApiAgendaItem> = f.optional("agenda")?;
     let sources: Vec<ApiLink> = f.optional("sources")?;
     Ok(EventRecord {
@@ -711,6 +731,8 @@ fn parse_event(value: Value, location: &str, jurisdiction_id: &str) -> Result<Ev
             })
             .collect(),
         sources: urls(sources),
+        agenda_complete,
+        as_of: nonempty(updated_at),
     })
 }
 

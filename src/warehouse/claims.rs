@@ -165,11 +165,19 @@ pub fn arbitrate_bill(b: &mut BillBundle, kind: &str, stored: StoredBill, others
     if keep("citations") {
         r.citations = old.citations.clone();
     }
+    // The same action or sponsor from two sources is one row: a better-ranked source's
+    // record takes the stored one's id (updated once, never removed and added) and keeps
+    // what only the stored one knows (a chamber, a classification, a person link). A
+    // worse-ranked source changes nothing the better one delivered.
     if keep("actions") {
         b.actions = sorted(stored.actions, |a| a.ordinal);
+    } else {
+        super::scope::adopt_actions(&mut b.actions, &stored.actions);
     }
     if keep("sponsorships") {
         b.sponsorships = sorted(stored.sponsorships, |a| a.ordinal);
+    } else {
+        super::scope::adopt_sponsorships(&mut b.sponsorships, &stored.sponsorships);
     }
     if keep("versions") {
         let ids: BTreeSet<String> = stored.versions.iter().map(|v| v.id.clone()).collect();

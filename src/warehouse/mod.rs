@@ -5,6 +5,7 @@ pub mod claims;
 pub mod diffs;
 pub mod merge;
 pub mod resolve;
+pub mod scope;
 pub mod search;
 mod sql;
 pub mod tables;

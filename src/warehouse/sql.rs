@@ -5,6 +5,7 @@
 use super::claims;
 use super::merge::{self, Change, OldBills, OldEvents, OldVotes, WriteSet};
 use super::resolve::{self, Known};
+use super::scope;
 use super::tables::{Doc, Table};
 use super::{
     LoadBatch, LoadOutcome, NewOperatorAlert, OperatorAlert, PayloadRecord, QueryResult, RunTotals, SourceReport,
@@ -30,6 +31,8 @@ struct StoredClaim {
     source_kind: String,
     source_key: String,
     parts: String,
+    /// The feed's time of the snapshot last loaded (`model::BillRecord::as_of`).
+    as_of: Option<String>,
 }
 
 /// A claim to write: this source delivered this entity with these parts.
@@ -39,6 +42,7 @@ struct ClaimRow {
     source_key: String,
     entity_id: String,
     parts: String,
+    as_of: Option<String>,
     /// Already stored as is: nothing to write.
     unchanged: bool,
 }
@@ -50,13 +54,74 @@ impl ClaimRow {
         source_key: String,
         entity_id: &str,
         parts: claims::Parts,
+        as_of: Option<&str>,
         stored: &HashMap<String, Vec<StoredClaim>>,
     ) -> ClaimRow {
         let parts = claims::parts_text(&parts);
         let unchanged = stored.get(entity_id).is_some_and(|list| {
-            list.iter().any(|c| c.source_kind == kind && c.source_key == source_key && c.parts == parts)
+            list.iter().any(|c| {
+                c.source_kind == kind
+                    && c.source_key == source_key
+                    && c.parts == parts
+                    && (as_of.is_none() || c.as_of.as_deref() == as_of)
+            })
         });
-        ClaimRow { entity_type, source_key, entity_id: entity_id.to_string(), parts, unchanged }
+        ClaimRow {
+            entity_type,
+            source_key,
+            entity_id: entity_id.to_string(),
+            parts,
+            as_of: as_of.map(str::to_string),
+            unchanged,
+        }
+    }
+}
+
+/// The newer snapshot time a source of the same kind already loaded for an entity, when the
+/// delivered one (`as_of`) is older: then the delivery is stale and skipped.
+fn newer_snapshot(
+    stored: &HashMap<String, Vec<StoredClaim>>,
+    id: &str,
+    kind: &str,
+    as_of: Option<&str>,
+) -> Option<String> {
+    let as_of = as_of?;
+    stored
+        .get(id)?
+        .iter()
+        .filter(|c| c.source_kind == kind)
+        .filter_map(|c| c.as_of.as_deref())
+        .filter(|stored| *stored > as_of)
+        .max()
+        .map(str::to_string)
+}
+
+/// Stale records of a batch (older than what was loaded), gathered into one warning per file.
+#[derive(Default)]
+struct Stale(std::collections::BTreeMap<String, Vec<String>>);
+
+impl Stale {
+    fn push(&mut self, origin: &str, what: String) {
+        self.0.entry(origin.to_string()).or_default().push(what);
+    }
+
+    fn warnings(self) -> Vec<Warning> {
+        self.0
+            .into_iter()
+            .map(|(origin, list)| {
+                let examples: Vec<&str> = list.iter().take(5).map(String::as_str).collect();
+                let more = if list.len() > 5 { format!(", and {} more", list.len() - 5) } else { String::new() };
+                Warning::new(
+                    origin,
+                    list.first().cloned(),
+                    format!(
+                        "{} records older than the snapshot already loaded were skipped (time only moves forward): {}{more}",
+                        list.len(),
+                        examples.join("; ")
+                    ),
+                )
+            })
+            .collect()
     }
 }
 
@@ -181,7 +246,7 @@ macro_rules! backend {
             async fn claims_in(tx: &mut Tx, entity_type: &str, ids: &[String]) -> Result<HashMap<String, Vec<StoredClaim>>, sqlx::Error> {
                 let mut out: HashMap<String, Vec<StoredClaim>> = HashMap::new();
                 for chunk in ids.chunks(IN_CHUNK) {
-                    let mut qb = QueryBuilder::<Db>::new("SELECT entity_id, source_kind, source_key, parts FROM entity_sources WHERE entity_type = ");
+                    let mut qb = QueryBuilder::<Db>::new("SELECT entity_id, source_kind, source_key, parts, as_of FROM entity_sources WHERE entity_type = ");
                     qb.push_bind(entity_type.to_string());
                     qb.push(" AND entity_id IN (");
                     let mut sep = qb.separated(", ");
@@ -189,8 +254,8 @@ macro_rules! backend {
                         sep.push_bind(k.clone());
                     }
                     qb.push(")");
-                    for (id, source_kind, source_key, parts) in qb.build_query_as::<(String, String, String, String)>().fetch_all(&mut **tx).await? {
-                        out.entry(id).or_default().push(StoredClaim { source_kind, source_key, parts });
+                    for (id, source_kind, source_key, parts, as_of) in qb.build_query_as::<(String, String, String, String, Option<String>)>().fetch_all(&mut **tx).await? {
+                        out.entry(id).or_default().push(StoredClaim { source_kind, source_key, parts, as_of });
                     }
                 }
                 Ok(out)
@@ -246,8 +311,12 @@ macro_rules! backend {
                 let mut ws = WriteSet::default();
                 let n = std::mem::take(&mut batch.normalized);
                 let jur_of = |j: &str| j.to_string();
-                let old = old_flat(&mut tx, &n.jurisdictions).await?;
-                merge::merge_flat(n.jurisdictions, &old, "jurisdiction", |r| jur_of(&r.id), &mut ws.jurisdictions, &mut ws.changes, &mut ws.counts);
+                let mut jurisdictions = n.jurisdictions;
+                let placeholders: Vec<JurisdictionRow> = n.placeholder_jurisdictions.into_iter().filter(|p| !jurisdictions.iter().any(|j| j.id == p.id)).collect();
+                let stored_placeholders = old_flat(&mut tx, &placeholders).await?;
+                jurisdictions.extend(placeholders.into_iter().filter(|p| !stored_placeholders.contains_key(&p.id)));
+                let old = old_flat(&mut tx, &jurisdictions).await?;
+                merge::merge_flat(jurisdictions, &old, "jurisdiction", |r| jur_of(&r.id), &mut ws.jurisdictions, &mut ws.changes, &mut ws.counts);
                 let old = old_flat(&mut tx, &n.sessions).await?;
                 merge::merge_flat(n.sessions, &old, "session", |r| jur_of(&r.jurisdiction_id), &mut ws.sessions, &mut ws.changes, &mut ws.counts);
                 let old = old_flat(&mut tx, &n.organizations).await?;
@@ -264,10 +333,15 @@ macro_rules! backend {
                 let stored: HashMap<String, String> = pairs_in(&mut tx, "SELECT id, bundle_hash FROM bills WHERE id IN (", &ids).await?.into_iter().collect();
                 let bill_claims = if arbitrate { claims_in(&mut tx, "bill", &ids).await? } else { HashMap::new() };
                 let mut changed = Vec::new();
+                let mut stale = Stale::default();
                 for b in n.bills {
+                    if let Some(newer) = newer_snapshot(&bill_claims, &b.bill.id, &kind, b.as_of.as_deref()) {
+                        stale.push(&b.origin, format!("{} as of {} (loaded: {newer})", b.bill.identifier, b.as_of.as_deref().unwrap_or_default()));
+                        continue;
+                    }
                     let key = if batch.record_bill_sources { b.source_key.clone().unwrap_or_else(|| b.bill.id.clone()) } else { b.bill.id.clone() };
                     if arbitrate {
-                        claim_rows.push(ClaimRow::new("bill", &kind, key, &b.bill.id, claims::bill_parts(&b), &bill_claims));
+                        claim_rows.push(ClaimRow::new("bill", &kind, key, &b.bill.id, claims::bill_parts(&b), b.as_of.as_deref(), &bill_claims));
                     }
                     if stored.get(&b.bill.id) == Some(&b.bill.bundle_hash) {
                         ws.counts.unchanged += 1;
@@ -289,9 +363,9 @@ macro_rules! backend {
                 }
                 let mut merged = Vec::with_capacity(changed.len());
                 for mut b in changed {
-                    let others = others_of(&bill_claims, &b.bill.id, &kind);
+                    let id = b.bill.id.clone();
+                    let others = others_of(&bill_claims, &id, &kind);
                     if !others.is_empty() {
-                        let id = b.bill.id.clone();
                         let stored_bill = claims::StoredBill {
                             bill: old.bills.get(&id).cloned(),
                             actions: old.actions.get(&id).cloned().unwrap_or_default(),
@@ -300,10 +374,11 @@ macro_rules! backend {
                             documents: old.documents.get(&id).cloned().unwrap_or_default(),
                         };
                         claims::arbitrate_bill(&mut b, &kind, stored_bill, &others);
-                        if stored.get(&id) == Some(&b.bill.bundle_hash) {
-                            ws.counts.unchanged += 1;
-                            continue;
-                        }
+                    }
+                    scope::complete_bill(&mut b, &old);
+                    if stored.get(&id) == Some(&b.bill.bundle_hash) {
+                        ws.counts.unchanged += 1;
+                        continue;
                     }
                     merged.push(b);
                 }
@@ -353,11 +428,16 @@ macro_rules! backend {
                 let ids: Vec<String> = votes.iter().map(|v| v.vote.id.clone()).collect();
                 let stored: HashMap<String, String> = pairs_in(&mut tx, "SELECT id, bundle_hash FROM votes WHERE id IN (", &ids).await?.into_iter().collect();
                 let vote_claims = if arbitrate { claims_in(&mut tx, "vote", &ids).await? } else { HashMap::new() };
-                if arbitrate {
-                    for (v, own) in votes.iter().zip(&own_keys) {
-                        claim_rows.push(ClaimRow::new("vote", &kind, own.clone(), &v.vote.id, claims::vote_parts(v), &vote_claims));
+                let votes: Vec<VoteBundle> = votes.into_iter().zip(&own_keys).filter_map(|(v, own)| {
+                    if let Some(newer) = newer_snapshot(&vote_claims, &v.vote.id, &kind, v.as_of.as_deref()) {
+                        stale.push(&v.origin, format!("vote {} as of {} (loaded: {newer})", v.vote.id, v.as_of.as_deref().unwrap_or_default()));
+                        return None;
                     }
-                }
+                    if arbitrate {
+                        claim_rows.push(ClaimRow::new("vote", &kind, own.clone(), &v.vote.id, claims::vote_parts(&v), v.as_of.as_deref(), &vote_claims));
+                    }
+                    Some(v)
+                }).collect();
                 let (same, changed): (Vec<_>, Vec<_>) = votes.into_iter().partition(|v| stored.get(&v.vote.id) == Some(&v.vote.bundle_hash));
                 ws.counts.unchanged += same.len() as u64;
                 let existing: Vec<String> = changed.iter().filter(|v| stored.contains_key(&v.vote.id)).map(|v| v.vote.id.clone()).collect();
@@ -368,15 +448,20 @@ macro_rules! backend {
                 }
                 let mut merged = Vec::with_capacity(changed.len());
                 for mut v in changed {
-                    let others = others_of(&vote_claims, &v.vote.id, &kind);
+                    let id = v.vote.id.clone();
+                    let others = others_of(&vote_claims, &id, &kind);
                     if !others.is_empty() {
-                        let id = v.vote.id.clone();
                         let prior = old.votes.get(&id).cloned().map(|row| (row, old.records.get(&id).cloned().unwrap_or_default()));
                         claims::arbitrate_vote(&mut v, &kind, prior, &others);
-                        if stored.get(&id) == Some(&v.vote.bundle_hash) {
-                            ws.counts.unchanged += 1;
-                            continue;
-                        }
+                    }
+                    if let Some(records) = old.records.get(&id) {
+                        scope::adopt_vote_links(&mut v.records, records);
+                        scope::complete_vote(&mut v, records);
+                        v.rehash();
+                    }
+                    if stored.get(&id) == Some(&v.vote.bundle_hash) {
+                        ws.counts.unchanged += 1;
+                        continue;
                     }
                     merged.push(v);
                 }
@@ -426,11 +511,16 @@ macro_rules! backend {
                 let ids: Vec<String> = events.iter().map(|e| e.event.id.clone()).collect();
                 let stored: HashMap<String, String> = pairs_in(&mut tx, "SELECT id, bundle_hash FROM events WHERE id IN (", &ids).await?.into_iter().collect();
                 let event_claims = if arbitrate { claims_in(&mut tx, "event", &ids).await? } else { HashMap::new() };
-                if arbitrate {
-                    for (e, own) in events.iter().zip(&own_keys) {
-                        claim_rows.push(ClaimRow::new("event", &kind, own.clone(), &e.event.id, claims::event_parts(e), &event_claims));
+                let events: Vec<EventBundle> = events.into_iter().zip(&own_keys).filter_map(|(e, own)| {
+                    if let Some(newer) = newer_snapshot(&event_claims, &e.event.id, &kind, e.as_of.as_deref()) {
+                        stale.push(&e.origin, format!("hearing {} as of {} (loaded: {newer})", e.event.name, e.as_of.as_deref().unwrap_or_default()));
+                        return None;
                     }
-                }
+                    if arbitrate {
+                        claim_rows.push(ClaimRow::new("event", &kind, own.clone(), &e.event.id, claims::event_parts(&e), e.as_of.as_deref(), &event_claims));
+                    }
+                    Some(e)
+                }).collect();
                 let (same, changed): (Vec<_>, Vec<_>) = events.into_iter().partition(|e| stored.get(&e.event.id) == Some(&e.event.bundle_hash));
                 ws.counts.unchanged += same.len() as u64;
                 let existing: Vec<String> = changed.iter().filter(|e| stored.contains_key(&e.event.id)).map(|e| e.event.id.clone()).collect();
@@ -441,15 +531,18 @@ macro_rules! backend {
                 }
                 let mut merged = Vec::with_capacity(changed.len());
                 for mut e in changed {
-                    let others = others_of(&event_claims, &e.event.id, &kind);
+                    let id = e.event.id.clone();
+                    let others = others_of(&event_claims, &id, &kind);
                     if !others.is_empty() {
-                        let id = e.event.id.clone();
                         let prior = old.events.get(&id).cloned().map(|row| (row, old.agenda.get(&id).cloned().unwrap_or_default()));
                         claims::arbitrate_event(&mut e, &kind, prior, &others);
-                        if stored.get(&id) == Some(&e.event.bundle_hash) {
-                            ws.counts.unchanged += 1;
-                            continue;
-                        }
+                    }
+                    if let Some(agenda) = old.agenda.get(&id) {
+                        scope::complete_event(&mut e, agenda);
+                    }
+                    if stored.get(&id) == Some(&e.event.bundle_hash) {
+                        ws.counts.unchanged += 1;
+                        continue;
                     }
                     merged.push(e);
                 }
@@ -485,7 +578,7 @@ macro_rules! backend {
                 upsert(&mut tx, &diffs, run_id).await?;
                 let claim_rows: Vec<ClaimRow> = claim_rows.into_iter().filter(|c| !c.unchanged).collect();
                 for chunk in claim_rows.chunks(2_000) {
-                    let mut qb = QueryBuilder::<Db>::new("INSERT INTO entity_sources (entity_type, source_kind, source_key, entity_id, parts, first_run_id, updated_run_id) ");
+                    let mut qb = QueryBuilder::<Db>::new("INSERT INTO entity_sources (entity_type, source_kind, source_key, entity_id, parts, first_run_id, updated_run_id, as_of) ");
                     qb.push_values(chunk, |mut sep, c| {
                         sep.push_bind(c.entity_type);
                         sep.push_bind(kind.clone());
@@ -494,14 +587,16 @@ macro_rules! backend {
                         sep.push_bind(c.parts.clone());
                         sep.push_bind(run_id);
                         sep.push_bind(run_id);
+                        sep.push_bind(c.as_of.clone());
                     });
-                    qb.push(" ON CONFLICT (entity_type, source_kind, source_key) DO UPDATE SET entity_id = excluded.entity_id, parts = excluded.parts, updated_run_id = excluded.updated_run_id");
+                    qb.push(" ON CONFLICT (entity_type, source_kind, source_key) DO UPDATE SET entity_id = excluded.entity_id, parts = excluded.parts, updated_run_id = excluded.updated_run_id, as_of = COALESCE(excluded.as_of, entity_sources.as_of)");
                     qb.build().execute(&mut *tx).await?;
                 }
                 let change_count = ws.changes.len();
                 let people_changed = !ws.people.is_empty();
                 append_changes(&mut tx, run_id, &ws.changes).await?;
                 record_payloads(&mut tx, run_id, &batch.pipeline, &batch.source, &batch.payloads).await?;
+                warnings.extend(stale.warnings());
                 warnings.extend(batch.warnings.drain(..));
                 warnings.extend(n.warnings);
                 record_warnings(&mut tx, run_id, &batch.source, &warnings).await?;
@@ -842,7 +937,7 @@ macro_rules! backend {
                     let mut recs = records.remove(&vote.id).unwrap_or_default();
                     recs.sort_by_key(|r| r.ordinal);
                     vote.bill_id = vote.bill_identifier.as_ref().map(|i| crate::normalize::ids::bill_id(&vote.jurisdiction_id, &vote.session, i));
-                    let mut b = VoteBundle { vote, records: recs, bill_source_key: None, origin: "relink".into() };
+                    let mut b = VoteBundle { vote, records: recs, bill_source_key: None, origin: "relink".into(), records_complete: true, as_of: None };
                     b.rehash();
                     vote_bundles.push(b);
                 }
@@ -852,7 +947,7 @@ macro_rules! backend {
                 for event in select_in::<EventRow>(&mut tx, "id", &ids).await? {
                     let mut items = agenda.remove(&event.id).unwrap_or_default();
                     items.sort_by_key(|r| r.ordinal);
-                    event_bundles.push(EventBundle { event, agenda: items, origin: "relink".into() });
+                    event_bundles.push(EventBundle { event, agenda: items, origin: "relink".into(), agenda_complete: true, as_of: None });
                 }
                 tx.rollback().await?;
                 Ok((vote_bundles, event_bundles))
@@ -877,7 +972,7 @@ macro_rules! backend {
                 for vote in select_in::<VoteRow>(&mut tx, "id", &ids).await? {
                     let mut recs = records.remove(&vote.id).unwrap_or_default();
                     recs.sort_by_key(|r| r.ordinal);
-                    votes.push(VoteBundle { vote, records: recs, bill_source_key: None, origin: "relink".into() });
+                    votes.push(VoteBundle { vote, records: recs, bill_source_key: None, origin: "relink".into(), records_complete: true, as_of: None });
                 }
                 let bill_ids: Vec<(String, String)> = sqlx::query_as::<Db, (String, String)>(
                     "SELECT DISTINCT b.id, b.id FROM bill_sponsorships s
@@ -903,7 +998,7 @@ macro_rules! backend {
                     v.sort_by_key(|r| r.ordinal);
                     let mut d = documents.remove(&bill.id).unwrap_or_default();
                     d.sort_by_key(|r| r.ordinal);
-                    bills.push(BillBundle { bill, actions: a, sponsorships: s, versions: v, documents: d, texts: Vec::new(), source_key: None, origin: "relink".into() });
+                    bills.push(BillBundle { bill, actions: a, sponsorships: s, versions: v, documents: d, texts: Vec::new(), source_key: None, origin: "relink".into(), complete: crate::model::BillScope::FULL, as_of: None });
                 }
                 tx.rollback().await?;
                 Ok((votes, bills))

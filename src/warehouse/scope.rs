@@ -1,0 +1,328 @@
+//! Completeness: what one delivery may remove or blank. Pure; `sql.rs` calls it between
+//! precedence (`claims`) and the merge (`merge`).
+//!
+//! A parser marks each record with what it delivered whole (`model::BillScope`, a vote's
+//! `records_complete`, a hearing's `agenda_complete`). Before the merge, every part a delivery
+//! is *not* authoritative for is completed from what the warehouse holds:
+//! - children: the stored ones it lacks are kept (in their stored order, the delivered ones
+//!   in their places, new ones after), so the merge removes nothing;
+//! - fields: an empty field is unknown, so the stored value stays.
+//!
+//! A complete part is taken as delivered: the merge may remove the children it lacks and
+//! blank what it leaves empty, within the record's scope. A bill's title is never blanked:
+//! no legislature takes a bill's title away, and an empty one always means a part missing.
+//!
+//! Across sources, an action is the same action when its date, chamber and words match (the
+//! chamber matching when either side has none), and a sponsorship when its kind and name
+//! match: a higher-ranked source's record takes the stored one's id, so it is updated once
+//! rather than removed and added, and a chamber, a classification or a person link one
+//! source has is never lost because another lacks it.
+
+use super::merge::{Entity, OldBills};
+use crate::normalize::rows::*;
+use std::collections::{HashMap, HashSet};
+
+/// A child row that knows its position among its siblings.
+pub trait Child: Entity {
+    fn set_ordinal(&mut self, ordinal: i64);
+}
+
+macro_rules! child {
+    ($($t:ty),*) => {
+        $(impl Child for $t {
+            fn set_ordinal(&mut self, ordinal: i64) { self.ordinal = ordinal; }
+        })*
+    };
+}
+child!(ActionRow, SponsorshipRow, DocumentRow, VoteRecordRow, AgendaRow);
+
+/// A partial part's children: the stored ones (in stored order, replaced by the delivered
+/// row where the delivery has it), then the delivered ones that are new. Positions are
+/// renumbered (a position is not content: it changes no hash and writes no event).
+pub fn union<T: Child>(stored: &[T], delivered: Vec<T>) -> Vec<T> {
+    let mut by_id: HashMap<String, T> = HashMap::with_capacity(delivered.len());
+    let mut order = Vec::with_capacity(delivered.len());
+    for d in delivered {
+        order.push(d.id().to_string());
+        by_id.insert(d.id().to_string(), d);
+    }
+    let mut stored: Vec<&T> = stored.iter().collect();
+    stored.sort_by_key(|s| s.ordinal());
+    let mut out = Vec::with_capacity(stored.len() + order.len());
+    for s in stored {
+        out.push(by_id.remove(s.id()).unwrap_or_else(|| s.clone()));
+    }
+    for id in order {
+        if let Some(d) = by_id.remove(&id) {
+            out.push(d);
+        }
+    }
+    for (i, r) in out.iter_mut().enumerate() {
+        r.set_ordinal(i as i64);
+    }
+    out
+}
+
+fn empty_json(s: &str) -> bool {
+    matches!(s.trim(), "" | "[]" | "{}" | "null")
+}
+
+fn keep_text(new: &mut String, old: &str) {
+    if new.trim().is_empty() && !old.trim().is_empty() {
+        *new = old.to_string();
+    }
+}
+
+fn keep_json(new: &mut String, old: &str) {
+    if empty_json(new) && !empty_json(old) {
+        *new = old.to_string();
+    }
+}
+
+fn keep_opt<T: Clone>(new: &mut Option<T>, old: &Option<T>) {
+    if new.is_none() && old.is_some() {
+        *new = old.clone();
+    }
+}
+
+/// Completes a bill bundle from what is stored, part by part, as its scope says (see the
+/// module docs). A bill not stored yet is left as delivered.
+pub fn complete_bill(b: &mut BillBundle, old: &OldBills) {
+    let id = b.bill.id.clone();
+    let Some(o) = old.bills.get(&id) else { return };
+    let scope = b.complete;
+    if scope.is_full() && !(b.bill.title.trim().is_empty() && !o.title.trim().is_empty()) {
+        return;
+    }
+    let r = &mut b.bill;
+    keep_text(&mut r.title, &o.title);
+    if !scope.fields {
+        keep_json(&mut r.classification, &o.classification);
+        keep_json(&mut r.subjects, &o.subjects);
+        keep_opt(&mut r.abstract_text, &o.abstract_text);
+        keep_json(&mut r.other_titles, &o.other_titles);
+        keep_json(&mut r.other_identifiers, &o.other_identifiers);
+        keep_opt(&mut r.from_organization, &o.from_organization);
+        keep_opt(&mut r.source_url, &o.source_url);
+        keep_json(&mut r.related_bills, &o.related_bills);
+        keep_json(&mut r.citations, &o.citations);
+    }
+    let none = Vec::new();
+    if !scope.actions {
+        let stored = old.actions.get(&id).unwrap_or(&none);
+        b.actions = union(stored, std::mem::take(&mut b.actions));
+    }
+    let none = Vec::new();
+    if !scope.sponsorships {
+        let stored = old.sponsorships.get(&id).unwrap_or(&none);
+        b.sponsorships = union(stored, std::mem::take(&mut b.sponsorships));
+    }
+    let none = Vec::new();
+    if !scope.versions {
+        let stored = old.versions.get(&id).unwrap_or(&none);
+        b.versions = union(stored, std::mem::take(&mut b.versions));
+    }
+    if !scope.documents {
+        let stored = old.documents.get(&id).unwrap_or(&none);
+        b.documents = union(stored, std::mem::take(&mut b.documents));
+    }
+    b.derive();
+}
+
+/// Completes a roll call's records from the stored ones unless the delivery has them all.
+pub fn complete_vote(v: &mut VoteBundle, old_records: &[VoteRecordRow]) {
+    if v.records_complete || old_records.is_empty() {
+        return;
+    }
+    v.records = union(old_records, std::mem::take(&mut v.records));
+    v.rehash();
+}
+
+/// Completes a hearing's agenda from the stored one unless the delivery has it whole.
+pub fn complete_event(e: &mut EventBundle, old_agenda: &[AgendaRow]) {
+    if e.agenda_complete || old_agenda.is_empty() {
+        return;
+    }
+    e.agenda = union(old_agenda, std::mem::take(&mut e.agenda));
+    e.rehash();
+}
+
+/// Words only, lower case: an action's text as sources agree on it.
+pub fn words(text: &str) -> String {
+    text.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+fn chambers_agree(a: &Option<String>, b: &Option<String>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+/// Gives each delivered action the id of the same stored action (by id, else by date,
+/// agreeing chamber and words), and fills what the delivered one lacks
+/// (chamber, classification) from it. Returns whether anything changed.
+pub fn adopt_actions(delivered: &mut [ActionRow], stored: &[ActionRow]) -> bool {
+    let mut taken: HashSet<&str> = HashSet::new();
+    let by_id: HashMap<&str, &ActionRow> = stored.iter().map(|s| (s.id.as_str(), s)).collect();
+    let mut changed = false;
+    // Exact ids first, so a later fuzzy match cannot steal an action's own row.
+    for d in delivered.iter() {
+        if by_id.contains_key(d.id.as_str()) {
+            taken.insert(d.id.as_str());
+        }
+    }
+    let taken_ids: HashSet<String> = taken.iter().map(|s| s.to_string()).collect();
+    let mut fuzzy_taken: HashSet<String> = HashSet::new();
+    for d in delivered.iter_mut() {
+        let matched = if taken_ids.contains(&d.id) {
+            by_id.get(d.id.as_str()).copied()
+        } else {
+            let w = words(&d.description);
+            let m = stored.iter().find(|s| {
+                !taken_ids.contains(&s.id)
+                    && !fuzzy_taken.contains(&s.id)
+                    && s.date == d.date
+                    && chambers_agree(&s.organization, &d.organization)
+                    && words(&s.description) == w
+            });
+            if let Some(s) = m {
+                fuzzy_taken.insert(s.id.clone());
+                d.id = s.id.clone();
+                changed = true;
+            }
+            m
+        };
+        if let Some(s) = matched {
+            let before = d.content_hash.clone();
+            keep_opt(&mut d.organization, &s.organization);
+            keep_opt(&mut d.occurred_at, &s.occurred_at);
+            if empty_json(&d.classification) && !empty_json(&s.classification) {
+                d.classification = s.classification.clone();
+                d.classification_source = s.classification_source.clone();
+            }
+            d.content_hash = content_hash(&*d);
+            changed |= before != d.content_hash;
+        }
+    }
+    changed
+}
+
+/// Gives each delivered sponsorship the id of the same stored one (by id, else by kind and
+/// name), filling a chamber or person link the delivered one lacks. Returns whether anything
+/// changed.
+pub fn adopt_sponsorships(delivered: &mut [SponsorshipRow], stored: &[SponsorshipRow]) -> bool {
+    let own: HashSet<String> =
+        delivered.iter().filter(|d| stored.iter().any(|s| s.id == d.id)).map(|d| d.id.clone()).collect();
+    let mut fuzzy_taken: HashSet<String> = HashSet::new();
+    let mut changed = false;
+    for d in delivered.iter_mut() {
+        let matched = if own.contains(&d.id) {
+            stored.iter().find(|s| s.id == d.id)
+        } else {
+            let w = words(&d.name);
+            let m = stored.iter().find(|s| {
+                !own.contains(&s.id)
+                    && !fuzzy_taken.contains(&s.id)
+                    && s.entity_type == d.entity_type
+                    && words(&s.name) == w
+            });
+            if let Some(s) = m {
+                fuzzy_taken.insert(s.id.clone());
+                d.id = s.id.clone();
+                changed = true;
+            }
+            m
+        };
+        if let Some(s) = matched {
+            let before = d.content_hash.clone();
+            keep_opt(&mut d.chamber, &s.chamber);
+            keep_opt(&mut d.person_id, &s.person_id);
+            d.content_hash = content_hash(&*d);
+            changed |= before != d.content_hash;
+        }
+    }
+    changed
+}
+
+/// Fills what stored vote records lack (a person link) from the delivered ones, and the
+/// delivered ones from the stored, matched by voter name.
+pub fn adopt_vote_links(delivered: &mut [VoteRecordRow], stored: &[VoteRecordRow]) {
+    let by_name: HashMap<String, &VoteRecordRow> = stored.iter().map(|s| (words(&s.voter_name), s)).collect();
+    for d in delivered.iter_mut() {
+        if d.person_id.is_none()
+            && let Some(s) = by_name.get(&words(&d.voter_name))
+            && s.person_id.is_some()
+        {
+            d.person_id = s.person_id.clone();
+            d.content_hash = content_hash(&*d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn action(id: &str, ordinal: i64, date: &str, text: &str, org: Option<&str>) -> ActionRow {
+        let mut a = ActionRow {
+            id: id.into(),
+            bill_id: "b".into(),
+            ordinal,
+            date: NaiveDate::parse_from_str(date, "%Y-%m-%d").ok(),
+            occurred_at: None,
+            description: text.into(),
+            organization: org.map(str::to_string),
+            classification: "[]".into(),
+            classification_source: "none".into(),
+            related_entities: "[]".into(),
+            content_hash: String::new(),
+        };
+        a.content_hash = content_hash(&a);
+        a
+    }
+
+    #[test]
+    fn a_partial_part_keeps_what_it_lacks_and_adds_what_is_new() {
+        let stored = vec![
+            action("a1", 0, "2025-01-02", "Introduced", Some("upper")),
+            action("a2", 1, "2025-01-03", "Referred", Some("upper")),
+            action("a3", 2, "2025-02-01", "Passed", Some("upper")),
+        ];
+        let delivered = vec![
+            action("a2", 0, "2025-01-03", "Referred", Some("upper")),
+            action("a4", 1, "2025-03-01", "Signed", None),
+        ];
+        let out = union(&stored, delivered);
+        let ids: Vec<(&str, i64)> = out.iter().map(|a| (a.id.as_str(), a.ordinal)).collect();
+        assert_eq!(ids, vec![("a1", 0), ("a2", 1), ("a3", 2), ("a4", 3)]);
+    }
+
+    #[test]
+    fn the_same_action_from_another_source_takes_its_id_and_keeps_its_chamber() {
+        let stored = vec![
+            action("os1", 0, "1999-01-04", "Introduced.  Read first time.", Some("upper")),
+            action("os2", 1, "1999-01-05", "Referred to Com. on RLS.", Some("upper")),
+        ];
+        let mut delivered = vec![
+            action("ca1", 0, "1999-01-04", "Introduced. Read first time.", None),
+            action("ca2", 1, "1999-01-05", "Referred to Com. on RLS", None),
+            action("ca3", 2, "1999-01-06", "From printer.", None),
+        ];
+        assert!(adopt_actions(&mut delivered, &stored));
+        let got: Vec<(&str, Option<&str>)> =
+            delivered.iter().map(|a| (a.id.as_str(), a.organization.as_deref())).collect();
+        assert_eq!(got, vec![("os1", Some("upper")), ("os2", Some("upper")), ("ca3", None)]);
+        // A second pass changes nothing.
+        assert!(!adopt_actions(&mut delivered, &stored));
+    }
+
+    #[test]
+    fn chambers_that_disagree_are_different_actions() {
+        let stored = vec![action("s1", 0, "2025-01-02", "Read third time", Some("upper"))];
+        let mut delivered = vec![action("d1", 0, "2025-01-02", "Read third time", Some("lower"))];
+        adopt_actions(&mut delivered, &stored);
+        assert_eq!(delivered[0].id, "d1");
+    }
+}
