@@ -474,10 +474,30 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                 println!("\nOperator alerts");
                 print_result(&alerts, Format::Table)?;
             }
+            // Sources whose latest delivery was partial: what was damaged, from its warnings.
+            let partial = wh
+                .query(
+                    "SELECT r.pipeline, s.source, s.run_id, s.finished_at,
+                            (SELECT MIN(w.location || COALESCE(' [' || w.record || ']', '') || ': ' || w.message)
+                               FROM warnings w WHERE w.run_id = s.run_id AND w.source = s.source) AS first_warning,
+                            s.warnings
+                     FROM run_sources s JOIN runs r ON r.id = s.run_id
+                     WHERE s.status = 'partial'
+                       AND s.run_id = (SELECT MAX(s2.run_id) FROM run_sources s2 JOIN runs r2 ON r2.id = s2.run_id
+                                       WHERE r2.pipeline = r.pipeline AND s2.source = s.source)
+                     ORDER BY r.pipeline, s.source",
+                )
+                .await?;
+            if !partial.rows.is_empty() {
+                println!(
+                    "\nPartial deliveries (latest run; nothing they lacked was removed or blanked; `statehouse warnings` has the rest)"
+                );
+                print_result(&partial, Format::Table)?;
+            }
             println!("\nLast success per pipeline and source");
             let fresh = wh
                 .query(
-                    "SELECT r.pipeline, s.source, s.kind, MAX(CASE WHEN s.status = 'succeeded' THEN s.finished_at END) AS last_success,
+                    "SELECT r.pipeline, s.source, s.kind, MAX(CASE WHEN s.status IN ('succeeded', 'partial') THEN s.finished_at END) AS last_success,
                             MAX(s.finished_at) AS last_attempt
                      FROM run_sources s JOIN runs r ON r.id = s.run_id
                      GROUP BY r.pipeline, s.source, s.kind ORDER BY r.pipeline, s.source",

@@ -52,10 +52,15 @@ pub struct Parsed {
     pub votes: Vec<VoteRecord>,
     pub events: Vec<EventRecord>,
     pub warnings: Vec<Warning>,
+    /// Some part of the payload was damaged or missing (a table cut short, a malformed row,
+    /// a file that could not be read): the warnings say which. The source's run is then
+    /// `partial`, and what the damage could have carried is left as the warehouse has it.
+    pub partial: bool,
 }
 
 impl Parsed {
     pub fn extend(&mut self, other: Parsed) {
+        self.partial |= other.partial;
         self.jurisdictions.extend(other.jurisdictions);
         self.organizations.extend(other.organizations);
         self.people.extend(other.people);

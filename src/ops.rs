@@ -33,6 +33,10 @@ fn failing(r: &SourceRun) -> bool {
     r.status == "failed"
 }
 
+fn partial(r: &SourceRun) -> bool {
+    r.status == "partial"
+}
+
 /// The streak the newest runs (first in `runs`) are in, if any.
 pub fn streak(runs: &[SourceRun]) -> Option<Streak> {
     let first = runs.first()?;
@@ -40,6 +44,8 @@ pub fn streak(runs: &[SourceRun]) -> Option<Streak> {
         ("failing", failing)
     } else if empty(first) {
         ("empty", empty)
+    } else if partial(first) {
+        ("partial", partial)
     } else {
         return None;
     };
@@ -72,6 +78,10 @@ pub async fn check_after_run(
                 streak.first_run_id,
                 streak.last_run_id,
                 runs.first().and_then(|r| r.error.clone()).unwrap_or_default()
+            ),
+            "partial" => format!(
+                "Source {} of pipeline {} has delivered partial data {} runs in a row (runs {}..{}): a table or file cut short, malformed or missing. Nothing it lacked was removed or blanked, but what it lacked was not updated either.\n\nWhat to do: `statehouse warnings` names the damaged files and records; check the source's downloads (disk space, a proxy cutting transfers, a changed layout).",
+                s.source, pipeline.name, streak.length, streak.first_run_id, streak.last_run_id
             ),
             _ => format!(
                 "Source {} of pipeline {} has returned nothing {} runs in a row (runs {}..{}): no records and no payload seen before.\n\nWhat to do: check that the source still publishes (a changed address or layout looks like this), or raise `alert_after` if it is simply quiet out of session.",
@@ -161,14 +171,15 @@ pub async fn freshness(
         for s in &p.sources {
             let source = s.name();
             let runs = wh.source_runs(&p.name, &source, limit).await?;
-            let mut last_success = runs.iter().find(|r| r.status == "succeeded").and_then(|r| r.finished_at);
+            let mut last_success =
+                runs.iter().find(|r| matches!(r.status.as_str(), "succeeded" | "partial")).and_then(|r| r.finished_at);
             if last_success.is_none() {
                 // Older than the window: ask for the last success itself.
                 last_success = wh
                     .source_runs(&p.name, &source, 10_000)
                     .await?
                     .iter()
-                    .find(|r| r.status == "succeeded")
+                    .find(|r| matches!(r.status.as_str(), "succeeded" | "partial"))
                     .and_then(|r| r.finished_at);
             }
             let threshold = stale_after(p, now);

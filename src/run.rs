@@ -118,6 +118,8 @@ struct Tally {
     people_changed: std::collections::BTreeSet<String>,
     /// Fetching version documents (`[texts] fetch = true`).
     texts: Option<texts::TextFetch>,
+    /// Some delivery was damaged or missing a part (`model::Parsed::partial`).
+    partial: bool,
 }
 
 impl Tally {
@@ -144,6 +146,7 @@ impl Tally {
             run_keys: HashMap::new(),
             people_changed: Default::default(),
             texts: None,
+            partial: false,
         }
     }
 }
@@ -265,6 +268,10 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
         tally.report.finished_at = Utc::now();
         tally.report.warnings = tally.warnings.len() as u64;
         match result {
+            Ok(()) if tally.partial => {
+                tracing::warn!(source = %tally.report.source, "partial delivery: nothing it lacks was removed or blanked (see the warnings)");
+                tally.report.status = "partial".into();
+            }
             Ok(()) => tally.report.status = "succeeded".into(),
             Err(SourceError::Interrupted) => {
                 tracing::warn!(source = %tally.report.source, "interrupted");
@@ -283,7 +290,7 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
     }
     let status = if opts.stop.requested() || reports.iter().any(|r| r.status == "interrupted") {
         "interrupted"
-    } else if reports.iter().all(|r| r.status == "succeeded") {
+    } else if reports.iter().all(|r| matches!(r.status.as_str(), "succeeded" | "partial")) {
         "succeeded"
     } else {
         "failed"
@@ -516,6 +523,9 @@ fn read_file(
     let before = (parsed.record_count(), parsed.warnings.len());
     parse(&bytes, &loc, parsed);
     let ok = parsed.record_count() > before.0 || parsed.warnings.len() == before.1;
+    if !ok {
+        parsed.partial = true;
+    }
     // An unparseable file is parsed (and reported) again next run.
     Ok(Some(PayloadRecord { loaded: ok, ..PayloadRecord::new(loc, sha, bytes.len() as u64, None) }))
 }
@@ -731,6 +741,7 @@ async fn load_batch(
     tally: &mut Tally,
 ) -> Result<(), SourceError> {
     tally.report.records += parsed.record_count() as u64;
+    tally.partial |= parsed.partial;
     let mut parsed = parsed;
     texts::attach_texts(wh, &mut parsed, tally).await?;
     let mut normalized = normalize::normalize(parsed, ctx);

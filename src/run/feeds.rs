@@ -17,8 +17,8 @@ use crate::warehouse::{PayloadRecord, Warehouse};
 /// warnings go with the first batch.
 pub(super) fn batches(parsed: Parsed, size: usize) -> Vec<Parsed> {
     let size = size.max(1);
-    let Parsed { jurisdictions, organizations, people, bills, votes, events, warnings } = parsed;
-    let mut out = vec![Parsed { jurisdictions, organizations, people, warnings, ..Default::default() }];
+    let Parsed { jurisdictions, organizations, people, bills, votes, events, warnings, partial } = parsed;
+    let mut out = vec![Parsed { jurisdictions, organizations, people, warnings, partial, ..Default::default() }];
     fn chunks<T>(items: Vec<T>, size: usize, out: &mut Vec<Parsed>, put: fn(&mut Parsed, Vec<T>)) {
         let mut items = items.into_iter().peekable();
         while items.peek().is_some() {

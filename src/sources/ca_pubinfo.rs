@@ -726,6 +726,7 @@ pub fn parse(files: &mut dyn Files, location: &str) -> Parsed {
     // partial ones say nothing about what they lack).
     let whole: HashSet<TableKind> = tables.values().filter(|t| t.complete).map(|t| t.kind).collect();
     for t in tables.values().filter(|t| !t.complete) {
+        out.partial = true;
         ctx.warn(
             &mut out.warnings,
             t.kind.file_name(),

@@ -972,6 +972,7 @@ pub fn parse_csv_dataset(files: &Dataset, location: &str) -> Parsed {
     let (bills_whole, history_whole, sponsors_whole, votes_whole, people_whole, documents_whole) =
         (whole[0], whole[1], whole[2], whole[4], whole[5], whole[6]);
     let as_of = dataset_date(location);
+    out.partial = tables.iter().any(|t| t.as_ref().is_some_and(|t| !t.complete));
     let mut rows: Vec<Option<Rows>> = Vec::new();
     for table in &tables {
         rows.push(table.as_ref().and_then(|t| match Rows::new(t) {
@@ -1846,6 +1847,8 @@ pub fn parse_json_dataset(files: &Dataset, location: &str) -> Parsed {
         }
         out.votes.push(vote);
     }
+    // A file that could not be read leaves the dataset partial (its bill or vote is untouched).
+    out.partial |= ctx.warnings.iter().any(|w| w.message.ends_with("file skipped"));
     out.warnings = ctx.warnings;
     out
 }
