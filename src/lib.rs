@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod archive;
 pub mod config;
 pub mod fetch;
+pub mod hash;
 pub mod jurisdictions;
 pub mod mail;
 pub mod model;

@@ -1226,7 +1226,7 @@ pub async fn compose(wh: &Warehouse, now: DateTime<Utc>) -> Result<u64, AlertsEr
         let rfc_id = format!(
             "<statehouse.{}.{}@{}>",
             coalition,
-            &crate::archive::sha256_hex(format!("{recipient}\u{0}{key}").as_bytes())[..24],
+            &crate::hash::sha256_hex(format!("{recipient}\u{0}{key}").as_bytes())[..24],
             domain
         );
         let id_list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
