@@ -328,9 +328,8 @@ async fn bill_facts(wh: &Warehouse, id: &str) -> Result<Option<BillFacts>, Alert
         )
         .await?,
     );
-    // Data from LegiScan is shown with its credit line (CC BY 4.0).
-    let credit =
-        wh.from_legiscan(&[id.to_string()]).await?.contains(id).then(|| crate::sources::legiscan::CREDIT.to_string());
+    // Data whose licence asks for credit (LegiScan's CC BY 4.0) is shown with its credit line.
+    let credit = wh.credit_lines(&[id.to_string()]).await?.remove(id);
     Ok(r.first().map(|r| BillFacts {
         info: BillInfo {
             id: r.s("id").unwrap_or_default(),

@@ -17,7 +17,8 @@
 //! | | `text/<doc_id>.json` | a version's text: the document itself, base64 in `doc` |
 //!
 //! Both flavours also carry `LICENSE` (CC BY 4.0, attribution required) and `README.md`;
-//! [`attribution`] returns the licence text and [`CREDIT`] is the credit line to show with the data.
+//! [`attribution`] returns the licence text; the credit line to show with the data is
+//! [`super::SourceKind::credit_line`]'s.
 //!
 //! **Reading a zip.** Dataset zips are downloaded from the network and treated as untrusted:
 //! [`open_zip`] rejects, before decompressing anything, an entry whose path could escape a folder
@@ -109,9 +110,6 @@ pub const DEFAULT_MAX_TOTAL_BYTES: u64 = 2 << 30;
 pub const DEFAULT_MAX_ENTRY_BYTES: u64 = 512 << 20;
 /// The default bound on the number of entries in a zip.
 pub const DEFAULT_MAX_ENTRIES: usize = 500_000;
-/// The credit line LegiScan's licence (CC BY 4.0) asks for, to show wherever the data is shown.
-pub const CREDIT: &str = "Legislative data from LegiScan (https://legiscan.com), licensed under CC BY 4.0 \
-                          (https://creativecommons.org/licenses/by/4.0/)";
 const LEGISCAN: &str = "https://legiscan.com";
 /// The JSON flavour's folders.
 const JSON_FOLDERS: [&str; 4] = ["bill", "vote", "people", "text"];
@@ -448,7 +446,7 @@ fn detect<'a>(paths: impl Iterator<Item = &'a str>) -> Result<(Flavour, String),
 }
 
 /// The licence text the dataset carries (its `LICENSE`, else its `README`), to keep beside the
-/// data: LegiScan's data is CC BY 4.0 and must be credited (see [`CREDIT`]).
+/// data: LegiScan's data is CC BY 4.0 and must be credited (see [`super::SourceKind::credit_line`]).
 pub fn attribution(files: &Dataset) -> Option<String> {
     let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_ascii_lowercase();
     let find = |names: &[&str]| {
