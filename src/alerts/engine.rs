@@ -18,6 +18,7 @@ use super::render::{self, Links};
 use super::rules;
 use super::*;
 use crate::warehouse::{Param, QueryResult, Warehouse};
+use crate::text::terms::find_terms;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -781,7 +782,7 @@ async fn new_bill(
     let mut terms = Vec::new();
     let mut snippet = None;
     let text = format!("{} {}", bill.info.title, bill.abstract_text.clone().unwrap_or_default());
-    for (term, s) in rules::find_terms(&text, &w.terms) {
+    for (term, s) in find_terms(&text, &w.terms) {
         terms.push(term);
         snippet.get_or_insert(s);
     }
@@ -816,7 +817,7 @@ async fn new_bill(
                     r.s("description").unwrap_or_default(),
                     r.s("related_entities").unwrap_or_default()
                 );
-                !rules::find_terms(&text, std::slice::from_ref(committee)).is_empty()
+                !find_terms(&text, std::slice::from_ref(committee)).is_empty()
             });
             if named {
                 terms.push(format!("committee: {committee}"));
@@ -894,8 +895,8 @@ async fn version_info(
         info.diff_excerpt =
             rendered.split_once('\n').map(|(_, rest)| rest.trim().to_string()).filter(|r| !r.is_empty());
         info.diff_summary = Some(format!("{summary} (against the previous version)"));
-        let in_old: HashSet<String> = rules::find_terms(old, &c.watch.terms).into_iter().map(|t| t.0).collect();
-        let in_new: HashSet<String> = rules::find_terms(new, &c.watch.terms).into_iter().map(|t| t.0).collect();
+        let in_old: HashSet<String> = find_terms(old, &c.watch.terms).into_iter().map(|t| t.0).collect();
+        let in_new: HashSet<String> = find_terms(new, &c.watch.terms).into_iter().map(|t| t.0).collect();
         info.phrases_added =
             c.watch.terms.iter().filter(|t| in_new.contains(*t) && !in_old.contains(*t)).cloned().collect();
         info.phrases_removed =
