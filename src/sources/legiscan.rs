@@ -67,8 +67,8 @@
 //!
 //! Texts (JSON only): `doc` is decoded from base64 and read by its `mime`: `text/html` (and
 //! `text/plain`) become plain text, crudely (struck-out `<strike>`/`<del>` text dropped, then
-//! [`super::ca_pubinfo::html_text`]: tags removed, entities decoded, spaces collapsed); Word
-//! `.docx` is read by [`super::ca_pubinfo::docx_text`]; PDF (most states) and other formats by
+//! [`crate::text::formats::html_text`]: tags removed, entities decoded, spaces collapsed); Word
+//! `.docx` is read by [`crate::text::formats::docx_text`]; PDF (most states) and other formats by
 //! [`crate::text::extract`]. A document nothing can be read from keeps its version without text
 //! and gives a warning saying why.
 //!
@@ -1813,7 +1813,7 @@ pub fn document_text(mime: &str, doc_base64: &str) -> Result<DecodedText, String
         _ if bytes.starts_with(b"%PDF") => extracted(&mime, &bytes)?,
         "text/html" | "text/plain" | "" => html_to_text(&String::from_utf8_lossy(&bytes)),
         DOCX => {
-            super::ca_pubinfo::docx_text(&bytes).map_err(|e| format!("a Word document that cannot be read: {e}"))?
+            crate::text::formats::docx_text(&bytes).map_err(|e| format!("a Word document that cannot be read: {e}"))?
         }
         // PDF (most states) and other formats: the shared extractor.
         other => extracted(other, &bytes)?,
@@ -1829,13 +1829,13 @@ fn extracted(mime: &str, bytes: &[u8]) -> Result<String, String> {
 }
 
 /// The text of an HTML bill text: struck-out (`<strike>`, `<del>`) text dropped, then
-/// [`super::ca_pubinfo::html_text`].
+/// [`crate::text::formats::html_text`].
 pub fn html_to_text(html: &str) -> String {
     let mut s = html.to_string();
     for tag in ["strike", "del"] {
-        s = super::ca_pubinfo::drop_element(&s, tag);
+        s = crate::text::formats::drop_element(&s, tag);
     }
-    super::ca_pubinfo::html_text(&s)
+    crate::text::formats::html_text(&s)
 }
 
 /// Standard base64 (RFC 4648, `+/`, `=` padding), whitespace ignored.
