@@ -16,6 +16,7 @@ pub mod model;
 pub mod normalize;
 pub mod ops;
 pub mod run;
+pub mod safe_zip;
 pub mod schedule;
 pub mod scheduler;
 pub mod sources;

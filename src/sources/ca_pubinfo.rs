@@ -94,9 +94,10 @@
 //! I/O here, and `crate::run` chooses which to open.
 
 use crate::model::*;
+use crate::safe_zip::{Limits, SafeZip, ZipError};
+use crate::text::formats::{self, CAML_NS, docx_text, html_text, text_of};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use polars::prelude::*;
-use crate::text::formats::{self, CAML_NS, docx_text, html_text, text_of};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
@@ -332,31 +333,43 @@ impl Files for DirFiles {
     }
 }
 
+/// The bounds on an export zip: 10,000 entries, 4 GiB per entry, 8 GiB in all. A daily export
+/// unpacks to a few hundred megabytes, a full session's to several gigabytes.
+pub const LIMITS: Limits = Limits { max_total_bytes: 8 << 30, max_entry_bytes: 4 << 30, max_entries: 10_000 };
+
 /// An export as the LC publishes it: a zip (`pubinfo_2025.zip`), whose files may sit in a folder.
-/// When two entries share a base name, the first in the archive wins.
-pub struct ZipFiles<R: Read + Seek = std::fs::File> {
-    archive: ::zip::ZipArchive<R>,
+/// When two entries share a base name, the first in the archive wins. Read as untrusted input
+/// ([`crate::safe_zip`]): a zip with an escaping entry or a link does not open, and a file past
+/// the [`Limits`] (by default [`LIMITS`]) is an error naming the zip and the entry.
+pub struct ZipFiles<R: Read + Seek = std::io::BufReader<std::fs::File>> {
+    zip: SafeZip<R>,
     /// Lower-cased base name → the entry's full name.
     by_name: BTreeMap<String, String>,
 }
 
-impl ZipFiles<std::fs::File> {
-    pub fn open(path: impl AsRef<Path>) -> ::zip::result::ZipResult<ZipFiles<std::fs::File>> {
-        ZipFiles::new(std::fs::File::open(path)?)
+impl ZipFiles {
+    /// Opens an export zip within [`LIMITS`].
+    pub fn open(path: impl AsRef<Path>) -> Result<ZipFiles, ZipError> {
+        ZipFiles::open_with(path, &LIMITS)
+    }
+
+    pub fn open_with(path: impl AsRef<Path>, limits: &Limits) -> Result<ZipFiles, ZipError> {
+        ZipFiles::from_zip(SafeZip::open(path, limits)?)
     }
 }
 
 impl<R: Read + Seek> ZipFiles<R> {
-    pub fn new(reader: R) -> ::zip::result::ZipResult<ZipFiles<R>> {
-        let archive = ::zip::ZipArchive::new(reader)?;
+    /// An export zip from a reader; `zip_name` names it in errors.
+    pub fn new(reader: R, zip_name: &str, limits: &Limits) -> Result<ZipFiles<R>, ZipError> {
+        ZipFiles::from_zip(SafeZip::new(reader, zip_name, limits)?)
+    }
+
+    fn from_zip(zip: SafeZip<R>) -> Result<ZipFiles<R>, ZipError> {
         let mut by_name = BTreeMap::new();
-        for name in archive.file_names() {
-            let name = name?;
-            if !name.ends_with('/') {
-                by_name.entry(base_name(&name).to_ascii_lowercase()).or_insert_with(|| name.to_string());
-            }
+        for name in zip.files() {
+            by_name.entry(base_name(name).to_ascii_lowercase()).or_insert_with(|| name.to_string());
         }
-        Ok(ZipFiles { archive, by_name })
+        Ok(ZipFiles { zip, by_name })
     }
 }
 
@@ -367,13 +380,7 @@ impl<R: Read + Seek> Files for ZipFiles<R> {
 
     fn read(&mut self, name: &str) -> Option<std::io::Result<Vec<u8>>> {
         let entry = self.by_name.get(&base_name(name).to_ascii_lowercase())?;
-        let mut read = || -> std::io::Result<Vec<u8>> {
-            let mut file = self.archive.by_name(entry)?;
-            let mut bytes = Vec::new();
-            file.read_to_end(&mut bytes)?;
-            Ok(bytes)
-        };
-        Some(read())
+        Some(self.zip.read(entry).map_err(std::io::Error::other))
     }
 }
 
@@ -2291,5 +2298,47 @@ mod tests {
         assert_eq!(from_zip.bills, from_dir.bills);
         assert_eq!(from_zip.votes, from_dir.votes);
         assert_eq!(from_zip.warnings, from_dir.warnings);
+    }
+
+    #[test]
+    fn a_zip_with_an_escaping_or_oversized_entry_is_refused() {
+        let zip_of = |entries: &[(&str, &[u8])]| {
+            let mut writer = ::zip::ZipWriter::new(Cursor::new(Vec::new()));
+            let options =
+                ::zip::write::SimpleFileOptions::default().compression_method(::zip::CompressionMethod::Deflated);
+            for (name, bytes) in entries {
+                writer.start_file(*name, options).unwrap();
+                writer.write_all(bytes).unwrap();
+            }
+            writer.finish().unwrap()
+        };
+        let bill_tbl = fixture("1999-2000", "BILL_TBL.dat");
+        // An entry that could escape its folder: the zip does not open.
+        let escaping = zip_of(&[("pubinfo/BILL_TBL.dat", &bill_tbl), ("../../etc/cron.d/pubinfo", b"x")]);
+        let err = ZipFiles::new(escaping, "pubinfo_2025.zip", &LIMITS).err().unwrap();
+        assert!(
+            matches!(&err, ZipError::UnsafeEntry { zip, entry, .. } if zip == "pubinfo_2025.zip" && entry == "../../etc/cron.d/pubinfo"),
+            "{err}"
+        );
+        // 2 MiB of spaces (a few kilobytes deflated) over a 1 MiB bound: that file is an error
+        // naming the zip and the entry, and the parse's warning says so; the others read.
+        let lob = vec![b' '; 2 << 20];
+        let bomb = zip_of(&[("pubinfo/BILL_TBL.dat", &bill_tbl), ("pubinfo/BILL_VERSION_TBL.dat", &lob)]);
+        let limits = Limits { max_entry_bytes: 1 << 20, ..LIMITS };
+        let mut files = ZipFiles::new(bomb, "pubinfo_2025.zip", &limits).unwrap();
+        let err = files.read("bill_version_tbl.dat").unwrap().unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "pubinfo_2025.zip: entry \"pubinfo/BILL_VERSION_TBL.dat\" decompresses to more than 1048576 bytes"
+            ),
+            "{err}"
+        );
+        let parsed = parse(&mut files, "pubinfo_2025.zip");
+        assert!(!parsed.bills.is_empty());
+        assert!(
+            parsed.warnings.iter().any(|w| w.message.contains("entry \"pubinfo/BILL_VERSION_TBL.dat\" decompresses")),
+            "{:?}",
+            parsed.warnings
+        );
     }
 }

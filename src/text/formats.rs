@@ -4,8 +4,9 @@
 //! them, and sources whose payloads carry documents (`ca_pubinfo`, `legiscan`) call them
 //! directly.
 
+use crate::safe_zip::{Limits, SafeZip, ZipError};
 use roxmltree::{Document, Node, NodeType};
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 /// The namespace of CAML, the Legislative Counsel of California's XML for measures.
 pub const CAML_NS: &str = "http://lc.ca.gov/legalservices/schemas/caml.1#";
@@ -168,18 +169,24 @@ fn caml_element(e: Node, lines: &mut Lines) {
     }
 }
 
+/// Bounds on a Word document's zip (a fetched or exported file, read as untrusted input): only
+/// its text part is read, up to 256 MiB.
+const DOCX_LIMITS: Limits = Limits { max_total_bytes: 256 << 20, max_entry_bytes: 256 << 20, max_entries: 10_000 };
+
 /// The text of a Word document (`.docx`): one line per paragraph, without hidden runs, field
 /// codes and tracked deletions.
 pub fn docx_text(bytes: &[u8]) -> Result<String, String> {
-    let mut archive =
-        ::zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("not a readable Word document: {e}"))?;
-    let mut xml = String::new();
-    archive
-        .by_name("word/document.xml")
-        .map_err(|e| format!("a Word document without word/document.xml: {e}"))?
-        .read_to_string(&mut xml)
-        .map_err(|e| format!("word/document.xml could not be read: {e}"))?;
-    let doc = Document::parse(&xml).map_err(|e| format!("word/document.xml is not well-formed XML: {e}"))?;
+    let mut zip = SafeZip::new(Cursor::new(bytes), "the document", &DOCX_LIMITS).map_err(|e| match e {
+        ZipError::Archive { source, .. } => format!("not a readable Word document: {source}"),
+        e => format!("not a readable Word document: {e}"),
+    })?;
+    const PART: &str = "word/document.xml";
+    if !zip.files().iter().any(|f| f == PART) {
+        return Err(format!("a Word document without {PART}"));
+    }
+    let xml = zip.read(PART).map_err(|e| format!("{PART} could not be read: {e}"))?;
+    let xml = String::from_utf8(xml).map_err(|e| format!("{PART} could not be read: {e}"))?;
+    let doc = Document::parse(&xml).map_err(|e| format!("{PART} is not well-formed XML: {e}"))?;
     let mut lines = Lines::default();
     docx_children(doc.root_element(), &mut lines);
     Ok(lines.finish())
