@@ -8,6 +8,7 @@ pub mod resolve;
 pub mod search;
 mod sql;
 pub mod tables;
+pub mod texts;
 mod value;
 
 use crate::model::Warning;
