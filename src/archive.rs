@@ -1,7 +1,8 @@
 //! The raw archive: every payload (input file or HTTP body) kept content-addressed under
 //! `<data-dir>/raw/<first two hex digits>/<sha256>`. Identical payloads are stored once.
 
-use sha2::{Digest, Sha256};
+// The archive addresses payloads by `crate::hash`; re-exported for the runs that still name it here.
+pub use crate::hash::{sha256_file, sha256_hex};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -15,18 +16,6 @@ pub struct Archive {
 pub struct ArchiveError {
     pub path: PathBuf,
     pub source: std::io::Error,
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-/// sha256 (hex) of a file, read in pieces.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    std::io::copy(&mut f, &mut h)?;
-    Ok(hex::encode(h.finalize()))
 }
 
 impl Archive {

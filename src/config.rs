@@ -2,6 +2,7 @@
 //! validated once into a [`Pipeline`]. Doc comments on the fields are the user reference
 //! (README "Pipeline files" repeats them).
 
+use crate::sources::SourceKind;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -337,17 +338,23 @@ impl Default for Tier {
 }
 
 impl SourceConfig {
-    pub fn kind(&self) -> &'static str {
+    /// The source's kind, as the `kind` key names it.
+    pub fn source_kind(&self) -> SourceKind {
         match self {
-            SourceConfig::OcdScrape(_) => "ocd_scrape",
-            SourceConfig::Openstates(_) => "openstates",
-            SourceConfig::NyLbdc(_) => "ny_lbdc",
-            SourceConfig::CaPubinfo(_) => "ca_pubinfo",
-            SourceConfig::LegiscanDataset(_) => "legiscan_dataset",
-            SourceConfig::Legiscan(_) => "legiscan",
-            SourceConfig::Legistar(_) => "legistar",
-            SourceConfig::Ical(_) => "ical",
+            SourceConfig::OcdScrape(_) => SourceKind::OcdScrape,
+            SourceConfig::Openstates(_) => SourceKind::Openstates,
+            SourceConfig::NyLbdc(_) => SourceKind::NyLbdc,
+            SourceConfig::CaPubinfo(_) => SourceKind::CaPubinfo,
+            SourceConfig::LegiscanDataset(_) => SourceKind::LegiscanDataset,
+            SourceConfig::Legiscan(_) => SourceKind::Legiscan,
+            SourceConfig::Legistar(_) => SourceKind::Legistar,
+            SourceConfig::Ical(_) => SourceKind::Ical,
         }
+    }
+
+    /// The kind's name (`source_kind().as_str()`).
+    pub fn kind(&self) -> &'static str {
+        self.source_kind().as_str()
     }
 
     /// The source's name: as configured, else derived from its kind and location.

@@ -282,7 +282,7 @@ impl Coalition {
             leads,
             bills,
             watch: f.watch,
-            hash: crate::archive::sha256_hex(text.as_bytes()),
+            hash: crate::hash::sha256_hex(text.as_bytes()),
         })
     }
 

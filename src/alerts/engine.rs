@@ -17,6 +17,7 @@ use super::config::{self, Coalition, Delivery, Lead, Start};
 use super::render::{self, Links};
 use super::rules;
 use super::*;
+use crate::text::terms::find_terms;
 use crate::warehouse::{Param, QueryResult, Warehouse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
@@ -328,9 +329,8 @@ async fn bill_facts(wh: &Warehouse, id: &str) -> Result<Option<BillFacts>, Alert
         )
         .await?,
     );
-    // Data from LegiScan is shown with its credit line (CC BY 4.0).
-    let credit =
-        wh.from_legiscan(&[id.to_string()]).await?.contains(id).then(|| crate::sources::legiscan::CREDIT.to_string());
+    // Data whose licence asks for credit (LegiScan's CC BY 4.0) is shown with its credit line.
+    let credit = wh.credit_lines(&[id.to_string()]).await?.remove(id);
     Ok(r.first().map(|r| BillFacts {
         info: BillInfo {
             id: r.s("id").unwrap_or_default(),
@@ -782,7 +782,7 @@ async fn new_bill(
     let mut terms = Vec::new();
     let mut snippet = None;
     let text = format!("{} {}", bill.info.title, bill.abstract_text.clone().unwrap_or_default());
-    for (term, s) in rules::find_terms(&text, &w.terms) {
+    for (term, s) in find_terms(&text, &w.terms) {
         terms.push(term);
         snippet.get_or_insert(s);
     }
@@ -817,7 +817,7 @@ async fn new_bill(
                     r.s("description").unwrap_or_default(),
                     r.s("related_entities").unwrap_or_default()
                 );
-                !rules::find_terms(&text, std::slice::from_ref(committee)).is_empty()
+                !find_terms(&text, std::slice::from_ref(committee)).is_empty()
             });
             if named {
                 terms.push(format!("committee: {committee}"));
@@ -895,8 +895,8 @@ async fn version_info(
         info.diff_excerpt =
             rendered.split_once('\n').map(|(_, rest)| rest.trim().to_string()).filter(|r| !r.is_empty());
         info.diff_summary = Some(format!("{summary} (against the previous version)"));
-        let in_old: HashSet<String> = rules::find_terms(old, &c.watch.terms).into_iter().map(|t| t.0).collect();
-        let in_new: HashSet<String> = rules::find_terms(new, &c.watch.terms).into_iter().map(|t| t.0).collect();
+        let in_old: HashSet<String> = find_terms(old, &c.watch.terms).into_iter().map(|t| t.0).collect();
+        let in_new: HashSet<String> = find_terms(new, &c.watch.terms).into_iter().map(|t| t.0).collect();
         info.phrases_added =
             c.watch.terms.iter().filter(|t| in_new.contains(*t) && !in_old.contains(*t)).cloned().collect();
         info.phrases_removed =
@@ -1226,7 +1226,7 @@ pub async fn compose(wh: &Warehouse, now: DateTime<Utc>) -> Result<u64, AlertsEr
         let rfc_id = format!(
             "<statehouse.{}.{}@{}>",
             coalition,
-            &crate::archive::sha256_hex(format!("{recipient}\u{0}{key}").as_bytes())[..24],
+            &crate::hash::sha256_hex(format!("{recipient}\u{0}{key}").as_bytes())[..24],
             domain
         );
         let id_list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");

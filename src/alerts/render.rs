@@ -1399,7 +1399,7 @@ mod tests {
         let plain = render(&signed());
         assert!(!plain.text.contains("LegiScan") && !plain.html.contains("LegiScan"));
         let mut alert = signed();
-        alert.bill.as_mut().unwrap().credit = Some(crate::sources::legiscan::CREDIT.to_string());
+        alert.bill.as_mut().unwrap().credit = crate::sources::SourceKind::Legiscan.credit_line().map(str::to_string);
         let r = render(&alert);
         let credit = "Legislative data from LegiScan (https://legiscan.com), licensed under CC BY 4.0";
         assert!(flat(&r.text).contains(credit), "{}", r.text);

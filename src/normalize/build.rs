@@ -286,7 +286,7 @@ fn bill_bundle(
             let when = date_of(&d.date, what);
             let id = ids::stable_id(prefix, &[&bill_id, &note, &n.to_string()]);
             let text_sha256 = d.text.as_ref().filter(|t| !t.trim().is_empty()).map(|t| {
-                let sha256 = crate::archive::sha256_hex(t.as_bytes());
+                let sha256 = crate::hash::sha256_hex(t.as_bytes());
                 texts.push(TextRow {
                     id: id.clone(),
                     bill_id: bill_id.clone(),

@@ -16,9 +16,10 @@ use crate::archive::Archive;
 use crate::config::TextsConfig;
 use crate::fetch::{FetchError, FetchOptions, Fetcher, Validators, redact_url};
 use crate::model::{Link, Parsed, Warning};
-use crate::warehouse::{Param, Warehouse};
+use crate::warehouse::Warehouse;
+use crate::warehouse::texts::{DocumentFetchRow, StoredFetch};
 use chrono::Utc;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// The fetching state of one source's run.
 pub(super) struct TextFetch {
@@ -78,48 +79,6 @@ fn preference(link: &Link) -> u8 {
     }
 }
 
-/// What `document_fetches` holds of one URL.
-#[derive(Debug, Clone, Default)]
-struct Stored {
-    status: String,
-    text: Option<String>,
-    attempts: i64,
-    etag: Option<String>,
-    last_modified: Option<String>,
-    payload_sha256: Option<String>,
-    see_also: Option<String>,
-}
-
-async fn stored(wh: &Warehouse, urls: &[String]) -> Result<HashMap<String, Stored>, sqlx::Error> {
-    let mut out = HashMap::new();
-    for chunk in urls.chunks(200) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT url, status, text, attempts, etag, last_modified, payload_sha256, see_also FROM document_fetches WHERE url IN ({})",
-            marks.join(", ")
-        );
-        let params: Vec<Param> = chunk.iter().map(|u| Param::text(u.clone())).collect();
-        let r = wh.fetch(&sql, &params).await?;
-        for row in r.rows {
-            let s = |i: usize| row.get(i).and_then(|v| v.as_str()).map(str::to_string);
-            let Some(url) = s(0) else { continue };
-            out.insert(
-                url,
-                Stored {
-                    status: s(1).unwrap_or_default(),
-                    text: s(2),
-                    attempts: row.get(3).and_then(|v| v.as_i64()).unwrap_or(0),
-                    etag: s(4),
-                    last_modified: s(5),
-                    payload_sha256: s(6),
-                    see_also: s(7),
-                },
-            );
-        }
-    }
-    Ok(out)
-}
-
 /// One fetch's outcome, as recorded.
 #[derive(Debug, Default)]
 struct Outcome {
@@ -138,7 +97,7 @@ struct Outcome {
     see_also: Option<String>,
 }
 
-async fn fetch_one(tf: &mut TextFetch, link: &Link, before: Option<&Stored>) -> Result<Outcome, SourceError> {
+async fn fetch_one(tf: &mut TextFetch, link: &Link, before: Option<&StoredFetch>) -> Result<Outcome, SourceError> {
     let shown = redact_url(&link.url);
     if let Some(host) = url::Url::parse(&link.url).ok().and_then(|u| u.host_str().map(str::to_string))
         && tf.hosts.insert(host.clone())
@@ -211,34 +170,25 @@ async fn fetch_one(tf: &mut TextFetch, link: &Link, before: Option<&Stored>) -> 
 }
 
 async fn record(wh: &Warehouse, tf: &TextFetch, url: &str, o: &Outcome, attempts: i64) -> Result<(), sqlx::Error> {
-    let text_sha = o.text.as_deref().map(|t| crate::archive::sha256_hex(t.as_bytes()));
-    let sql = "INSERT INTO document_fetches (url, status, http_status, media_type, bytes, payload_sha256, etag, last_modified, method, text_sha256, characters, text, warning, error, see_also, attempts, fetched_at, run_id) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-               ON CONFLICT (url) DO UPDATE SET status = excluded.status, http_status = excluded.http_status, media_type = excluded.media_type, \
-               bytes = excluded.bytes, payload_sha256 = excluded.payload_sha256, etag = excluded.etag, last_modified = excluded.last_modified, \
-               method = excluded.method, text_sha256 = excluded.text_sha256, characters = excluded.characters, text = excluded.text, \
-               warning = excluded.warning, error = excluded.error, see_also = excluded.see_also, attempts = excluded.attempts, fetched_at = excluded.fetched_at, run_id = excluded.run_id";
-    let params = vec![
-        Param::text(redact_url(url)),
-        Param::text(o.status),
-        Param::Int(o.http_status),
-        Param::Text(o.media_type.clone()),
-        Param::Int(o.bytes),
-        Param::Text(o.payload_sha256.clone()),
-        Param::Text(o.etag.clone()),
-        Param::Text(o.last_modified.clone()),
-        Param::Text(o.method.clone()),
-        Param::Text(text_sha),
-        Param::Int(o.text.as_ref().map(|t| t.chars().count() as i64)),
-        Param::Text(o.text.clone()),
-        Param::Text(o.warning.clone()),
-        Param::Text(o.error.clone()),
-        Param::Text(o.see_also.clone()),
-        Param::Int(Some(attempts)),
-        Param::Time(Some(Utc::now())),
-        Param::Int(Some(tf.run_id)),
-    ];
-    wh.execute_all(&[(sql.to_string(), params)]).await.map(|_| ())
+    wh.record_document_fetch(&DocumentFetchRow {
+        url: redact_url(url),
+        status: o.status.to_string(),
+        http_status: o.http_status,
+        media_type: o.media_type.clone(),
+        bytes: o.bytes,
+        payload_sha256: o.payload_sha256.clone(),
+        etag: o.etag.clone(),
+        last_modified: o.last_modified.clone(),
+        method: o.method.clone(),
+        text: o.text.clone(),
+        warning: o.warning.clone(),
+        error: o.error.clone(),
+        see_also: o.see_also.clone(),
+        attempts,
+        fetched_at: Utc::now(),
+        run_id: tf.run_id,
+    })
+    .await
 }
 
 /// Gives the versions of `parsed` that have no text the text of one of their documents, as
@@ -271,7 +221,7 @@ async fn attach(
     if urls.is_empty() {
         return Ok(());
     }
-    let mut known = stored(wh, &urls).await?;
+    let mut known = wh.document_fetches(&urls).await?;
     let mut waiting = 0usize;
     for bill in &mut parsed.bills {
         let label = bill.identifier.clone();
@@ -286,10 +236,10 @@ async fn attach(
                 for _ in 0..2 {
                     match known.get(&key) {
                         Some(b) if b.status == "extracted" => earlier = b.text.clone(),
-                        Some(Stored { see_also: Some(next), .. }) => {
+                        Some(StoredFetch { see_also: Some(next), .. }) => {
                             let next = redact_url(next);
                             if !known.contains_key(&next) {
-                                known.extend(stored(wh, std::slice::from_ref(&next)).await?);
+                                known.extend(wh.document_fetches(std::slice::from_ref(&next)).await?);
                             }
                             key = next;
                             continue;
@@ -314,7 +264,7 @@ async fn attach(
                 let key = redact_url(&link.url);
                 if !known.contains_key(&key) {
                     // A followed link (see_also) not looked up with the others.
-                    known.extend(stored(wh, std::slice::from_ref(&key)).await?);
+                    known.extend(wh.document_fetches(std::slice::from_ref(&key)).await?);
                 }
                 let before = known.get(&key).cloned();
                 if let Some(b) = &before {
@@ -341,7 +291,7 @@ async fn attach(
                 record(wh, tf, &link.url, &outcome, attempts).await?;
                 known.insert(
                     key.clone(),
-                    Stored {
+                    StoredFetch {
                         status: outcome.status.to_string(),
                         text: outcome.text.clone(),
                         attempts,

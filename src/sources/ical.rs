@@ -376,7 +376,7 @@ fn text_list(raw: &str) -> Vec<String> {
 
 /// A UID as a stable id: HTML tags removed, entities decoded, whitespace folded.
 fn clean_uid(raw: &str) -> String {
-    clean(&super::ca_pubinfo::decode_entities(&strip_tags(raw)))
+    clean(&crate::text::formats::decode_entities(&strip_tags(raw)))
 }
 
 /// Whitespace folded to single spaces, ends trimmed.
@@ -421,7 +421,7 @@ fn strip_tags(s: &str) -> String {
 /// tags removed and entities decoded (crudely; no DOM). Lines are trimmed, blank runs collapsed.
 fn html_to_text(s: &str) -> String {
     let text = if TAG.is_match(s) {
-        super::ca_pubinfo::decode_entities(&strip_tags(&BLOCK_END.replace_all(s, "\n")))
+        crate::text::formats::decode_entities(&strip_tags(&BLOCK_END.replace_all(s, "\n")))
     } else {
         s.to_string()
     };

@@ -17,10 +17,11 @@
 //! | | `text/<doc_id>.json` | a version's text: the document itself, base64 in `doc` |
 //!
 //! Both flavours also carry `LICENSE` (CC BY 4.0, attribution required) and `README.md`;
-//! [`attribution`] returns the licence text and [`CREDIT`] is the credit line to show with the data.
+//! [`attribution`] returns the licence text; the credit line to show with the data is
+//! [`super::SourceKind::credit_line`]'s.
 //!
-//! **Reading a zip.** Dataset zips are downloaded from the network and treated as untrusted:
-//! [`open_zip`] rejects, before decompressing anything, an entry whose path could escape a folder
+//! **Reading a zip.** Dataset zips are downloaded from the network and treated as untrusted, read
+//! through [`crate::safe_zip`]: [`open_zip`] rejects, before decompressing anything, an entry whose path could escape a folder
 //! (absolute, a `..` component, a drive letter, backslash forms of these, a NUL byte) or that has
 //! the same path as another; then a symbolic link; it decompresses every entry into memory, counting
 //! the bytes actually produced (declared sizes are not trusted), and fails as soon as one entry
@@ -66,8 +67,8 @@
 //!
 //! Texts (JSON only): `doc` is decoded from base64 and read by its `mime`: `text/html` (and
 //! `text/plain`) become plain text, crudely (struck-out `<strike>`/`<del>` text dropped, then
-//! [`super::ca_pubinfo::html_text`]: tags removed, entities decoded, spaces collapsed); Word
-//! `.docx` is read by [`super::ca_pubinfo::docx_text`]; PDF (most states) and other formats by
+//! [`crate::text::formats::html_text`]: tags removed, entities decoded, spaces collapsed); Word
+//! `.docx` is read by [`crate::text::formats::docx_text`]; PDF (most states) and other formats by
 //! [`crate::text::extract`]. A document nothing can be read from keeps its version without text
 //! and gives a warning saying why.
 //!
@@ -103,42 +104,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
-/// The default bound on the bytes all entries of a zip may decompress to: 2 GiB.
-pub const DEFAULT_MAX_TOTAL_BYTES: u64 = 2 << 30;
-/// The default bound on the bytes one entry may decompress to: 512 MiB.
-pub const DEFAULT_MAX_ENTRY_BYTES: u64 = 512 << 20;
-/// The default bound on the number of entries in a zip.
-pub const DEFAULT_MAX_ENTRIES: usize = 500_000;
-/// The credit line LegiScan's licence (CC BY 4.0) asks for, to show wherever the data is shown.
-pub const CREDIT: &str = "Legislative data from LegiScan (https://legiscan.com), licensed under CC BY 4.0 \
-                          (https://creativecommons.org/licenses/by/4.0/)";
+// A dataset zip's bounds are the safe reader's defaults (2 GiB in all, 512 MiB per entry).
+pub use crate::safe_zip::{
+    DEFAULT_MAX_ENTRIES, DEFAULT_MAX_ENTRY_BYTES, DEFAULT_MAX_TOTAL_BYTES, Limits, ZipError, safe_path,
+};
 const LEGISCAN: &str = "https://legiscan.com";
 /// The JSON flavour's folders.
 const JSON_FOLDERS: [&str; 4] = ["bill", "vote", "people", "text"];
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 // ---- Reading a zip -------------------------------------------------------------------------
-
-/// Bounds on what a dataset zip may decompress to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// All entries together, in bytes actually decompressed.
-    pub max_total_bytes: u64,
-    /// One entry, in bytes actually decompressed.
-    pub max_entry_bytes: u64,
-    /// Entries in the archive (files and folders).
-    pub max_entries: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_total_bytes: DEFAULT_MAX_TOTAL_BYTES,
-            max_entry_bytes: DEFAULT_MAX_ENTRY_BYTES,
-            max_entries: DEFAULT_MAX_ENTRIES,
-        }
-    }
-}
 
 /// The two kinds of LegiScan dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,144 +124,27 @@ pub enum Flavour {
 
 /// Why a dataset zip was rejected. Each names the zip, and the entry when one is at fault.
 #[derive(Debug, thiserror::Error)]
-pub enum ZipError {
-    #[error("could not read {zip}: {source}")]
-    Io {
-        zip: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{zip} is not a readable zip archive: {source}")]
-    Archive {
-        zip: String,
-        #[source]
-        source: ::zip::result::ZipError,
-    },
-    #[error("{zip} has {count} entries, more than the {limit} allowed")]
-    TooManyEntries { zip: String, count: usize, limit: usize },
-    #[error("{zip}: entry {entry:?} {reason}; the zip is rejected")]
-    UnsafeEntry { zip: String, entry: String, reason: &'static str },
-    #[error(
-        "{zip}: entry {entry:?} decompresses to more than {limit} bytes, the bound for one entry; \
-         the zip is rejected (a zip bomb?)"
-    )]
-    EntryTooLarge { zip: String, entry: String, limit: u64 },
-    #[error(
-        "{zip}: the entries decompress to more than {limit} bytes in all (passed at entry {entry:?}); \
-         the zip is rejected (a zip bomb?)"
-    )]
-    TotalTooLarge { zip: String, entry: String, limit: u64 },
-    #[error("{zip}: entry {entry:?} could not be read: {source}")]
-    Entry {
-        zip: String,
-        entry: String,
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
+pub enum DatasetError {
+    #[error(transparent)]
+    Zip(#[from] ZipError),
     #[error("{zip} is not a LegiScan dataset: {reason}")]
     NotADataset { zip: String, reason: String },
 }
 
 /// Opens a dataset zip from a file; `limits` as in [`open_zip`].
-pub fn open_zip_file(path: impl AsRef<Path>, limits: &Limits) -> Result<Dataset, ZipError> {
-    let path = path.as_ref();
-    let zip = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|source| ZipError::Io { zip: zip.clone(), source })?;
-    open_zip(std::io::BufReader::new(file), &zip, limits)
+pub fn open_zip_file(path: impl AsRef<Path>, limits: &Limits) -> Result<Dataset, DatasetError> {
+    let zip = crate::safe_zip::SafeZip::open(path, limits)?;
+    let name = zip.name().to_string();
+    Dataset::from_entries(&name, zip.read_all()?)
 }
 
-/// Reads a dataset zip (its bytes in a `Cursor`, or a file) as untrusted input: see the module
-/// documentation. `zip_name` names it in errors. Everything is decompressed into memory, within
-/// `limits` ([`Limits::default`]: 2 GiB in all, 512 MiB per entry).
-pub fn open_zip<R: Read + Seek>(reader: R, zip_name: &str, limits: &Limits) -> Result<Dataset, ZipError> {
-    let zip = || zip_name.to_string();
-    let mut archive = ::zip::ZipArchive::new(reader).map_err(|source| ZipError::Archive { zip: zip(), source })?;
-    if archive.len() > limits.max_entries {
-        return Err(ZipError::TooManyEntries { zip: zip(), count: archive.len(), limit: limits.max_entries });
-    }
-    // Every name first, so that an unsafe one rejects the zip before anything is decompressed.
-    let mut names = Vec::with_capacity(archive.len());
-    let mut seen = std::collections::HashSet::new();
-    for i in 0..archive.len() {
-        let name = match archive.name_for_index(i) {
-            Some(Ok(name)) => name.into_owned(),
-            Some(Err(source)) => return Err(ZipError::Archive { zip: zip(), source }),
-            None => return Err(ZipError::Archive { zip: zip(), source: ::zip::result::ZipError::FileNotFound }),
-        };
-        let clean =
-            safe_path(&name).map_err(|reason| ZipError::UnsafeEntry { zip: zip(), entry: name.clone(), reason })?;
-        if !seen.insert(clean) {
-            return Err(ZipError::UnsafeEntry {
-                zip: zip(),
-                entry: name,
-                reason: "has the same path as another entry",
-            });
-        }
-        names.push(name);
-    }
-    let mut total = 0u64;
-    let mut entries = Vec::new();
-    for (i, name) in names.into_iter().enumerate() {
-        let unreadable = |source: Box<dyn std::error::Error + Send + Sync>| ZipError::Entry {
-            zip: zip(),
-            entry: name.clone(),
-            source,
-        };
-        let mut file = archive.by_index(i).map_err(|e| unreadable(Box::new(e)))?;
-        if file.is_symlink() {
-            return Err(ZipError::UnsafeEntry { zip: zip(), entry: name, reason: "is a symbolic link" });
-        }
-        if file.is_dir() {
-            continue;
-        }
-        // Read one byte past what may still come, to see whether the entry passes a bound.
-        let room = limits.max_entry_bytes.min(limits.max_total_bytes - total);
-        let mut bytes = Vec::with_capacity(file.size().min(room).min(64 << 20) as usize);
-        (&mut file).take(room.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| unreadable(Box::new(e)))?;
-        drop(file);
-        let n = bytes.len() as u64;
-        if n > limits.max_entry_bytes {
-            return Err(ZipError::EntryTooLarge { zip: zip(), entry: name, limit: limits.max_entry_bytes });
-        }
-        if total + n > limits.max_total_bytes {
-            return Err(ZipError::TotalTooLarge { zip: zip(), entry: name, limit: limits.max_total_bytes });
-        }
-        total += n;
-        entries.push((name, bytes));
-    }
-    Dataset::from_entries(zip_name, entries)
-}
-
-/// An entry's path, checked and cleaned (`\` read as `/`, empty and `.` components dropped), or
-/// why it is refused.
-pub fn safe_path(name: &str) -> Result<String, &'static str> {
-    if name.contains('\0') {
-        return Err("has a NUL byte in its path");
-    }
-    let path = name.replace('\\', "/");
-    if path.starts_with('/') {
-        return Err("has an absolute path");
-    }
-    let bytes = path.as_bytes();
-    if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
-        return Err("has a path with a drive letter");
-    }
-    let mut parts = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => return Err("has a path with a `..` component, which could escape its folder"),
-            p => parts.push(p),
-        }
-    }
-    if parts.is_empty() {
-        return Err("has an empty path");
-    }
-    let mut clean = parts.join("/");
-    if path.ends_with('/') {
-        clean.push('/');
-    }
-    Ok(clean)
+/// Reads a dataset zip (its bytes in a `Cursor`, or a file) as untrusted input, through
+/// [`crate::safe_zip`]: see the module documentation. `zip_name` names it in errors. Everything
+/// is decompressed into memory, within `limits` ([`Limits::default`]: 2 GiB in all, 512 MiB per
+/// entry).
+pub fn open_zip<R: Read + Seek>(reader: R, zip_name: &str, limits: &Limits) -> Result<Dataset, DatasetError> {
+    let zip = crate::safe_zip::SafeZip::new(reader, zip_name, limits)?;
+    Dataset::from_entries(zip_name, zip.read_all()?)
 }
 
 /// One dataset's files, in memory, with checked paths.
@@ -303,7 +161,10 @@ pub struct Dataset {
 impl Dataset {
     /// A dataset from `(path, bytes)` pairs read elsewhere; `name` names it in errors. The paths
     /// get the checks of [`open_zip`]; folders (paths ending in `/`) are ignored.
-    pub fn from_entries(name: &str, entries: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<Dataset, ZipError> {
+    pub fn from_entries(
+        name: &str,
+        entries: impl IntoIterator<Item = (String, Vec<u8>)>,
+    ) -> Result<Dataset, DatasetError> {
         let mut files = BTreeMap::new();
         for (path, bytes) in entries {
             let clean = safe_path(&path).map_err(|reason| ZipError::UnsafeEntry {
@@ -319,11 +180,12 @@ impl Dataset {
                     zip: name.to_string(),
                     entry: path,
                     reason: "has the same path as another entry",
-                });
+                }
+                .into());
             }
         }
         let (flavour, root) = detect(files.keys().map(String::as_str))
-            .map_err(|reason| ZipError::NotADataset { zip: name.to_string(), reason })?;
+            .map_err(|reason| DatasetError::NotADataset { zip: name.to_string(), reason })?;
         Ok(Dataset { name: name.to_string(), flavour, root, files })
     }
 
@@ -448,7 +310,7 @@ fn detect<'a>(paths: impl Iterator<Item = &'a str>) -> Result<(Flavour, String),
 }
 
 /// The licence text the dataset carries (its `LICENSE`, else its `README`), to keep beside the
-/// data: LegiScan's data is CC BY 4.0 and must be credited (see [`CREDIT`]).
+/// data: LegiScan's data is CC BY 4.0 and must be credited (see [`super::SourceKind::credit_line`]).
 pub fn attribution(files: &Dataset) -> Option<String> {
     let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_ascii_lowercase();
     let find = |names: &[&str]| {
@@ -1875,7 +1737,7 @@ pub fn document_text(mime: &str, doc_base64: &str) -> Result<DecodedText, String
         _ if bytes.starts_with(b"%PDF") => extracted(&mime, &bytes)?,
         "text/html" | "text/plain" | "" => html_to_text(&String::from_utf8_lossy(&bytes)),
         DOCX => {
-            super::ca_pubinfo::docx_text(&bytes).map_err(|e| format!("a Word document that cannot be read: {e}"))?
+            crate::text::formats::docx_text(&bytes).map_err(|e| format!("a Word document that cannot be read: {e}"))?
         }
         // PDF (most states) and other formats: the shared extractor.
         other => extracted(other, &bytes)?,
@@ -1891,13 +1753,13 @@ fn extracted(mime: &str, bytes: &[u8]) -> Result<String, String> {
 }
 
 /// The text of an HTML bill text: struck-out (`<strike>`, `<del>`) text dropped, then
-/// [`super::ca_pubinfo::html_text`].
+/// [`crate::text::formats::html_text`].
 pub fn html_to_text(html: &str) -> String {
     let mut s = html.to_string();
     for tag in ["strike", "del"] {
-        s = super::ca_pubinfo::drop_element(&s, tag);
+        s = crate::text::formats::drop_element(&s, tag);
     }
-    super::ca_pubinfo::html_text(&s)
+    crate::text::formats::html_text(&s)
 }
 
 /// Standard base64 (RFC 4648, `+/`, `=` padding), whitespace ignored.
@@ -1989,7 +1851,7 @@ mod tests {
             .collect()
     }
 
-    fn open_bytes(bytes: Vec<u8>, name: &str, limits: &Limits) -> Result<Dataset, ZipError> {
+    fn open_bytes(bytes: Vec<u8>, name: &str, limits: &Limits) -> Result<Dataset, DatasetError> {
         open_zip(Cursor::new(bytes), name, limits)
     }
 
@@ -2694,7 +2556,7 @@ mod tests {
         for entry in ["../../evil", "/etc/cron.d/legiscan", "..\\..\\evil.csv", "C:\\Users\\Public\\evil.csv"] {
             let err = open_bytes(with_extra(entry, readme.clone()), "MN_special.zip", &Limits::default()).unwrap_err();
             match &err {
-                ZipError::UnsafeEntry { zip, entry: e, .. } => {
+                DatasetError::Zip(ZipError::UnsafeEntry { zip, entry: e, .. }) => {
                     assert_eq!((zip.as_str(), e.as_str()), ("MN_special.zip", entry))
                 }
                 other => panic!("{entry}: {other}"),
@@ -2718,7 +2580,7 @@ mod tests {
         let bytes = writer.finish().unwrap().into_inner();
         let err = open_bytes(bytes, "link.zip", &Limits::default()).unwrap_err();
         assert!(
-            matches!(&err, ZipError::UnsafeEntry { entry, reason: "is a symbolic link", .. } if entry == "MN/link.csv"),
+            matches!(&err, DatasetError::Zip(ZipError::UnsafeEntry { entry, reason: "is a symbolic link", .. }) if entry == "MN/link.csv"),
             "{err}"
         );
 
@@ -2726,11 +2588,17 @@ mod tests {
         let (name, bytes) = entries[0].clone();
         entries.push((name.replace('/', "\\"), bytes));
         let err = Dataset::from_entries("dup.zip", entries.clone()).unwrap_err();
-        assert!(matches!(&err, ZipError::UnsafeEntry { reason: "has the same path as another entry", .. }), "{err}");
+        assert!(
+            matches!(
+                &err,
+                DatasetError::Zip(ZipError::UnsafeEntry { reason: "has the same path as another entry", .. })
+            ),
+            "{err}"
+        );
         let err = open_bytes(zip_of(&entries), "dup.zip", &Limits::default()).unwrap_err();
         let backslashed = entries.last().unwrap().0.clone();
         assert!(
-            matches!(&err, ZipError::UnsafeEntry { entry, reason: "has the same path as another entry", .. } if *entry == backslashed),
+            matches!(&err, DatasetError::Zip(ZipError::UnsafeEntry { entry, reason: "has the same path as another entry", .. }) if *entry == backslashed),
             "{err}"
         );
     }
@@ -2744,7 +2612,7 @@ mod tests {
         let limits = Limits { max_entry_bytes: 1 << 20, ..Limits::default() };
         let err = open_bytes(bytes, "bomb.zip", &limits).unwrap_err();
         assert!(
-            matches!(&err, ZipError::EntryTooLarge { zip, entry, limit: 1048576 } if zip == "bomb.zip" && entry == bomb),
+            matches!(&err, DatasetError::Zip(ZipError::EntryTooLarge { zip, entry, limit: 1048576 }) if zip == "bomb.zip" && entry == bomb),
             "{err}"
         );
         assert!(err.to_string().starts_with(
@@ -2755,7 +2623,7 @@ mod tests {
         let limits = Limits { max_total_bytes: 100_000, ..Limits::default() };
         let err = open_zip_file(zip_path(MN_SPECIAL), &limits).unwrap_err();
         match &err {
-            ZipError::TotalTooLarge { zip, entry, limit } => {
+            DatasetError::Zip(ZipError::TotalTooLarge { zip, entry, limit }) => {
                 assert!(zip.ends_with(MN_SPECIAL));
                 assert_eq!(
                     (entry.as_str(), *limit),
@@ -2788,7 +2656,10 @@ mod tests {
         assert_eq!(archive.by_index(0).unwrap().size(), 100);
         let limits = Limits { max_entry_bytes: 1 << 20, ..Limits::default() };
         let err = open_bytes(bytes, "liar.zip", &limits).unwrap_err();
-        assert!(matches!(&err, ZipError::Entry { zip, entry, .. } if zip == "liar.zip" && entry == name), "{err}");
+        assert!(
+            matches!(&err, DatasetError::Zip(ZipError::Entry { zip, entry, .. }) if zip == "liar.zip" && entry == name),
+            "{err}"
+        );
         assert!(err.to_string().contains("larger than its declared uncompressed size"), "{err}");
     }
 
@@ -2802,7 +2673,7 @@ mod tests {
         let err = Dataset::from_entries("both.zip", both).unwrap_err();
         assert!(err.to_string().contains("both a CSV dataset"), "{err}");
         let err = open_bytes(b"PK not a zip".to_vec(), "junk.zip", &Limits::default()).unwrap_err();
-        assert!(matches!(err, ZipError::Archive { .. }));
+        assert!(matches!(err, DatasetError::Zip(ZipError::Archive { .. })));
         // A CSV dataset given to the JSON parser (and back) says so.
         let p = parse_json_dataset(&open(MN_SPECIAL), "x");
         assert_eq!((p.bills.len(), p.warnings.len()), (0, 1));

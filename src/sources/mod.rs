@@ -3,9 +3,12 @@
 
 pub mod ca_pubinfo;
 pub mod ical;
+pub mod kind;
 pub mod legiscan;
 pub mod legiscan_api;
 pub mod legistar;
 pub mod ny_lbdc;
 pub mod ocd_scrape;
 pub mod openstates;
+
+pub use kind::SourceKind;

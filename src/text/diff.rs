@@ -22,7 +22,7 @@
 //! (`section`/`sections`, `paragraph`/`paragraphs`), then the unchanged count; with nothing
 //! changed it is `"no changes; 5 sections unchanged"`.
 
-use crate::alerts::rules::find_terms;
+use super::terms::find_terms;
 use serde::{Deserialize, Serialize};
 use similar::{Algorithm, ChangeTag, DiffOp};
 use std::collections::HashMap;

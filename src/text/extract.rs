@@ -13,7 +13,7 @@
 //! A document that cannot be read gives `text: None` and an `error` saying why; nothing here
 //! panics on bad input (the PDF reader, which can, runs under `catch_unwind`).
 
-use crate::sources::ca_pubinfo::{CAML_NS, caml_text, docx_text};
+use super::formats::{CAML_NS, caml_text, docx_text};
 use scraper::{CaseSensitivity, Html, Node};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

@@ -4,6 +4,8 @@
 
 pub mod diff;
 pub mod extract;
+pub mod formats;
+pub mod terms;
 
 pub use diff::{Hunk, HunkKind, PhraseChange, TextDiff, diff, render_text};
 pub use extract::{Extraction, extract};

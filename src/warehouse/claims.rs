@@ -2,8 +2,9 @@
 //! second source's record is recognized as one already stored. Pure: `sql.rs` reads the
 //! stored rows and the claims (`entity_sources`), calls these functions, and writes.
 //!
-//! **Precedence.** Each source kind has a rank ([`rank`]): the legislatures' own feeds first
-//! (`ca_pubinfo`, `ny_lbdc`: 1), then Open States (`openstates`, `ocd_scrape`: 2). An entity is
+//! **Precedence.** Each source kind has a rank ([`SourceKind::rank`]): the legislatures' own
+//! feeds first (`ca_pubinfo`, `ny_lbdc`: 1), then Open States (`openstates`, `ocd_scrape`: 2). A
+//! kind stored by another build and unknown to this one ranks last. An entity is
 //! split into parts ([`BillPart`] for bills; a vote's or a hearing's core and its children).
 //! Every source that delivers an entity records a claim naming the parts it delivered
 //! *non-empty*. When source S delivers an entity, each part is taken from S unless
@@ -22,17 +23,8 @@
 //! straight to it.
 
 use crate::normalize::rows::*;
+use crate::sources::SourceKind;
 use std::collections::{BTreeSet, HashMap};
-
-/// Precedence of a source kind: lower wins.
-pub fn rank(source_kind: &str) -> u8 {
-    match source_kind {
-        "ca_pubinfo" | "ny_lbdc" | "legistar" => 1,
-        "openstates" | "ocd_scrape" | "ical" => 2,
-        "legiscan" | "legiscan_dataset" => 3,
-        _ => 2,
-    }
-}
 
 /// The parts of a bill a source may or may not deliver.
 pub const BILL_PARTS: &[&str] = &[
@@ -108,9 +100,9 @@ pub struct Claim {
 /// Whether part `part` is to be kept from the stored entity rather than taken from `kind`'s
 /// delivery (see the module docs).
 pub fn keep_stored(part: &str, kind: &str, delivered: &Parts, others: &[Claim]) -> bool {
-    let mine = rank(kind);
+    let mine = SourceKind::rank_of(kind);
     let claimed = |c: &&Claim| c.source_kind != kind && c.parts.contains(part);
-    others.iter().filter(claimed).any(|c| rank(&c.source_kind) < mine)
+    others.iter().filter(claimed).any(|c| SourceKind::rank_of(&c.source_kind) < mine)
         || (!delivered.contains(part) && others.iter().any(|c| claimed(&c)))
 }
 

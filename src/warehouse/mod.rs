@@ -9,10 +9,12 @@ pub mod scope;
 pub mod search;
 mod sql;
 pub mod tables;
+pub mod texts;
 mod value;
 
 use crate::model::Warning;
 use crate::normalize::Normalized;
+use crate::sources::SourceKind;
 use chrono::{DateTime, Utc};
 use merge::Counts;
 use serde::Serialize;
@@ -481,25 +483,39 @@ impl Warehouse {
         dispatch!(self, sql::execute_all(stmts))
     }
 
-    /// Which of these bills came (in part) from LegiScan, whose data must be shown with its
-    /// credit line (CC BY 4.0: `sources::legiscan::CREDIT`).
-    pub async fn from_legiscan(&self, bill_ids: &[String]) -> Result<std::collections::HashSet<String>, sqlx::Error> {
-        let mut out = std::collections::HashSet::new();
+    /// The credit lines these bills must be shown with: for each bill delivered (in part) by a
+    /// source whose licence asks for one ([`SourceKind::credit_line`]: LegiScan's CC BY 4.0),
+    /// its lines, one per line. Bills that need none are absent.
+    pub async fn credit_lines(
+        &self,
+        bill_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+        let mut kinds: std::collections::HashMap<String, std::collections::BTreeSet<SourceKind>> = Default::default();
         for chunk in bill_ids.chunks(200) {
             let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "SELECT DISTINCT entity_id FROM entity_sources WHERE entity_type = 'bill' \
-                 AND source_kind IN ('legiscan', 'legiscan_dataset') AND entity_id IN ({})",
+                "SELECT DISTINCT entity_id, source_kind FROM entity_sources WHERE entity_type = 'bill' \
+                 AND entity_id IN ({})",
                 marks.join(", ")
             );
             let params: Vec<Param> = chunk.iter().map(|id| Param::text(id.clone())).collect();
             for row in self.fetch(&sql, &params).await?.rows {
-                if let Some(id) = row.first().and_then(|v| v.as_str()) {
-                    out.insert(id.to_string());
+                let text = |i: usize| row.get(i).and_then(|v| v.as_str());
+                if let (Some(id), Some(kind)) = (text(0), text(1).and_then(SourceKind::parse))
+                    && kind.credit_line().is_some()
+                {
+                    kinds.entry(id.to_string()).or_default().insert(kind);
                 }
             }
         }
-        Ok(out)
+        Ok(kinds
+            .into_iter()
+            .map(|(id, ks)| {
+                let mut lines: Vec<&str> = ks.into_iter().filter_map(SourceKind::credit_line).collect();
+                lines.dedup();
+                (id, lines.join("\n"))
+            })
+            .collect())
     }
 
     pub async fn close(&self) {

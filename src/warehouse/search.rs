@@ -173,13 +173,11 @@ pub async fn search(wh: &Warehouse, q: &Query) -> Result<Vec<Hit>, SearchError> 
             break;
         }
     }
-    // LegiScan's data carries its credit line.
+    // Data whose licence asks for credit (LegiScan's) carries its credit line.
     let ids: Vec<String> = hits.iter().map(|h| h.bill_id.clone()).collect();
-    let legiscan = wh.from_legiscan(&ids).await?;
+    let mut credits = wh.credit_lines(&ids).await?;
     for h in &mut hits {
-        if legiscan.contains(&h.bill_id) {
-            h.credit = Some(crate::sources::legiscan::CREDIT.to_string());
-        }
+        h.credit = credits.remove(&h.bill_id);
     }
     Ok(hits)
 }

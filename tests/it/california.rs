@@ -244,7 +244,7 @@ async fn a_zip_on_disk_loads_like_its_folder_and_is_archived() {
     assert_eq!(first.status, "succeeded", "{:?}", first.sources);
     let from_zip = rows(&wh, "SELECT id, bundle_hash FROM bills ORDER BY id").await;
     assert_eq!(from_zip.len(), 3);
-    let sha = statehouse::archive::sha256_file(&zip_path).unwrap();
+    let sha = statehouse::hash::sha256_file(&zip_path).unwrap();
     assert!(db.data_dir().join("raw").join(&sha[..2]).join(&sha).exists());
     assert!(zip_path.exists(), "the operator's file stays where it is");
     assert_eq!(run(&wh, &p, &db.options()).await.sources[0].unchanged_payloads, 1);

@@ -66,6 +66,13 @@ async fn minnesota_2025_26_whole_then_a_rerun_and_a_reparse_that_change_nothing(
             ]],
             "{b}"
         );
+        // LegiScan's data is shown with its credit line (CC BY 4.0); an unknown bill needs none.
+        let mut ids: Vec<String> =
+            rows(&wh, "SELECT id FROM bills ORDER BY id LIMIT 3").await.into_iter().map(|r| r[0].clone()).collect();
+        ids.push("no-such-bill".into());
+        let credits = wh.credit_lines(&ids).await.unwrap();
+        assert_eq!(credits.len(), 3, "{b}: {credits:?}");
+        assert!(credits.values().all(|c| c.contains("LegiScan") && c.contains("CC BY 4.0")), "{b}: {credits:?}");
         // One real roll call, read by hand from rollcalls.csv and votes.csv: roll call 1523970,
         // "House: Passage" of 2025-03-20, 119 yeas and 12 nays, 131 person votes.
         assert_eq!(

@@ -250,7 +250,7 @@ impl Respond for WithEtags {
         let resp = self.0.respond(req);
         let key = format!("{}?{}", req.url.path(), req.url.query().unwrap_or(""));
         let Some(body) = self.0.by_request.get(&key) else { return resp };
-        let etag = format!("\"{}\"", &statehouse::archive::sha256_hex(body)[..16]);
+        let etag = format!("\"{}\"", &statehouse::hash::sha256_hex(body)[..16]);
         if req.headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
             return ResponseTemplate::new(304).insert_header("ETag", etag.as_str());
         }

@@ -106,6 +106,8 @@ async fn search_finds_real_phrases_on_both_backends() {
         // A phrase of SB 2's amended text (Education Code 37252, summer school).
         let hits = search(&wh, &q("\"summer school\"")).await.unwrap();
         assert_eq!(hits.iter().map(|h| h.identifier.as_str()).collect::<Vec<_>>(), ["SB 2"], "{b}");
+        // California's data needs no credit line (LegiScan's does: tests/it/legiscan.rs).
+        assert!(hits.iter().all(|h| h.credit.is_none()), "{b}: {hits:?}");
         let snippet = hits[0].snippet.to_lowercase();
         assert!(snippet.contains("[summer school]") || snippet.contains("[summer] [school]"), "{b}: {snippet}");
         // Stemmed words: "examinations" finds SB 2's "high school exit examination".
