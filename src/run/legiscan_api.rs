@@ -11,16 +11,14 @@
 //! documents loaded). A bill's hash is stored only after its batch committed, so a crash or a
 //! budget stop makes the next run fetch it again, never skip it.
 
-use super::feeds::rename_sessions;
-use super::{SourceError, Tally, bare_jurisdiction, load_batch, relink};
-use crate::archive::Archive;
-use crate::config::{LegiscanConfig, Pipeline, SourceConfig};
-use crate::fetch::{Fetcher, Validators, redact_url};
+use super::SourceError;
+use super::files::rename_sessions;
+use super::ingest::Ingest;
+use crate::config::LegiscanConfig;
+use crate::fetch::redact_url;
 use crate::model::{Parsed, Warning};
-use crate::normalize::Context;
 use crate::sources::legiscan::{self, Dataset};
 use crate::sources::legiscan_api::{self as api, ApiError, Session};
-use crate::warehouse::{PayloadRecord, Warehouse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -38,15 +36,12 @@ struct SessionState {
 /// Bills fetched per transaction.
 const BILLS_PER_BATCH: usize = 100;
 
-/// The API with its key, its budget and the responses of the batch in progress.
+/// The API with its key and this run's budget.
 struct Api<'a> {
-    fetcher: Fetcher,
     base: &'a str,
     key: String,
     /// Queries this run may still send.
     budget: u64,
-    archive: &'a Archive,
-    payloads: Vec<PayloadRecord>,
 }
 
 enum Call {
@@ -56,82 +51,51 @@ enum Call {
 }
 
 impl Api<'_> {
-    fn used(&self) -> u64 {
-        self.fetcher.stats().requests
-    }
-
-    /// One query: its payload under `key`, archived and recorded. An HTTP failure or an ERROR
-    /// envelope is an `Err` naming the operation and the URL (key redacted).
-    async fn call(&mut self, op: &str, params: &[(&str, String)], key: &str) -> Result<Call, SourceError> {
-        if self.used() >= self.budget {
+    /// One query through the loop: its payload under `key`, archived and recorded (as not
+    /// loaded when LegiScan answered an error). An HTTP failure or an ERROR envelope is an
+    /// `Err` naming the operation and the URL (key redacted).
+    async fn call(
+        &self,
+        ing: &mut Ingest<'_>,
+        op: &str,
+        params: &[(&str, String)],
+        key: &str,
+    ) -> Result<Call, SourceError> {
+        if ing.requests() >= self.budget {
             return Ok(Call::OutOfBudget);
         }
         let url = api::url(self.base, op, params, &self.key);
         let shown = redact_url(&url);
-        let got = self.fetcher.get(&url, &[], &Validators::default()).await?;
-        let sha = crate::archive::sha256_hex(&got.body);
-        self.archive.store_hashed(&sha, &got.body)?;
+        let got = ing.get(&url, &shown, &[], false).await?;
         let value = api::payload(&got.body, key, &shown).map_err(|e| SourceError::Input(e.to_string()));
-        let record = PayloadRecord::new(shown, sha, got.body.len() as u64, Some(&got));
-        self.payloads.push(PayloadRecord { loaded: value.is_ok(), ..record });
+        ing.record(got.record, value.is_ok());
         value.map(Call::Ok)
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn run_legiscan(
-    wh: &Warehouse,
-    run_id: i64,
-    pipeline: &Pipeline,
-    source: &SourceConfig,
-    cfg: &LegiscanConfig,
-    archive: &Archive,
-    opts: &super::RunOptions,
-    tally: &mut Tally,
-) -> Result<(), SourceError> {
-    let name = source.name();
-    let kind = "legiscan";
+pub(super) async fn crawl(ing: &mut Ingest<'_>, cfg: &LegiscanConfig) -> Result<(), SourceError> {
     let key = super::secret_from_env(&cfg.api_key_env, "LegiScan API key")?;
     let state = cfg.state.to_uppercase();
-    let jurisdiction_id = super::feeds::jurisdiction_of(&cfg.state)?;
-    let ctx = Context {
-        timezone: crate::normalize::build::zone_of(&jurisdiction_id, pipeline.timezone),
-        jurisdiction_id: jurisdiction_id.clone(),
-    };
-    let parsed = Parsed { jurisdictions: vec![bare_jurisdiction(&jurisdiction_id)], ..Default::default() };
-    load_batch(wh, run_id, pipeline, &name, kind, parsed, Vec::new(), &ctx, tally).await?;
+    let jurisdiction_id = super::files::jurisdiction_of(&cfg.state)?;
+    ing.set_jurisdiction(&jurisdiction_id, None);
+    ing.ensure_jurisdiction(&jurisdiction_id, Vec::new()).await?;
 
     // The monthly budget, counted across runs.
     let quota_key = format!("queries:{}", Utc::now().format("%Y-%m"));
-    let used_before: u64 =
-        wh.get_state(&pipeline.name, &name, &quota_key).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let used_before: u64 = ing.state(&quota_key).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
     let budget = u64::from(cfg.monthly_budget).saturating_sub(used_before);
-    let fetcher = Fetcher::new(opts.fetch.clone()).map_err(|e| SourceError::Input(format!("HTTP client: {e}")))?;
-    let mut api = Api { fetcher, base: &cfg.base_url, key, budget, archive, payloads: Vec::new() };
+    ing.fetcher(&cfg.base_url, None)?;
+    let api = Api { base: &cfg.base_url, key, budget };
 
-    let result = crawl(wh, run_id, pipeline, &name, cfg, &state, &ctx, &mut api, opts, tally).await;
-    let used = api.used();
-    tally.report.requests += used;
-    tally.report.bytes += api.fetcher.stats().bytes;
-    wh.set_state(&pipeline.name, &name, &quota_key, &(used_before + used).to_string()).await?;
-    tracing::info!(source = %name, queries = used, month_total = used_before + used, budget = cfg.monthly_budget, "LegiScan queries");
+    let result = sessions(ing, cfg, &state, &api).await;
+    let used = ing.requests();
+    ing.set_state(&quota_key, &(used_before + used).to_string()).await?;
+    tracing::info!(source = %ing.name, queries = used, month_total = used_before + used, budget = cfg.monthly_budget, "LegiScan queries");
     result?;
-    relink(wh, run_id, pipeline, &name, kind, tally).await
+    ing.relink().await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn crawl(
-    wh: &Warehouse,
-    run_id: i64,
-    pipeline: &Pipeline,
-    name: &str,
-    cfg: &LegiscanConfig,
-    state: &str,
-    ctx: &Context,
-    api: &mut Api<'_>,
-    opts: &super::RunOptions,
-    tally: &mut Tally,
-) -> Result<(), SourceError> {
+async fn sessions(ing: &mut Ingest<'_>, cfg: &LegiscanConfig, state: &str, api: &Api<'_>) -> Result<(), SourceError> {
     let budget_note = |api: &Api<'_>, left: usize| {
         Warning::new(
             api.base,
@@ -143,9 +107,9 @@ async fn crawl(
             ),
         )
     };
-    let sessions = match api.call("getSessionList", &[("state", state.to_string())], "sessions").await? {
+    let sessions = match api.call(ing, "getSessionList", &[("state", state.to_string())], "sessions").await? {
         Call::OutOfBudget => {
-            tally.warnings.push(budget_note(api, 0));
+            ing.warn(budget_note(api, 0));
             return Ok(());
         }
         Call::Ok(v) => serde_json::from_value::<Vec<Session>>(v).map_err(|e| {
@@ -164,36 +128,32 @@ async fn crawl(
     }
     for session in followed {
         let state_key = format!("session:{}", session.session_id);
-        let mut remembered: SessionState = wh
-            .get_state(&pipeline.name, name, &state_key)
-            .await?
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
+        let mut remembered: SessionState =
+            ing.state(&state_key).await?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
         let sid = session.session_id.to_string();
         let list_url = redact_url(&api::url(api.base, "getMasterListRaw", &[("id", sid.clone())], ""));
-        let master = match api.call("getMasterListRaw", &[("id", sid.clone())], "masterlist").await? {
+        let master = match api.call(ing, "getMasterListRaw", &[("id", sid.clone())], "masterlist").await? {
             Call::OutOfBudget => {
-                tally.warnings.push(budget_note(api, 0));
+                ing.warn(budget_note(api, 0));
                 break;
             }
             Call::Ok(v) => v,
         };
         let (entries, warnings) = api::master_entries(master, &list_url)?;
-        tally.warnings.extend(warnings.into_iter().map(|w| Warning::new(&list_url, None, w)));
+        ing.tally.warnings.extend(warnings.into_iter().map(|w| Warning::new(&list_url, None, w)));
         let changed: Vec<_> =
             entries.into_iter().filter(|e| remembered.bills.get(&e.bill_id) != Some(&e.change_hash)).collect();
-        tracing::info!(source = %name, session = session.session_id, changed = changed.len(), "master list read");
+        tracing::info!(source = %ing.name, session = session.session_id, changed = changed.len(), "master list read");
         if changed.is_empty() {
             // Record the master list as this run's payload (its bills were all current).
-            let payloads = std::mem::take(&mut api.payloads);
-            load_batch(wh, run_id, pipeline, name, "legiscan", Parsed::default(), payloads, ctx, tally).await?;
+            ing.load(Parsed::default()).await?;
             continue;
         }
         // The session's people, for the names in roll calls.
         let people: Vec<(String, Vec<u8>)> =
-            match api.call("getSessionPeople", &[("id", sid.clone())], "sessionpeople").await? {
+            match api.call(ing, "getSessionPeople", &[("id", sid.clone())], "sessionpeople").await? {
                 Call::OutOfBudget => {
-                    tally.warnings.push(budget_note(api, changed.len()));
+                    ing.warn(budget_note(api, changed.len()));
                     break;
                 }
                 Call::Ok(v) => v
@@ -215,21 +175,19 @@ async fn crawl(
         let mut left = changed.len();
         let mut out_of_budget = false;
         for chunk in changed.chunks(BILLS_PER_BATCH) {
-            if opts.stop.requested() {
-                return Err(SourceError::Interrupted);
-            }
+            ing.check_stop()?;
             let mut files = people.clone();
             let mut done: Vec<(i64, String)> = Vec::new();
             let (mut new_roll_calls, mut new_texts) = (Vec::new(), Vec::new());
             'bills: for entry in chunk {
-                let bill = match api.call("getBill", &[("id", entry.bill_id.to_string())], "bill").await {
+                let bill = match api.call(ing, "getBill", &[("id", entry.bill_id.to_string())], "bill").await {
                     Ok(Call::Ok(b)) => b,
                     Ok(Call::OutOfBudget) => {
                         out_of_budget = true;
                         break 'bills;
                     }
                     Err(e) => {
-                        tally.warnings.push(Warning::new(
+                        ing.warn_partial(Warning::new(
                             &list_url,
                             Some(format!("bill {} ({})", entry.bill_id, entry.number)),
                             format!("{e}; the bill is tried again next run"),
@@ -240,7 +198,7 @@ async fn crawl(
                 let refs = match api::bill_refs(&bill, &list_url) {
                     Ok(r) => r,
                     Err(e) => {
-                        tally.warnings.push(Warning::new(&list_url, Some(entry.bill_id.to_string()), e.to_string()));
+                        ing.warn_partial(Warning::new(&list_url, Some(entry.bill_id.to_string()), e.to_string()));
                         continue;
                     }
                 };
@@ -271,7 +229,7 @@ async fn crawl(
                     )
                     .collect::<Vec<_>>();
                 for (op, key, folder, id) in wanted {
-                    match api.call(op, &[("id", id.to_string())], key).await {
+                    match api.call(ing, op, &[("id", id.to_string())], key).await {
                         Ok(Call::Ok(v)) => {
                             files.push((
                                 api::dataset_path(state, &session, folder, &id.to_string()),
@@ -293,11 +251,13 @@ async fn crawl(
                             // again: a text it cannot give leaves its version without text. A
                             // network or server failure is tried again next run.
                             let refused = matches!(e, SourceError::Input(_));
-                            tally.warnings.push(Warning::new(
+                            let w = Warning::new(
                                 &list_url,
                                 Some(format!("{} {op} {id}", refs.number)),
                                 if refused { e.to_string() } else { format!("{e}; tried again next run") },
-                            ));
+                            );
+                            // A roll call or a text not had leaves the delivery partial.
+                            ing.warn_partial(w);
                             match (folder, refused) {
                                 ("text", true) => new_texts.push(id),
                                 ("vote", _) | (_, false) => complete = false,
@@ -321,20 +281,19 @@ async fn crawl(
                 Parsed::default()
             };
             rename_sessions(&mut parsed, &cfg.session_names);
-            let payloads = std::mem::take(&mut api.payloads);
-            load_batch(wh, run_id, pipeline, name, "legiscan", parsed, payloads, ctx, tally).await?;
+            ing.load(parsed).await?;
             left -= done.len();
             remembered.bills.extend(done);
             remembered.roll_calls.extend(new_roll_calls);
             remembered.texts.extend(new_texts);
             let value = serde_json::to_string(&remembered).expect("state serializes");
-            wh.set_state(&pipeline.name, name, &state_key, &value).await?;
+            ing.set_state(&state_key, &value).await?;
             if out_of_budget {
                 break;
             }
         }
         if out_of_budget {
-            tally.warnings.push(budget_note(api, left));
+            ing.warn(budget_note(api, left));
             break;
         }
     }

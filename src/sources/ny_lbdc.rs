@@ -92,6 +92,13 @@ pub enum FeedKind {
     OpenLegBill,
 }
 
+/// Whether this module reads a feed file's records: not SOBI files nor calendar active lists
+/// (`SENCALAL`), which [`parse`] only names in a warning (see there).
+pub fn is_read(file_name: &str) -> bool {
+    let name = base_name(file_name).to_ascii_uppercase();
+    feed_kind(file_name).is_some_and(|k| k != FeedKind::Sobi) && !name.contains("_SENCALAL")
+}
+
 /// The kind of a feed file from its name (a bare name or a path), e.g.
 /// `2023-05-30-16.07.29.818207_BILLSTAT_S05186.XML`. Any `*.json` name is taken for an
 /// OpenLegislation bill response ([`parse`] checks that it is one). `None` for names that are

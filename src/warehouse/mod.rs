@@ -91,7 +91,7 @@ pub struct LoadBatch {
     pub pipeline: String,
     pub source: String,
     /// The source kind, namespace of the source keys in `bill_sources`.
-    pub source_kind: String,
+    pub source_kind: crate::sources::SourceKind,
     /// The source's bill keys are stable (kept in `entity_sources`); when false, the bill's
     /// own id stands for the key.
     pub record_bill_sources: bool,
@@ -424,7 +424,7 @@ impl Warehouse {
         run_id: i64,
         pipeline: &str,
         source: &str,
-        source_kind: &str,
+        source_kind: crate::sources::SourceKind,
     ) -> Result<LoadOutcome, sqlx::Error> {
         let (votes, events) = dispatch!(self, sql::orphans())?;
         self.reload(run_id, pipeline, source, source_kind, Normalized { votes, events, ..Default::default() }).await
@@ -436,7 +436,7 @@ impl Warehouse {
         run_id: i64,
         pipeline: &str,
         source: &str,
-        source_kind: &str,
+        source_kind: crate::sources::SourceKind,
         normalized: Normalized,
     ) -> Result<LoadOutcome, sqlx::Error> {
         if normalized.entity_count() == 0 {
@@ -445,7 +445,7 @@ impl Warehouse {
         let batch = LoadBatch {
             pipeline: pipeline.into(),
             source: source.into(),
-            source_kind: source_kind.into(),
+            source_kind,
             record_bill_sources: false,
             reload: true,
             normalized,
@@ -462,7 +462,7 @@ impl Warehouse {
         run_id: i64,
         pipeline: &str,
         source: &str,
-        source_kind: &str,
+        source_kind: crate::sources::SourceKind,
         jurisdiction_id: &str,
     ) -> Result<LoadOutcome, sqlx::Error> {
         let (votes, bills) = dispatch!(self, sql::people_orphans(jurisdiction_id))?;

@@ -300,12 +300,12 @@ macro_rules! backend {
                         known.bills.insert(id);
                     }
                     let keys: Vec<String> = n.votes.iter().filter_map(|v| v.bill_source_key.clone()).collect();
-                    let head = format!("SELECT source_key, entity_id FROM entity_sources WHERE entity_type = 'bill' AND source_kind = '{}' AND source_key IN (", batch.source_kind.replace('\'', "''"));
+                    let head = format!("SELECT source_key, entity_id FROM entity_sources WHERE entity_type = 'bill' AND source_kind = '{}' AND source_key IN (", batch.source_kind.as_str());
                     for (k, b) in pairs_in(&mut tx, &head, &keys).await? {
-                        known.bill_sources.insert(format!("{}\u{0}{k}", batch.source_kind), b);
+                        known.bill_sources.insert(format!("{}\u{0}{k}", batch.source_kind.as_str()), b);
                     }
                 }
-                let mut warnings = resolve::resolve(n, &known, &batch.source_kind);
+                let mut warnings = resolve::resolve(n, &known, batch.source_kind.as_str());
 
                 // 2. What is stored of the batch's entities, and the merge.
                 let mut ws = WriteSet::default();
@@ -324,7 +324,7 @@ macro_rules! backend {
                 let old = old_flat(&mut tx, &n.people).await?;
                 merge::merge_flat(n.people, &old, "person", |r| jur_of(&r.jurisdiction_id), &mut ws.people, &mut ws.changes, &mut ws.counts);
 
-                let kind = batch.source_kind.clone();
+                let kind = batch.source_kind.as_str().to_string();
                 let arbitrate = !batch.reload;
                 let mut claim_rows: Vec<ClaimRow> = Vec::new();
 

@@ -1,0 +1,566 @@
+//! The one ingest loop: the path every payload takes, whatever its source kind.
+//!
+//! ```text
+//! plan (the kind: files in batches, one whole payload, or an API crawl)
+//!   → fetch or read   (Ingest::read_file, read_export, get, download: conditional GET, size
+//!                      cap, sha256, archive, unchanged check, the payload's record)
+//!   → parse           (the kind's pure function of bytes → model::Parsed)
+//!   → texts           ([texts] fetch: versions without a text get one)
+//!   → normalize       (polars; pure)
+//!   → load            (Ingest::load: one transaction per batch, with the payload records)
+//!   → relink          (Ingest::finish)
+//! ```
+//!
+//! A source kind (`run/files.rs`, `run/openstates.rs`, `run/legiscan_api.rs`,
+//! `run/legistar.rs`) says what to read and how to parse it; it never archives, hashes,
+//! compares with the last load, records payloads, counts, or writes the warehouse itself.
+//! [`Ingest`] is the one context a kind gets: the warehouse, the run, the pipeline, the
+//! source, the archive, the fetcher and the tally travel together.
+
+use super::{RunOptions, SourceError, texts};
+use crate::archive::Archive;
+use crate::config::{Pipeline, SourceConfig};
+use crate::fetch::{Fetched, Fetcher, Validators};
+use crate::hash::sha256_hex;
+use crate::model::{JurisdictionRecord, Parsed, SessionRecord, Warning};
+use crate::normalize::{self, Context};
+use crate::sources::SourceKind;
+use crate::warehouse::merge::Counts;
+use crate::warehouse::{LoadBatch, PayloadRecord, SourceReport, Warehouse};
+use chrono::Utc;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Running totals of one source.
+pub(super) struct Tally {
+    pub report: SourceReport,
+    pub warnings: Vec<Warning>,
+    /// The source's bill keys seen this run → bill ids. Scrape `_id`s change with every
+    /// scrape, so they are not kept in `bill_sources`; votes of the same scrape that name
+    /// their bill only by `_id` are linked through this map.
+    run_keys: HashMap<String, String>,
+    /// Jurisdictions whose people were inserted or changed in this run.
+    people_changed: BTreeSet<String>,
+    /// Fetching version documents (`[texts] fetch = true`).
+    pub texts: Option<texts::TextFetch>,
+    /// Some delivery was damaged or missing a part (`model::Parsed::partial`).
+    pub partial: bool,
+}
+
+impl Tally {
+    fn new(source: &SourceConfig) -> Tally {
+        let now = Utc::now();
+        Tally {
+            report: SourceReport {
+                source: source.name(),
+                kind: source.source_kind().as_str().to_string(),
+                started_at: now,
+                finished_at: now,
+                status: "running".into(),
+                requests: 0,
+                bytes: 0,
+                payloads: 0,
+                unchanged_payloads: 0,
+                records: 0,
+                counts: Counts::default(),
+                changes: 0,
+                warnings: 0,
+                error: None,
+            },
+            warnings: Vec::new(),
+            run_keys: HashMap::new(),
+            people_changed: Default::default(),
+            texts: None,
+            partial: false,
+        }
+    }
+}
+
+/// A payload read or fetched whose bytes differ from the ones last loaded from its place.
+pub(super) struct Payload {
+    pub location: String,
+    pub bytes: Vec<u8>,
+    /// Its record in `raw_payloads`, written with the batch that loads it.
+    pub record: PayloadRecord,
+}
+
+/// A response: its bytes (the archived ones on a 304), whether they are the ones last
+/// loaded from that address, and their record.
+pub(super) struct Got {
+    pub body: Vec<u8>,
+    pub unchanged: bool,
+    pub record: PayloadRecord,
+}
+
+/// One source's pass through the loop.
+pub(super) struct Ingest<'a> {
+    pub wh: &'a Warehouse,
+    pub run_id: i64,
+    pub pipeline: &'a Pipeline,
+    pub opts: &'a RunOptions,
+    /// The source's name (`[[sources]] name`).
+    pub name: String,
+    pub kind: SourceKind,
+    pub tally: Tally,
+    archive: Archive,
+    /// location → sha256 of the payload last loaded from it.
+    prior: Option<HashMap<String, String>>,
+    /// Payloads read since the last load: recorded with the next one.
+    pending: Vec<PayloadRecord>,
+    fetcher: Option<Fetcher>,
+    /// The jurisdiction and zone records are normalized in.
+    pub context: Context,
+}
+
+impl<'a> Ingest<'a> {
+    pub fn new(
+        wh: &'a Warehouse,
+        run_id: i64,
+        pipeline: &'a Pipeline,
+        opts: &'a RunOptions,
+        source: &SourceConfig,
+    ) -> Ingest<'a> {
+        let mut tally = Tally::new(source);
+        tally.texts = texts::TextFetch::new(&pipeline.texts, &opts.fetch, &opts.data_dir, run_id);
+        Ingest {
+            wh,
+            run_id,
+            pipeline,
+            opts,
+            name: source.name(),
+            kind: source.source_kind(),
+            tally,
+            archive: Archive::new(&opts.data_dir),
+            prior: None,
+            pending: Vec::new(),
+            fetcher: None,
+            context: Context { timezone: pipeline.timezone, jurisdiction_id: String::new() },
+        }
+    }
+
+    /// Records are normalized as `jurisdiction_id`'s, in its capitol's zone (else the
+    /// pipeline's, else `zone`).
+    pub fn set_jurisdiction(&mut self, jurisdiction_id: &str, zone: Option<chrono_tz::Tz>) {
+        self.context = Context {
+            timezone: zone.unwrap_or_else(|| normalize::build::zone_of(jurisdiction_id, self.pipeline.timezone)),
+            jurisdiction_id: jurisdiction_id.to_string(),
+        };
+    }
+
+    // ---- stop, warnings, progress ----------------------------------------------------------
+
+    /// `Err(Interrupted)` once a stop was requested (checked between batches and pages).
+    pub fn check_stop(&self) -> Result<(), SourceError> {
+        if self.opts.stop.requested() { Err(SourceError::Interrupted) } else { Ok(()) }
+    }
+
+    pub fn warn(&mut self, w: Warning) {
+        self.tally.warnings.push(w);
+    }
+
+    /// A warning that leaves this delivery partial: something it should carry is missing.
+    pub fn warn_partial(&mut self, w: Warning) {
+        self.tally.partial = true;
+        self.tally.warnings.push(w);
+    }
+
+    pub fn progress(&self, len: u64) -> ProgressBar {
+        if !self.opts.progress {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::new(len);
+        pb.set_style(
+            ProgressStyle::with_template("{prefix:>24} [{bar:30}] {pos}/{len} {msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        pb.set_prefix(self.name.clone());
+        pb
+    }
+
+    // ---- source state ----------------------------------------------------------------------
+
+    pub async fn state(&self, key: &str) -> Result<Option<String>, SourceError> {
+        Ok(self.wh.get_state(&self.pipeline.name, &self.name, key).await?)
+    }
+
+    pub async fn set_state(&self, key: &str, value: &str) -> Result<(), SourceError> {
+        Ok(self.wh.set_state(&self.pipeline.name, &self.name, key, value).await?)
+    }
+
+    // ---- fetch or read ---------------------------------------------------------------------
+
+    async fn prior(&mut self) -> Result<&HashMap<String, String>, SourceError> {
+        if self.prior.is_none() {
+            self.prior = Some(self.wh.loaded_hashes(&self.pipeline.name, &self.name).await?);
+        }
+        Ok(self.prior.as_ref().expect("just read"))
+    }
+
+    /// Whether `sha` is what was last loaded from `location`; counts the payload.
+    async fn seen(&mut self, location: &str, sha: &str) -> Result<bool, SourceError> {
+        self.tally.report.payloads += 1;
+        let same = self.prior().await?.get(location).is_some_and(|s| s == sha);
+        if same {
+            self.tally.report.unchanged_payloads += 1;
+        }
+        Ok(same)
+    }
+
+    /// Reads one file. `None` when its bytes are those last loaded from it, or when it cannot
+    /// be read (a warning, and the delivery is partial); else its archived bytes.
+    pub async fn read_file(&mut self, path: &Path) -> Result<Option<Payload>, SourceError> {
+        let location = path.display().to_string();
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                self.warn_partial(Warning::new(&location, None, format!("cannot read: {e}")));
+                return Ok(None);
+            }
+        };
+        self.tally.report.bytes += bytes.len() as u64;
+        let sha = sha256_hex(&bytes);
+        if self.seen(&location, &sha).await? {
+            return Ok(None);
+        }
+        self.archive.store_hashed(&sha, &bytes)?;
+        let record = PayloadRecord::new(location.clone(), sha, bytes.len() as u64, None);
+        Ok(Some(Payload { location, bytes, record }))
+    }
+
+    /// A large file (a zip) or a folder of files (an unpacked export), hashed without holding
+    /// it in memory: `None` when unchanged, else the path to parse from and its record. A
+    /// file is archived; a folder's identity is the sha256 over its files' names and hashes.
+    pub async fn read_export(&mut self, path: &Path) -> Result<Option<(PathBuf, PayloadRecord)>, SourceError> {
+        let location = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|e| SourceError::Input(format!("cannot read {location}: {e}")))?;
+        let (sha, bytes) = if meta.is_dir() {
+            (folder_sha256(path)?, 0)
+        } else {
+            let sha = crate::hash::sha256_file(path)
+                .map_err(|e| SourceError::Input(format!("cannot read {location}: {e}")))?;
+            (sha, meta.len())
+        };
+        self.tally.report.bytes += bytes;
+        if self.seen(&location, &sha).await? {
+            return Ok(None);
+        }
+        if !meta.is_dir() {
+            self.archive.store_file(&sha, path, true)?;
+        }
+        Ok(Some((path.to_path_buf(), PayloadRecord::new(location, sha, bytes, None))))
+    }
+
+    /// The HTTP client (one per source, created on first use); `per_minute` paces `url`'s host.
+    pub fn fetcher(&mut self, url: &str, per_minute: Option<u32>) -> Result<&Fetcher, SourceError> {
+        if self.fetcher.is_none() {
+            let f =
+                Fetcher::new(self.opts.fetch.clone()).map_err(|e| SourceError::Input(format!("HTTP client: {e}")))?;
+            self.fetcher = Some(f);
+        }
+        let f = self.fetcher.as_ref().expect("just made");
+        if let Some(n) = per_minute {
+            let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+            f.set_rate(&host, n);
+        }
+        Ok(f)
+    }
+
+    /// Requests sent so far by this source.
+    pub fn requests(&self) -> u64 {
+        self.fetcher.as_ref().map(|f| f.stats().requests).unwrap_or(0)
+    }
+
+    /// GETs `url` (shown and recorded as `shown`: secrets redacted), conditionally when
+    /// `conditional` (the validators of the last payload loaded from `shown`). The body is
+    /// archived unless it is the one last loaded from there; a 304 reads the archived copy.
+    pub async fn get(
+        &mut self,
+        url: &str,
+        shown: &str,
+        headers: &[(String, String)],
+        conditional: bool,
+    ) -> Result<Got, SourceError> {
+        let last = if conditional { self.wh.last_payload(&self.pipeline.name, &self.name, shown).await? } else { None };
+        let validators = Validators {
+            etag: last.as_ref().and_then(|l| l.1.clone()),
+            last_modified: last.as_ref().and_then(|l| l.2.clone()),
+        };
+        let got: Fetched = self.fetcher(url, None)?.get(url, headers, &validators).await?;
+        if got.not_modified
+            && let Some((sha, ..)) = &last
+        {
+            self.tally.report.payloads += 1;
+            self.tally.report.unchanged_payloads += 1;
+            let body = self.archive.read(sha).map_err(|e| {
+                SourceError::Input(format!("{shown}: 304, but the archived payload {sha} is unreadable: {e}"))
+            })?;
+            let record = PayloadRecord::new(shown, sha.clone(), body.len() as u64, Some(&got));
+            return Ok(Got { body, unchanged: true, record });
+        }
+        let sha = sha256_hex(&got.body);
+        let unchanged = self.seen(shown, &sha).await?;
+        if !unchanged {
+            self.archive.store_hashed(&sha, &got.body)?;
+            // Seen from now on in this run too (a page fetched twice is parsed once).
+            if let Some(p) = self.prior.as_mut() {
+                p.insert(shown.to_string(), sha.clone());
+            }
+        }
+        let record = PayloadRecord::new(shown, sha, got.body.len() as u64, Some(&got));
+        Ok(Got { body: got.body, unchanged, record })
+    }
+
+    /// Downloads `url` into `downloads/` (streamed to disk: exports are large), conditionally.
+    /// `None` when unchanged (a 304, or the same bytes); else the archived file and its record.
+    pub async fn download(
+        &mut self,
+        url: &str,
+        file_name: &str,
+    ) -> Result<Option<(PathBuf, PayloadRecord)>, SourceError> {
+        let last = self.wh.last_payload(&self.pipeline.name, &self.name, url).await?;
+        let validators = Validators {
+            etag: last.as_ref().and_then(|l| l.1.clone()),
+            last_modified: last.as_ref().and_then(|l| l.2.clone()),
+        };
+        let downloads = self.opts.data_dir.join("downloads");
+        std::fs::create_dir_all(&downloads)
+            .map_err(|e| SourceError::Input(format!("cannot create {}: {e}", downloads.display())))?;
+        let part = downloads.join(format!("{file_name}.{}.part", std::process::id()));
+        let got = self.fetcher(url, None)?.download(url, &validators, &part).await?;
+        if got.not_modified {
+            self.tally.report.payloads += 1;
+            self.tally.report.unchanged_payloads += 1;
+            return Ok(None);
+        }
+        let sha = crate::hash::sha256_file(&part)
+            .map_err(|e| SourceError::Input(format!("cannot read {}: {e}", part.display())))?;
+        if self.seen(url, &sha).await? {
+            let _ = std::fs::remove_file(&part);
+            return Ok(None);
+        }
+        let archived = self.archive.store_file(&sha, &part, false)?;
+        let bytes = std::fs::metadata(&archived).map(|m| m.len()).unwrap_or(0);
+        Ok(Some((archived, PayloadRecord::new(url, sha, bytes, Some(&got)))))
+    }
+
+    /// Records `payload` with the next load (as loaded, or as `loaded: false` when its
+    /// parse failed: then it is read and reported again next run).
+    pub fn record(&mut self, payload: PayloadRecord, loaded: bool) {
+        if !loaded {
+            self.tally.partial = true;
+        }
+        self.pending.push(PayloadRecord { loaded, ..payload });
+    }
+
+    // ---- load ------------------------------------------------------------------------------
+
+    /// The jurisdiction a source's configuration names, written only when the warehouse has
+    /// none (a configuration never rewrites a jurisdiction: `model::JurisdictionRecord::placeholder`).
+    pub async fn ensure_jurisdiction(&mut self, id: &str, sessions: Vec<SessionRecord>) -> Result<(), SourceError> {
+        let mut j = placeholder_jurisdiction(id);
+        j.sessions = sessions;
+        self.load(Parsed { jurisdictions: vec![j], ..Default::default() }).await
+    }
+
+    /// Loads one batch in one transaction, with the payloads read since the last load.
+    pub async fn load(&mut self, parsed: Parsed) -> Result<(), SourceError> {
+        let payloads = std::mem::take(&mut self.pending);
+        let tally = &mut self.tally;
+        tally.report.records += parsed.record_count() as u64;
+        tally.partial |= parsed.partial;
+        let mut parsed = parsed;
+        texts::attach_texts(self.wh, &mut parsed, tally).await?;
+        let mut normalized = normalize::normalize(parsed, &self.context);
+        for b in &normalized.bills {
+            if let Some(k) = &b.source_key {
+                tally.run_keys.insert(k.clone(), b.bill.id.clone());
+            }
+        }
+        for v in &mut normalized.votes {
+            if v.vote.bill_id.is_none()
+                && let Some(id) = v.bill_source_key.as_ref().and_then(|k| tally.run_keys.get(k))
+            {
+                v.vote.bill_id = Some(id.clone());
+                v.rehash();
+            }
+        }
+        let batch = LoadBatch {
+            pipeline: self.pipeline.name.clone(),
+            source: self.name.clone(),
+            source_kind: self.kind,
+            // Open States' `ocd-bill/…` ids are stable; a scrape's `_id`s are not.
+            record_bill_sources: self.kind != SourceKind::OcdScrape,
+            reload: false,
+            normalized,
+            payloads,
+            warnings: Vec::new(),
+        };
+        let outcome = self.wh.load(self.run_id, batch).await?;
+        if outcome.people_changed {
+            tally.people_changed.insert(self.context.jurisdiction_id.clone());
+        }
+        tally.report.counts.add(outcome.counts);
+        tally.report.changes += outcome.changes as u64;
+        for w in &outcome.warnings {
+            tracing::warn!(source = %self.name, warning = %w, "warning");
+        }
+        tally.warnings.extend(outcome.warnings);
+        Ok(())
+    }
+
+    /// Loads one whole payload's records in batches of `batch_size`, in link order, the
+    /// payload recorded with the last batch (an interrupted load is parsed again next run).
+    pub async fn load_whole(&mut self, parsed: Parsed, payload: PayloadRecord) -> Result<(), SourceError> {
+        let batches = batches(parsed, self.opts.batch_size);
+        let pb = self.progress(batches.len() as u64);
+        let last = batches.len() - 1;
+        for (i, batch) in batches.into_iter().enumerate() {
+            self.check_stop()?;
+            pb.inc(1);
+            if i == last {
+                self.record(payload.clone(), true);
+            }
+            self.load(batch).await?;
+        }
+        pb.finish_and_clear();
+        Ok(())
+    }
+
+    /// After a source's batches: link what was loaded before its bill, and voters and sponsors
+    /// to people who arrived after them.
+    pub async fn relink(&mut self) -> Result<(), SourceError> {
+        let mut outcomes = vec![self.wh.relink(self.run_id, &self.pipeline.name, &self.name, self.kind).await?];
+        for jurisdiction in std::mem::take(&mut self.tally.people_changed) {
+            outcomes.push(
+                self.wh.relink_people(self.run_id, &self.pipeline.name, &self.name, self.kind, &jurisdiction).await?,
+            );
+        }
+        for outcome in outcomes {
+            self.tally.report.changes += outcome.changes as u64;
+            self.tally.report.counts.updated += outcome.counts.updated;
+        }
+        Ok(())
+    }
+
+    /// The source's totals, whatever its crawl returned: requests and bytes sent.
+    pub fn into_tally(mut self) -> Tally {
+        if let Some(f) = &self.fetcher {
+            let stats = f.stats();
+            self.tally.report.requests += stats.requests;
+            self.tally.report.bytes += stats.bytes;
+        }
+        if let Some(t) = &self.tally.texts {
+            self.tally.report.requests += t.requests();
+        }
+        self.tally
+    }
+}
+
+/// A jurisdiction record for a jurisdiction known only by id (no jurisdiction file).
+pub(super) fn placeholder_jurisdiction(id: &str) -> JurisdictionRecord {
+    let code = crate::normalize::ids::jurisdiction_code(id);
+    JurisdictionRecord {
+        id: id.to_string(),
+        name: crate::jurisdictions::name_of(&code).map(str::to_string).unwrap_or(code),
+        classification: if id.contains("/place:") { "municipality".into() } else { "state".into() },
+        division_id: None,
+        url: None,
+        sessions: Vec::new(),
+        placeholder: true,
+    }
+}
+
+/// Splits one payload's records into batches of `size`, in the order links need them: the
+/// jurisdiction, organizations and people, then bills, then votes, then events. The payload's
+/// warnings (and its partial mark) go with the first batch.
+pub(super) fn batches(parsed: Parsed, size: usize) -> Vec<Parsed> {
+    let size = size.max(1);
+    let Parsed { jurisdictions, organizations, people, bills, votes, events, warnings, partial } = parsed;
+    let mut out = vec![Parsed { jurisdictions, organizations, people, warnings, partial, ..Default::default() }];
+    fn chunks<T>(items: Vec<T>, size: usize, out: &mut Vec<Parsed>, put: fn(&mut Parsed, Vec<T>)) {
+        let mut items = items.into_iter().peekable();
+        while items.peek().is_some() {
+            let mut p = Parsed::default();
+            put(&mut p, items.by_ref().take(size).collect());
+            out.push(p);
+        }
+    }
+    chunks(bills, size, &mut out, |p, v| p.bills = v);
+    chunks(votes, size, &mut out, |p, v| p.votes = v);
+    chunks(events, size, &mut out, |p, v| p.events = v);
+    out
+}
+
+/// Every file under a folder (recursively), or the one file.
+pub(super) fn list_files(path: &Path) -> Result<Vec<PathBuf>, SourceError> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| SourceError::Input(format!("cannot read {}: {e}", path.display())))?;
+    let mut files = Vec::new();
+    if meta.is_file() {
+        files.push(path.to_path_buf());
+    } else {
+        let mut stack = vec![path.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            let entries = std::fs::read_dir(&dir)
+                .map_err(|e| SourceError::Input(format!("cannot list {}: {e}", dir.display())))?;
+            for entry in entries {
+                let entry = entry.map_err(|e| SourceError::Input(format!("cannot list {}: {e}", dir.display())))?;
+                let p = entry.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    files.push(p);
+                }
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// sha256 over a folder's files (names and contents, in name order): a folder's identity.
+fn folder_sha256(dir: &Path) -> Result<String, SourceError> {
+    let mut files = list_files(dir)?;
+    files.sort();
+    let mut parts = Vec::new();
+    for f in files {
+        let sha = crate::hash::sha256_file(&f)
+            .map_err(|e| SourceError::Input(format!("cannot read {}: {e}", f.display())))?;
+        parts.push(format!("{}\u{0}{sha}", f.strip_prefix(dir).unwrap_or(&f).display()));
+    }
+    Ok(sha256_hex(parts.join("\n").as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BillRecord, VoteRecord};
+
+    #[test]
+    fn batches_come_in_link_order_with_the_warnings_first() {
+        let bill = |n: usize| BillRecord { identifier: format!("HF {n}"), ..Default::default() };
+        let parsed = Parsed {
+            bills: (0..5).map(bill).collect(),
+            votes: vec![VoteRecord::default(); 3],
+            warnings: vec![Warning::new("x", None, "w")],
+            partial: true,
+            ..Default::default()
+        };
+        let b = batches(parsed, 2);
+        let shape: Vec<(usize, usize, usize, bool)> =
+            b.iter().map(|p| (p.bills.len(), p.votes.len(), p.warnings.len(), p.partial)).collect();
+        assert_eq!(
+            shape,
+            vec![
+                (0, 0, 1, true),
+                (2, 0, 0, false),
+                (2, 0, 0, false),
+                (1, 0, 0, false),
+                (0, 2, 0, false),
+                (0, 1, 0, false)
+            ]
+        );
+        assert_eq!(b[3].bills[0].identifier, "HF 4");
+    }
+}
