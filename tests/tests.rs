@@ -31,3 +31,5 @@ mod pipelines;
 mod scheduling;
 #[path = "it/texts.rs"]
 mod texts;
+#[path = "it/trust.rs"]
+mod trust;

@@ -412,7 +412,10 @@ impl<'a> Ingest<'a> {
 
     /// Loads one whole payload's records in batches of `batch_size`, in link order, the
     /// payload recorded with the last batch (an interrupted load is parsed again next run).
+    /// A partial payload is recorded as not loaded: it is read again, and reported partial
+    /// again, every run until a whole one replaces it.
     pub async fn load_whole(&mut self, parsed: Parsed, payload: PayloadRecord) -> Result<(), SourceError> {
+        let whole = !parsed.partial;
         let batches = batches(parsed, self.opts.batch_size);
         let pb = self.progress(batches.len() as u64);
         let last = batches.len() - 1;
@@ -420,7 +423,7 @@ impl<'a> Ingest<'a> {
             self.check_stop()?;
             pb.inc(1);
             if i == last {
-                self.record(payload.clone(), true);
+                self.record(payload.clone(), whole);
             }
             self.load(batch).await?;
         }
