@@ -233,7 +233,7 @@ pub(super) async fn ca_pubinfo(ing: &mut Ingest<'_>, cfg: &CaPubinfoConfig) -> R
     .await?
     .map_err(SourceError::Input)?;
     if parsed.bills.is_empty() && parsed.votes.is_empty() {
-        ing.tally.warnings.extend(parsed.warnings);
+        parsed.warnings.into_iter().for_each(|w| ing.warn(w));
         return Err(SourceError::Input(format!(
             "{location}: no bills in this export (is it a pubinfo zip or folder, with BILL_TBL.dat?)"
         )));
@@ -285,7 +285,7 @@ pub(super) async fn legiscan_dataset(ing: &mut Ingest<'_>, cfg: &LegiscanDataset
                 tracing::error!(source = %ing.name, error = %e, "dataset rejected");
                 ing.warn_partial(Warning::new(&location, None, &e));
                 ing.record(payload, false);
-                ing.load(Parsed::default()).await?;
+                ing.load(Parsed { partial: true, ..Default::default() }).await?;
                 failures.push(e);
                 continue;
             }
@@ -356,7 +356,7 @@ pub(super) async fn ical(ing: &mut Ingest<'_>, cfg: &IcalConfig) -> Result<(), S
     };
     let mut parsed = crate::sources::ical::parse(&bytes, &location, &jurisdiction_id, tz);
     if parsed.events.is_empty() && !parsed.warnings.is_empty() {
-        ing.tally.warnings.extend(parsed.warnings);
+        parsed.warnings.into_iter().for_each(|w| ing.warn(w));
         return Err(SourceError::Input(format!("{location}: no events could be read (see the warnings)")));
     }
     parsed.jurisdictions.insert(0, super::ingest::placeholder_jurisdiction(&jurisdiction_id));

@@ -108,6 +108,8 @@ pub(super) struct Ingest<'a> {
     prior: Option<HashMap<String, String>>,
     /// Payloads read since the last load: recorded with the next one.
     pending: Vec<PayloadRecord>,
+    /// Warnings of the crawl since the last load: stored (`warnings`) with the next one.
+    pending_warnings: Vec<Warning>,
     fetcher: Option<Fetcher>,
     /// The jurisdiction and zone records are normalized in.
     pub context: Context,
@@ -134,6 +136,7 @@ impl<'a> Ingest<'a> {
             archive: Archive::new(&opts.data_dir),
             prior: None,
             pending: Vec::new(),
+            pending_warnings: Vec::new(),
             fetcher: None,
             context: Context { timezone: pipeline.timezone, jurisdiction_id: String::new() },
         }
@@ -155,14 +158,16 @@ impl<'a> Ingest<'a> {
         if self.opts.stop.requested() { Err(SourceError::Interrupted) } else { Ok(()) }
     }
 
+    /// A warning of the crawl (not of a parser's records): reported, and stored in `warnings`
+    /// with the next load.
     pub fn warn(&mut self, w: Warning) {
-        self.tally.warnings.push(w);
+        self.pending_warnings.push(w);
     }
 
     /// A warning that leaves this delivery partial: something it should carry is missing.
     pub fn warn_partial(&mut self, w: Warning) {
         self.tally.partial = true;
-        self.tally.warnings.push(w);
+        self.warn(w);
     }
 
     pub fn progress(&self, len: u64) -> ProgressBar {
@@ -395,7 +400,7 @@ impl<'a> Ingest<'a> {
             reload: false,
             normalized,
             payloads,
-            warnings: Vec::new(),
+            warnings: std::mem::take(&mut self.pending_warnings),
         };
         let outcome = self.wh.load(self.run_id, batch).await?;
         if outcome.people_changed {
@@ -434,6 +439,9 @@ impl<'a> Ingest<'a> {
     /// After a source's batches: link what was loaded before its bill, and voters and sponsors
     /// to people who arrived after them.
     pub async fn relink(&mut self) -> Result<(), SourceError> {
+        if !self.pending_warnings.is_empty() || !self.pending.is_empty() {
+            self.load(Parsed::default()).await?;
+        }
         let mut outcomes = vec![self.wh.relink(self.run_id, &self.pipeline.name, &self.name, self.kind).await?];
         for jurisdiction in std::mem::take(&mut self.tally.people_changed) {
             outcomes.push(
@@ -449,6 +457,8 @@ impl<'a> Ingest<'a> {
 
     /// The source's totals, whatever its crawl returned: requests and bytes sent.
     pub fn into_tally(mut self) -> Tally {
+        // Warnings no load stored (the source failed first) are still reported.
+        self.tally.warnings.append(&mut self.pending_warnings);
         if let Some(f) = &self.fetcher {
             let stats = f.stats();
             self.tally.report.requests += stats.requests;

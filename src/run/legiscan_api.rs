@@ -140,7 +140,7 @@ async fn sessions(ing: &mut Ingest<'_>, cfg: &LegiscanConfig, state: &str, api: 
             Call::Ok(v) => v,
         };
         let (entries, warnings) = api::master_entries(master, &list_url)?;
-        ing.tally.warnings.extend(warnings.into_iter().map(|w| Warning::new(&list_url, None, w)));
+        warnings.into_iter().for_each(|w| ing.warn(Warning::new(&list_url, None, w)));
         let changed: Vec<_> =
             entries.into_iter().filter(|e| remembered.bills.get(&e.bill_id) != Some(&e.change_hash)).collect();
         tracing::info!(source = %ing.name, session = session.session_id, changed = changed.len(), "master list read");

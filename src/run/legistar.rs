@@ -64,7 +64,7 @@ impl Api<'_> {
             lg::parse_page::<T>(&got.body, &shown)
         };
         let (items, warnings) = parsed.map_err(SourceError::Input)?;
-        ing.tally.warnings.extend(warnings);
+        warnings.into_iter().for_each(|w| ing.warn(w));
         if !got.unchanged {
             ing.record(got.record, true);
         }
