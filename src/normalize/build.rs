@@ -144,10 +144,80 @@ pub fn normalize(parsed: Parsed, ctx: &Context) -> Normalized {
         out.people.push(row);
     }
 
+    dedupe_people(&mut out.people, &mut out.warnings);
     normalize_bills(&parsed.bills, tz, &mut out);
     normalize_votes(&parsed.votes, tz, &mut out);
     normalize_events(&parsed.events, tz, &mut out);
     out
+}
+
+/// One person per id. People known only by name share an id when their names match: the same
+/// person delivered twice is one row (the later record, with what only the earlier one had),
+/// and two different people of one name (Kansas' Senator and Representative Mike Thompson)
+/// are told apart by chamber and district, each with a warning.
+fn dedupe_people(people: &mut Vec<PersonRow>, warnings: &mut Vec<Warning>) {
+    let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, p) in people.iter().enumerate() {
+        by_id.entry(p.id.clone()).or_default().push(i);
+    }
+    if by_id.values().all(|v| v.len() == 1) {
+        return;
+    }
+    let mut drop = std::collections::HashSet::new();
+    for list in by_id.values().filter(|v| v.len() > 1) {
+        let seat = |p: &PersonRow| (p.chamber.clone(), p.district.clone());
+        let seats: std::collections::HashSet<_> = list.iter().map(|&i| seat(&people[i])).collect();
+        if seats.len() == 1 {
+            // The same person twice: the last record wins, filled from the others.
+            let (&last, earlier) = list.split_last().expect("more than one");
+            for &e in earlier {
+                let other = people[e].clone();
+                let p = &mut people[last];
+                for (mine, theirs) in [
+                    (&mut p.party, &other.party),
+                    (&mut p.email, &other.email),
+                    (&mut p.image, &other.image),
+                    (&mut p.source_url, &other.source_url),
+                ] {
+                    if mine.is_none() {
+                        *mine = theirs.clone();
+                    }
+                }
+                drop.insert(e);
+            }
+            let p = &mut people[last];
+            p.content_hash = content_hash(&*p);
+        } else {
+            for &i in list {
+                let p = &mut people[i];
+                let (chamber, district) = seat(p);
+                p.id = ids::stable_id(
+                    "person",
+                    &[
+                        &p.jurisdiction_id,
+                        &p.name.to_lowercase(),
+                        chamber.as_deref().unwrap_or(""),
+                        district.as_deref().unwrap_or(""),
+                    ],
+                );
+                p.content_hash = content_hash(&*p);
+                warnings.push(Warning::new(
+                    &p.jurisdiction_id,
+                    Some(p.name.clone()),
+                    format!(
+                        "two people of this name ({} seats): told apart by chamber and district; votes and sponsorships that name only the name are not linked to either",
+                        seats.len()
+                    ),
+                ));
+            }
+        }
+    }
+    let mut i = 0;
+    people.retain(|_| {
+        let keep = !drop.contains(&i);
+        i += 1;
+        keep
+    });
 }
 
 /// A jurisdiction's time zone: its capitol's for the states Open States covers, else the

@@ -138,6 +138,8 @@ pub(super) async fn ocd_scrape(ing: &mut Ingest<'_>, cfg: &OcdScrapeConfig) -> R
             plan.push(vec![(kind, path)]);
         }
     }
+    let present: Vec<PathBuf> = plan.iter().flatten().map(|(_, p)| p.clone()).collect();
+    ing.note_missing(&cfg.path, &present).await?;
     load_files(ing, plan, |kind, bytes, loc, parsed| {
         let before = (parsed.record_count(), parsed.warnings.len());
         ocd_scrape::parse_into(kind, bytes, loc, &ctx, parsed);
@@ -171,6 +173,8 @@ pub(super) async fn ny_lbdc(ing: &mut Ingest<'_>, cfg: &NyLbdcConfig) -> Result<
     let size = ing.opts.batch_size.max(1);
     let plan: Vec<Vec<(ny_lbdc::FeedKind, PathBuf)>> =
         files.chunks(size).map(|c| c.iter().map(|(_, p, k)| (*k, p.clone())).collect()).collect();
+    let present: Vec<PathBuf> = plan.iter().flatten().map(|(_, p)| p.clone()).collect();
+    ing.note_missing(&cfg.path, &present).await?;
     load_files(ing, plan, |kind, bytes, loc, parsed| {
         let before = (parsed.record_count(), parsed.warnings.len());
         parsed.extend(ny_lbdc::parse(kind, bytes, loc));

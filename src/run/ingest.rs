@@ -213,6 +213,31 @@ impl<'a> Ingest<'a> {
         Ok(same)
     }
 
+    /// Files this source loaded before that are no longer under `root`: named in one warning.
+    /// Absence is not deletion: what they carried stays as the warehouse has it.
+    pub async fn note_missing(&mut self, root: &Path, present: &[PathBuf]) -> Result<(), SourceError> {
+        let root = root.display().to_string();
+        let present: BTreeSet<String> = present.iter().map(|p| p.display().to_string()).collect();
+        let mut missing: Vec<String> =
+            self.prior().await?.keys().filter(|l| l.starts_with(&root) && !present.contains(*l)).cloned().collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        missing.sort();
+        let examples: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
+        let more = if missing.len() > 5 { format!(" and {} more", missing.len() - 5) } else { String::new() };
+        self.warn(Warning::new(
+            root,
+            missing.first().cloned(),
+            format!(
+                "{} files loaded before are no longer here ({}{more}): what they carried is kept, not removed",
+                missing.len(),
+                examples.join(", ")
+            ),
+        ));
+        Ok(())
+    }
+
     /// Reads one file. `None` when its bytes are those last loaded from it, or when it cannot
     /// be read (a warning, and the delivery is partial); else its archived bytes.
     pub async fn read_file(&mut self, path: &Path) -> Result<Option<Payload>, SourceError> {

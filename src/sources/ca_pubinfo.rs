@@ -723,6 +723,27 @@ pub fn parse(files: &mut dyn Files, location: &str) -> Parsed {
         ));
         return out;
     }
+    // An absent table says nothing: what it carries is neither updated nor removed. It is
+    // named, so a damaged download is seen (`BILL_MOTION_TBL` has its own warning below).
+    for kind in TableKind::ALL {
+        let carries = match kind {
+            TableKind::History => "the actions",
+            TableKind::Version => "the versions, their texts and the titles",
+            TableKind::VersionAuthors => "the sponsors (read from the versions' texts where they have them)",
+            TableKind::Analysis => "the analyses",
+            TableKind::VetoMessage => "the veto messages",
+            TableKind::SummaryVote => "the roll calls' tallies and results",
+            TableKind::DetailVote => "the legislators' votes",
+            TableKind::Bill | TableKind::Motion => continue,
+        };
+        if !names.iter().any(|n| TableKind::from_file_name(n) == Some(kind)) {
+            ctx.warn(
+                &mut out.warnings,
+                kind.file_name(),
+                format!("not in the export: {carries} are kept as the warehouse has them, neither updated nor removed"),
+            );
+        }
+    }
     let has_authors_table = tables.contains_key(&TableKind::VersionAuthors);
     let has_motion_table = tables.contains_key(&TableKind::Motion);
     // The tables delivered whole: each is authoritative for what it carries (absent or

@@ -184,7 +184,13 @@ pub fn parse(kind: FeedKind, bytes: &[u8], location: &str) -> Parsed {
     let doc = match Document::parse(&text) {
         Ok(d) => d,
         Err(e) => {
-            out.warnings.push(Warning::new(location, None, format!("not well-formed XML: {e}")));
+            // The position names where the file stops making sense (for a file cut short, its end).
+            let at = e.pos();
+            out.warnings.push(Warning::new(
+                location,
+                Some(format!("line {}, column {}", at.row, at.col)),
+                format!("not well-formed XML: {e}"),
+            ));
             return out;
         }
     };

@@ -413,6 +413,8 @@ struct RawVoteEvent {
     #[serde(rename = "_id")]
     id: Option<String>,
     #[serde(default)]
+    scraped_at: Option<String>,
+    #[serde(default)]
     motion_text: String,
     #[serde(default)]
     motion_classification: Vec<String>,
@@ -498,7 +500,7 @@ pub fn parse_vote(bytes: &[u8], location: &str, ctx: &ScrapeContext) -> Result<V
         sources: v.sources.into_iter().map(|s| s.url).filter(|u| !u.is_empty()).collect(),
         dedupe_key: v.dedupe_key.filter(|k| !k.is_empty()),
         records_complete: true,
-        as_of: None,
+        as_of: v.scraped_at.filter(|s| !s.is_empty()),
     })
 }
 
@@ -506,6 +508,8 @@ pub fn parse_vote(bytes: &[u8], location: &str, ctx: &ScrapeContext) -> Result<V
 struct RawEvent {
     #[serde(rename = "_id")]
     id: Option<String>,
+    #[serde(default)]
+    scraped_at: Option<String>,
     name: String,
     #[serde(default)]
     all_day: bool,
@@ -594,7 +598,7 @@ pub fn parse_event(bytes: &[u8], location: &str, ctx: &ScrapeContext) -> Result<
             .collect(),
         sources: e.sources.into_iter().map(|s| s.url).filter(|u| !u.is_empty()).collect(),
         agenda_complete: true,
-        as_of: None,
+        as_of: e.scraped_at.filter(|s| !s.is_empty()),
     })
 }
 

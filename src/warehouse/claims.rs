@@ -160,16 +160,19 @@ pub fn arbitrate_bill(b: &mut BillBundle, kind: &str, stored: StoredBill, others
     // The same action or sponsor from two sources is one row: a better-ranked source's
     // record takes the stored one's id (updated once, never removed and added) and keeps
     // what only the stored one knows (a chamber, a classification, a person link). A
-    // worse-ranked source changes nothing the better one delivered.
+    // worse-ranked source changes nothing the better one delivered, but fills in what it
+    // lacks, so both orders of arrival end with the same rows.
     if keep("actions") {
-        b.actions = sorted(stored.actions, |a| a.ordinal);
+        let delivered = std::mem::replace(&mut b.actions, sorted(stored.actions, |a| a.ordinal));
+        super::scope::adopt_actions(&mut b.actions, &delivered, false);
     } else {
-        super::scope::adopt_actions(&mut b.actions, &stored.actions);
+        super::scope::adopt_actions(&mut b.actions, &stored.actions, true);
     }
     if keep("sponsorships") {
-        b.sponsorships = sorted(stored.sponsorships, |a| a.ordinal);
+        let delivered = std::mem::replace(&mut b.sponsorships, sorted(stored.sponsorships, |a| a.ordinal));
+        super::scope::adopt_sponsorships(&mut b.sponsorships, &delivered, false);
     } else {
-        super::scope::adopt_sponsorships(&mut b.sponsorships, &stored.sponsorships);
+        super::scope::adopt_sponsorships(&mut b.sponsorships, &stored.sponsorships, true);
     }
     if keep("versions") {
         let ids: BTreeSet<String> = stored.versions.iter().map(|v| v.id.clone()).collect();

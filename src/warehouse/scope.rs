@@ -22,19 +22,53 @@ use super::merge::{Entity, OldBills};
 use crate::normalize::rows::*;
 use std::collections::{HashMap, HashSet};
 
-/// A child row that knows its position among its siblings.
+/// A child row that knows its position among its siblings, and which of its fields a
+/// delivery may leave unknown.
 pub trait Child: Entity {
     fn set_ordinal(&mut self, ordinal: i64);
+    /// Fills the fields this delivery left empty from the stored row of the same id.
+    fn fill_from(&mut self, stored: &Self);
 }
 
 macro_rules! child {
-    ($($t:ty),*) => {
+    ($($t:ty => |$r:ident, $s:ident| $fill:block),* $(,)?) => {
         $(impl Child for $t {
             fn set_ordinal(&mut self, ordinal: i64) { self.ordinal = ordinal; }
+            fn fill_from(&mut self, stored: &Self) {
+                let ($r, $s) = (&mut *self, stored);
+                $fill
+                self.content_hash = content_hash(&*self);
+            }
         })*
     };
 }
-child!(ActionRow, SponsorshipRow, DocumentRow, VoteRecordRow, AgendaRow);
+child!(
+    ActionRow => |r, s| {
+        keep_opt(&mut r.organization, &s.organization);
+        keep_opt(&mut r.occurred_at, &s.occurred_at);
+        if empty_json(&r.classification) && !empty_json(&s.classification) {
+            r.classification = s.classification.clone();
+            r.classification_source = s.classification_source.clone();
+        }
+    },
+    SponsorshipRow => |r, s| {
+        keep_opt(&mut r.chamber, &s.chamber);
+        keep_opt(&mut r.person_id, &s.person_id);
+    },
+    DocumentRow => |r, s| {
+        keep_opt(&mut r.date, &s.date);
+        keep_opt(&mut r.url, &s.url);
+        keep_opt(&mut r.media_type, &s.media_type);
+        keep_opt(&mut r.text_sha256, &s.text_sha256);
+        keep_json(&mut r.links, &s.links);
+    },
+    VoteRecordRow => |r, s| {
+        keep_opt(&mut r.person_id, &s.person_id);
+    },
+    AgendaRow => |r, s| {
+        keep_opt(&mut r.bill_id, &s.bill_id);
+    },
+);
 
 /// A partial part's children: the stored ones (in stored order, replaced by the delivered
 /// row where the delivery has it), then the delivered ones that are new. Positions are
@@ -50,7 +84,13 @@ pub fn union<T: Child>(stored: &[T], delivered: Vec<T>) -> Vec<T> {
     stored.sort_by_key(|s| s.ordinal());
     let mut out = Vec::with_capacity(stored.len() + order.len());
     for s in stored {
-        out.push(by_id.remove(s.id()).unwrap_or_else(|| s.clone()));
+        out.push(match by_id.remove(s.id()) {
+            Some(mut d) => {
+                d.fill_from(s);
+                d
+            }
+            None => s.clone(),
+        });
     }
     for id in order {
         if let Some(d) = by_id.remove(&id) {
@@ -91,8 +131,19 @@ pub fn complete_bill(b: &mut BillBundle, old: &OldBills) {
     let id = b.bill.id.clone();
     let Some(o) = old.bills.get(&id) else { return };
     let scope = b.complete;
-    if scope.is_full() && !(b.bill.title.trim().is_empty() && !o.title.trim().is_empty()) {
-        return;
+    // A version's or document's text, once read, stays (a `.lob` missing from one export, a
+    // text not fetched this time): an absent text is unknown, whatever the scope.
+    for (docs, stored) in [(&mut b.versions, old.versions.get(&id)), (&mut b.documents, old.documents.get(&id))] {
+        let stored: HashMap<&str, &DocumentRow> = stored.into_iter().flatten().map(|d| (d.id.as_str(), d)).collect();
+        for d in docs.iter_mut() {
+            if d.text_sha256.is_none()
+                && let Some(s) = stored.get(d.id.as_str())
+                && s.text_sha256.is_some()
+            {
+                d.text_sha256 = s.text_sha256.clone();
+                d.content_hash = content_hash(&*d);
+            }
+        }
     }
     let r = &mut b.bill;
     keep_text(&mut r.title, &o.title);
@@ -138,6 +189,27 @@ pub fn complete_vote(v: &mut VoteBundle, old_records: &[VoteRecordRow]) {
     v.rehash();
 }
 
+/// A roll call's own fields a delivery left empty (a time, a result, a body, its bill, an
+/// address) are unknown, not gone: they keep their stored values.
+pub fn complete_vote_fields(v: &mut VoteBundle, stored: &VoteRow) {
+    let r = &mut v.vote;
+    let before = r.content_hash.clone();
+    keep_opt(&mut r.start_time, &stored.start_time);
+    keep_opt(&mut r.date, &stored.date);
+    keep_opt(&mut r.organization, &stored.organization);
+    keep_opt(&mut r.bill_id, &stored.bill_id);
+    keep_opt(&mut r.bill_identifier, &stored.bill_identifier);
+    keep_opt(&mut r.source_url, &stored.source_url);
+    keep_opt(&mut r.dedupe_key, &stored.dedupe_key);
+    keep_text(&mut r.result, &stored.result);
+    keep_text(&mut r.motion, &stored.motion);
+    keep_json(&mut r.motion_classification, &stored.motion_classification);
+    r.content_hash = content_hash(&*r);
+    if r.content_hash != before {
+        v.rehash();
+    }
+}
+
 /// Completes a hearing's agenda from the stored one unless the delivery has it whole.
 pub fn complete_event(e: &mut EventBundle, old_agenda: &[AgendaRow]) {
     if e.agenda_complete || old_agenda.is_empty() {
@@ -160,9 +232,9 @@ fn chambers_agree(a: &Option<String>, b: &Option<String>) -> bool {
 }
 
 /// Gives each delivered action the id of the same stored action (by id, else by date,
-/// agreeing chamber and words), and fills what the delivered one lacks
+/// agreeing chamber and words) when `take_ids`, and fills what the delivered one lacks
 /// (chamber, classification) from it. Returns whether anything changed.
-pub fn adopt_actions(delivered: &mut [ActionRow], stored: &[ActionRow]) -> bool {
+pub fn adopt_actions(delivered: &mut [ActionRow], stored: &[ActionRow], take_ids: bool) -> bool {
     let mut taken: HashSet<&str> = HashSet::new();
     let by_id: HashMap<&str, &ActionRow> = stored.iter().map(|s| (s.id.as_str(), s)).collect();
     let mut changed = false;
@@ -188,8 +260,10 @@ pub fn adopt_actions(delivered: &mut [ActionRow], stored: &[ActionRow]) -> bool 
             });
             if let Some(s) = m {
                 fuzzy_taken.insert(s.id.clone());
-                d.id = s.id.clone();
-                changed = true;
+                if take_ids {
+                    d.id = s.id.clone();
+                    changed = true;
+                }
             }
             m
         };
@@ -211,7 +285,7 @@ pub fn adopt_actions(delivered: &mut [ActionRow], stored: &[ActionRow]) -> bool 
 /// Gives each delivered sponsorship the id of the same stored one (by id, else by kind and
 /// name), filling a chamber or person link the delivered one lacks. Returns whether anything
 /// changed.
-pub fn adopt_sponsorships(delivered: &mut [SponsorshipRow], stored: &[SponsorshipRow]) -> bool {
+pub fn adopt_sponsorships(delivered: &mut [SponsorshipRow], stored: &[SponsorshipRow], take_ids: bool) -> bool {
     let own: HashSet<String> =
         delivered.iter().filter(|d| stored.iter().any(|s| s.id == d.id)).map(|d| d.id.clone()).collect();
     let mut fuzzy_taken: HashSet<String> = HashSet::new();
@@ -229,8 +303,10 @@ pub fn adopt_sponsorships(delivered: &mut [SponsorshipRow], stored: &[Sponsorshi
             });
             if let Some(s) = m {
                 fuzzy_taken.insert(s.id.clone());
-                d.id = s.id.clone();
-                changed = true;
+                if take_ids {
+                    d.id = s.id.clone();
+                    changed = true;
+                }
             }
             m
         };
@@ -310,19 +386,19 @@ mod tests {
             action("ca2", 1, "1999-01-05", "Referred to Com. on RLS", None),
             action("ca3", 2, "1999-01-06", "From printer.", None),
         ];
-        assert!(adopt_actions(&mut delivered, &stored));
+        assert!(adopt_actions(&mut delivered, &stored, true));
         let got: Vec<(&str, Option<&str>)> =
             delivered.iter().map(|a| (a.id.as_str(), a.organization.as_deref())).collect();
         assert_eq!(got, vec![("os1", Some("upper")), ("os2", Some("upper")), ("ca3", None)]);
         // A second pass changes nothing.
-        assert!(!adopt_actions(&mut delivered, &stored));
+        assert!(!adopt_actions(&mut delivered, &stored, true));
     }
 
     #[test]
     fn chambers_that_disagree_are_different_actions() {
         let stored = vec![action("s1", 0, "2025-01-02", "Read third time", Some("upper"))];
         let mut delivered = vec![action("d1", 0, "2025-01-02", "Read third time", Some("lower"))];
-        adopt_actions(&mut delivered, &stored);
+        adopt_actions(&mut delivered, &stored, true);
         assert_eq!(delivered[0].id, "d1");
     }
 }

@@ -454,6 +454,9 @@ macro_rules! backend {
                         let prior = old.votes.get(&id).cloned().map(|row| (row, old.records.get(&id).cloned().unwrap_or_default()));
                         claims::arbitrate_vote(&mut v, &kind, prior, &others);
                     }
+                    if let Some(stored_vote) = old.votes.get(&id) {
+                        scope::complete_vote_fields(&mut v, stored_vote);
+                    }
                     if let Some(records) = old.records.get(&id) {
                         scope::adopt_vote_links(&mut v.records, records);
                         scope::complete_vote(&mut v, records);

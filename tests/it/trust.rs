@@ -184,3 +184,33 @@ async fn a_partial_source_is_shown_and_alerts_the_operators() {
     assert!(stdout.contains("Partial deliveries"), "{stdout}");
     assert!(stdout.contains("BILL_HISTORY_TBL.dat"), "{stdout}");
 }
+
+/// Kansas' 2024 special session has a Senator and a Representative both named Mike Thompson
+/// (LegiScan people 21512 and 24862): two people, told apart by chamber and district, on both
+/// backends (one id for both made PostgreSQL refuse the batch), and a re-parse changes nothing.
+#[tokio::test]
+async fn two_legislators_of_one_name_are_two_people() {
+    let zip = fixture(
+        "legiscan-dataset/csv-zips/KS_2024-2024_Special_Session_CSV_20240618_d1085420cbf100b97298278dc99e5c9d.zip",
+    );
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend();
+        let source = |name: &str| {
+            format!("[[source]]\nname = \"{name}\"\nkind = \"legiscan_dataset\"\npath = \"{}\"\n", zip.display())
+        };
+        let first = run(&wh, &pipeline(db.dir.path(), "ks", &source("ks")), &db.options()).await;
+        assert_eq!(first.status, "succeeded", "{b}: {:?}", first.sources);
+        assert_eq!(
+            rows(&wh, "SELECT name, chamber, district FROM people WHERE name = 'Mike Thompson' ORDER BY chamber").await,
+            vec![
+                vec!["Mike Thompson".to_string(), "lower".to_string(), "HD-033".to_string()],
+                vec!["Mike Thompson".to_string(), "upper".to_string(), "SD-010".to_string()],
+            ],
+            "{b}"
+        );
+        let again = run(&wh, &pipeline(db.dir.path(), "ks-again", &source("ks-again")), &db.options()).await;
+        assert_eq!(again.changes(), 0, "{b}: {:?}", again.sources);
+        wh.close().await;
+    }
+}
