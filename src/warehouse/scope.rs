@@ -26,6 +26,7 @@ use std::collections::{HashMap, HashSet};
 /// delivery may leave unknown.
 pub trait Child: Entity {
     fn set_ordinal(&mut self, ordinal: i64);
+    fn set_id(&mut self, id: &str);
     /// Fills the fields this delivery left empty from the stored row of the same id.
     fn fill_from(&mut self, stored: &Self);
 }
@@ -34,6 +35,7 @@ macro_rules! child {
     ($($t:ty => |$r:ident, $s:ident| $fill:block),* $(,)?) => {
         $(impl Child for $t {
             fn set_ordinal(&mut self, ordinal: i64) { self.ordinal = ordinal; }
+            fn set_id(&mut self, id: &str) { self.id = id.to_string(); }
             fn fill_from(&mut self, stored: &Self) {
                 let ($r, $s) = (&mut *self, stored);
                 $fill
@@ -231,94 +233,52 @@ fn chambers_agree(a: &Option<String>, b: &Option<String>) -> bool {
     }
 }
 
-/// Gives each delivered action the id of the same stored action (by id, else by date,
-/// agreeing chamber and words) when `take_ids`, and fills what the delivered one lacks
-/// (chamber, classification) from it. Returns whether anything changed.
-pub fn adopt_actions(delivered: &mut [ActionRow], stored: &[ActionRow], take_ids: bool) -> bool {
-    let mut taken: HashSet<&str> = HashSet::new();
-    let by_id: HashMap<&str, &ActionRow> = stored.iter().map(|s| (s.id.as_str(), s)).collect();
+/// Gives each delivered child the id of the same stored one (by id, else the first not yet
+/// matched for which `same` holds) when `take_ids`, and fills what the delivered one lacks
+/// from it (`Child::fill_from`). Returns whether anything changed.
+fn adopt<T: Child>(delivered: &mut [T], stored: &[T], take_ids: bool, same: impl Fn(&T, &T) -> bool) -> bool {
+    let by_id: HashMap<&str, &T> = stored.iter().map(|s| (s.id(), s)).collect();
+    // Exact ids first, so a later match by content cannot take a row's own.
+    let own: HashSet<String> =
+        delivered.iter().filter(|d| by_id.contains_key(d.id())).map(|d| d.id().to_string()).collect();
+    let mut taken: HashSet<String> = HashSet::new();
     let mut changed = false;
-    // Exact ids first, so a later fuzzy match cannot steal an action's own row.
-    for d in delivered.iter() {
-        if by_id.contains_key(d.id.as_str()) {
-            taken.insert(d.id.as_str());
-        }
-    }
-    let taken_ids: HashSet<String> = taken.iter().map(|s| s.to_string()).collect();
-    let mut fuzzy_taken: HashSet<String> = HashSet::new();
     for d in delivered.iter_mut() {
-        let matched = if taken_ids.contains(&d.id) {
-            by_id.get(d.id.as_str()).copied()
+        let matched = if own.contains(d.id()) {
+            by_id.get(d.id()).copied()
         } else {
-            let w = words(&d.description);
-            let m = stored.iter().find(|s| {
-                !taken_ids.contains(&s.id)
-                    && !fuzzy_taken.contains(&s.id)
-                    && s.date == d.date
-                    && chambers_agree(&s.organization, &d.organization)
-                    && words(&s.description) == w
-            });
+            let m = stored.iter().find(|s| !own.contains(s.id()) && !taken.contains(s.id()) && same(s, d));
             if let Some(s) = m {
-                fuzzy_taken.insert(s.id.clone());
+                taken.insert(s.id().to_string());
                 if take_ids {
-                    d.id = s.id.clone();
+                    d.set_id(s.id());
                     changed = true;
                 }
             }
             m
         };
         if let Some(s) = matched {
-            let before = d.content_hash.clone();
-            keep_opt(&mut d.organization, &s.organization);
-            keep_opt(&mut d.occurred_at, &s.occurred_at);
-            if empty_json(&d.classification) && !empty_json(&s.classification) {
-                d.classification = s.classification.clone();
-                d.classification_source = s.classification_source.clone();
-            }
-            d.content_hash = content_hash(&*d);
-            changed |= before != d.content_hash;
+            let before = d.hash().to_string();
+            d.fill_from(s);
+            changed |= before != d.hash();
         }
     }
     changed
 }
 
-/// Gives each delivered sponsorship the id of the same stored one (by id, else by kind and
-/// name), filling a chamber or person link the delivered one lacks. Returns whether anything
-/// changed.
+/// The same action from two sources: the same date, agreeing chambers (or one has none) and
+/// the same words. See [`adopt`].
+pub fn adopt_actions(delivered: &mut [ActionRow], stored: &[ActionRow], take_ids: bool) -> bool {
+    adopt(delivered, stored, take_ids, |s, d| {
+        s.date == d.date
+            && chambers_agree(&s.organization, &d.organization)
+            && words(&s.description) == words(&d.description)
+    })
+}
+
+/// The same sponsor from two sources: the same kind and name. See [`adopt`].
 pub fn adopt_sponsorships(delivered: &mut [SponsorshipRow], stored: &[SponsorshipRow], take_ids: bool) -> bool {
-    let own: HashSet<String> =
-        delivered.iter().filter(|d| stored.iter().any(|s| s.id == d.id)).map(|d| d.id.clone()).collect();
-    let mut fuzzy_taken: HashSet<String> = HashSet::new();
-    let mut changed = false;
-    for d in delivered.iter_mut() {
-        let matched = if own.contains(&d.id) {
-            stored.iter().find(|s| s.id == d.id)
-        } else {
-            let w = words(&d.name);
-            let m = stored.iter().find(|s| {
-                !own.contains(&s.id)
-                    && !fuzzy_taken.contains(&s.id)
-                    && s.entity_type == d.entity_type
-                    && words(&s.name) == w
-            });
-            if let Some(s) = m {
-                fuzzy_taken.insert(s.id.clone());
-                if take_ids {
-                    d.id = s.id.clone();
-                    changed = true;
-                }
-            }
-            m
-        };
-        if let Some(s) = matched {
-            let before = d.content_hash.clone();
-            keep_opt(&mut d.chamber, &s.chamber);
-            keep_opt(&mut d.person_id, &s.person_id);
-            d.content_hash = content_hash(&*d);
-            changed |= before != d.content_hash;
-        }
-    }
-    changed
+    adopt(delivered, stored, take_ids, |s, d| s.entity_type == d.entity_type && words(&s.name) == words(&d.name))
 }
 
 /// Fills what stored vote records lack (a person link) from the delivered ones, and the

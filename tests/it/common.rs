@@ -5,6 +5,7 @@
 use statehouse::config::Pipeline;
 use statehouse::run::{RunOptions, RunReport, run_pipeline};
 use statehouse::warehouse::Warehouse;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -241,5 +242,54 @@ impl Drop for SmtpServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Legistar's Web API replayed: answers `/v1/nyc/<path>` from `routes`; list answers honour `$filter` (`… gt datetime'…'`),
+/// `$skip` and `$top` as the API does; anything not recorded is a 404.
+#[derive(Clone)]
+pub struct LegistarReplay {
+    routes: std::sync::Arc<std::sync::Mutex<HashMap<String, Vec<u8>>>>,
+    /// The token every request must carry.
+    token: &'static str,
+}
+
+impl LegistarReplay {
+    pub fn new(token: &'static str) -> LegistarReplay {
+        LegistarReplay { routes: Default::default(), token }
+    }
+
+    pub fn set(&self, path: &str, body: Vec<u8>) {
+        self.routes.lock().unwrap().insert(path.to_string(), body);
+    }
+}
+
+impl wiremock::Respond for LegistarReplay {
+    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let q: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
+        if q.get("token").map(String::as_str) != Some(self.token) {
+            return wiremock::ResponseTemplate::new(401).set_body_string("token missing or wrong");
+        }
+        let path = req.url.path().strip_prefix("/v1/nyc/").unwrap_or_default().to_string();
+        let Some(body) = self.routes.lock().unwrap().get(&path).cloned() else {
+            return wiremock::ResponseTemplate::new(404).set_body_string("not recorded");
+        };
+        let Some(top) = q.get("$top").and_then(|t| t.parse::<usize>().ok()) else {
+            return wiremock::ResponseTemplate::new(200).set_body_bytes(body);
+        };
+        let mut rows: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+        if let Some(filter) = q.get("$filter") {
+            let (field, rest) = filter.split_once(" gt datetime'").unwrap_or_else(|| panic!("filter {filter}"));
+            let since = statehouse::sources::legistar::parse_last_modified(rest.trim_end_matches('\'')).unwrap();
+            rows.retain(|r| {
+                r[field]
+                    .as_str()
+                    .and_then(statehouse::sources::legistar::parse_last_modified)
+                    .is_some_and(|t| t > since)
+            });
+        }
+        let skip = q.get("$skip").and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
+        let page: Vec<_> = rows.into_iter().skip(skip).take(top).collect();
+        wiremock::ResponseTemplate::new(200).set_body_json(page)
     }
 }

@@ -810,7 +810,7 @@ impl Http {
         match row.kind {
             Kind::OpenStatesApi => get().respond_with(OpenStatesReplay::load()).mount(&server).await,
             Kind::LegiscanApi => get().respond_with(LegiscanReplay).mount(&server).await,
-            Kind::Legistar => get().respond_with(LegistarReplay::nyc()).mount(&server).await,
+            Kind::Legistar => get().respond_with(legistar_nyc()).mount(&server).await,
             Kind::IcalUrl => {
                 get()
                     .respond_with(
@@ -906,59 +906,23 @@ impl wiremock::Respond for LegiscanReplay {
     }
 }
 
-/// Legistar: `/v1/nyc/<path>` from the real responses; lists honour `$filter`, `$skip`, `$top`.
-struct LegistarReplay {
-    routes: HashMap<String, Vec<u8>>,
-}
-
-impl LegistarReplay {
-    fn nyc() -> LegistarReplay {
-        let real = |f: &str| std::fs::read(fixture(&format!("legistar/nyc-webapi/{f}"))).unwrap();
-        let event: serde_json::Value = serde_json::from_slice(&real("event_detail_7.json")).unwrap();
-        let routes = [
-            ("bodies", real("bodies.json")),
-            ("persons", real("persons.json")),
-            ("matters", real("matters_page1.json")),
-            ("matters/17071/histories", real("matter_histories_17071.json")),
-            ("matters/17071/sponsors", real("matter_sponsors_17071.json")),
-            ("events", serde_json::to_vec(&vec![event]).unwrap()),
-            ("events/7/eventitems", real("event_items_7.json")),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        LegistarReplay { routes }
+/// Legistar: `/v1/nyc/<path>` from the real responses (`common::LegistarReplay`).
+fn legistar_nyc() -> LegistarReplay {
+    let real = |f: &str| std::fs::read(fixture(&format!("legistar/nyc-webapi/{f}"))).unwrap();
+    let event: serde_json::Value = serde_json::from_slice(&real("event_detail_7.json")).unwrap();
+    let r = LegistarReplay::new(LG_TOKEN);
+    for (k, v) in [
+        ("bodies", real("bodies.json")),
+        ("persons", real("persons.json")),
+        ("matters", real("matters_page1.json")),
+        ("matters/17071/histories", real("matter_histories_17071.json")),
+        ("matters/17071/sponsors", real("matter_sponsors_17071.json")),
+        ("events", serde_json::to_vec(&vec![event]).unwrap()),
+        ("events/7/eventitems", real("event_items_7.json")),
+    ] {
+        r.set(k, v);
     }
-}
-
-impl wiremock::Respond for LegistarReplay {
-    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
-        let q: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
-        if q.get("token").map(String::as_str) != Some(LG_TOKEN) {
-            return wiremock::ResponseTemplate::new(401).set_body_string("token missing or wrong");
-        }
-        let path = req.url.path().strip_prefix("/v1/nyc/").unwrap_or_default().to_string();
-        let Some(body) = self.routes.get(&path).cloned() else {
-            return wiremock::ResponseTemplate::new(404).set_body_string("not recorded");
-        };
-        let Some(top) = q.get("$top").and_then(|t| t.parse::<usize>().ok()) else {
-            return wiremock::ResponseTemplate::new(200).set_body_bytes(body);
-        };
-        let mut rows: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
-        if let Some(filter) = q.get("$filter") {
-            let (field, rest) = filter.split_once(" gt datetime'").unwrap_or_else(|| panic!("filter {filter}"));
-            let since = statehouse::sources::legistar::parse_last_modified(rest.trim_end_matches('\'')).unwrap();
-            rows.retain(|r| {
-                r[field]
-                    .as_str()
-                    .and_then(statehouse::sources::legistar::parse_last_modified)
-                    .is_some_and(|t| t > since)
-            });
-        }
-        let skip = q.get("$skip").and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
-        let page: Vec<_> = rows.into_iter().skip(skip).take(top).collect();
-        wiremock::ResponseTemplate::new(200).set_body_json(page)
-    }
+    r
 }
 
 /// How the proxy fails once a run's first `after` requests have passed.

@@ -6,8 +6,6 @@
 //! change on the same hearing; and an incremental run that changes nothing.
 
 use crate::common::*;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 const NYC: &str = "ocd-jurisdiction/country:us/state:ny/place:new_york/government";
 const TOKEN_VAR: &str = "STATEHOUSE_TEST_LEGISTAR_TOKEN";
@@ -22,53 +20,10 @@ fn real(file: &str) -> Vec<u8> {
     std::fs::read(fixture(&format!("legistar/{file}"))).unwrap()
 }
 
-/// Answers `/v1/nyc/<path>` from `routes`; list answers honour `$filter` (`… gt datetime'…'`),
-/// `$skip` and `$top` as the API does; anything not recorded is a 404.
-#[derive(Clone, Default)]
-struct Replay {
-    routes: Arc<Mutex<HashMap<String, Vec<u8>>>>,
-}
-
-impl Replay {
-    fn set(&self, path: &str, body: Vec<u8>) {
-        self.routes.lock().unwrap().insert(path.to_string(), body);
-    }
-}
-
-impl wiremock::Respond for Replay {
-    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
-        let q: HashMap<String, String> = req.url.query_pairs().into_owned().collect();
-        if q.get("token").map(String::as_str) != Some(TOKEN) {
-            return wiremock::ResponseTemplate::new(401).set_body_string("token missing or wrong");
-        }
-        let path = req.url.path().strip_prefix("/v1/nyc/").unwrap_or_default().to_string();
-        let Some(body) = self.routes.lock().unwrap().get(&path).cloned() else {
-            return wiremock::ResponseTemplate::new(404).set_body_string("not recorded");
-        };
-        let Some(top) = q.get("$top").and_then(|t| t.parse::<usize>().ok()) else {
-            return wiremock::ResponseTemplate::new(200).set_body_bytes(body);
-        };
-        let mut rows: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
-        if let Some(filter) = q.get("$filter") {
-            let (field, rest) = filter.split_once(" gt datetime'").unwrap_or_else(|| panic!("filter {filter}"));
-            let since = statehouse::sources::legistar::parse_last_modified(rest.trim_end_matches('\'')).unwrap();
-            rows.retain(|r| {
-                r[field]
-                    .as_str()
-                    .and_then(statehouse::sources::legistar::parse_last_modified)
-                    .is_some_and(|t| t > since)
-            });
-        }
-        let skip = q.get("$skip").and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
-        let page: Vec<_> = rows.into_iter().skip(skip).take(top).collect();
-        wiremock::ResponseTemplate::new(200).set_body_json(page)
-    }
-}
-
 /// The real responses: bodies, persons, the first page of matters (10), matter 17071's
 /// history and sponsors, and event 7 (a 1999 hearing of the Committee on Aging) with its items.
-fn nyc_replay() -> Replay {
-    let r = Replay::default();
+fn nyc_replay() -> LegistarReplay {
+    let r = LegistarReplay::new(TOKEN);
     r.set("bodies", real("nyc-webapi/bodies.json"));
     r.set("persons", real("nyc-webapi/persons.json"));
     r.set("matters", real("nyc-webapi/matters_page1.json"));
@@ -96,7 +51,7 @@ fn source(base: &str) -> String {
     )
 }
 
-async fn serve(replay: &Replay) -> wiremock::MockServer {
+async fn serve(replay: &LegistarReplay) -> wiremock::MockServer {
     let server = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("GET")).respond_with(replay.clone()).mount(&server).await;
     server
