@@ -137,7 +137,11 @@ pub async fn run_pipeline(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions
             }
         }
     }
-    drop(lock);
+    // Released at once, so a run right after this one is not skipped (dropping the lock would
+    // release it only when the server notices the closed connection).
+    if let Err(e) = lock.release(&pipeline.name).await {
+        tracing::warn!(pipeline = %pipeline.name, error = %e, "releasing the pipeline lock failed; it is released when the connection closes");
+    }
     report
 }
 

@@ -526,11 +526,28 @@ impl Warehouse {
     }
 }
 
-/// A held pipeline lock; dropping it releases the lock.
+/// A held pipeline lock. [`PipelineLock::release`] releases it at once; dropping it releases
+/// it too (a crash, a panic), but on PostgreSQL only once the server notices the closed
+/// connection, so a run that starts right after could find it still held.
 #[derive(Debug)]
 pub enum PipelineLock {
     Postgres(sqlx::PgConnection),
     File(std::fs::File),
+}
+
+impl PipelineLock {
+    /// Releases the lock before returning: PostgreSQL's advisory lock is unlocked and its
+    /// connection closed; the lock file is unlocked.
+    pub async fn release(self, pipeline: &str) -> Result<(), sqlx::Error> {
+        match self {
+            PipelineLock::Postgres(mut conn) => {
+                use sqlx::Connection;
+                sqlx::query("SELECT pg_advisory_unlock($1)").bind(lock_key(pipeline)).execute(&mut conn).await?;
+                conn.close().await
+            }
+            PipelineLock::File(file) => file.unlock().map_err(sqlx::Error::Io),
+        }
+    }
 }
 
 /// The advisory-lock key of a pipeline: 63 bits of sha256 over a namespaced name.
