@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod archive;
+pub mod clock;
 pub mod config;
 pub mod fetch;
 pub mod hash;

@@ -33,8 +33,11 @@ pub struct RunOptions {
     pub progress: bool,
     /// Set on SIGTERM or SIGINT: runs stop between batches.
     pub stop: Stop,
-    /// The clock alerts use (digest times, reminders); `None`: now. Tests set it.
+    /// The clock alerts use (digest times, reminders); `None`: `clock`. Tests set it.
     pub alerts_now: Option<DateTime<Utc>>,
+    /// The clock runs are recorded at (`runs.started_at`, `finished_at`) and the scheduler
+    /// waits by: the system's, or a simulated one in tests.
+    pub clock: crate::clock::Clock,
     /// The SMTP mailer for `alerts = "smtp"` pipelines; `None`: from the environment.
     pub alert_mailer: Option<crate::mail::Mailer>,
 }
@@ -48,6 +51,7 @@ impl RunOptions {
             progress: false,
             stop: Stop::default(),
             alerts_now: None,
+            clock: crate::clock::Clock::default(),
             alert_mailer: None,
         }
     }
@@ -181,7 +185,7 @@ async fn run_alerts(
         (Some(m), crate::config::AlertMode::Smtp) => crate::alerts::engine::Transport::Smtp(Box::new(m.clone())),
         _ => alert_transport(pipeline, &opts.data_dir)?,
     };
-    let now = opts.alerts_now.unwrap_or_else(Utc::now);
+    let now = opts.alerts_now.unwrap_or_else(|| opts.clock.now());
     let report = crate::alerts::engine::process(wh, &pipeline.coalitions, &transport, now).await?;
     crate::alerts::engine::write_feeds(wh, &pipeline.coalitions, &opts.data_dir.join("feeds"), now).await?;
     Ok(report)
@@ -189,7 +193,7 @@ async fn run_alerts(
 
 async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport, sqlx::Error> {
     let started = std::time::Instant::now();
-    let run_id = wh.begin_run(&pipeline.name).await?;
+    let run_id = wh.begin_run(&pipeline.name, opts.clock.now()).await?;
     tracing::info!(pipeline = %pipeline.name, run_id, "run started");
     let mut reports = Vec::new();
     let mut all_warnings = Vec::new();
@@ -250,7 +254,7 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
         warnings: sum(|r| r.warnings),
         duration_ms: started.elapsed().as_millis() as i64,
     };
-    wh.finish_run(run_id, status, &summary, &totals).await?;
+    wh.finish_run(run_id, status, &summary, &totals, opts.clock.now()).await?;
     tracing::info!(pipeline = %pipeline.name, run_id, status, "run finished");
     Ok(RunReport {
         run_id,

@@ -7,6 +7,10 @@
 //! - a local time that does not exist (spring forward) runs shifted forward by the gap:
 //!   02:30 becomes 03:30 daylight time;
 //! - a local time that happens twice (fall back) runs once, at its first occurrence.
+//!
+//! Runs count from when they ended (`History`): every tick up to then is the run's, so a tick
+//! that falls while the pipeline is running is not run again after it, and after downtime the
+//! missed ticks are one run (`Decision::Due` names the latest).
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -141,11 +145,11 @@ impl Backoff {
 /// What the runs table says about a pipeline, for deciding whether it is due.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct History {
-    /// Start of the last run that succeeded.
+    /// When the last run that succeeded ended.
     pub last_success: Option<DateTime<Utc>>,
     /// Failed (or interrupted) runs since then.
     pub failures_since: u32,
-    /// Start of the last run of any outcome.
+    /// When the last run of any outcome ended (an abandoned one: when it started).
     pub last_attempt: Option<DateTime<Utc>>,
 }
 
@@ -266,6 +270,22 @@ mod tests {
         assert_eq!(
             decide(&Timetable::single(s.clone(), NY), &history, &Backoff::default(), now + Duration::minutes(1)),
             Decision::Wait { at: utc("2026-04-07T06:30:00Z") }
+        );
+    }
+
+    #[test]
+    fn a_tick_that_falls_during_a_run_is_not_run_again() {
+        let every_10s = Timetable::single(sched("*/10 * * * * *"), NY);
+        // A run from 09:00:05 to 09:00:27: the ticks at :10 and :20 fell while it ran.
+        let end = utc("2026-04-01T09:00:27Z");
+        let history = History { last_success: Some(end), failures_since: 0, last_attempt: Some(end) };
+        assert_eq!(
+            decide(&every_10s, &history, &Backoff::default(), end),
+            Decision::Wait { at: utc("2026-04-01T09:00:30Z") }
+        );
+        assert_eq!(
+            decide(&every_10s, &history, &Backoff::default(), utc("2026-04-01T09:00:30Z")),
+            Decision::Due { tick: utc("2026-04-01T09:00:30Z") }
         );
     }
 

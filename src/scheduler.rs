@@ -4,6 +4,13 @@
 //! number of processes on any number of machines can share one warehouse: the pipeline
 //! lock keeps a pipeline from running twice at once, and a run done by one process is seen
 //! by the others.
+//!
+//! The loop keeps every tick: after a run it decides again, from the run just recorded, when
+//! the pipeline is next due, and sleeps until the earliest such time of all pipelines (at
+//! most `RECHECK`, to see runs other processes did). Ticks that fell while the pipeline was
+//! running belong to that run and are not run again (one log line says so); after downtime,
+//! the missed ticks are one run. Both take the time from `RunOptions::clock`, which also
+//! stamps the runs, so a test drives them on simulated time.
 
 use crate::config::Pipeline;
 use crate::mail::Mailer;
@@ -13,19 +20,24 @@ use crate::schedule::{Backoff, Decision, decide};
 use crate::warehouse::Warehouse;
 use chrono::{DateTime, Duration, Utc};
 
+/// The longest the loop sleeps without looking at the warehouse.
+pub const RECHECK: Duration = Duration::minutes(15);
+
 /// What one pass did.
 #[derive(Debug, Default)]
 pub struct Pass {
     pub reports: Vec<RunReport>,
     /// Pipelines not due, with when they next are.
     pub waiting: Vec<(String, DateTime<Utc>)>,
+    /// Pipelines that ran (or were skipped, running elsewhere), with when they next are due.
+    pub ran: Vec<(String, DateTime<Utc>)>,
     pub alerts_raised: usize,
 }
 
 impl Pass {
     /// The earliest time something becomes due.
     pub fn next_wake(&self) -> Option<DateTime<Utc>> {
-        self.waiting.iter().map(|w| w.1).min()
+        self.waiting.iter().chain(&self.ran).map(|w| w.1).min()
     }
 }
 
@@ -51,10 +63,12 @@ pub async fn run_due(
             }
             why => {
                 tracing::info!(pipeline = %p.name, reason = ?why, "due");
+                let started = opts.clock.now();
                 let report = run_pipeline(wh, p, opts).await?;
                 if report.status != "skipped" {
                     pass.alerts_raised += ops::check_after_run(wh, p, &report).await?.len();
                 }
+                pass.ran.push((p.name.clone(), next_after_run(wh, p, backoff, started, opts.clock.now()).await?));
                 pass.reports.push(report);
             }
         }
@@ -63,8 +77,30 @@ pub async fn run_due(
     Ok(pass)
 }
 
-/// Runs pipelines on their schedules until a stop is requested. Wakes at the next due
-/// time, and at least every `recheck` (to see runs other workers did, and new days).
+/// When a pipeline that ran (or was found running elsewhere) from `started` to `ended` is
+/// next due: decided again from the runs, so its next tick, or its retry after a failure.
+async fn next_after_run(
+    wh: &Warehouse,
+    p: &Pipeline,
+    backoff: &Backoff,
+    started: DateTime<Utc>,
+    ended: DateTime<Utc>,
+) -> Result<DateTime<Utc>, sqlx::Error> {
+    let history = wh.run_history(&p.name).await?;
+    let next = match decide(&p.timetable, &history, backoff, ended) {
+        Decision::Wait { at } => at,
+        // Still due: running elsewhere, or a tick fell after the run was recorded (its
+        // alerts). Either way the pipeline was running: look again at its next tick.
+        _ => p.timetable.next_tick(ended).unwrap_or(ended + RECHECK),
+    };
+    if let Some(tick) = p.timetable.latest_tick(started, ended) {
+        tracing::info!(pipeline = %p.name, tick = %tick, next = %next, "ticks fell while the pipeline was running; not queued again");
+    }
+    Ok(next)
+}
+
+/// Runs pipelines on their schedules until a stop is requested: a pass, then a sleep until
+/// the next due time, at most `RECHECK` (to see runs other workers did, and new days).
 pub async fn schedule(
     wh: &Warehouse,
     pipelines: &[Pipeline],
@@ -72,16 +108,12 @@ pub async fn schedule(
     backoff: &Backoff,
     mailer: Option<&Mailer>,
 ) -> Result<(), sqlx::Error> {
-    let recheck = Duration::minutes(15);
     while !opts.stop.requested() {
-        let now = Utc::now();
-        let pass = run_due(wh, pipelines, opts, backoff, now, mailer).await?;
-        let wake = pass.next_wake().unwrap_or(now + recheck).min(now + recheck);
+        let pass = run_due(wh, pipelines, opts, backoff, opts.clock.now(), mailer).await?;
+        let now = opts.clock.now();
+        let wake = pass.next_wake().map_or(now + RECHECK, |at| at.min(now + RECHECK));
         tracing::info!(until = %wake, "sleeping");
-        while !opts.stop.requested() && Utc::now() < wake {
-            let left = (wake - Utc::now()).to_std().unwrap_or_default();
-            tokio::time::sleep(left.min(std::time::Duration::from_secs(1))).await;
-        }
+        opts.clock.sleep_until(wake, &opts.stop).await;
     }
     Ok(())
 }

@@ -334,8 +334,8 @@ impl Warehouse {
         dispatch!(self, sql::last_payload(pipeline, source, location))
     }
 
-    pub async fn begin_run(&self, pipeline: &str) -> Result<i64, sqlx::Error> {
-        dispatch!(self, sql::begin_run(pipeline))
+    pub async fn begin_run(&self, pipeline: &str, at: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+        dispatch!(self, sql::begin_run(pipeline, at))
     }
 
     pub async fn finish_run(
@@ -344,8 +344,9 @@ impl Warehouse {
         status: &str,
         summary: &Value,
         totals: &RunTotals,
+        at: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
-        dispatch!(self, sql::finish_run(run_id, status, summary, totals))
+        dispatch!(self, sql::finish_run(run_id, status, summary, totals, at))
     }
 
     pub async fn run_history(&self, pipeline: &str) -> Result<crate::schedule::History, sqlx::Error> {

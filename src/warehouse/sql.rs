@@ -752,24 +752,24 @@ macro_rules! backend {
 
             /// Starts a run. The caller holds the pipeline's lock, so a run of it still marked
             /// `running` was cut off (killed, machine lost): it is marked `abandoned`.
-            pub async fn begin_run(pool: &Pool, pipeline: &str) -> Result<i64, sqlx::Error> {
+            pub async fn begin_run(pool: &Pool, pipeline: &str, at: DateTime<Utc>) -> Result<i64, sqlx::Error> {
                 sqlx::query::<Db>("UPDATE runs SET status = 'abandoned' WHERE pipeline = $1 AND status = 'running'")
                     .bind(pipeline)
                     .execute(pool)
                     .await?;
                 sqlx::query_scalar::<Db, i64>("INSERT INTO runs (pipeline, started_at, status) VALUES ($1, $2, 'running') RETURNING id")
                     .bind(pipeline)
-                    .bind(now())
+                    .bind(at)
                     .fetch_one(pool)
                     .await
             }
 
-            pub async fn finish_run(pool: &Pool, run_id: i64, status: &str, summary: &Value, t: &RunTotals) -> Result<(), sqlx::Error> {
+            pub async fn finish_run(pool: &Pool, run_id: i64, status: &str, summary: &Value, t: &RunTotals, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
                 sqlx::query::<Db>(
                     "UPDATE runs SET finished_at = $1, status = $2, summary = $3, requests = $4, bytes = $5, records = $6,
                         changes = $7, warnings = $8, duration_ms = $9 WHERE id = $10",
                 )
-                .bind(now())
+                .bind(at)
                 .bind(status)
                 .bind(summary.to_string())
                 .bind(t.requests)
@@ -784,10 +784,11 @@ macro_rules! backend {
                 .map(|_| ())
             }
 
-            /// The pipeline's runs, as scheduling needs them.
+            /// The pipeline's runs, as scheduling needs them: a run counts from when it ended (an
+            /// abandoned one, from when it started), so the ticks that fell while it ran are its.
             pub async fn run_history(pool: &Pool, pipeline: &str) -> Result<crate::schedule::History, sqlx::Error> {
                 let success: Option<(i64, DateTime<Utc>)> = sqlx::query_as::<Db, (i64, DateTime<Utc>)>(
-                    "SELECT id, started_at FROM runs WHERE pipeline = $1 AND status = 'succeeded' ORDER BY id DESC LIMIT 1",
+                    "SELECT id, COALESCE(finished_at, started_at) FROM runs WHERE pipeline = $1 AND status = 'succeeded' ORDER BY id DESC LIMIT 1",
                 )
                 .bind(pipeline)
                 .fetch_optional(pool)
@@ -801,7 +802,7 @@ macro_rules! backend {
                 .fetch_one(pool)
                 .await?;
                 let last_attempt: Option<DateTime<Utc>> = sqlx::query_scalar::<Db, DateTime<Utc>>(
-                    "SELECT started_at FROM runs WHERE pipeline = $1 AND status <> 'running' ORDER BY id DESC LIMIT 1",
+                    "SELECT COALESCE(finished_at, started_at) FROM runs WHERE pipeline = $1 AND status <> 'running' ORDER BY id DESC LIMIT 1",
                 )
                 .bind(pipeline)
                 .fetch_optional(pool)

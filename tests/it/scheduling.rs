@@ -281,3 +281,62 @@ async fn the_scheduler_runs_what_is_due_and_stops_cleanly_on_sigterm() {
     assert_eq!(code, Some(0), "{out}");
     wh.close().await;
 }
+
+/// `statehouse schedule` on simulated time (issue 13): a ten-second schedule, ten minutes.
+/// The runs are real (a small fixture, loaded once, then unchanged); only the clock is not.
+async fn every_tick_on_simulated_time(db: TestDb) {
+    let path = db.dir.path().join("az.toml");
+    let source =
+        scrape_source("az", &fixture("ocd-scrape/az-person"), Some("ocd-jurisdiction/country:us/state:az/government"));
+    std::fs::write(
+        &path,
+        format!("name = \"az\"\nschedule = \"*/10 * * * * *\"\ntimezone = \"America/Phoenix\"\n{source}"),
+    )
+    .unwrap();
+    let pipeline = statehouse::config::Pipeline::load(&path).unwrap();
+    let wh = db.open().await;
+    let b = wh.backend();
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc);
+    let start = at("2026-04-01T09:06:31Z");
+    let end = start + chrono::Duration::minutes(10);
+    let mut opts = db.options();
+    opts.clock = statehouse::clock::Clock::simulated(start, end);
+    statehouse::scheduler::schedule(&wh, &[pipeline], &opts, &statehouse::schedule::Backoff::default(), None)
+        .await
+        .unwrap();
+    assert_eq!(opts.clock.now(), end, "{b}: the loop slept past the end of the simulation");
+
+    // The first run at once (it never ran), then one run on every tick: 09:06:40 … 09:16:30.
+    let mut expected = vec![start];
+    let mut tick = at("2026-04-01T09:06:40Z");
+    while tick <= end {
+        expected.push(tick);
+        tick += chrono::Duration::seconds(10);
+    }
+    assert_eq!(expected.len(), 61);
+    let runs = rows(&wh, "SELECT started_at, finished_at, status FROM runs ORDER BY id").await;
+    let time = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .or_else(|_| chrono::DateTime::parse_from_str(s, "%F %T%.f%:z"))
+            .unwrap_or_else(|e| panic!("{b}: {s}: {e}"))
+            .with_timezone(&chrono::Utc)
+    };
+    let started: Vec<_> = runs.iter().map(|r| time(&r[0])).collect();
+    assert_eq!(started, expected, "{b}: one run per tick, at the tick");
+    assert!(runs.iter().all(|r| r[2] == "succeeded"), "{b}: {runs:?}");
+    // No overlap: each run ended before the next began.
+    for pair in runs.windows(2) {
+        assert!(time(&pair[0][1]) <= time(&pair[1][0]), "{b}: {pair:?}");
+    }
+    wh.close().await;
+}
+
+#[tokio::test]
+async fn every_tick_on_simulated_time_on_sqlite() {
+    every_tick_on_simulated_time(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn every_tick_on_simulated_time_on_postgres() {
+    every_tick_on_simulated_time(TestDb::postgres().await).await;
+}
