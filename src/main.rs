@@ -8,7 +8,7 @@ use statehouse::config::Pipeline;
 use statehouse::mail::Mailer;
 use statehouse::run::{RunOptions, Stop, run_pipeline};
 use statehouse::schedule::Backoff;
-use statehouse::warehouse::{QueryResult, Warehouse, redact};
+use statehouse::warehouse::{QueryResult, Warehouse, WarehouseError, redact};
 use statehouse::{ops, scheduler};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -215,14 +215,27 @@ fn init_logging(format: LogFormat) {
     }
 }
 
+fn database_url(cli: &Cli) -> String {
+    match &cli.database {
+        Some(u) => u.clone(),
+        None => format!("sqlite:{}", cli.data_dir.join("warehouse.db").display()),
+    }
+}
+
+/// The warehouse for a command that writes: created and migrated as needed.
 async fn open(cli: &Cli) -> Result<Warehouse> {
     std::fs::create_dir_all(&cli.data_dir)
         .with_context(|| format!("cannot create the data folder {}", cli.data_dir.display()))?;
-    let url = match &cli.database {
-        Some(u) => u.clone(),
-        None => format!("sqlite:{}", cli.data_dir.join("warehouse.db").display()),
-    };
+    let url = database_url(cli);
     Warehouse::open(&url).await.with_context(|| format!("opening the warehouse {}", redact(&url)))
+}
+
+/// The warehouse for a command that only reads (`query`, `search`, `status`, `alerts
+/// preview`): opened read-only, so the database refuses writes; nothing is created or
+/// migrated.
+async fn open_read_only(cli: &Cli) -> Result<Warehouse> {
+    let url = database_url(cli);
+    Warehouse::open_read_only(&url).await.with_context(|| format!("opening the warehouse {}", redact(&url)))
 }
 
 /// Exit statuses.
@@ -311,16 +324,15 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
         }
         Command::Alerts { action: AlertsAction::Preview { pipelines } } => {
             let loaded = load_pipelines(pipelines)?;
-            let wh = open(&cli).await?;
+            let wh = open_read_only(&cli).await?;
             let now = chrono::Utc::now();
             let mut t = Table::new();
             t.load_preset(UTF8_FULL_CONDENSED);
             t.set_header(["coalition", "recipient", "delivery", "rule", "headline", "why"]);
             let mut n = 0;
             for p in &loaded {
-                statehouse::alerts::engine::sync(&wh, &p.coalitions, now).await?;
                 for c in &p.coalitions {
-                    for m in statehouse::alerts::engine::evaluate(&wh, c, now, false).await? {
+                    for m in statehouse::alerts::engine::preview(&wh, c, now).await? {
                         n += 1;
                         let why = if m.alert.why.terms.is_empty() {
                             m.alert.why.reason.clone()
@@ -383,8 +395,8 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             Ok(exit(failed, 0))
         }
         Command::Query { sql, format } => {
-            let wh = open(&cli).await?;
-            let result = wh.query(sql).await.context("query failed")?;
+            let wh = open_read_only(&cli).await?;
+            let result = wh.query(sql).await.map_err(WarehouseError::from).context("query failed")?;
             print_result(&result, *format)?;
             wh.close().await;
             Ok(ExitCode::SUCCESS)
@@ -397,7 +409,7 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                     None => anyhow::bail!("--jurisdiction {j:?}: a state code (`ca`) or an OCD jurisdiction id"),
                 },
             };
-            let wh = open(&cli).await?;
+            let wh = open_read_only(&cli).await?;
             let q = statehouse::warehouse::search::Query {
                 text: query.clone(),
                 jurisdiction_id,
@@ -438,7 +450,7 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
         }
         Command::Status { pipelines, limit } => {
             let loaded = load_pipelines(pipelines)?;
-            let wh = open(&cli).await?;
+            let wh = open_read_only(&cli).await?;
             println!("Recent runs");
             let runs = wh
                 .query(&format!(
