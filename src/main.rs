@@ -89,6 +89,10 @@ enum Command {
         pipelines: Vec<PathBuf>,
     },
     /// Run SQL against the warehouse and print the rows.
+    ///
+    /// Reads only: the warehouse is opened read-only, so a statement that writes (`DELETE`,
+    /// `UPDATE`, `DROP VIEW`, …) is refused by the database and exits with status 2. A
+    /// warehouse that does not exist is an error, not an empty answer.
     Query {
         /// The SQL (one statement).
         sql: String,
@@ -97,7 +101,7 @@ enum Command {
         format: Format,
     },
     /// Search bill texts: the bills whose texts match, best first, each with a snippet (the
-    /// matches in [brackets]).
+    /// matches in [brackets]). Reads only.
     ///
     /// Words must all occur (stemmed: "tanks" finds "tank"); "a quoted phrase" occurs as
     /// written; -word excludes; a OR b. Example: statehouse search '"summer school"' --jurisdiction ca
@@ -121,7 +125,7 @@ enum Command {
         #[command(subcommand)]
         action: AlertsAction,
     },
-    /// Recent runs, the freshness of each source, and open operator alerts.
+    /// Recent runs, the freshness of each source, and open operator alerts (reads only).
     ///
     /// With pipeline files, each source is checked against its pipeline's `stale_after`
     /// (default: twice the schedule's interval); exits with status 3 when a source is stale.
@@ -137,7 +141,8 @@ enum Command {
 #[derive(Subcommand)]
 enum AlertsAction {
     /// Show the alerts the pipelines' coalitions would get from the ledger now (matched, not
-    /// yet queued), and the messages waiting in the outbox. Writes nothing.
+    /// yet queued), and the messages waiting in the outbox. Writes nothing: the warehouse is
+    /// opened read-only, and coalition files not yet copied into it are read from the files.
     Preview {
         #[arg(required = true)]
         pipelines: Vec<PathBuf>,

@@ -455,8 +455,7 @@ pub async fn evaluate(wh: &Warehouse, c: &Coalition, now: DateTime<Utc>) -> Resu
 /// start it; `replay` follows the file either way, as `sync` writes it.
 pub async fn preview(wh: &Warehouse, c: &Coalition, now: DateTime<Utc>) -> Result<Vec<Match>, AlertsError> {
     let replay = c.start == Start::Beginning;
-    let stored =
-        Rows::from(wh.fetch("SELECT cursor_seq FROM coalitions WHERE id = $1", &[Param::text(&c.id)]).await?);
+    let stored = Rows::from(wh.fetch("SELECT cursor_seq FROM coalitions WHERE id = $1", &[Param::text(&c.id)]).await?);
     let cursor = match stored.first() {
         Some(row) => row.i("cursor_seq").unwrap_or(0),
         None => start_cursor(wh, replay).await?,

@@ -33,7 +33,7 @@ pub enum WarehouseError {
     Connect { url: String, source: sqlx::Error },
     #[error("cannot migrate the warehouse at {url}")]
     Migrate { url: String, source: sqlx::migrate::MigrateError },
-    #[error("there is no warehouse at {0}: create one with `statehouse init` (or load a pipeline with `statehouse run`)")]
+    #[error("there is no warehouse at {0}: create one with `statehouse init` or `statehouse run`")]
     Missing(String),
     #[error(
         "the warehouse at {url} has an older schema than this statehouse (migration {} not applied): \

@@ -30,7 +30,10 @@ fn load_delaware(db: &TestDb) {
 async fn table_counts(wh: &Warehouse) -> Vec<(String, i64)> {
     let list = match wh.backend() {
         "sqlite" => "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
-        _ => "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
+        _ => {
+            "SELECT table_name FROM information_schema.tables
+              WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
+        }
     };
     let mut out = Vec::new();
     for t in rows(wh, list).await {
@@ -77,7 +80,8 @@ async fn query_refuses_writes_and_the_ledger_stays_whole() {
         assert_eq!(count(&wh, "SELECT COUNT(*) FROM bills WHERE title = 'gone'").await, 0, "{b}");
 
         // Through the library too: the connection itself is read-only.
-        let e = wh.execute_all(&[("DELETE FROM runs WHERE id = $1".into(), vec![Param::Int(Some(1))])]).await.unwrap_err();
+        let e =
+            wh.execute_all(&[("DELETE FROM runs WHERE id = $1".into(), vec![Param::Int(Some(1))])]).await.unwrap_err();
         assert!(refused_as_read_only(&e), "{b}: {e}");
         assert!(matches!(WarehouseError::from(e), WarehouseError::ReadOnly(_)), "{b}");
         assert_eq!(count(&wh, "SELECT COUNT(*) FROM runs").await, 1, "{b}");
@@ -202,8 +206,11 @@ async fn alerts_preview_writes_nothing() {
         assert!(out.status.success(), "{}", stderr(&out));
         // The stored coalition's file changes after the run (`sync` would rewrite its rows),
         // and a new coalition replays the ledger (`sync` would insert it).
-        std::fs::write(dir.join("stored-coalition.toml"), format!("{STORED}\n[watch]\nterms = [\"inspector general\"]\n"))
-            .unwrap();
+        std::fs::write(
+            dir.join("stored-coalition.toml"),
+            format!("{STORED}\n[watch]\nterms = [\"inspector general\"]\n"),
+        )
+        .unwrap();
         std::fs::write(
             dir.join("fresh-coalition.toml"),
             STORED.replace("stored", "fresh").replace("id = \"fresh\"", "id = \"fresh\"\nstart = \"beginning\"")
