@@ -8,7 +8,7 @@ use statehouse::config::Pipeline;
 use statehouse::mail::Mailer;
 use statehouse::run::{RunOptions, Stop, run_pipeline};
 use statehouse::schedule::Backoff;
-use statehouse::warehouse::{QueryResult, Warehouse, redact};
+use statehouse::warehouse::{QueryResult, Warehouse, WarehouseError, redact};
 use statehouse::{ops, scheduler};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -89,6 +89,10 @@ enum Command {
         pipelines: Vec<PathBuf>,
     },
     /// Run SQL against the warehouse and print the rows.
+    ///
+    /// Reads only: the warehouse is opened read-only, so a statement that writes (`DELETE`,
+    /// `UPDATE`, `DROP VIEW`, …) is refused by the database and exits with status 2. A
+    /// warehouse that does not exist is an error, not an empty answer.
     Query {
         /// The SQL (one statement).
         sql: String,
@@ -97,7 +101,7 @@ enum Command {
         format: Format,
     },
     /// Search bill texts: the bills whose texts match, best first, each with a snippet (the
-    /// matches in [brackets]).
+    /// matches in [brackets]). Reads only.
     ///
     /// Words must all occur (stemmed: "tanks" finds "tank"); "a quoted phrase" occurs as
     /// written; -word excludes; a OR b. Example: statehouse search '"summer school"' --jurisdiction ca
@@ -121,7 +125,7 @@ enum Command {
         #[command(subcommand)]
         action: AlertsAction,
     },
-    /// Recent runs, the freshness of each source, and open operator alerts.
+    /// Recent runs, the freshness of each source, and open operator alerts (reads only).
     ///
     /// With pipeline files, each source is checked against its pipeline's `stale_after`
     /// (default: twice the schedule's interval); exits with status 3 when a source is stale.
@@ -137,7 +141,8 @@ enum Command {
 #[derive(Subcommand)]
 enum AlertsAction {
     /// Show the alerts the pipelines' coalitions would get from the ledger now (matched, not
-    /// yet queued), and the messages waiting in the outbox. Writes nothing.
+    /// yet queued), and the messages waiting in the outbox. Writes nothing: the warehouse is
+    /// opened read-only, and coalition files not yet copied into it are read from the files.
     Preview {
         #[arg(required = true)]
         pipelines: Vec<PathBuf>,
@@ -215,14 +220,27 @@ fn init_logging(format: LogFormat) {
     }
 }
 
+fn database_url(cli: &Cli) -> String {
+    match &cli.database {
+        Some(u) => u.clone(),
+        None => format!("sqlite:{}", cli.data_dir.join("warehouse.db").display()),
+    }
+}
+
+/// The warehouse for a command that writes: created and migrated as needed.
 async fn open(cli: &Cli) -> Result<Warehouse> {
     std::fs::create_dir_all(&cli.data_dir)
         .with_context(|| format!("cannot create the data folder {}", cli.data_dir.display()))?;
-    let url = match &cli.database {
-        Some(u) => u.clone(),
-        None => format!("sqlite:{}", cli.data_dir.join("warehouse.db").display()),
-    };
+    let url = database_url(cli);
     Warehouse::open(&url).await.with_context(|| format!("opening the warehouse {}", redact(&url)))
+}
+
+/// The warehouse for a command that only reads (`query`, `search`, `status`, `alerts
+/// preview`): opened read-only, so the database refuses writes; nothing is created or
+/// migrated.
+async fn open_read_only(cli: &Cli) -> Result<Warehouse> {
+    let url = database_url(cli);
+    Warehouse::open_read_only(&url).await.with_context(|| format!("opening the warehouse {}", redact(&url)))
 }
 
 /// Exit statuses.
@@ -311,16 +329,15 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
         }
         Command::Alerts { action: AlertsAction::Preview { pipelines } } => {
             let loaded = load_pipelines(pipelines)?;
-            let wh = open(&cli).await?;
+            let wh = open_read_only(&cli).await?;
             let now = chrono::Utc::now();
             let mut t = Table::new();
             t.load_preset(UTF8_FULL_CONDENSED);
             t.set_header(["coalition", "recipient", "delivery", "rule", "headline", "why"]);
             let mut n = 0;
             for p in &loaded {
-                statehouse::alerts::engine::sync(&wh, &p.coalitions, now).await?;
                 for c in &p.coalitions {
-                    for m in statehouse::alerts::engine::evaluate(&wh, c, now, false).await? {
+                    for m in statehouse::alerts::engine::preview(&wh, c, now).await? {
                         n += 1;
                         let why = if m.alert.why.terms.is_empty() {
                             m.alert.why.reason.clone()
@@ -383,8 +400,8 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             Ok(exit(failed, 0))
         }
         Command::Query { sql, format } => {
-            let wh = open(&cli).await?;
-            let result = wh.query(sql).await.context("query failed")?;
+            let wh = open_read_only(&cli).await?;
+            let result = wh.query(sql).await.map_err(WarehouseError::from).context("query failed")?;
             print_result(&result, *format)?;
             wh.close().await;
             Ok(ExitCode::SUCCESS)
@@ -397,7 +414,7 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                     None => anyhow::bail!("--jurisdiction {j:?}: a state code (`ca`) or an OCD jurisdiction id"),
                 },
             };
-            let wh = open(&cli).await?;
+            let wh = open_read_only(&cli).await?;
             let q = statehouse::warehouse::search::Query {
                 text: query.clone(),
                 jurisdiction_id,
@@ -438,7 +455,7 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
         }
         Command::Status { pipelines, limit } => {
             let loaded = load_pipelines(pipelines)?;
-            let wh = open(&cli).await?;
+            let wh = open_read_only(&cli).await?;
             println!("Recent runs");
             let runs = wh
                 .query(&format!(

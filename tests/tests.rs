@@ -29,6 +29,8 @@ mod ocd_scrape;
 mod openstates_http;
 #[path = "it/pipelines.rs"]
 mod pipelines;
+#[path = "it/readonly.rs"]
+mod readonly;
 #[path = "it/scheduling.rs"]
 mod scheduling;
 #[path = "it/texts.rs"]

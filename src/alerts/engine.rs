@@ -171,14 +171,7 @@ pub async fn sync(wh: &Warehouse, coalitions: &[Coalition], now: DateTime<Utc>) 
                 vec![id(), Param::text(&c.name), Param::text(c.file.display().to_string()), Param::text(&c.hash), Param::text(&c.unsubscribe), Param::text(days), Param::text(actions), Param::Bool(replay), Param::Time(Some(now))],
             ));
         } else {
-            let cursor = if replay {
-                0
-            } else {
-                Rows::from(wh.fetch("SELECT COALESCE(MAX(seq), 0) AS n FROM change_events", &[]).await?)
-                    .first()
-                    .and_then(|r| r.i("n"))
-                    .unwrap_or(0)
-            };
+            let cursor = start_cursor(wh, replay).await?;
             stmts.push((
                 "INSERT INTO coalitions (id, name, file, config_hash, unsubscribe, reminder_days, actions, replay, cursor_seq, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)".into(),
                 vec![id(), Param::text(&c.name), Param::text(c.file.display().to_string()), Param::text(&c.hash), Param::text(&c.unsubscribe), Param::text(days), Param::text(actions), Param::Bool(replay), Param::Int(Some(cursor)), Param::Time(Some(now))],
@@ -446,19 +439,51 @@ fn with_position(bill: &BillInfo, position: Position, group: &str, c: &Coalition
     b
 }
 
-/// The alerts a coalition would get from the ledger after its cursor, and (with `write`) the
+/// The alerts a coalition gets from the ledger after its cursor (call [`sync`] first): the
 /// outbox rows queued and the cursor moved, batch by batch. Returns the matches.
-pub async fn evaluate(
-    wh: &Warehouse,
-    c: &Coalition,
-    now: DateTime<Utc>,
-    write: bool,
-) -> Result<Vec<Match>, AlertsError> {
+pub async fn evaluate(wh: &Warehouse, c: &Coalition, now: DateTime<Utc>) -> Result<Vec<Match>, AlertsError> {
     let state =
         Rows::from(wh.fetch("SELECT cursor_seq, replay FROM coalitions WHERE id = $1", &[Param::text(&c.id)]).await?);
     let Some(row) = state.first() else { return Ok(Vec::new()) };
-    let mut cursor = row.i("cursor_seq").unwrap_or(0);
-    let replay = row.b("replay");
+    let (cursor, replay) = (row.i("cursor_seq").unwrap_or(0), row.b("replay"));
+    scan(wh, c, cursor, replay, now, true).await
+}
+
+/// The alerts [`sync`] then [`evaluate`] would give a coalition now, writing nothing (it
+/// works on a warehouse opened read-only): the coalition's state is what `sync` would leave,
+/// kept in memory. A stored coalition keeps its cursor, a new one starts where `sync` would
+/// start it; `replay` follows the file either way, as `sync` writes it.
+pub async fn preview(wh: &Warehouse, c: &Coalition, now: DateTime<Utc>) -> Result<Vec<Match>, AlertsError> {
+    let replay = c.start == Start::Beginning;
+    let stored = Rows::from(wh.fetch("SELECT cursor_seq FROM coalitions WHERE id = $1", &[Param::text(&c.id)]).await?);
+    let cursor = match stored.first() {
+        Some(row) => row.i("cursor_seq").unwrap_or(0),
+        None => start_cursor(wh, replay).await?,
+    };
+    scan(wh, c, cursor, replay, now, false).await
+}
+
+/// Where a new coalition's cursor starts: the ledger's beginning (`replay`) or its end.
+async fn start_cursor(wh: &Warehouse, replay: bool) -> Result<i64, AlertsError> {
+    if replay {
+        return Ok(0);
+    }
+    Ok(Rows::from(wh.fetch("SELECT COALESCE(MAX(seq), 0) AS n FROM change_events", &[]).await?)
+        .first()
+        .and_then(|r| r.i("n"))
+        .unwrap_or(0))
+}
+
+/// The matches in the ledger after `cursor`, and reminders due; with `write`, queued in the
+/// outbox with the cursor moved, batch by batch.
+async fn scan(
+    wh: &Warehouse,
+    c: &Coalition,
+    mut cursor: i64,
+    replay: bool,
+    now: DateTime<Utc>,
+    write: bool,
+) -> Result<Vec<Match>, AlertsError> {
     let tracked = resolve_tracked(wh, c).await?;
     let ctx = Ctx { c, tracked: &tracked, replay };
     let mut first_loads: HashMap<String, Option<i64>> = HashMap::new();
@@ -1395,7 +1420,7 @@ pub async fn process(
     let mut report = AlertsReport::default();
     for c in coalitions {
         let before = outbox_count(wh, &c.id).await?;
-        evaluate(wh, c, now, true).await?;
+        evaluate(wh, c, now).await?;
         report.matched += outbox_count(wh, &c.id).await? - before;
     }
     report.composed = compose(wh, now).await?;

@@ -33,8 +33,39 @@ pub enum WarehouseError {
     Connect { url: String, source: sqlx::Error },
     #[error("cannot migrate the warehouse at {url}")]
     Migrate { url: String, source: sqlx::migrate::MigrateError },
+    #[error("there is no warehouse at {0}: create one with `statehouse init` or `statehouse run`")]
+    Missing(String),
+    #[error(
+        "the warehouse at {url} has an older schema than this statehouse (migration {} not applied): \
+         run `statehouse init` to migrate it",
+        pending.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    Outdated { url: String, pending: Vec<i64> },
+    #[error("the warehouse is opened read-only (this command only reads), and the database refused a write")]
+    ReadOnly(#[source] sqlx::Error),
     #[error(transparent)]
-    Sql(#[from] sqlx::Error),
+    Sql(sqlx::Error),
+}
+
+impl From<sqlx::Error> for WarehouseError {
+    /// A write the database refused because the warehouse was opened read-only
+    /// ([`Warehouse::open_read_only`]) says so; any other error is itself.
+    fn from(e: sqlx::Error) -> WarehouseError {
+        if refused_as_read_only(&e) { WarehouseError::ReadOnly(e) } else { WarehouseError::Sql(e) }
+    }
+}
+
+/// Whether the database refused a write because the connection is read-only: SQLite's
+/// `SQLITE_READONLY` (8, and its extended codes), PostgreSQL's `read_only_sql_transaction`
+/// (25006).
+pub fn refused_as_read_only(e: &sqlx::Error) -> bool {
+    let Some(db) = e.as_database_error() else { return false };
+    let Some(code) = db.code() else { return false };
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        code.parse::<i32>().is_ok_and(|c| c & 0xff == 8)
+    } else {
+        code == "25006"
+    }
 }
 
 /// A connected warehouse.
@@ -235,16 +266,10 @@ impl Warehouse {
     /// Connects (creating a SQLite file if needed) and applies pending migrations.
     pub async fn open(url: &str) -> Result<Warehouse, WarehouseError> {
         let wh = if url.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url)
-                .map_err(|source| WarehouseError::Connect { url: url.into(), source })?
+            let opts = sqlite_options(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(60))
-                // Ids are hashes, so inserts land all over the B-trees: a 64 MiB page cache
-                // (SQLite's default is 2 MiB) keeps a batch's pages in memory.
-                .pragma("cache_size", "-65536")
-                .pragma("temp_store", "memory");
+                .synchronous(SqliteSynchronous::Normal);
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(opts)
@@ -264,26 +289,8 @@ impl Warehouse {
                 }
             }
             Warehouse::Sqlite(pool)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            // Custom plans for every execution of a prepared statement: the loader's `… IN ($1,
-            // …, $500)` key lookups otherwise get a generic plan after five executions, which
-            // without table statistics (a fresh warehouse, during its first load) scans
-            // instead of using the key (BENCHMARKS.md, California, PostgreSQL).
-            let opts = PgConnectOptions::from_str(url)
-                .map_err(|source| WarehouseError::Connect { url: redact(url), source })?
-                .options([("plan_cache_mode", "force_custom_plan")]);
-            // One direct connection first: a refused connection or a bad password is reported
-            // as itself, not as a pool time-out.
-            let probe = <sqlx::PgConnection as sqlx::Connection>::connect_with(&opts)
-                .await
-                .map_err(|source| WarehouseError::Connect { url: redact(url), source })?;
-            let _ = sqlx::Connection::close(probe).await;
-            let pool = PgPoolOptions::new()
-                .max_connections(4)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(opts)
-                .await
-                .map_err(|source| WarehouseError::Connect { url: redact(url), source })?;
+        } else if is_postgres(url) {
+            let pool = pg_pool(url, pg_options(url)?).await?;
             POSTGRES_MIGRATIONS
                 .run(&pool)
                 .await
@@ -293,6 +300,58 @@ impl Warehouse {
             return Err(WarehouseError::Url(redact(url)));
         };
         Ok(wh)
+    }
+
+    /// Connects for reading only, so that the database itself refuses any write (a refused
+    /// write is [`WarehouseError::ReadOnly`]): SQLite opens the file `mode=ro`; on PostgreSQL
+    /// every transaction of every connection is read-only (`default_transaction_read_only`).
+    /// Creates nothing and migrates nothing: a warehouse that does not exist is
+    /// [`WarehouseError::Missing`], one whose schema is older than this build (migrations
+    /// pending) [`WarehouseError::Outdated`].
+    pub async fn open_read_only(url: &str) -> Result<Warehouse, WarehouseError> {
+        if url.starts_with("sqlite:") {
+            let opts = sqlite_options(url)?.read_only(true).create_if_missing(false);
+            let file = opts.get_filename().to_path_buf();
+            if file.as_os_str() != ":memory:" && !file.exists() {
+                return Err(WarehouseError::Missing(file.display().to_string()));
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(opts)
+                .await
+                .map_err(|source| WarehouseError::Connect { url: url.into(), source })?;
+            let mut conn = pool.acquire().await?;
+            let applied = match sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+            )
+            .bind(&*SQLITE_MIGRATIONS.table_name)
+            .fetch_one(&mut *conn)
+            .await?
+            {
+                0 => Vec::new(),
+                _ => applied_versions(&mut *conn, &SQLITE_MIGRATIONS, url).await?,
+            };
+            drop(conn);
+            check_schema(&SQLITE_MIGRATIONS, &applied, url)?;
+            Ok(Warehouse::Sqlite(pool))
+        } else if is_postgres(url) {
+            let opts = pg_options(url)?.options([("default_transaction_read_only", "on")]);
+            let pool = pg_pool(url, opts).await?;
+            let mut conn = pool.acquire().await?;
+            let applied = match sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL")
+                .bind(&*POSTGRES_MIGRATIONS.table_name)
+                .fetch_one(&mut *conn)
+                .await?
+            {
+                false => Vec::new(),
+                true => applied_versions(&mut *conn, &POSTGRES_MIGRATIONS, url).await?,
+            };
+            drop(conn);
+            check_schema(&POSTGRES_MIGRATIONS, &applied, url)?;
+            Ok(Warehouse::Postgres(pool))
+        } else {
+            Err(WarehouseError::Url(redact(url)))
+        }
     }
 
     pub fn backend(&self) -> &'static str {
@@ -567,4 +626,72 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// A SQLite URL's options, for writing and reading alike.
+fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, WarehouseError> {
+    Ok(SqliteConnectOptions::from_str(url)
+        .map_err(|source| WarehouseError::Connect { url: url.into(), source })?
+        .busy_timeout(Duration::from_secs(60))
+        // Ids are hashes, so inserts land all over the B-trees: a 64 MiB page cache
+        // (SQLite's default is 2 MiB) keeps a batch's pages in memory.
+        .pragma("cache_size", "-65536")
+        .pragma("temp_store", "memory"))
+}
+
+/// A PostgreSQL URL's options, for writing and reading alike.
+fn pg_options(url: &str) -> Result<PgConnectOptions, WarehouseError> {
+    // Custom plans for every execution of a prepared statement: the loader's `… IN ($1,
+    // …, $500)` key lookups otherwise get a generic plan after five executions, which
+    // without table statistics (a fresh warehouse, during its first load) scans
+    // instead of using the key (BENCHMARKS.md, California, PostgreSQL).
+    Ok(PgConnectOptions::from_str(url)
+        .map_err(|source| WarehouseError::Connect { url: redact(url), source })?
+        .options([("plan_cache_mode", "force_custom_plan")]))
+}
+
+async fn pg_pool(url: &str, opts: PgConnectOptions) -> Result<sqlx::PgPool, WarehouseError> {
+    // One direct connection first: a refused connection or a bad password is reported
+    // as itself, not as a pool time-out.
+    let probe = <sqlx::PgConnection as sqlx::Connection>::connect_with(&opts)
+        .await
+        .map_err(|source| WarehouseError::Connect { url: redact(url), source })?;
+    let _ = sqlx::Connection::close(probe).await;
+    PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(opts)
+        .await
+        .map_err(|source| WarehouseError::Connect { url: redact(url), source })
+}
+
+/// The migrations applied to a warehouse, read from sqlx's table without touching it.
+async fn applied_versions<C: sqlx::migrate::Migrate>(
+    conn: &mut C,
+    migrator: &sqlx::migrate::Migrator,
+    url: &str,
+) -> Result<Vec<i64>, WarehouseError> {
+    let applied = conn
+        .list_applied_migrations(&migrator.table_name)
+        .await
+        .map_err(|source| WarehouseError::Migrate { url: redact(url), source })?;
+    Ok(applied.into_iter().map(|m| m.version).collect())
+}
+
+/// A database with no migration applied holds no warehouse; one missing some of this
+/// build's migrations is older than this build.
+fn check_schema(migrator: &sqlx::migrate::Migrator, applied: &[i64], url: &str) -> Result<(), WarehouseError> {
+    if applied.is_empty() {
+        return Err(WarehouseError::Missing(redact(url)));
+    }
+    let pending: Vec<i64> = migrator
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
+        .map(|m| m.version)
+        .collect();
+    if pending.is_empty() { Ok(()) } else { Err(WarehouseError::Outdated { url: redact(url), pending }) }
 }

@@ -242,6 +242,9 @@ async fn status_flags_a_stale_source() {
         ),
     );
     let p = p.display().to_string();
+    // `status` reads only: on no warehouse at all it says so (readonly.rs); on a new one,
+    // a source that never ran is stale.
+    assert!(statehouse(&db).args(["init"]).output().unwrap().status.success());
     let out = statehouse(&db).args(["status", &p]).output().unwrap();
     assert_eq!(out.status.code(), Some(3), "never ran: stale");
     assert!(String::from_utf8_lossy(&out.stdout).contains("never"));
