@@ -242,6 +242,19 @@ impl<'a> Ingest<'a> {
     /// be read (a warning, and the delivery is partial); else its archived bytes.
     pub async fn read_file(&mut self, path: &Path) -> Result<Option<Payload>, SourceError> {
         let location = path.display().to_string();
+        // The same size cap as a response's (`FetchOptions::max_bytes`): one file never fills
+        // memory; one over it is left out, and the delivery is partial.
+        let cap = self.opts.fetch.max_bytes;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.len() > cap
+        {
+            self.warn_partial(Warning::new(
+                &location,
+                None,
+                format!("{} bytes, over the size cap of {cap} bytes: not read", meta.len()),
+            ));
+            return Ok(None);
+        }
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) => {

@@ -214,3 +214,39 @@ async fn two_legislators_of_one_name_are_two_people() {
         wh.close().await;
     }
 }
+
+/// A file over the size cap is left out, named, and the delivery is partial: what the warehouse
+/// holds of it stays.
+#[tokio::test]
+async fn a_file_over_the_size_cap_is_left_out_and_removes_nothing() {
+    let db = TestDb::sqlite();
+    let wh = db.open().await;
+    let folder = db.dir.path().join("de");
+    copy_dir(&fixture("ocd-scrape/de-153"), &folder);
+    let p = pipeline(db.dir.path(), "de", &scrape_source("de", &folder, None));
+    assert_eq!(run(&wh, &p, &db.options()).await.status, "succeeded");
+    let seq = last_seq(&wh).await;
+    // Every file changes (a trailing space), and the cap is below the largest bill file.
+    let bill = folder.join("bill_9512f558-ca8e-11f0-8677-32549feb6cd6.json");
+    let size = std::fs::metadata(&bill).unwrap().len();
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.push(b' ');
+            std::fs::write(&path, bytes).unwrap();
+        }
+    }
+    let mut opts = db.options();
+    opts.fetch.max_bytes = size;
+    let report = run(&wh, &p, &opts).await;
+    assert_eq!(report.sources[0].status, "partial", "{:?}", report.sources);
+    assert!(
+        report.warnings.iter().any(|(_, w)| w.location.ends_with("bill_9512f558-ca8e-11f0-8677-32549feb6cd6.json")
+            && w.message.contains("size cap")),
+        "{:?}",
+        report.warnings
+    );
+    assert_eq!(kinds_after(&wh, seq).await, Vec::<Vec<String>>::new());
+    wh.close().await;
+}
