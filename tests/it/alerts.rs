@@ -138,35 +138,13 @@ async fn the_sample_run_writes_example_alert_emails_once() {
     }
 }
 
-const COALITION: &str = r#"
-id = "de-watch"
-name = "Delaware Families Coalition"
-unsubscribe = "https://example.org/unsubscribe?c=de-watch"
-
-[[group]]
-id = "dover"
-name = "Dover Indivisible"
-
-[[group.lead]]
-name = "Jo Example"
-email = "jo@example.org"
-timezone = "America/New_York"
-
-[[bill]]
-jurisdiction = "de"
-bill = "SJR 6"
-session = "153"
-position = "support"
-group = "dover"
-"#;
-
 #[tokio::test]
 async fn alerts_reach_a_real_smtp_server_exactly_once_even_after_an_outage() {
     let db = TestDb::sqlite();
     let wh = db.open().await;
     let folder = db.dir.path().join("de");
     copy_dir(&fixture("ocd-scrape/de-153"), &folder);
-    std::fs::write(db.dir.path().join("coalition.toml"), COALITION).unwrap();
+    std::fs::write(db.dir.path().join("coalition.toml"), DE_COALITION).unwrap();
     let p = pipeline(
         db.dir.path(),
         "de",
@@ -394,7 +372,9 @@ fn the_preview_shows_what_would_be_sent_and_writes_nothing() {
     // A new coalition file in a pipeline of its own: the preview lists its matches.
     std::fs::write(
         db.dir.path().join("preview-coalition.toml"),
-        COALITION.replace("de-watch", "preview").replace("id = \"preview\"", "id = \"preview\"\nstart = \"beginning\"")
+        DE_COALITION
+            .replace("de-watch", "preview")
+            .replace("id = \"preview\"", "id = \"preview\"\nstart = \"beginning\"")
             + "\n[watch]\nterms = [\"inspector general\"]\n",
     )
     .unwrap();
@@ -456,7 +436,7 @@ async fn a_tracked_bill_moving_alerts_its_actions_roll_call_version_and_sponsor(
 
         std::fs::write(
             db.dir.path().join("sb4.toml"),
-            COALITION
+            DE_COALITION
                 .replace("SJR 6", "SB 4")
                 .replace("unsubscribe = ", "actions = [\"passage\", \"executive-signature\"]\nunsubscribe = "),
         )

@@ -293,3 +293,26 @@ impl wiremock::Respond for LegistarReplay {
         wiremock::ResponseTemplate::new(200).set_body_json(page)
     }
 }
+
+/// A coalition tracking Delaware SJR 6 (`de-watch`), for the alerts and read-only tests.
+pub const DE_COALITION: &str = r#"
+id = "de-watch"
+name = "Delaware Families Coalition"
+unsubscribe = "https://example.org/unsubscribe?c=de-watch"
+
+[[group]]
+id = "dover"
+name = "Dover Indivisible"
+
+[[group.lead]]
+name = "Jo Example"
+email = "jo@example.org"
+timezone = "America/New_York"
+
+[[bill]]
+jurisdiction = "de"
+bill = "SJR 6"
+session = "153"
+position = "support"
+group = "dover"
+"#;

@@ -168,34 +168,16 @@ async fn a_warehouse_older_than_this_build_asks_for_init() {
 
 /// A coalition tracking Delaware SJR 6 (stored by a run), and a new one replaying the ledger
 /// for a watched term (not stored yet).
-const STORED: &str = r#"
-id = "stored"
-name = "Delaware Families Coalition"
-unsubscribe = "https://example.org/unsubscribe?c=stored"
-
-[[group]]
-id = "dover"
-name = "Dover Indivisible"
-
-[[group.lead]]
-name = "Jo Example"
-email = "jo@example.org"
-timezone = "America/New_York"
-
-[[bill]]
-jurisdiction = "de"
-bill = "SJR 6"
-session = "153"
-position = "support"
-group = "dover"
-"#;
+fn stored_coalition() -> String {
+    DE_COALITION.replace("de-watch", "stored")
+}
 
 #[tokio::test]
 async fn alerts_preview_writes_nothing() {
     for db in TestDb::both().await {
         let dir = db.dir.path();
         let source = scrape_source("de", &fixture("ocd-scrape/de-153"), None);
-        std::fs::write(dir.join("stored-coalition.toml"), STORED).unwrap();
+        std::fs::write(dir.join("stored-coalition.toml"), stored_coalition()).unwrap();
         let stored = pipeline_file(
             dir,
             "stored",
@@ -208,12 +190,14 @@ async fn alerts_preview_writes_nothing() {
         // and a new coalition replays the ledger (`sync` would insert it).
         std::fs::write(
             dir.join("stored-coalition.toml"),
-            format!("{STORED}\n[watch]\nterms = [\"inspector general\"]\n"),
+            format!("{}\n[watch]\nterms = [\"inspector general\"]\n", stored_coalition()),
         )
         .unwrap();
         std::fs::write(
             dir.join("fresh-coalition.toml"),
-            STORED.replace("stored", "fresh").replace("id = \"fresh\"", "id = \"fresh\"\nstart = \"beginning\"")
+            stored_coalition()
+                .replace("stored", "fresh")
+                .replace("id = \"fresh\"", "id = \"fresh\"\nstart = \"beginning\"")
                 + "\n[watch]\nterms = [\"inspector general\"]\n",
         )
         .unwrap();
