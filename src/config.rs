@@ -397,6 +397,44 @@ pub struct Pipeline {
     pub texts: TextsConfig,
 }
 
+/// A coalition's delivery mode is its pipeline's: one named by a dry-run pipeline and by an
+/// SMTP pipeline at once is a configuration error (its messages would go both ways).
+pub fn check_delivery_modes(pipelines: &[Pipeline]) -> Result<(), ConfigError> {
+    let mut seen: std::collections::HashMap<&str, &Pipeline> = std::collections::HashMap::new();
+    for p in pipelines {
+        for c in &p.coalitions {
+            match seen.get(c.id.as_str()) {
+                Some(other) if other.alerts != p.alerts => {
+                    return Err(ConfigError::Invalid {
+                        path: p.file.clone(),
+                        message: format!(
+                            "coalition {:?} is also named by {} with alerts = {:?}, and this pipeline has alerts = {:?}: a coalition's messages go one way (give each pipeline its own coalition file)",
+                            c.id,
+                            other.file.display(),
+                            other.alerts.as_str(),
+                            p.alerts.as_str()
+                        ),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(&c.id, p);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+impl AlertMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertMode::Smtp => "smtp",
+            AlertMode::DryRun => "dry-run",
+        }
+    }
+}
+
 impl Pipeline {
     pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
         let text =

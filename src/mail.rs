@@ -69,8 +69,19 @@ impl Mailer {
     }
 
     /// Sends one plain-text message.
-    pub async fn send_text(&self, to: &[Mailbox], subject: &str, body: String) -> Result<(), MailError> {
-        let mut builder = Message::builder().from(self.from.clone()).subject(subject).header(ContentType::TEXT_PLAIN);
+    /// Sends a plain-text message; `message_id` is the whole `<id@domain>`.
+    pub async fn send_text(
+        &self,
+        to: &[Mailbox],
+        subject: &str,
+        body: String,
+        message_id: &str,
+    ) -> Result<(), MailError> {
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .subject(subject)
+            .message_id(Some(message_id.to_string()))
+            .header(ContentType::TEXT_PLAIN);
         for m in to {
             builder = builder.to(m.clone());
         }

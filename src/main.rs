@@ -249,7 +249,9 @@ const EXIT_ALERT: u8 = 3;
 
 fn load_pipelines(paths: &[PathBuf]) -> Result<Vec<Pipeline>> {
     // Read every pipeline first: a typo fails before anything runs.
-    Ok(paths.iter().map(|p| Pipeline::load(p)).collect::<Result<_, _>>()?)
+    let loaded: Vec<Pipeline> = paths.iter().map(|p| Pipeline::load(p)).collect::<Result<_, _>>()?;
+    statehouse::config::check_delivery_modes(&loaded)?;
+    Ok(loaded)
 }
 
 fn options(cli: &Cli, stop: &Stop) -> RunOptions {
@@ -336,23 +338,21 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             t.set_header(["coalition", "recipient", "delivery", "rule", "headline", "why"]);
             let mut n = 0;
             for p in &loaded {
-                for c in &p.coalitions {
-                    for m in statehouse::alerts::engine::preview(&wh, c, now).await? {
-                        n += 1;
-                        let why = if m.alert.why.terms.is_empty() {
-                            m.alert.why.reason.clone()
-                        } else {
-                            format!("{} ({})", m.alert.why.reason, m.alert.why.terms.join(", "))
-                        };
-                        t.add_row([
-                            c.id.clone(),
-                            m.recipient.email.clone(),
-                            m.delivery.as_str().to_string(),
-                            m.alert.kind.rule().to_string(),
-                            m.alert.headline.clone(),
-                            why,
-                        ]);
-                    }
+                for m in statehouse::alerts::engine::preview(&wh, &p.coalitions, now).await? {
+                    n += 1;
+                    let why = if m.alert.why.terms.is_empty() {
+                        m.alert.why.reason.clone()
+                    } else {
+                        format!("{} ({})", m.alert.why.reason, m.alert.why.terms.join(", "))
+                    };
+                    t.add_row([
+                        m.alert.coalition_id.clone(),
+                        m.recipient.email.clone(),
+                        m.delivery.as_str().to_string(),
+                        m.alert.kind.rule().to_string(),
+                        m.alert.headline.clone(),
+                        why,
+                    ]);
                 }
             }
             println!("New matches ({n})");
@@ -374,15 +374,19 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Alerts { action: AlertsAction::Send { pipelines, dry_run } } => {
-            let mut loaded = load_pipelines(pipelines)?;
+            let loaded = load_pipelines(pipelines)?;
             let wh = open(&cli).await?;
             let mut failed = false;
-            for p in &mut loaded {
-                if *dry_run {
-                    p.alerts = statehouse::config::AlertMode::DryRun;
-                }
-                let transport = statehouse::run::alert_transport(p, &cli.data_dir).context("email settings")?;
-                let r = statehouse::alerts::engine::process(&wh, &p.coalitions, &transport, chrono::Utc::now())
+            for p in &loaded {
+                // A dry run writes its own pipeline's messages as files; an SMTP pipeline's are
+                // previewed as files and left waiting for the real send.
+                let transport = match (*dry_run, p.alerts) {
+                    (true, statehouse::config::AlertMode::Smtp) => {
+                        statehouse::alerts::engine::Transport::Preview(cli.data_dir.join("outbox-preview"))
+                    }
+                    _ => statehouse::run::alert_transport(p, &cli.data_dir).context("email settings")?,
+                };
+                let r = statehouse::alerts::engine::process(&wh, &p.coalitions, p.alerts, &transport, chrono::Utc::now())
                     .await
                     .with_context(|| format!("alerts of pipeline {}", p.name))?;
                 statehouse::alerts::engine::write_feeds(
@@ -393,7 +397,16 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                 )
                 .await
                 .with_context(|| format!("feeds of pipeline {}", p.name))?;
-                print_alerts(&p.name, &r);
+                if matches!(transport, statehouse::alerts::engine::Transport::Preview(_)) {
+                    println!(
+                        "dry run of {}: {} waiting message(s) written as .eml to {} for reading; nothing was sent or marked",
+                        p.name,
+                        r.written,
+                        cli.data_dir.join("outbox-preview").display()
+                    );
+                } else {
+                    print_alerts(&p.name, &r);
+                }
                 failed |= r.failed > 0;
             }
             wh.close().await;
@@ -539,8 +552,8 @@ fn exit(failed: bool, alerts: usize) -> ExitCode {
 
 fn print_alerts(pipeline: &str, r: &statehouse::alerts::engine::AlertsReport) {
     println!(
-        "alerts of {pipeline}: {} matched, {} messages composed, {} sent, {} written as .eml, {} failed (retried later), {} waiting",
-        r.matched, r.composed, r.sent, r.written, r.failed, r.waiting
+        "alerts of {pipeline}: {} matched, {} messages composed, {} sent, {} written as .eml, {} failed (retried later), {} cancelled (no longer a lead), {} waiting",
+        r.matched, r.composed, r.sent, r.written, r.failed, r.cancelled, r.waiting
     );
 }
 

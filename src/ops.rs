@@ -106,12 +106,16 @@ pub async fn check_after_run(
 }
 
 /// Emails every alert not sent yet. Returns (sent, failed). Without an SMTP server or an
-/// operator address the alerts stay recorded (and `statehouse status` shows them).
+/// operator address the alerts stay recorded (and `statehouse status` shows them). Each is
+/// claimed first (as coalition alerts are: see docs/alerts.md), so concurrent runs email it
+/// once, with a Message-ID that names the warehouse.
 pub async fn send_pending(wh: &Warehouse, mailer: Option<&Mailer>) -> Result<(usize, usize), sqlx::Error> {
-    let pending = wh.unsent_operator_alerts().await?;
+    let opts = crate::alerts::engine::DeliverOptions::default();
+    let pending = wh.claim_operator_alerts(&opts.owner, Utc::now(), Utc::now() + opts.lease).await?;
     if pending.is_empty() {
         return Ok((0, 0));
     }
+    let warehouse_id = wh.warehouse_id().await?;
     let to: Vec<_> = std::env::var(OPERATOR_EMAIL_VAR)
         .unwrap_or_default()
         .split(',')
@@ -126,17 +130,19 @@ pub async fn send_pending(wh: &Warehouse, mailer: Option<&Mailer>) -> Result<(us
             (Some(m), false) => {
                 let subject =
                     format!("[statehouse] {}: source {} {} ({} runs)", a.pipeline, a.source, a.kind, a.streak);
-                m.send_text(&to, &subject, a.message.clone()).await.map_err(|e| crate::fetch::error_chain(&e))
+                let domain = m.from().email.domain().to_string();
+                let id = format!("<statehouse.{warehouse_id}.ops.{}@{domain}>", a.id);
+                m.send_text(&to, &subject, a.message.clone(), &id).await.map_err(|e| crate::fetch::error_chain(&e))
             }
         };
         match result {
             Ok(()) => {
-                wh.mark_operator_alert(a.id, None).await?;
+                wh.finish_operator_alert(a.id, &opts.owner, None, Utc::now()).await?;
                 sent += 1;
             }
             Err(e) => {
                 tracing::warn!(alert = a.id, error = %e, "operator alert not emailed; retried after the next run");
-                wh.mark_operator_alert(a.id, Some(&e)).await?;
+                wh.finish_operator_alert(a.id, &opts.owner, Some(&e), Utc::now()).await?;
                 failed += 1;
             }
         }

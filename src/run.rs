@@ -186,7 +186,7 @@ async fn run_alerts(
         _ => alert_transport(pipeline, &opts.data_dir)?,
     };
     let now = opts.alerts_now.unwrap_or_else(|| opts.clock.now());
-    let report = crate::alerts::engine::process(wh, &pipeline.coalitions, &transport, now).await?;
+    let report = crate::alerts::engine::process(wh, &pipeline.coalitions, pipeline.alerts, &transport, now).await?;
     crate::alerts::engine::write_feeds(wh, &pipeline.coalitions, &opts.data_dir.join("feeds"), now).await?;
     Ok(report)
 }

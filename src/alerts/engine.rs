@@ -1,16 +1,20 @@
-//! Alerts, start to end: coalition files into the warehouse, the ledger read by cursor into
-//! an outbox, the outbox into messages (one per alert, or one digest per lead per day), and
-//! messages delivered over SMTP or written as `.eml` files, each attempt recorded.
+//! Alerts, start to end: coalition files into the warehouse, the ledger read once for every
+//! coalition into an outbox, the outbox into messages (one per alert, or one digest per lead
+//! per day), and messages claimed, then delivered over SMTP or written as `.eml` files, each
+//! attempt recorded. The SQL is in `warehouse::alerts`.
 //!
-//! Exactly once:
-//! - matching reads `change_events` after the coalition's cursor, by `seq` only; the outbox
-//!   rows of a batch and the cursor's new value commit in one transaction, and each outbox row
-//!   has a unique key (coalition, rule, recipient, change): a crash redoes the batch, a replay
-//!   inserts nothing new;
+//! Exactly once (docs/alerts.md, "Exactly once"):
+//! - matching reads `change_events` after each coalition's cursor, by `seq` only; the outbox
+//!   rows of a batch and the cursors' new values commit in one transaction, and each outbox
+//!   row has a unique key (coalition, rule, recipient, key): a crash redoes the batch, a
+//!   replay inserts nothing new;
 //! - a message has a unique key (coalition, recipient, `alert:<outbox id>` or
-//!   `digest:<time>`); it is marked sent in the transaction that records the attempt. The one
-//!   window left is a crash between the SMTP server's acceptance and that commit: the message
-//!   is sent again, with the same `Message-ID`;
+//!   `digest:<time>`) and a Message-ID that names the warehouse;
+//! - a sender claims messages before sending them (a lease: `claimed_by`, `claimed_until`),
+//!   so concurrent senders, on one host or several sharing PostgreSQL, send each message
+//!   once; it is marked sent in the transaction that records the attempt. The one window
+//!   left is a crash between the SMTP server's acceptance and that commit: the message is
+//!   sent again after the lease lapses, with the same Message-ID;
 //! - a failed send is kept, retried after 5 minutes, doubling to 6 hours, never dropped.
 
 use super::config::{self, Coalition, Delivery, Lead, Start};
@@ -18,7 +22,11 @@ use super::render::{self, Links};
 use super::rules;
 use super::*;
 use crate::text::terms::find_terms;
-use crate::warehouse::{Param, QueryResult, Warehouse};
+use crate::warehouse::Warehouse;
+use crate::warehouse::alerts::{
+    Attempt, BillRow, ClaimedMessage, CoalitionRecord, EventRow, LeadRecord, LedgerEntry, NewAlert, Recorded,
+    TrackedRecord,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -42,10 +50,58 @@ pub enum AlertsError {
 pub enum Transport {
     /// SMTP (STATEHOUSE_SMTP_URL).
     Smtp(Box<crate::mail::Mailer>),
-    /// `.eml` files in this folder (dry run).
+    /// `.eml` files in this folder: a dry-run pipeline's own messages, marked written.
     Files(PathBuf),
+    /// `.eml` files in this folder for messages that go by SMTP (`alerts send --dry-run` on
+    /// an SMTP pipeline): written for reading, and left waiting for the real send.
+    Preview(PathBuf),
     /// Nowhere yet: messages wait in the outbox (no SMTP configured).
     Hold,
+}
+
+/// How a pipeline's coalitions get their messages: what `coalitions.transport` and
+/// `alert_messages.transport` hold.
+pub fn transport_of(mode: crate::config::AlertMode) -> &'static str {
+    match mode {
+        crate::config::AlertMode::Smtp => "smtp",
+        crate::config::AlertMode::DryRun => "file",
+    }
+}
+
+/// How long a sender's claim on a message lasts before another sender may take it over,
+/// unless renewed; STATEHOUSE_ALERT_LEASE_SECONDS sets it (default 300).
+pub const LEASE_VAR: &str = "STATEHOUSE_ALERT_LEASE_SECONDS";
+
+/// Delivery settings.
+#[derive(Debug, Clone)]
+pub struct DeliverOptions {
+    pub lease: chrono::Duration,
+    /// Messages claimed at a time.
+    pub batch: i64,
+    /// This sender's name in claims: host, process and a random part.
+    pub owner: String,
+}
+
+impl Default for DeliverOptions {
+    fn default() -> Self {
+        let lease = std::env::var(LEASE_VAR).ok().and_then(|s| s.trim().parse::<i64>().ok()).filter(|s| *s > 0);
+        DeliverOptions {
+            lease: chrono::Duration::seconds(lease.unwrap_or(300)),
+            batch: 10,
+            owner: sender_name(),
+        }
+    }
+}
+
+/// A name for this sender, unique across hosts and processes.
+pub fn sender_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
 }
 
 /// What one pass did.
@@ -60,65 +116,10 @@ pub struct AlertsReport {
     pub written: u64,
     /// Attempts that failed (to be retried).
     pub failed: u64,
+    /// Alerts and messages cancelled: their recipient is no longer a lead.
+    pub cancelled: u64,
     /// Messages still waiting (failed, held, or digests not due yet) after the pass.
     pub waiting: u64,
-}
-
-/// A column of a result row, by name.
-struct Rows {
-    columns: Vec<String>,
-    rows: Vec<Vec<Value>>,
-}
-
-impl From<QueryResult> for Rows {
-    fn from(q: QueryResult) -> Rows {
-        Rows { columns: q.columns, rows: q.rows }
-    }
-}
-
-#[derive(Clone, Copy)]
-struct Row<'a> {
-    columns: &'a [String],
-    values: &'a [Value],
-}
-
-impl Rows {
-    fn iter(&self) -> impl Iterator<Item = Row<'_>> {
-        self.rows.iter().map(|values| Row { columns: &self.columns, values })
-    }
-    fn first(&self) -> Option<Row<'_>> {
-        self.iter().next()
-    }
-}
-
-impl Row<'_> {
-    fn get(&self, name: &str) -> &Value {
-        self.columns.iter().position(|c| c == name).map(|i| &self.values[i]).unwrap_or(&Value::Null)
-    }
-    fn s(&self, name: &str) -> Option<String> {
-        match self.get(name) {
-            Value::String(s) => Some(s.clone()),
-            Value::Null => None,
-            other => Some(other.to_string()),
-        }
-    }
-    fn i(&self, name: &str) -> Option<i64> {
-        match self.get(name) {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.parse().ok(),
-            _ => None,
-        }
-    }
-    fn b(&self, name: &str) -> bool {
-        match self.get(name) {
-            Value::Bool(b) => *b,
-            Value::Number(n) => n.as_i64() == Some(1),
-            _ => false,
-        }
-    }
-    fn time(&self, name: &str) -> Option<DateTime<Utc>> {
-        self.s(name).and_then(|s| parse_time(&s))
-    }
 }
 
 /// A timestamp as either backend returns it (`2017-02-07 14:30:00+00:00`, RFC 3339).
@@ -130,10 +131,16 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .or_else(|| chrono::NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|n| n.and_utc()))
 }
 
-fn json_list(v: &Value) -> Vec<String> {
+fn json_list(s: &str) -> Vec<String> {
+    serde_json::from_str::<Vec<Value>>(s)
+        .map(|a| a.into_iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+fn value_list(v: &Value) -> Vec<String> {
     match v {
         Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
-        Value::String(s) => serde_json::from_str::<Vec<String>>(s).unwrap_or_default(),
+        Value::String(s) => json_list(s),
         _ => Vec::new(),
     }
 }
@@ -150,74 +157,91 @@ fn text_of(v: &Value, key: &str) -> Option<String> {
 // Coalition files → warehouse
 // ------------------------------------------------------------------------------------------
 
-/// Writes each coalition's configuration into the warehouse (when its file changed) and
-/// starts a new coalition's cursor: at the ledger's end (`start = "now"`) or its beginning.
-pub async fn sync(wh: &Warehouse, coalitions: &[Coalition], now: DateTime<Utc>) -> Result<(), AlertsError> {
+fn record_of(c: &Coalition, transport: &str) -> CoalitionRecord {
+    let w = &c.watch;
+    CoalitionRecord {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        file: c.file.display().to_string(),
+        config_hash: c.hash.clone(),
+        unsubscribe: c.unsubscribe.clone(),
+        reminder_days: serde_json::to_string(&c.reminder_days).unwrap_or_default(),
+        actions: serde_json::to_string(&c.actions).unwrap_or_default(),
+        replay: c.start == Start::Beginning,
+        transport: transport.to_string(),
+        groups: c.groups.iter().map(|g| (g.id.clone(), g.name.clone())).collect(),
+        leads: c
+            .leads
+            .iter()
+            .map(|l| LeadRecord {
+                group_id: l.group.clone(),
+                name: l.name.clone(),
+                // Stored lower-case: outbox recipients are, and cancellation compares them.
+                email: l.email.to_lowercase(),
+                timezone: l.timezone.name().to_string(),
+                delivery: l.delivery.as_str().to_string(),
+                digest_hour: i64::from(l.digest_hour),
+            })
+            .collect(),
+        bills: c
+            .bills
+            .iter()
+            .flat_map(|b| {
+                b.groups().into_iter().enumerate().map(|(i, (group, position))| TrackedRecord {
+                    jurisdiction_id: b.jurisdiction_id.clone(),
+                    identifier: b.identifier.clone(),
+                    session: b.session.clone().unwrap_or_default(),
+                    group_id: group,
+                    position: position.as_str().to_string(),
+                    assigned: i == 0,
+                })
+            })
+            .collect(),
+        watches: [("term", &w.terms), ("subject", &w.subjects), ("sponsor", &w.sponsors), ("committee", &w.committees)]
+            .into_iter()
+            .flat_map(|(kind, values)| values.iter().map(move |v| (kind.to_string(), v.clone())))
+            .collect(),
+    }
+}
+
+/// Writes each coalition's configuration into the warehouse when its file (or its
+/// pipeline's delivery mode) changed, and starts a new coalition's cursor: at the ledger's
+/// end (`start = "now"`) or its beginning. Alerts and messages waiting for someone who is no
+/// longer a lead are cancelled; returns how many.
+pub async fn sync(
+    wh: &Warehouse,
+    coalitions: &[Coalition],
+    mode: crate::config::AlertMode,
+    now: DateTime<Utc>,
+) -> Result<u64, AlertsError> {
+    let transport = transport_of(mode);
+    let ids: Vec<String> = coalitions.iter().map(|c| c.id.clone()).collect();
+    let stored: HashMap<String, _> = wh.coalition_rows(&ids).await?.into_iter().map(|r| (r.id.clone(), r)).collect();
+    let mut cancelled = 0;
     for c in coalitions {
-        let stored =
-            Rows::from(wh.fetch("SELECT config_hash FROM coalitions WHERE id = $1", &[Param::text(&c.id)]).await?);
-        let exists = stored.first().is_some();
-        if stored.first().and_then(|r| r.s("config_hash")).as_deref() == Some(c.hash.as_str()) {
+        let row = stored.get(&c.id);
+        if row.is_some_and(|r| r.config_hash == c.hash && r.transport == transport) {
             continue;
         }
-        let id = || Param::text(&c.id);
-        let mut stmts: Vec<(String, Vec<Param>)> = Vec::new();
-        let replay = c.start == Start::Beginning;
-        let days = serde_json::to_string(&c.reminder_days).unwrap_or_default();
-        let actions = serde_json::to_string(&c.actions).unwrap_or_default();
-        if exists {
-            stmts.push((
-                "UPDATE coalitions SET name = $2, file = $3, config_hash = $4, unsubscribe = $5, reminder_days = $6, actions = $7, replay = $8, updated_at = $9 WHERE id = $1".into(),
-                vec![id(), Param::text(&c.name), Param::text(c.file.display().to_string()), Param::text(&c.hash), Param::text(&c.unsubscribe), Param::text(days), Param::text(actions), Param::Bool(replay), Param::Time(Some(now))],
-            ));
-        } else {
-            let cursor = start_cursor(wh, replay).await?;
-            stmts.push((
-                "INSERT INTO coalitions (id, name, file, config_hash, unsubscribe, reminder_days, actions, replay, cursor_seq, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)".into(),
-                vec![id(), Param::text(&c.name), Param::text(c.file.display().to_string()), Param::text(&c.hash), Param::text(&c.unsubscribe), Param::text(days), Param::text(actions), Param::Bool(replay), Param::Int(Some(cursor)), Param::Time(Some(now))],
-            ));
-        }
-        for table in ["coalition_groups", "coalition_leads", "coalition_bills", "coalition_watches"] {
-            stmts.push((format!("DELETE FROM {table} WHERE coalition_id = $1"), vec![id()]));
-        }
-        for g in &c.groups {
-            stmts.push((
-                "INSERT INTO coalition_groups (coalition_id, id, name) VALUES ($1, $2, $3)".into(),
-                vec![id(), Param::text(&g.id), Param::text(&g.name)],
-            ));
-        }
-        for l in &c.leads {
-            stmts.push((
-                "INSERT INTO coalition_leads (coalition_id, group_id, name, email, timezone, delivery, digest_hour) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING".into(),
-                vec![id(), Param::text(&l.group), Param::text(&l.name), Param::text(&l.email), Param::text(l.timezone.name()), Param::text(l.delivery.as_str()), Param::Int(Some(i64::from(l.digest_hour)))],
-            ));
-        }
-        for b in &c.bills {
-            for (i, (group, position)) in b.groups().into_iter().enumerate() {
-                stmts.push((
-                    "INSERT INTO coalition_bills (coalition_id, jurisdiction_id, identifier, session, group_id, position, assigned) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING".into(),
-                    vec![id(), Param::text(&b.jurisdiction_id), Param::text(&b.identifier), Param::text(b.session.clone().unwrap_or_default()), Param::text(group), Param::text(position.as_str()), Param::Bool(i == 0)],
-                ));
-            }
-        }
-        let w = &c.watch;
-        for (kind, values) in
-            [("term", &w.terms), ("subject", &w.subjects), ("sponsor", &w.sponsors), ("committee", &w.committees)]
-        {
-            for v in values {
-                stmts.push((
-                    "INSERT INTO coalition_watches (coalition_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING".into(),
-                    vec![id(), Param::text(kind), Param::text(v)],
-                ));
-            }
-        }
-        wh.execute_all(&stmts).await?;
+        let cursor = match row {
+            Some(r) => r.cursor_seq,
+            None => start_cursor(wh, c.start == Start::Beginning).await?,
+        };
+        cancelled += wh.replace_coalition(&record_of(c, transport), cursor, now).await?;
     }
-    Ok(())
+    Ok(cancelled)
+}
+
+/// Where a new coalition's cursor starts: the ledger's beginning (`replay`) or its end.
+async fn start_cursor(wh: &Warehouse, replay: bool) -> Result<i64, AlertsError> {
+    if replay {
+        return Ok(0);
+    }
+    Ok(wh.ledger_end().await?)
 }
 
 // ------------------------------------------------------------------------------------------
-// Matching: the ledger → the outbox
+// Matching: the ledger → the outbox, one pass for every coalition
 // ------------------------------------------------------------------------------------------
 
 /// A match, before it is queued: who gets which alert, under which unique key.
@@ -231,164 +255,43 @@ pub struct Match {
     pub alert: Alert,
 }
 
-/// Tracked bills by warehouse id.
-struct Tracked<'a> {
-    by_bill: HashMap<String, &'a config::TrackedBill>,
-}
-
-async fn resolve_tracked<'a>(wh: &Warehouse, c: &'a Coalition) -> Result<Tracked<'a>, AlertsError> {
-    let mut by_bill = HashMap::new();
-    for b in &c.bills {
-        let id = match &b.session {
-            Some(s) => Some(crate::normalize::ids::bill_id(&b.jurisdiction_id, s, &b.identifier)),
-            None => Rows::from(
-                wh.fetch(
-                    "SELECT id FROM bills WHERE jurisdiction_id = $1 AND identifier = $2 ORDER BY first_action_date DESC, created_run_id DESC LIMIT 1",
-                    &[Param::text(&b.jurisdiction_id), Param::text(&b.identifier)],
-                )
-                .await?,
-            )
-            .first()
-            .and_then(|r| r.s("id")),
-        };
-        let exists = match &id {
-            Some(id) => {
-                Rows::from(wh.fetch("SELECT id FROM bills WHERE id = $1", &[Param::text(id)]).await?).first().is_some()
-            }
-            None => false,
-        };
-        match id {
-            Some(id) if exists => by_bill.insert(id, b),
-            // Not in the warehouse (yet): still followed on hearing agendas, by identifier.
-            _ => by_bill.insert(pending_key(&b.jurisdiction_id, &b.identifier), b),
-        };
-    }
-    Ok(Tracked { by_bill })
-}
-
 /// The key of a tracked bill the warehouse does not hold: agenda items name it by identifier.
 fn pending_key(jurisdiction_id: &str, identifier: &str) -> String {
     format!("pending:{jurisdiction_id}|{identifier}")
 }
 
-/// A tracked bill's facts: from the warehouse, or from the coalition file for a bill it
-/// does not hold yet.
-async fn facts(wh: &Warehouse, ctx: &Ctx<'_>, key: &str) -> Result<Option<BillFacts>, AlertsError> {
-    if !key.starts_with("pending:") {
-        return bill_facts(wh, key).await;
-    }
-    let Some(t) = ctx.tracked.by_bill.get(key) else { return Ok(None) };
-    let name =
-        Rows::from(wh.fetch("SELECT name FROM jurisdictions WHERE id = $1", &[Param::text(&t.jurisdiction_id)]).await?)
-            .first()
-            .and_then(|r| r.s("name"))
-            .unwrap_or_default();
-    Ok(Some(BillFacts {
-        info: BillInfo {
-            id: String::new(),
-            jurisdiction: name,
-            session: t.session.clone().unwrap_or_default(),
-            identifier: t.identifier.clone(),
-            title: String::new(),
-            url: None,
-            position: None,
-            group: None,
-            latest_action: None,
-            credit: None,
-        },
-        jurisdiction_id: t.jurisdiction_id.clone(),
-        created_run_id: -1,
-        subjects: Vec::new(),
-        abstract_text: None,
-    }))
-}
-
-/// The facts about one bill that alerts carry.
-#[derive(Debug, Clone)]
-struct BillFacts {
-    info: BillInfo,
-    jurisdiction_id: String,
-    /// The run that first loaded it.
-    created_run_id: i64,
-    subjects: Vec<String>,
-    abstract_text: Option<String>,
-}
-
-async fn bill_facts(wh: &Warehouse, id: &str) -> Result<Option<BillFacts>, AlertsError> {
-    let r = Rows::from(
-        wh.fetch(
-            "SELECT b.id, b.jurisdiction_id, b.session, b.identifier, b.title, b.source_url, b.latest_action_description, b.subjects, b.abstract_text, j.name AS jurisdiction_name, b.created_run_id FROM bills b LEFT JOIN jurisdictions j ON j.id = b.jurisdiction_id WHERE b.id = $1",
-            &[Param::text(id)],
-        )
-        .await?,
-    );
-    // Data whose licence asks for credit (LegiScan's CC BY 4.0) is shown with its credit line.
-    let credit = wh.credit_lines(&[id.to_string()]).await?.remove(id);
-    Ok(r.first().map(|r| BillFacts {
-        info: BillInfo {
-            id: r.s("id").unwrap_or_default(),
-            jurisdiction: r.s("jurisdiction_name").unwrap_or_default(),
-            session: r.s("session").unwrap_or_default(),
-            identifier: r.s("identifier").unwrap_or_default(),
-            title: r.s("title").unwrap_or_default(),
-            url: r.s("source_url"),
-            position: None,
-            group: None,
-            latest_action: r.s("latest_action_description"),
-            credit: credit.clone(),
-        },
-        jurisdiction_id: r.s("jurisdiction_id").unwrap_or_default(),
-        created_run_id: r.i("created_run_id").unwrap_or(0),
-        subjects: json_list(r.get("subjects")),
-        abstract_text: r.s("abstract_text"),
-    }))
-}
-
-/// One change event as read from the ledger.
-#[derive(Debug, Clone)]
-struct Change {
-    seq: i64,
-    run_id: i64,
-    recorded_at: DateTime<Utc>,
-    jurisdiction_id: String,
-    entity_id: String,
-    bill_id: Option<String>,
-    kind: String,
-    changes: Value,
-}
-
-/// Everything `kind` needs to make alerts for a tracked bill's groups.
-struct Ctx<'a> {
+/// One coalition in a pass: where its cursor is, and what it needs.
+struct Plan<'a> {
     c: &'a Coalition,
-    tracked: &'a Tracked<'a>,
+    cursor: i64,
     replay: bool,
+    /// Watches terms, subjects, sponsors or committees (new bills can match).
+    watches: bool,
 }
 
-impl Ctx<'_> {
-    /// One match per lead of each group following the bill (a lead in two groups once),
-    /// each alert carrying that group's position.
-    fn for_tracked(&self, bill_id: &str, key: &str, build: impl Fn(Position, &str) -> Alert) -> Vec<Match> {
-        let Some(t) = self.tracked.by_bill.get(bill_id) else { return Vec::new() };
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for (group, position) in t.groups() {
-            for lead in self.c.leads_of(&group) {
-                if seen.insert(lead.email.to_lowercase()) {
-                    out.push(self.matched(lead, key, build(position, &group)));
-                }
-            }
+impl Plan<'_> {
+    /// Whether an event is this coalition's to look at: after its cursor, in its
+    /// jurisdictions.
+    fn sees(&self, e: &LedgerEntry) -> bool {
+        e.seq > self.cursor && (self.c.jurisdictions.is_empty() || self.c.jurisdictions.contains(&e.jurisdiction_id))
+    }
+
+    fn group_name<'g>(&'g self, group: &'g str) -> &'g str {
+        self.c.groups.iter().find(|g| g.id == group).map(|g| g.name.as_str()).unwrap_or(group)
+    }
+
+    fn recipient(&self, lead: &Lead) -> Recipient {
+        Recipient {
+            name: lead.name.clone(),
+            email: lead.email.clone(),
+            timezone: lead.timezone.name().to_string(),
+            group: self.group_name(&lead.group).to_string(),
         }
-        out
     }
 
     fn matched(&self, lead: &Lead, key: &str, alert: Alert) -> Match {
         Match {
-            recipient: Recipient {
-                name: lead.name.clone(),
-                email: lead.email.clone(),
-                timezone: lead.timezone.name().to_string(),
-                group: self.c.groups.iter().find(|g| g.id == lead.group).map(|g| g.name.clone()).unwrap_or_default(),
-            },
+            recipient: self.recipient(lead),
             delivery: lead.delivery,
             digest_hour: lead.digest_hour,
             timezone: lead.timezone,
@@ -397,7 +300,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn alert(&self, kind: AlertKind, headline: String, ch: Option<&Change>, at: DateTime<Utc>) -> Alert {
+    fn alert(&self, kind: AlertKind, headline: String, seq: Option<i64>, at: DateTime<Utc>) -> Alert {
         Alert {
             kind,
             coalition_id: self.c.id.clone(),
@@ -412,398 +315,463 @@ impl Ctx<'_> {
             sponsor: None,
             source_url: None,
             data_as_of: at,
-            change_seq: ch.map(|c| c.seq),
+            change_seq: seq,
         }
     }
 
     fn tracked_why(&self, bill: &BillInfo, position: Position, group: &str) -> Why {
-        let group_name = self.c.groups.iter().find(|g| g.id == group).map(|g| g.name.as_str()).unwrap_or(group);
         Why {
             reason: format!(
                 "{} tracks {} ({}), assigned to {}",
                 self.c.name,
                 bill.identifier,
                 position.as_str(),
-                group_name
+                self.group_name(group)
             ),
             terms: Vec::new(),
             snippet: None,
         }
     }
-}
 
-fn with_position(bill: &BillInfo, position: Position, group: &str, c: &Coalition) -> BillInfo {
-    let mut b = bill.clone();
-    b.position = Some(position);
-    b.group = c.groups.iter().find(|g| g.id == group).map(|g| g.name.clone());
-    b
-}
-
-/// The alerts a coalition gets from the ledger after its cursor (call [`sync`] first): the
-/// outbox rows queued and the cursor moved, batch by batch. Returns the matches.
-pub async fn evaluate(wh: &Warehouse, c: &Coalition, now: DateTime<Utc>) -> Result<Vec<Match>, AlertsError> {
-    let state =
-        Rows::from(wh.fetch("SELECT cursor_seq, replay FROM coalitions WHERE id = $1", &[Param::text(&c.id)]).await?);
-    let Some(row) = state.first() else { return Ok(Vec::new()) };
-    let (cursor, replay) = (row.i("cursor_seq").unwrap_or(0), row.b("replay"));
-    scan(wh, c, cursor, replay, now, true).await
-}
-
-/// The alerts [`sync`] then [`evaluate`] would give a coalition now, writing nothing (it
-/// works on a warehouse opened read-only): the coalition's state is what `sync` would leave,
-/// kept in memory. A stored coalition keeps its cursor, a new one starts where `sync` would
-/// start it; `replay` follows the file either way, as `sync` writes it.
-pub async fn preview(wh: &Warehouse, c: &Coalition, now: DateTime<Utc>) -> Result<Vec<Match>, AlertsError> {
-    let replay = c.start == Start::Beginning;
-    let stored = Rows::from(wh.fetch("SELECT cursor_seq FROM coalitions WHERE id = $1", &[Param::text(&c.id)]).await?);
-    let cursor = match stored.first() {
-        Some(row) => row.i("cursor_seq").unwrap_or(0),
-        None => start_cursor(wh, replay).await?,
-    };
-    scan(wh, c, cursor, replay, now, false).await
-}
-
-/// Where a new coalition's cursor starts: the ledger's beginning (`replay`) or its end.
-async fn start_cursor(wh: &Warehouse, replay: bool) -> Result<i64, AlertsError> {
-    if replay {
-        return Ok(0);
+    fn with_position(&self, bill: &BillInfo, position: Position, group: &str) -> BillInfo {
+        let mut b = bill.clone();
+        b.position = Some(position);
+        b.group = Some(self.group_name(group).to_string());
+        b
     }
-    Ok(Rows::from(wh.fetch("SELECT COALESCE(MAX(seq), 0) AS n FROM change_events", &[]).await?)
-        .first()
-        .and_then(|r| r.i("n"))
-        .unwrap_or(0))
+
+    /// One match per lead of each group following the bill (a lead in two groups once),
+    /// each alert carrying that group's position.
+    fn for_tracked(
+        &self,
+        tracked: &config::TrackedBill,
+        key: &str,
+        build: impl Fn(Position, &str) -> Alert,
+    ) -> Vec<Match> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for (group, position) in tracked.groups() {
+            for lead in self.c.leads_of(&group) {
+                if seen.insert(lead.email.to_lowercase()) {
+                    out.push(self.matched(lead, key, build(position, &group)));
+                }
+            }
+        }
+        out
+    }
 }
 
-/// The matches in the ledger after `cursor`, and reminders due; with `write`, queued in the
-/// outbox with the cursor moved, batch by batch.
-async fn scan(
-    wh: &Warehouse,
-    c: &Coalition,
-    mut cursor: i64,
-    replay: bool,
-    now: DateTime<Utc>,
-    write: bool,
-) -> Result<Vec<Match>, AlertsError> {
-    let tracked = resolve_tracked(wh, c).await?;
-    let ctx = Ctx { c, tracked: &tracked, replay };
-    let mut first_loads: HashMap<String, Option<i64>> = HashMap::new();
-    let mut all = Vec::new();
-    loop {
-        let batch = Rows::from(
-            wh.fetch(
-                "SELECT seq, run_id, recorded_at, jurisdiction_id, entity_id, bill_id, kind, changes FROM change_events WHERE seq > $1 ORDER BY seq LIMIT 2000",
-                &[Param::Int(Some(cursor))],
-            )
-            .await?,
-        );
-        if batch.rows.is_empty() {
-            break;
-        }
-        let mut matches = Vec::new();
-        let mut last = cursor;
-        for r in batch.iter() {
-            let ch = Change {
-                seq: r.i("seq").unwrap_or(0),
-                run_id: r.i("run_id").unwrap_or(0),
-                recorded_at: r.time("recorded_at").unwrap_or(now),
-                jurisdiction_id: r.s("jurisdiction_id").unwrap_or_default(),
-                entity_id: r.s("entity_id").unwrap_or_default(),
-                bill_id: r.s("bill_id"),
-                kind: r.s("kind").unwrap_or_default(),
-                changes: r.s("changes").and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Value::Null),
-            };
-            last = ch.seq;
-            if !c.jurisdictions.is_empty() && !c.jurisdictions.contains(&ch.jurisdiction_id) {
-                continue;
+/// The facts about one bill that alerts carry.
+#[derive(Debug, Clone)]
+struct BillFacts {
+    info: BillInfo,
+    jurisdiction_id: String,
+    /// The run that first loaded it.
+    created_run_id: i64,
+    subjects: Vec<String>,
+    abstract_text: Option<String>,
+}
+
+fn facts_of(r: BillRow, credit: Option<String>) -> BillFacts {
+    BillFacts {
+        info: BillInfo {
+            id: r.id,
+            jurisdiction: r.jurisdiction_name.unwrap_or_default(),
+            session: r.session,
+            identifier: r.identifier,
+            title: r.title,
+            url: r.source_url,
+            position: None,
+            group: None,
+            latest_action: r.latest_action_description,
+            credit,
+        },
+        jurisdiction_id: r.jurisdiction_id,
+        created_run_id: r.created_run_id,
+        subjects: json_list(&r.subjects),
+        abstract_text: r.abstract_text,
+    }
+}
+
+/// What one pass shares across coalitions: tracked bills, caches.
+struct Pass<'a> {
+    wh: &'a Warehouse,
+    plans: Vec<Plan<'a>>,
+    /// Bill id (or [`pending_key`]) → the coalitions tracking it.
+    tracked: HashMap<String, Vec<(usize, &'a config::TrackedBill)>>,
+    /// Jurisdictions where some coalition tracks a bill the warehouse does not hold.
+    pending_in: HashSet<String>,
+    first_loads: HashMap<String, Option<i64>>,
+    bills: HashMap<String, Option<BillFacts>>,
+    jurisdiction_names: HashMap<String, String>,
+    /// Hearings whose run's story is told: (run, event).
+    told: HashSet<(i64, String)>,
+}
+
+/// Matching reads this many change events at a time.
+const LEDGER_BATCH: i64 = 5_000;
+
+impl<'a> Pass<'a> {
+    async fn new(wh: &'a Warehouse, plans: Vec<Plan<'a>>) -> Result<Pass<'a>, AlertsError> {
+        let mut tracked: HashMap<String, Vec<(usize, &'a config::TrackedBill)>> = HashMap::new();
+        let mut pending_in = HashSet::new();
+        // Ids of tracked bills: from their session, or the newest session held.
+        let mut wanted: Vec<(usize, &'a config::TrackedBill, Option<String>)> = Vec::new();
+        for (i, p) in plans.iter().enumerate() {
+            for b in &p.c.bills {
+                let id = match &b.session {
+                    Some(s) => Some(crate::normalize::ids::bill_id(&b.jurisdiction_id, s, &b.identifier)),
+                    None => wh.latest_bill_id(&b.jurisdiction_id, &b.identifier).await?,
+                };
+                wanted.push((i, b, id));
             }
-            matches.extend(match_change(wh, &ctx, &ch, &mut first_loads).await?);
         }
+        let ids: Vec<String> = wanted.iter().filter_map(|w| w.2.clone()).collect();
+        let held = wh.existing_bills(&ids).await?;
+        for (i, b, id) in wanted {
+            let key = match id {
+                Some(id) if held.contains(&id) => id,
+                // Not in the warehouse (yet): still followed on hearing agendas, by identifier.
+                _ => {
+                    pending_in.insert(b.jurisdiction_id.clone());
+                    pending_key(&b.jurisdiction_id, &b.identifier)
+                }
+            };
+            tracked.entry(key).or_default().push((i, b));
+        }
+        Ok(Pass {
+            wh,
+            plans,
+            tracked,
+            pending_in,
+            first_loads: HashMap::new(),
+            bills: HashMap::new(),
+            jurisdiction_names: wh.jurisdiction_names().await?,
+            told: HashSet::new(),
+        })
+    }
+
+    /// The coalitions (by index) tracking a bill key, that see this event.
+    fn trackers(&self, key: &str, e: &LedgerEntry) -> Vec<(usize, &'a config::TrackedBill)> {
+        self.tracked
+            .get(key)
+            .map(|v| v.iter().filter(|(i, _)| self.plans[*i].sees(e)).copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Loads the facts of these bills into the cache.
+    async fn load_bills(&mut self, ids: &[String]) -> Result<(), AlertsError> {
+        let missing: Vec<String> = ids.iter().filter(|id| !self.bills.contains_key(*id)).cloned().collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        // Data whose licence asks for credit (LegiScan's CC BY 4.0) is shown with its credit line.
+        let mut credits = self.wh.credit_lines(&missing).await?;
+        for r in self.wh.alert_bills(&missing).await? {
+            let credit = credits.remove(&r.id);
+            self.bills.insert(r.id.clone(), Some(facts_of(r, credit)));
+        }
+        for id in missing {
+            self.bills.entry(id).or_insert(None);
+        }
+        Ok(())
+    }
+
+    async fn bill(&mut self, id: &str) -> Result<Option<BillFacts>, AlertsError> {
+        self.load_bills(&[id.to_string()]).await?;
+        Ok(self.bills.get(id).cloned().flatten())
+    }
+
+    /// A tracked bill's facts: from the warehouse, or from the coalition file for a bill it
+    /// does not hold yet.
+    async fn facts(&mut self, key: &str) -> Result<Option<BillFacts>, AlertsError> {
+        if !key.starts_with("pending:") {
+            return self.bill(key).await;
+        }
+        let Some((_, t)) = self.tracked.get(key).and_then(|v| v.first()) else { return Ok(None) };
+        Ok(Some(BillFacts {
+            info: BillInfo {
+                id: String::new(),
+                jurisdiction: self.jurisdiction_names.get(&t.jurisdiction_id).cloned().unwrap_or_default(),
+                session: t.session.clone().unwrap_or_default(),
+                identifier: t.identifier.clone(),
+                title: String::new(),
+                url: None,
+                position: None,
+                group: None,
+                latest_action: None,
+                credit: None,
+            },
+            jurisdiction_id: t.jurisdiction_id.clone(),
+            created_run_id: -1,
+            subjects: Vec::new(),
+            abstract_text: None,
+        }))
+    }
+
+    /// Whether this event is in the run that first introduced its jurisdiction's bills (its
+    /// history, not news; a replaying coalition takes it all the same).
+    async fn in_first_load(&mut self, e: &LedgerEntry) -> Result<bool, AlertsError> {
+        let first = match self.first_loads.get(&e.jurisdiction_id) {
+            Some(f) => *f,
+            None => {
+                let f = self.wh.first_load_run(&e.jurisdiction_id).await?;
+                self.first_loads.insert(e.jurisdiction_id.clone(), f);
+                f
+            }
+        };
+        Ok(first == Some(e.run_id))
+    }
+}
+
+/// The alerts [`sync`] then one pass would give these coalitions now, writing nothing (it
+/// works on a warehouse opened read-only): a stored coalition keeps its cursor, a new one
+/// starts where `sync` would start it; `replay` follows the file either way.
+pub async fn preview(
+    wh: &Warehouse,
+    coalitions: &[Coalition],
+    now: DateTime<Utc>,
+) -> Result<Vec<Match>, AlertsError> {
+    let plans = plans(wh, coalitions, false).await?;
+    scan(wh, plans, now, false).await
+}
+
+/// The matches for these coalitions (call [`sync`] first) from the ledger after their
+/// cursors, and the reminders due: queued in the outbox with the cursors moved, batch by
+/// batch. Returns the matches.
+pub async fn evaluate(
+    wh: &Warehouse,
+    coalitions: &[Coalition],
+    now: DateTime<Utc>,
+) -> Result<Vec<Match>, AlertsError> {
+    let plans = plans(wh, coalitions, true).await?;
+    scan(wh, plans, now, true).await
+}
+
+async fn plans<'a>(wh: &Warehouse, coalitions: &'a [Coalition], synced: bool) -> Result<Vec<Plan<'a>>, AlertsError> {
+    let ids: Vec<String> = coalitions.iter().map(|c| c.id.clone()).collect();
+    let stored: HashMap<String, _> = wh.coalition_rows(&ids).await?.into_iter().map(|r| (r.id.clone(), r)).collect();
+    let mut out = Vec::new();
+    for c in coalitions {
+        let replay = c.start == Start::Beginning;
+        let cursor = match stored.get(&c.id) {
+            Some(r) => r.cursor_seq,
+            None if synced => continue,
+            None => start_cursor(wh, replay).await?,
+        };
+        let w = &c.watch;
+        let watches = !(w.terms.is_empty() && w.subjects.is_empty() && w.sponsors.is_empty() && w.committees.is_empty());
+        out.push(Plan { c, cursor, replay, watches });
+    }
+    Ok(out)
+}
+
+fn is_hearing_kind(kind: &str) -> bool {
+    matches!(kind, "hearing_scheduled" | "hearing_changed" | "hearing_cancelled")
+}
+
+/// One pass over the ledger from the lowest cursor: each event is read once and offered to
+/// every coalition past whose cursor it lies.
+async fn scan(wh: &Warehouse, plans: Vec<Plan<'_>>, now: DateTime<Utc>, write: bool) -> Result<Vec<Match>, AlertsError> {
+    if plans.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pass = Pass::new(wh, plans).await?;
+    let mut after = pass.plans.iter().map(|p| p.cursor).min().unwrap_or(0);
+    let mut all: Vec<(usize, Match)> = Vec::new();
+    loop {
+        let batch = wh.ledger_after(after, LEDGER_BATCH).await?;
+        let Some(last) = batch.last().map(|e| e.seq) else { break };
+        let matches = match_batch(&mut pass, &batch).await?;
         if write {
-            queue(wh, c, &matches, Some(last), now).await?;
+            let cursors: Vec<(String, i64)> =
+                pass.plans.iter().filter(|p| p.cursor < last).map(|p| (p.c.id.clone(), last)).collect();
+            queue(wh, &pass, &matches, &cursors, now).await?;
+        }
+        for p in pass.plans.iter_mut() {
+            p.cursor = p.cursor.max(last);
         }
         all.extend(matches);
-        cursor = last;
+        after = last;
     }
-    let reminders = reminders(wh, &ctx, now).await?;
+    let reminders = reminders(&mut pass, now).await?;
     if write && !reminders.is_empty() {
-        queue(wh, c, &reminders, None, now).await?;
+        queue(wh, &pass, &reminders, &[], now).await?;
     }
     all.extend(reminders);
-    Ok(all)
+    Ok(all.into_iter().map(|(_, m)| m).collect())
 }
 
-/// Inserts matches into the outbox (a key already there is skipped) and moves the cursor,
+/// Inserts matches into the outbox (a key already there is skipped) and moves the cursors,
 /// in one transaction.
 async fn queue(
     wh: &Warehouse,
-    c: &Coalition,
-    matches: &[Match],
-    cursor: Option<i64>,
+    pass: &Pass<'_>,
+    matches: &[(usize, Match)],
+    cursors: &[(String, i64)],
     now: DateTime<Utc>,
 ) -> Result<u64, AlertsError> {
-    let mut stmts = Vec::with_capacity(matches.len() + 1);
-    for m in matches {
-        let due = match m.delivery {
-            Delivery::Immediate => now,
-            Delivery::Daily => rules::next_digest(now, m.timezone, m.digest_hour),
+    let rows: Vec<NewAlert> = matches
+        .iter()
+        .map(|(i, m)| NewAlert {
+            coalition_id: pass.plans[*i].c.id.clone(),
+            rule: m.alert.kind.rule().to_string(),
+            recipient: m.recipient.email.to_lowercase(),
+            dedupe_key: m.dedupe_key.clone(),
+            change_seq: m.alert.change_seq,
+            bill_id: m.alert.bill.as_ref().map(|b| b.id.clone()).filter(|id| !id.is_empty()),
+            alert: serde_json::to_string(&m.alert).expect("alerts serialize"),
+            delivery: m.delivery.as_str().to_string(),
+            due_at: match m.delivery {
+                Delivery::Immediate => now,
+                Delivery::Daily => rules::next_digest(now, m.timezone, m.digest_hour),
+            },
+        })
+        .collect();
+    Ok(wh.queue_alerts(&rows, cursors, now).await?)
+}
+
+/// The matches in one batch of the ledger, for every coalition.
+async fn match_batch(pass: &mut Pass<'_>, batch: &[LedgerEntry]) -> Result<Vec<(usize, Match)>, AlertsError> {
+    // Which events some coalition could want, and what they need read.
+    let hearing_ids: Vec<String> = {
+        let mut ids: Vec<String> = batch
+            .iter()
+            .filter(|e| is_hearing_kind(&e.kind) || e.kind.starts_with("agenda_item_"))
+            .map(|e| e.entity_id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    // Hearings' agendas, as tracked-bill keys.
+    let mut on_agenda: HashMap<String, Vec<String>> = HashMap::new();
+    if !hearing_ids.is_empty() && !pass.tracked.is_empty() {
+        for r in pass.wh.agendas(&hearing_ids).await? {
+            let key = match (r.bill_id, r.bill_identifier) {
+                (Some(id), _) => id,
+                (None, Some(ident)) => pending_key(&r.jurisdiction_id, &ident),
+                (None, None) => continue,
+            };
+            let keys = on_agenda.entry(r.event_id).or_default();
+            if pass.tracked.contains_key(&key) && !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    let any_watch = pass.plans.iter().any(|p| p.watches);
+    let mut wanted: Vec<&LedgerEntry> = Vec::new();
+    let mut need_bills: Vec<String> = Vec::new();
+    for e in batch {
+        let want = match e.kind.as_str() {
+            "bill_introduced" => {
+                if any_watch {
+                    need_bills.push(e.entity_id.clone());
+                }
+                any_watch
+            }
+            "action_added" | "sponsor_added" | "sponsor_removed" | "version_added" | "vote_recorded" => {
+                let tracked = e.bill_id.as_ref().is_some_and(|b| pass.tracked.contains_key(b));
+                if tracked {
+                    need_bills.extend(e.bill_id.clone());
+                }
+                tracked
+            }
+            k if is_hearing_kind(k) => on_agenda.get(&e.entity_id).is_some_and(|k| !k.is_empty()),
+            "agenda_item_added" | "agenda_item_removed" => match &e.bill_id {
+                Some(b) => pass.tracked.contains_key(b),
+                None => pass.pending_in.contains(&e.jurisdiction_id),
+            },
+            _ => false,
         };
-        stmts.push((
-            "INSERT INTO alert_outbox (coalition_id, rule, recipient, dedupe_key, change_seq, bill_id, alert, delivery, due_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (coalition_id, rule, recipient, dedupe_key) DO NOTHING".to_string(),
-            vec![
-                Param::text(&c.id),
-                Param::text(m.alert.kind.rule()),
-                Param::text(m.recipient.email.to_lowercase()),
-                Param::text(&m.dedupe_key),
-                Param::Int(m.alert.change_seq),
-                Param::Text(m.alert.bill.as_ref().map(|b| b.id.clone())),
-                Param::text(serde_json::to_string(&m.alert).expect("alerts serialize")),
-                Param::text(m.delivery.as_str()),
-                Param::Time(Some(due)),
-                Param::Time(Some(now)),
-            ],
-        ));
+        if want && pass.plans.iter().any(|p| p.sees(e)) {
+            wanted.push(e);
+        }
     }
-    if let Some(seq) = cursor {
-        stmts.push((
-            "UPDATE coalitions SET cursor_seq = $2 WHERE id = $1 AND cursor_seq < $2".into(),
-            vec![Param::text(&c.id), Param::Int(Some(seq))],
-        ));
+    if wanted.is_empty() {
+        return Ok(Vec::new());
     }
-    let affected = wh.execute_all(&stmts).await?;
-    Ok(affected.iter().take(matches.len()).sum())
+    need_bills.sort();
+    need_bills.dedup();
+    pass.load_bills(&need_bills).await?;
+    let seqs: Vec<i64> = wanted.iter().filter(|e| !is_hearing_kind(&e.kind)).map(|e| e.seq).collect();
+    let changes = pass.wh.changes_of(&seqs).await?;
+    // New bills: one read of sponsors and actions for the ones a watch could match.
+    let new_bills: Vec<String> = wanted.iter().filter(|e| e.kind == "bill_introduced").map(|e| e.entity_id.clone()).collect();
+    let extra = NewBillExtra::load(pass, &new_bills).await?;
+    let mut out = Vec::new();
+    for e in wanted {
+        let ch = changes.get(&e.seq).and_then(|s| serde_json::from_str::<Value>(s).ok()).unwrap_or(Value::Null);
+        match e.kind.as_str() {
+            "bill_introduced" => out.extend(new_bill(pass, e, &extra).await?),
+            "action_added" => out.extend(action_added(pass, e, &ch).await?),
+            "sponsor_added" | "sponsor_removed" => out.extend(sponsor_changed(pass, e, &ch).await?),
+            "version_added" => out.extend(version_added(pass, e, &ch).await?),
+            "vote_recorded" => out.extend(vote_recorded(pass, e).await?),
+            k if is_hearing_kind(k) => {
+                let keys = on_agenda.get(&e.entity_id).cloned().unwrap_or_default();
+                out.extend(hearing_story(pass, e, &keys).await?)
+            }
+            _ => out.extend(agenda_item(pass, e, &ch).await?),
+        }
+    }
+    Ok(out)
 }
 
 /// Whether a bill's child event was written by the run that first loaded the bill: its
 /// history (the actions, sponsors, versions and votes it already had), not news. This holds
 /// when a coalition replays the ledger too.
-fn is_history(bill: &BillFacts, ch: &Change) -> bool {
-    bill.created_run_id == ch.run_id
+fn is_history(bill: &BillFacts, e: &LedgerEntry) -> bool {
+    bill.created_run_id == e.run_id
 }
 
 /// Whether an added action only replaces one removed in the same load with the same date and
 /// text (spacing, case and punctuation aside): a source re-keying an action (a state feed
 /// taking over from Open States), not a new action.
-async fn is_rekeyed(wh: &Warehouse, ch: &Change, new: &Value) -> Result<bool, AlertsError> {
-    let removed = Rows::from(
-        wh.fetch(
-            "SELECT changes FROM change_events WHERE bill_id = $1 AND run_id = $2 AND kind = 'action_removed'",
-            &[Param::Text(ch.bill_id.clone()), Param::Int(Some(ch.run_id))],
-        )
-        .await?,
-    );
+async fn is_rekeyed(wh: &Warehouse, e: &LedgerEntry, new: &Value) -> Result<bool, AlertsError> {
+    let Some(bill_id) = &e.bill_id else { return Ok(false) };
     let key = |v: &Value| (text_of(v, "date"), rules::tiebreak_text(&text_of(v, "description").unwrap_or_default()));
     let mine = key(new);
-    Ok(removed.iter().any(|r| {
-        r.s("changes").and_then(|s| serde_json::from_str::<Value>(&s).ok()).is_some_and(|v| key(&v["old"]) == mine)
-    }))
+    Ok(wh
+        .removed_actions(bill_id, e.run_id)
+        .await?
+        .iter()
+        .any(|s| serde_json::from_str::<Value>(s).is_ok_and(|v| key(&v["old"]) == mine)))
 }
 
-async fn match_change(
-    wh: &Warehouse,
-    ctx: &Ctx<'_>,
-    ch: &Change,
-    first_loads: &mut HashMap<String, Option<i64>>,
-) -> Result<Vec<Match>, AlertsError> {
-    let c = ctx.c;
-    let tracked_bill = ch.bill_id.as_deref().filter(|b| ctx.tracked.by_bill.contains_key(*b));
-    match ch.kind.as_str() {
-        "bill_introduced" => new_bill(wh, ctx, ch, first_loads).await,
-        "action_added" => {
-            let Some(bill_id) = tracked_bill else { return Ok(Vec::new()) };
-            let Some(bill) = bill_facts(wh, bill_id).await? else { return Ok(Vec::new()) };
-            if is_history(&bill, ch) {
-                return Ok(Vec::new());
-            }
-            let new = &ch.changes["new"];
-            if is_rekeyed(wh, ch, new).await? {
-                return Ok(Vec::new());
-            }
-            let classes = json_list(&new["classification"]);
-            if !rules::action_passes(&classes, &c.actions) {
-                return Ok(Vec::new());
-            }
-            let action = ActionInfo {
-                date: text_of(new, "date"),
-                description: text_of(new, "description").unwrap_or_default(),
-                classification: classes,
-                organization: text_of(new, "organization"),
-            };
-            let headline = format!("{}: {}", bill.info.identifier, action.description);
-            Ok(ctx.for_tracked(bill_id, &format!("seq:{}", ch.seq), |position, group| {
-                let mut a = ctx.alert(AlertKind::Action, headline.clone(), Some(ch), ch.recorded_at);
-                a.bill = Some(with_position(&bill.info, position, group, c));
-                a.why = ctx.tracked_why(&bill.info, position, group);
-                a.action = Some(action.clone());
-                a.source_url = bill.info.url.clone();
-                a
-            }))
+
+/// Sponsors and actions of new bills, read once per batch for the coalitions whose watches
+/// need them.
+#[derive(Default)]
+struct NewBillExtra {
+    sponsors: HashMap<String, Vec<(String, Option<String>)>>,
+    /// Each action's description and related entities, as one text.
+    actions: HashMap<String, Vec<String>>,
+}
+
+impl NewBillExtra {
+    async fn load(pass: &Pass<'_>, bills: &[String]) -> Result<NewBillExtra, AlertsError> {
+        let mut out = NewBillExtra::default();
+        if bills.is_empty() {
+            return Ok(out);
         }
-        "sponsor_added" | "sponsor_removed" => {
-            let Some(bill_id) = tracked_bill else { return Ok(Vec::new()) };
-            let Some(bill) = bill_facts(wh, bill_id).await? else { return Ok(Vec::new()) };
-            if is_history(&bill, ch) {
-                return Ok(Vec::new());
+        if pass.plans.iter().any(|p| !p.c.watch.sponsors.is_empty()) {
+            for r in pass.wh.alert_sponsors(bills).await? {
+                out.sponsors.entry(r.bill_id).or_default().push((r.name, r.person_id));
             }
-            let added = ch.kind == "sponsor_added";
-            let row = if added { &ch.changes["new"] } else { &ch.changes["old"] };
-            let sponsor = SponsorInfo {
-                name: text_of(row, "name").unwrap_or_default(),
-                primary: row["is_primary"].as_bool().unwrap_or(false),
-            };
-            let (kind, verb) = if added {
-                (AlertKind::SponsorAdded, "adds sponsor")
-            } else {
-                (AlertKind::SponsorRemoved, "loses sponsor")
-            };
-            let headline = format!("{} {verb} {}", bill.info.identifier, sponsor.name);
-            Ok(ctx.for_tracked(bill_id, &format!("seq:{}", ch.seq), |position, group| {
-                let mut a = ctx.alert(kind, headline.clone(), Some(ch), ch.recorded_at);
-                a.bill = Some(with_position(&bill.info, position, group, c));
-                a.why = ctx.tracked_why(&bill.info, position, group);
-                a.sponsor = Some(sponsor.clone());
-                a.source_url = bill.info.url.clone();
-                a
-            }))
         }
-        "version_added" => {
-            let Some(bill_id) = tracked_bill else { return Ok(Vec::new()) };
-            let Some(bill) = bill_facts(wh, bill_id).await? else { return Ok(Vec::new()) };
-            if is_history(&bill, ch) {
-                return Ok(Vec::new());
+        if pass.plans.iter().any(|p| !p.c.watch.committees.is_empty()) {
+            for r in pass.wh.alert_action_texts(bills).await? {
+                out.actions.entry(r.bill_id).or_default().push(format!("{} {}", r.description, r.related_entities));
             }
-            let version = version_info(wh, c, bill_id, &ch.entity_id, &ch.changes["new"]).await?;
-            let headline = format!("{}: new version ({})", bill.info.identifier, version.note);
-            Ok(ctx.for_tracked(bill_id, &format!("seq:{}", ch.seq), |position, group| {
-                let mut a = ctx.alert(AlertKind::NewVersion, headline.clone(), Some(ch), ch.recorded_at);
-                a.bill = Some(with_position(&bill.info, position, group, c));
-                a.why = ctx.tracked_why(&bill.info, position, group);
-                a.version = Some(version.clone());
-                a.source_url = version.url.clone().or(bill.info.url.clone());
-                a
-            }))
         }
-        "vote_recorded" => {
-            let Some(bill_id) = tracked_bill else { return Ok(Vec::new()) };
-            let Some(bill) = bill_facts(wh, bill_id).await? else { return Ok(Vec::new()) };
-            if is_history(&bill, ch) {
-                return Ok(Vec::new());
-            }
-            let Some((vote, records)) = vote_facts(wh, &ch.entity_id, &bill.jurisdiction_id).await? else {
-                return Ok(Vec::new());
-            };
-            let headline = format!(
-                "{}: {} vote, {} ({}–{})",
-                bill.info.identifier,
-                vote.body,
-                match vote.result.as_str() {
-                    "pass" => "passed",
-                    "fail" => "failed",
-                    other => other,
-                },
-                vote.yes,
-                vote.no
-            );
-            Ok(ctx.for_tracked(bill_id, &format!("seq:{}", ch.seq), |position, group| {
-                let mut v = vote.clone();
-                v.voters = records
-                    .iter()
-                    .map(|(name, option)| VoterInfo {
-                        name: name.clone(),
-                        option: option.clone(),
-                        with_position: position.agrees(option),
-                    })
-                    .collect();
-                let mut a = ctx.alert(AlertKind::RollCall, headline.clone(), Some(ch), ch.recorded_at);
-                a.bill = Some(with_position(&bill.info, position, group, c));
-                a.why = ctx.tracked_why(&bill.info, position, group);
-                a.source_url = v.url.clone().or(bill.info.url.clone());
-                a.vote = Some(v);
-                a
-            }))
-        }
-        "hearing_scheduled" | "hearing_changed" | "hearing_cancelled" => hearing_change(wh, ctx, ch).await,
-        "agenda_item_added" | "agenda_item_removed" => {
-            let row = if ch.kind == "agenda_item_added" { &ch.changes["new"] } else { &ch.changes["old"] };
-            let pending = text_of(row, "bill_identifier").map(|i| pending_key(&ch.jurisdiction_id, &i));
-            let Some(bill_id) = tracked_bill
-                .map(str::to_string)
-                .or(pending.filter(|k| ch.bill_id.is_none() && ctx.tracked.by_bill.contains_key(k)))
-            else {
-                return Ok(Vec::new());
-            };
-            let bill_id = bill_id.as_str();
-            let event_id = ch.changes["event_id"].as_str().unwrap_or_default().to_string();
-            // An item that arrived with its hearing is announced by the hearing's own alert.
-            let with_hearing = Rows::from(
-                wh.fetch(
-                    "SELECT COUNT(*) AS n FROM change_events WHERE entity_id = $1 AND run_id = $2 AND kind IN ('hearing_scheduled', 'hearing_cancelled')",
-                    &[Param::text(&event_id), Param::Int(Some(ch.run_id))],
-                )
-                .await?,
-            );
-            if ch.kind == "agenda_item_added" && with_hearing.first().and_then(|r| r.i("n")).unwrap_or(0) > 0 {
-                return Ok(Vec::new());
-            }
-            let Some(bill) = facts(wh, ctx, bill_id).await? else { return Ok(Vec::new()) };
-            let Some(hearing) = hearing_facts(wh, &event_id, None).await? else { return Ok(Vec::new()) };
-            let (kind, headline) = if ch.kind == "agenda_item_added" {
-                (
-                    AlertKind::HearingScheduled,
-                    format!("{} is on the agenda: {}, {}", bill.info.identifier, hearing.name, hearing.when),
-                )
-            } else {
-                (
-                    AlertKind::AgendaRemoved,
-                    format!("{} taken off the agenda: {}, {}", bill.info.identifier, hearing.name, hearing.when),
-                )
-            };
-            Ok(ctx.for_tracked(bill_id, &format!("seq:{}", ch.seq), |position, group| {
-                let mut a = ctx.alert(kind, headline.clone(), Some(ch), ch.recorded_at);
-                a.bill = Some(with_position(&bill.info, position, group, c));
-                a.why = ctx.tracked_why(&bill.info, position, group);
-                a.source_url = hearing.url.clone().or(bill.info.url.clone());
-                a.hearing = Some(hearing.clone());
-                a
-            }))
-        }
-        _ => Ok(Vec::new()),
+        Ok(out)
     }
 }
 
-async fn new_bill(
-    wh: &Warehouse,
-    ctx: &Ctx<'_>,
-    ch: &Change,
-    first_loads: &mut HashMap<String, Option<i64>>,
-) -> Result<Vec<Match>, AlertsError> {
-    let c = ctx.c;
+/// What a coalition's watches find in a new bill: the why-terms and a snippet.
+fn watched_in(c: &Coalition, bill: &BillFacts, extra: &NewBillExtra) -> (Vec<String>, Option<String>) {
     let w = &c.watch;
-    if w.terms.is_empty() && w.subjects.is_empty() && w.sponsors.is_empty() && w.committees.is_empty() {
-        return Ok(Vec::new());
-    }
-    if !ctx.replay {
-        // A jurisdiction's first load introduces every bill it has ever had: not news.
-        let first = match first_loads.get(&ch.jurisdiction_id) {
-            Some(f) => *f,
-            None => {
-                let f = Rows::from(
-                    wh.fetch(
-                        "SELECT MIN(run_id) AS r FROM change_events WHERE jurisdiction_id = $1 AND kind = 'bill_introduced'",
-                        &[Param::text(&ch.jurisdiction_id)],
-                    )
-                    .await?,
-                )
-                .first()
-                .and_then(|r| r.i("r"));
-                first_loads.insert(ch.jurisdiction_id.clone(), f);
-                f
-            }
-        };
-        if first == Some(ch.run_id) {
-            return Ok(Vec::new());
-        }
-    }
-    let Some(bill) = bill_facts(wh, &ch.entity_id).await? else { return Ok(Vec::new()) };
     let mut terms = Vec::new();
     let mut snippet = None;
     let text = format!("{} {}", bill.info.title, bill.abstract_text.clone().unwrap_or_default());
@@ -817,59 +785,501 @@ async fn new_bill(
         }
     }
     if !w.sponsors.is_empty() {
-        let sponsors = Rows::from(
-            wh.fetch("SELECT name FROM bill_sponsorships WHERE bill_id = $1", &[Param::text(&bill.info.id)]).await?,
-        );
-        for r in sponsors.iter() {
-            let name = r.s("name").unwrap_or_default();
+        for (name, _person) in extra.sponsors.get(&bill.info.id).map(Vec::as_slice).unwrap_or_default() {
             if w.sponsors.iter().any(|s| s.eq_ignore_ascii_case(name.trim())) {
                 terms.push(format!("sponsor: {name}"));
             }
         }
     }
     if !w.committees.is_empty() {
-        let actions = Rows::from(
-            wh.fetch(
-                "SELECT description, related_entities FROM bill_actions WHERE bill_id = $1",
-                &[Param::text(&bill.info.id)],
-            )
-            .await?,
-        );
+        let actions = extra.actions.get(&bill.info.id).map(Vec::as_slice).unwrap_or_default();
         for committee in &w.committees {
-            let named = actions.iter().any(|r| {
-                let text = format!(
-                    "{} {}",
-                    r.s("description").unwrap_or_default(),
-                    r.s("related_entities").unwrap_or_default()
-                );
-                !find_terms(&text, std::slice::from_ref(committee)).is_empty()
-            });
-            if named {
+            if actions.iter().any(|text| !find_terms(text, std::slice::from_ref(committee)).is_empty()) {
                 terms.push(format!("committee: {committee}"));
             }
         }
     }
-    if terms.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
+    (terms, snippet)
+}
+
+/// A bill new to the warehouse, for the coalitions whose watches it matches (a tracked one
+/// with each group's position). A jurisdiction's first load introduces every bill it
+/// has ever had: not news, except to a coalition replaying the ledger.
+async fn new_bill(pass: &mut Pass<'_>, e: &LedgerEntry, extra: &NewBillExtra) -> Result<Vec<(usize, Match)>, AlertsError> {
+    let first_load = pass.in_first_load(e).await?;
+    let Some(bill) = pass.bill(&e.entity_id).await? else { return Ok(Vec::new()) };
+    let trackers = pass.trackers(&e.entity_id, e);
+    let key = format!("seq:{}", e.seq);
     let headline = format!("New bill {}: {}", bill.info.identifier, bill.info.title);
-    for lead in &c.leads {
-        if !seen.insert(lead.email.to_lowercase()) {
+    let mut out = Vec::new();
+    for (i, p) in pass.plans.iter().enumerate() {
+        if !p.sees(e) || (first_load && !p.replay) {
             continue;
         }
-        let mut a = ctx.alert(AlertKind::NewBill, headline.clone(), Some(ch), ch.recorded_at);
-        a.bill = Some(bill.info.clone());
-        a.why = Why {
-            reason: format!("A new bill in {} matches what {} watches", bill.info.jurisdiction, c.name),
-            terms: terms.clone(),
-            snippet: snippet.clone(),
-        };
-        a.source_url = bill.info.url.clone();
-        out.push(ctx.matched(lead, &format!("seq:{}", ch.seq), a));
+        let (terms, snippet) = if p.watches { watched_in(p.c, &bill, extra) } else { (Vec::new(), None) };
+        // A new bill is news when the coalition's watches match it; a tracked one then
+        // shows each group's position.
+        if terms.is_empty() {
+            continue;
+        }
+        let tracked = trackers.iter().find(|(j, _)| *j == i).map(|(_, t)| *t);
+        let mut seen = HashSet::new();
+        if let Some(t) = tracked {
+            // Every group following the bill, with its position.
+            for m in p.for_tracked(t, &key, |position, group| {
+                let mut a = p.alert(AlertKind::NewBill, headline.clone(), Some(e.seq), e.recorded_at);
+                a.bill = Some(p.with_position(&bill.info, position, group));
+                a.why = p.tracked_why(&bill.info, position, group);
+                a.why.terms = terms.clone();
+                a.why.snippet = snippet.clone();
+                a.source_url = bill.info.url.clone();
+                a
+            }) {
+                seen.insert(m.recipient.email.to_lowercase());
+                out.push((i, m));
+            }
+        }
+        for lead in &p.c.leads {
+            if !seen.insert(lead.email.to_lowercase()) {
+                continue;
+            }
+            let mut a = p.alert(AlertKind::NewBill, headline.clone(), Some(e.seq), e.recorded_at);
+            a.bill = Some(match tracked {
+                // The coalition's position, as the group the bill is assigned to holds it.
+                Some(t) => p.with_position(&bill.info, t.position, &t.group),
+                None => bill.info.clone(),
+            });
+            a.why = match tracked {
+                Some(t) => {
+                    let mut why = p.tracked_why(&bill.info, t.position, &t.group);
+                    why.terms = terms.clone();
+                    why.snippet = snippet.clone();
+                    why
+                }
+                None => Why {
+                    reason: format!("A new bill in {} matches what {} watches", bill.info.jurisdiction, p.c.name),
+                    terms: terms.clone(),
+                    snippet: snippet.clone(),
+                },
+            };
+            a.source_url = bill.info.url.clone();
+            out.push((i, p.matched(lead, &key, a)));
+        }
     }
     Ok(out)
+}
+
+/// The tracked bill an event is about, and the coalitions that see it; None when the event
+/// is the bill's history.
+async fn tracked_bill<'a>(
+    pass: &mut Pass<'a>,
+    e: &LedgerEntry,
+) -> Result<Option<(BillFacts, Vec<(usize, &'a config::TrackedBill)>)>, AlertsError> {
+    let Some(bill_id) = &e.bill_id else { return Ok(None) };
+    let trackers = pass.trackers(bill_id, e);
+    if trackers.is_empty() {
+        return Ok(None);
+    }
+    let Some(bill) = pass.bill(bill_id).await? else { return Ok(None) };
+    if is_history(&bill, e) {
+        return Ok(None);
+    }
+    Ok(Some((bill, trackers)))
+}
+
+async fn action_added(pass: &mut Pass<'_>, e: &LedgerEntry, ch: &Value) -> Result<Vec<(usize, Match)>, AlertsError> {
+    let Some((bill, trackers)) = tracked_bill(pass, e).await? else { return Ok(Vec::new()) };
+    let new = &ch["new"];
+    if is_rekeyed(pass.wh, e, new).await? {
+        return Ok(Vec::new());
+    }
+    let classes = value_list(&new["classification"]);
+    let action = ActionInfo {
+        date: text_of(new, "date"),
+        description: text_of(new, "description").unwrap_or_default(),
+        classification: classes.clone(),
+        organization: text_of(new, "organization"),
+    };
+    let headline = format!("{}: {}", bill.info.identifier, action.description);
+    let mut out = Vec::new();
+    for (i, t) in trackers {
+        let p = &pass.plans[i];
+        if !rules::action_passes(&classes, &p.c.actions) {
+            continue;
+        }
+        for m in p.for_tracked(t, &format!("seq:{}", e.seq), |position, group| {
+            let mut a = p.alert(AlertKind::Action, headline.clone(), Some(e.seq), e.recorded_at);
+            a.bill = Some(p.with_position(&bill.info, position, group));
+            a.why = p.tracked_why(&bill.info, position, group);
+            a.action = Some(action.clone());
+            a.source_url = bill.info.url.clone();
+            a
+        }) {
+            out.push((i, m));
+        }
+    }
+    Ok(out)
+}
+
+async fn sponsor_changed(pass: &mut Pass<'_>, e: &LedgerEntry, ch: &Value) -> Result<Vec<(usize, Match)>, AlertsError> {
+    let Some((bill, trackers)) = tracked_bill(pass, e).await? else { return Ok(Vec::new()) };
+    let added = e.kind == "sponsor_added";
+    let row = if added { &ch["new"] } else { &ch["old"] };
+    let sponsor = SponsorInfo {
+        name: text_of(row, "name").unwrap_or_default(),
+        primary: row["is_primary"].as_bool().unwrap_or(false),
+    };
+    let (kind, verb) = if added { (AlertKind::SponsorAdded, "adds sponsor") } else { (AlertKind::SponsorRemoved, "loses sponsor") };
+    let headline = format!("{} {verb} {}", bill.info.identifier, sponsor.name);
+    let mut out = Vec::new();
+    for (i, t) in trackers {
+        let p = &pass.plans[i];
+        for m in p.for_tracked(t, &format!("seq:{}", e.seq), |position, group| {
+            let mut a = p.alert(kind, headline.clone(), Some(e.seq), e.recorded_at);
+            a.bill = Some(p.with_position(&bill.info, position, group));
+            a.why = p.tracked_why(&bill.info, position, group);
+            a.sponsor = Some(sponsor.clone());
+            a.source_url = bill.info.url.clone();
+            a
+        }) {
+            out.push((i, m));
+        }
+    }
+    Ok(out)
+}
+
+async fn version_added(pass: &mut Pass<'_>, e: &LedgerEntry, ch: &Value) -> Result<Vec<(usize, Match)>, AlertsError> {
+    let Some((bill, trackers)) = tracked_bill(pass, e).await? else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for (i, t) in trackers {
+        let p = &pass.plans[i];
+        let version = version_info(pass.wh, p.c, &bill.info.id, &e.entity_id, &ch["new"]).await?;
+        let headline = format!("{}: new version ({})", bill.info.identifier, version.note);
+        for m in p.for_tracked(t, &format!("seq:{}", e.seq), |position, group| {
+            let mut a = p.alert(AlertKind::NewVersion, headline.clone(), Some(e.seq), e.recorded_at);
+            a.bill = Some(p.with_position(&bill.info, position, group));
+            a.why = p.tracked_why(&bill.info, position, group);
+            a.version = Some(version.clone());
+            a.source_url = version.url.clone().or(bill.info.url.clone());
+            a
+        }) {
+            out.push((i, m));
+        }
+    }
+    Ok(out)
+}
+
+async fn vote_recorded(pass: &mut Pass<'_>, e: &LedgerEntry) -> Result<Vec<(usize, Match)>, AlertsError> {
+    let Some((bill, trackers)) = tracked_bill(pass, e).await? else { return Ok(Vec::new()) };
+    let Some((vote, records)) = vote_facts(pass.wh, &e.entity_id, &bill.jurisdiction_id).await? else {
+        return Ok(Vec::new());
+    };
+    let headline = format!(
+        "{}: {} vote, {} ({}–{})",
+        bill.info.identifier,
+        vote.body,
+        match vote.result.as_str() {
+            "pass" => "passed",
+            "fail" => "failed",
+            other => other,
+        },
+        vote.yes,
+        vote.no
+    );
+    let mut out = Vec::new();
+    for (i, t) in trackers {
+        let p = &pass.plans[i];
+        for m in p.for_tracked(t, &format!("seq:{}", e.seq), |position, group| {
+            let mut v = vote.clone();
+            v.voters = records
+                .iter()
+                .map(|(name, option)| VoterInfo {
+                    name: name.clone(),
+                    option: option.clone(),
+                    with_position: position.agrees(option),
+                })
+                .collect();
+            let mut a = p.alert(AlertKind::RollCall, headline.clone(), Some(e.seq), e.recorded_at);
+            a.bill = Some(p.with_position(&bill.info, position, group));
+            a.why = p.tracked_why(&bill.info, position, group);
+            a.source_url = v.url.clone().or(bill.info.url.clone());
+            a.vote = Some(v);
+            a
+        }) {
+            out.push((i, m));
+        }
+    }
+    Ok(out)
+}
+
+/// A tracked bill put on or taken off a hearing's agenda (an item that arrived with its
+/// hearing is told by the hearing's own alert).
+async fn agenda_item(pass: &mut Pass<'_>, e: &LedgerEntry, ch: &Value) -> Result<Vec<(usize, Match)>, AlertsError> {
+    let added = e.kind == "agenda_item_added";
+    let row = if added { &ch["new"] } else { &ch["old"] };
+    let key = match &e.bill_id {
+        Some(b) => b.clone(),
+        None => match text_of(row, "bill_identifier") {
+            Some(ident) => pending_key(&e.jurisdiction_id, &ident),
+            None => return Ok(Vec::new()),
+        },
+    };
+    let trackers = pass.trackers(&key, e);
+    if trackers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let event_id = ch["event_id"].as_str().unwrap_or_default().to_string();
+    if added && pass.wh.hearing_arrived_in_run(&event_id, e.run_id).await? {
+        return Ok(Vec::new());
+    }
+    let Some(bill) = pass.facts(&key).await? else { return Ok(Vec::new()) };
+    let Some(event) = pass.wh.alert_event(&event_id).await? else { return Ok(Vec::new()) };
+    let hearing = hearing_info(&event, &HearingState::of(&event));
+    let (kind, headline) = if added {
+        (AlertKind::HearingScheduled, format!("{} is on the agenda: {}, {}", bill.info.identifier, hearing.name, hearing.when))
+    } else {
+        (AlertKind::AgendaRemoved, format!("{} taken off the agenda: {}, {}", bill.info.identifier, hearing.name, hearing.when))
+    };
+    let mut out = Vec::new();
+    for (i, t) in trackers {
+        let p = &pass.plans[i];
+        for m in p.for_tracked(t, &format!("seq:{}", e.seq), |position, group| {
+            let mut a = p.alert(kind, headline.clone(), Some(e.seq), e.recorded_at);
+            a.bill = Some(p.with_position(&bill.info, position, group));
+            a.why = p.tracked_why(&bill.info, position, group);
+            a.source_url = hearing.url.clone().or(bill.info.url.clone());
+            a.hearing = Some(hearing.clone());
+            a
+        }) {
+            out.push((i, m));
+        }
+    }
+    Ok(out)
+}
+
+// ------------------------------------------------------------------------------------------
+// Hearings: what happened in one run, told from the change events
+// ------------------------------------------------------------------------------------------
+
+/// The parts of a hearing an alert tells.
+#[derive(Debug, Clone, PartialEq)]
+struct HearingState {
+    name: String,
+    start_time: Option<DateTime<Utc>>,
+    start_date: Option<String>,
+    all_day: bool,
+    location: Option<String>,
+    status: String,
+}
+
+impl HearingState {
+    fn of(e: &EventRow) -> HearingState {
+        HearingState {
+            name: e.name.clone(),
+            start_time: e.start_time,
+            start_date: e.start_date.map(|d| d.to_string()),
+            all_day: e.all_day,
+            location: e.location.clone(),
+            status: e.status.clone(),
+        }
+    }
+
+    /// The state before a field-by-field change (`{field: {old, new}}`).
+    fn revert(&mut self, diff: &Value) {
+        let Some(fields) = diff.as_object() else { return };
+        for (field, change) in fields {
+            let old = &change["old"];
+            match field.as_str() {
+                "name" => self.name = old.as_str().unwrap_or_default().to_string(),
+                "start_time" => self.start_time = old.as_str().and_then(parse_time),
+                "start_date" => self.start_date = old.as_str().map(|d| d.get(..10).unwrap_or(d).to_string()),
+                "all_day" => self.all_day = old.as_bool().or(old.as_i64().map(|n| n == 1)).unwrap_or(false),
+                "location" => self.location = old.as_str().map(str::to_string),
+                "status" => self.status = old.as_str().unwrap_or_default().to_string(),
+                _ => {}
+            }
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.status.eq_ignore_ascii_case("cancelled")
+    }
+
+    fn slot(&self) -> (Option<DateTime<Utc>>, Option<&str>, bool, Option<&str>) {
+        (self.start_time, self.start_date.as_deref(), self.all_day, self.location.as_deref())
+    }
+
+    fn when(&self, tz: chrono_tz::Tz) -> String {
+        hearing_when(self.start_time, self.start_date.as_deref(), self.all_day, tz)
+    }
+
+    /// Whether the hearing was over at `at`.
+    fn over_at(&self, at: DateTime<Utc>) -> bool {
+        match (self.start_time, &self.start_date) {
+            (Some(t), _) => t < at,
+            (None, Some(d)) => NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok_and(|d| d < at.date_naive()),
+            _ => false,
+        }
+    }
+}
+
+/// A change's record is a whole new row (`{"new": …}`: the hearing arrived) or a diff.
+fn arrived(changes: &Value) -> bool {
+    changes.get("new").is_some() && changes.get("old").is_none()
+}
+
+/// The story of one hearing in one run, told once to every coalition tracking a bill on its
+/// agenda: the state before the run (from the change events, not the current row) and after
+/// it, in one message per bill and lead.
+async fn hearing_story(pass: &mut Pass<'_>, e: &LedgerEntry, keys: &[String]) -> Result<Vec<(usize, Match)>, AlertsError> {
+    if !pass.told.insert((e.run_id, e.entity_id.clone())) {
+        return Ok(Vec::new());
+    }
+    let Some(event) = pass.wh.alert_event(&e.entity_id).await? else { return Ok(Vec::new()) };
+    let changes = pass.wh.hearing_changes(&e.entity_id).await?;
+    // From the current row back to the end of this run, then to its start.
+    let mut state = HearingState::of(&event);
+    let parse = |c: &str| serde_json::from_str::<Value>(c).unwrap_or(Value::Null);
+    for c in changes.iter().rev().filter(|c| c.run_id > e.run_id) {
+        state.revert(&parse(&c.changes));
+    }
+    let after = state.clone();
+    // Back through this run's changes to its first state: the one before the run, or the
+    // one the hearing arrived in.
+    let mut first = state;
+    let mut arrived_in_run = false;
+    let mut cancelled_between = false;
+    // The state just before the run's last cancellation: the slot that was cancelled.
+    let mut pre_cancel: Option<HearingState> = None;
+    for c in changes.iter().rev().filter(|c| c.run_id == e.run_id) {
+        let v = parse(&c.changes);
+        if arrived(&v) {
+            arrived_in_run = true;
+            break;
+        }
+        let was_cancelled = first.cancelled();
+        first.revert(&v);
+        if was_cancelled && !first.cancelled() && pre_cancel.is_none() {
+            pre_cancel = Some(first.clone());
+        }
+        cancelled_between |= first.cancelled();
+    }
+    let tz: chrono_tz::Tz = event.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let moved = first.slot() != after.slot();
+    let back_on = "This hearing was cancelled and is back on.".to_string();
+    // (kind, the state the alert shows, the state before it, a sentence for the whole story).
+    let (kind, shown, was, story) = if after.cancelled() {
+        if first.cancelled() && !arrived_in_run {
+            // Cancelled before this run, and still.
+            return Ok(Vec::new());
+        }
+        (AlertKind::HearingCancelled, pre_cancel.unwrap_or_else(|| first.clone()), None, None)
+    } else if first.cancelled() && moved {
+        let story = format!("The meeting of {} was cancelled; the hearing moved to {}.", first.when(tz), after.when(tz));
+        (AlertKind::HearingRescheduled, after.clone(), Some(first.clone()), Some(story))
+    } else if first.cancelled() {
+        (AlertKind::HearingScheduled, after.clone(), None, Some(back_on))
+    } else if arrived_in_run {
+        (AlertKind::HearingScheduled, after.clone(), None, None)
+    } else if moved {
+        let story = cancelled_between.then(|| {
+            format!("The meeting of {} was cancelled; the hearing moved to {}.", first.when(tz), after.when(tz))
+        });
+        (AlertKind::HearingRescheduled, after.clone(), Some(first.clone()), story)
+    } else if cancelled_between {
+        (AlertKind::HearingScheduled, after.clone(), None, Some(back_on))
+    } else {
+        // Neither time, place nor status changed: nothing to act on.
+        return Ok(Vec::new());
+    };
+    // A hearing already over when the change was recorded is not something to act on (a
+    // jurisdiction's first load brings its past hearings); a replaying coalition keeps them.
+    let over = shown.over_at(e.recorded_at);
+    let mut hearing = hearing_info(&event, &shown);
+    if let Some(was) = &was {
+        if was.start_time != shown.start_time || was.start_date != shown.start_date || was.all_day != shown.all_day {
+            hearing.before = Some(was.when(tz));
+        }
+        if was.location != shown.location {
+            hearing.before_location = was.location.clone();
+        }
+    }
+    hearing.story = story;
+    let mut out = Vec::new();
+    for key in keys {
+        let trackers = pass.trackers(key, e);
+        if trackers.iter().all(|(i, _)| over && !pass.plans[*i].replay) {
+            continue;
+        }
+        let Some(bill) = pass.facts(key).await? else { continue };
+        let headline = match (kind, &hearing.story) {
+            (AlertKind::HearingCancelled, _) => {
+                format!("Hearing cancelled: {} ({}), {}", hearing.name, bill.info.identifier, hearing.when)
+            }
+            (AlertKind::HearingRescheduled, _) => {
+                format!("Hearing moved: {} ({}), now {}", hearing.name, bill.info.identifier, hearing.when)
+            }
+            (AlertKind::HearingScheduled, Some(_)) => {
+                format!("Hearing back on: {} ({}), {}", hearing.name, bill.info.identifier, hearing.when)
+            }
+            _ => format!("Hearing: {} takes up {}, {}", hearing.name, bill.info.identifier, hearing.when),
+        };
+        let dedupe = format!("hearing:{}:{}:{key}", e.run_id, e.entity_id);
+        for (i, t) in trackers {
+            let p = &pass.plans[i];
+            if over && !p.replay {
+                continue;
+            }
+            for m in p.for_tracked(t, &dedupe, |position, group| {
+                let mut a = p.alert(kind, headline.clone(), Some(e.seq), e.recorded_at);
+                a.bill = Some(p.with_position(&bill.info, position, group));
+                a.why = p.tracked_why(&bill.info, position, group);
+                a.source_url = hearing.url.clone().or(bill.info.url.clone());
+                a.hearing = Some(hearing.clone());
+                a
+            }) {
+                out.push((i, m));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn hearing_when(
+    start_time: Option<DateTime<Utc>>,
+    start_date: Option<&str>,
+    all_day: bool,
+    tz: chrono_tz::Tz,
+) -> String {
+    match (start_time, all_day) {
+        (Some(t), false) => rules::local_time(t, tz),
+        _ => start_date
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(rules::local_date)
+            .unwrap_or_else(|| "(date to be announced)".into()),
+    }
+}
+
+/// A hearing as alerts show it, in the state `s`.
+fn hearing_info(e: &EventRow, s: &HearingState) -> HearingInfo {
+    let tz: chrono_tz::Tz = e.timezone.parse().unwrap_or(chrono_tz::UTC);
+    HearingInfo {
+        event_id: e.id.clone(),
+        name: s.name.clone(),
+        committees: json_list(&e.participants),
+        when: s.when(tz),
+        before: None,
+        location: s.location.clone(),
+        before_location: None,
+        status: s.status.clone(),
+        start_time: s.start_time,
+        start_date: s.start_date.clone(),
+        all_day: s.all_day,
+        timezone: tz.name().to_string(),
+        members: Vec::new(),
+        url: e.source_url.clone(),
+        story: None,
+    }
 }
 
 /// How much of a version's changes an alert shows.
@@ -892,26 +1302,15 @@ async fn version_info(
         diff_excerpt: None,
     };
     // The texts, when the source delivered them: this version's and the previous one's.
-    let texts = Rows::from(
-        wh.fetch(
-            "SELECT v.id, v.ordinal, t.text FROM bill_versions v JOIN bill_texts t ON t.id = v.id WHERE v.bill_id = $1 ORDER BY v.ordinal",
-            &[Param::text(bill_id)],
-        )
-        .await?,
-    );
-    let list: Vec<(String, String)> =
-        texts.iter().map(|r| (r.s("id").unwrap_or_default(), r.s("text").unwrap_or_default())).collect();
-    if let Some(pos) = list.iter().position(|(id, _)| id == version_id)
+    let list = wh.version_texts(bill_id).await?;
+    if let Some(pos) = list.iter().position(|v| v.id == version_id)
         && pos > 0
     {
-        let (old, new) = (&list[pos - 1].1, &list[pos].1);
+        let (old, new) = (&list[pos - 1].text, &list[pos].text);
         // The diff stored when the version was loaded (`version_diffs`), else one made now.
-        let stored = Rows::from(
-            wh.fetch("SELECT diff FROM version_diffs WHERE version_id = $1", &[Param::text(version_id)]).await?,
-        );
-        let diff = stored
-            .first()
-            .and_then(|r| r.s("diff"))
+        let diff = wh
+            .version_diff(version_id)
+            .await?
             .and_then(|d| serde_json::from_str::<crate::text::TextDiff>(&d).ok())
             .unwrap_or_else(|| crate::text::diff(old, new, &[]));
         let summary = diff.summary.clone();
@@ -935,105 +1334,20 @@ async fn vote_facts(
     vote_id: &str,
     jurisdiction_id: &str,
 ) -> Result<Option<(VoteInfo, Vec<(String, String)>)>, AlertsError> {
-    let v = Rows::from(
-        wh.fetch(
-            "SELECT motion, date, result, organization, yes_count, no_count, abstain_count, absent_count, excused_count, not_voting_count, other_count, source_url FROM votes WHERE id = $1",
-            &[Param::text(vote_id)],
-        )
-        .await?,
-    );
-    let Some(r) = v.first() else { return Ok(None) };
-    let other = ["abstain_count", "absent_count", "excused_count", "not_voting_count", "other_count"]
-        .iter()
-        .map(|k| r.i(k).unwrap_or(0))
-        .sum();
+    let Some(r) = wh.alert_vote(vote_id).await? else { return Ok(None) };
     let info = VoteInfo {
-        motion: r.s("motion").unwrap_or_default(),
-        date: r.s("date"),
-        result: r.s("result").unwrap_or_default(),
-        body: rules::body_name(r.s("organization").as_deref(), jurisdiction_id),
-        yes: r.i("yes_count").unwrap_or(0),
-        no: r.i("no_count").unwrap_or(0),
-        other,
+        motion: r.motion,
+        date: r.date.map(|d| d.to_string()),
+        result: r.result,
+        body: rules::body_name(r.organization.as_deref(), jurisdiction_id),
+        yes: r.yes_count,
+        no: r.no_count,
+        other: r.abstain_count + r.absent_count + r.excused_count + r.not_voting_count + r.other_count,
         voters: Vec::new(),
-        url: r.s("source_url"),
+        url: r.source_url,
     };
-    let records = Rows::from(
-        wh.fetch(
-            "SELECT voter_name, option FROM vote_records WHERE vote_id = $1 ORDER BY ordinal",
-            &[Param::text(vote_id)],
-        )
-        .await?,
-    );
-    let records =
-        records.iter().map(|r| (r.s("voter_name").unwrap_or_default(), r.s("option").unwrap_or_default())).collect();
+    let records = wh.alert_voters(vote_id).await?.into_iter().map(|v| (v.voter_name, v.option)).collect();
     Ok(Some((info, records)))
-}
-
-fn hearing_when(
-    start_time: Option<DateTime<Utc>>,
-    start_date: Option<&str>,
-    all_day: bool,
-    tz: chrono_tz::Tz,
-) -> String {
-    match (start_time, all_day) {
-        (Some(t), false) => rules::local_time(t, tz),
-        _ => start_date
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .map(rules::local_date)
-            .unwrap_or_else(|| "(date to be announced)".into()),
-    }
-}
-
-/// A hearing as alerts show it; `before` holds the diff of a reschedule.
-async fn hearing_facts(
-    wh: &Warehouse,
-    event_id: &str,
-    before: Option<&Value>,
-) -> Result<Option<HearingInfo>, AlertsError> {
-    let e = Rows::from(
-        wh.fetch(
-            "SELECT id, name, start_time, start_date, all_day, timezone, location, status, participants, source_url FROM events WHERE id = $1",
-            &[Param::text(event_id)],
-        )
-        .await?,
-    );
-    let Some(r) = e.first() else { return Ok(None) };
-    let tz: chrono_tz::Tz = r.s("timezone").and_then(|z| z.parse().ok()).unwrap_or(chrono_tz::UTC);
-    let start_time = r.time("start_time");
-    let start_date = r.s("start_date");
-    let all_day = r.b("all_day");
-    let committees = json_list(r.get("participants"));
-    let mut info = HearingInfo {
-        event_id: event_id.to_string(),
-        name: r.s("name").unwrap_or_default(),
-        committees: committees.clone(),
-        when: hearing_when(start_time, start_date.as_deref(), all_day, tz),
-        before: None,
-        location: r.s("location"),
-        before_location: None,
-        status: r.s("status").unwrap_or_default(),
-        start_time,
-        start_date,
-        all_day,
-        timezone: tz.name().to_string(),
-        members: Vec::new(),
-        url: r.s("source_url"),
-    };
-    if let Some(diff) = before {
-        let old_time = diff["start_time"]["old"]
-            .as_str()
-            .and_then(parse_time)
-            .or(if diff.get("start_time").is_some() { None } else { start_time });
-        let old_date = diff["start_date"]["old"].as_str().map(str::to_string).or(info.start_date.clone());
-        if diff.get("start_time").is_some() || diff.get("start_date").is_some() {
-            info.before = Some(hearing_when(old_time, old_date.as_deref(), all_day, tz));
-        }
-        if let Some(loc) = diff.get("location") {
-            info.before_location = loc["old"].as_str().map(str::to_string);
-        }
-    }
-    Ok(Some(info))
 }
 
 /// Who sits on a committee, as its latest roll call shows it (the warehouse keeps no
@@ -1044,142 +1358,50 @@ async fn committee_members(
     committees: &[String],
 ) -> Result<Vec<String>, AlertsError> {
     for committee in committees {
-        let last = Rows::from(
-            wh.fetch(
-                "SELECT id FROM votes WHERE jurisdiction_id = $1 AND organization = $2 ORDER BY date DESC, id LIMIT 1",
-                &[Param::text(jurisdiction_id), Param::text(committee)],
-            )
-            .await?,
-        );
-        if let Some(id) = last.first().and_then(|r| r.s("id")) {
-            let names = Rows::from(
-                wh.fetch(
-                    "SELECT voter_name FROM vote_records WHERE vote_id = $1 ORDER BY voter_name",
-                    &[Param::text(&id)],
-                )
-                .await?,
-            );
-            return Ok(names.iter().filter_map(|r| r.s("voter_name")).collect());
+        if let Some(id) = wh.committee_last_vote(jurisdiction_id, committee).await? {
+            let mut names: Vec<String> = wh.alert_voters(&id).await?.into_iter().map(|v| v.voter_name).collect();
+            names.sort();
+            return Ok(names);
         }
     }
     Ok(Vec::new())
 }
 
-async fn tracked_on_agenda(wh: &Warehouse, ctx: &Ctx<'_>, event_id: &str) -> Result<Vec<String>, AlertsError> {
-    let agenda = Rows::from(
-        wh.fetch(
-            "SELECT a.bill_id, a.bill_identifier, e.jurisdiction_id FROM event_agenda a JOIN events e ON e.id = a.event_id WHERE a.event_id = $1 ORDER BY a.ordinal",
-            &[Param::text(event_id)],
-        )
-        .await?,
-    );
-    let mut out: Vec<String> = Vec::new();
-    for r in agenda.iter() {
-        let key = match (r.s("bill_id"), r.s("bill_identifier")) {
-            (Some(id), _) => id,
-            (None, Some(ident)) => pending_key(&r.s("jurisdiction_id").unwrap_or_default(), &ident),
-            (None, None) => continue,
-        };
-        if ctx.tracked.by_bill.contains_key(&key) && !out.contains(&key) {
-            out.push(key);
-        }
-    }
-    Ok(out)
-}
-
-async fn hearing_change(wh: &Warehouse, ctx: &Ctx<'_>, ch: &Change) -> Result<Vec<Match>, AlertsError> {
-    let c = ctx.c;
-    let bills = tracked_on_agenda(wh, ctx, &ch.entity_id).await?;
-    if bills.is_empty() {
-        return Ok(Vec::new());
-    }
-    let diff = (ch.kind == "hearing_changed" || (ch.kind == "hearing_cancelled" && ch.changes.get("new").is_none()))
-        .then_some(&ch.changes);
-    let Some(hearing) = hearing_facts(wh, &ch.entity_id, diff).await? else { return Ok(Vec::new()) };
-    // A hearing already over when the change was recorded is not something to act on (a
-    // jurisdiction's first load brings its past hearings); a replayed ledger keeps them.
-    let over = match (hearing.start_time, &hearing.start_date) {
-        (Some(t), _) => t < ch.recorded_at,
-        (None, Some(d)) => NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok_and(|d| d < ch.recorded_at.date_naive()),
-        _ => false,
-    };
-    if over && !ctx.replay {
-        return Ok(Vec::new());
-    }
-    let kind = match ch.kind.as_str() {
-        "hearing_scheduled" => AlertKind::HearingScheduled,
-        "hearing_cancelled" => AlertKind::HearingCancelled,
-        _ => {
-            let moved =
-                ["start_time", "start_date", "location", "all_day"].iter().any(|k| ch.changes.get(*k).is_some());
-            let reinstated = ch.changes["status"]["old"].as_str() == Some("cancelled");
-            if !moved && !reinstated {
-                return Ok(Vec::new());
-            }
-            if moved { AlertKind::HearingRescheduled } else { AlertKind::HearingScheduled }
-        }
-    };
-    let mut out = Vec::new();
-    for bill_id in bills {
-        let Some(bill) = facts(wh, ctx, &bill_id).await? else { continue };
-        let headline = match kind {
-            AlertKind::HearingCancelled => {
-                format!("Hearing cancelled: {} ({}), {}", hearing.name, bill.info.identifier, hearing.when)
-            }
-            AlertKind::HearingRescheduled => {
-                format!("Hearing moved: {} ({}), now {}", hearing.name, bill.info.identifier, hearing.when)
-            }
-            _ => format!("Hearing: {} takes up {}, {}", hearing.name, bill.info.identifier, hearing.when),
-        };
-        out.extend(ctx.for_tracked(&bill_id, &format!("seq:{}:{bill_id}", ch.seq), |position, group| {
-            let mut a = ctx.alert(kind, headline.clone(), Some(ch), ch.recorded_at);
-            a.bill = Some(with_position(&bill.info, position, group, c));
-            a.why = ctx.tracked_why(&bill.info, position, group);
-            a.source_url = hearing.url.clone().or(bill.info.url.clone());
-            a.hearing = Some(hearing.clone());
-            a
-        }));
-    }
-    Ok(out)
-}
-
 /// Reminders N days before upcoming hearings on tracked bills (time-driven, not ledger-driven:
 /// keyed by hearing, start and N, so each goes out once, and again after a reschedule).
-async fn reminders(wh: &Warehouse, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Result<Vec<Match>, AlertsError> {
-    let c = ctx.c;
-    if c.reminder_days.is_empty() || ctx.tracked.by_bill.is_empty() {
-        return Ok(Vec::new());
-    }
-    let bill_ids: Vec<String> = ctx.tracked.by_bill.keys().cloned().collect();
+async fn reminders(pass: &mut Pass<'_>, now: DateTime<Utc>) -> Result<Vec<(usize, Match)>, AlertsError> {
+    let keys: Vec<String> = {
+        let mut k: Vec<String> = pass
+            .tracked
+            .iter()
+            .filter(|(_, v)| v.iter().any(|(i, _)| !pass.plans[*i].c.reminder_days.is_empty()))
+            .map(|(k, _)| k.clone())
+            .collect();
+        k.sort();
+        k
+    };
     let mut out = Vec::new();
-    for bill_id in bill_ids {
-        let rows = match bill_id.strip_prefix("pending:").and_then(|k| k.split_once('|')) {
-            Some((jurisdiction, identifier)) => Rows::from(
-                wh.fetch(
-                    "SELECT DISTINCT e.id, e.start_date, e.timezone, e.status, e.start_time FROM event_agenda a JOIN events e ON e.id = a.event_id WHERE a.bill_id IS NULL AND a.bill_identifier = $1 AND e.jurisdiction_id = $2 AND e.status <> 'cancelled'",
-                    &[Param::text(identifier), Param::text(jurisdiction)],
-                )
-                .await?,
-            ),
-            None => Rows::from(
-                wh.fetch(
-                    "SELECT DISTINCT e.id, e.start_date, e.timezone, e.status, e.start_time FROM event_agenda a JOIN events e ON e.id = a.event_id WHERE a.bill_id = $1 AND e.status <> 'cancelled'",
-                    &[Param::text(&bill_id)],
-                )
-                .await?,
-            ),
+    for key in keys {
+        let rows = match key.strip_prefix("pending:").and_then(|k| k.split_once('|')) {
+            Some((jurisdiction, identifier)) => pass.wh.hearings_of_identifier(jurisdiction, identifier).await?,
+            None => pass.wh.hearings_of_bill(&key).await?,
         };
-        for r in rows.iter() {
-            let tz: chrono_tz::Tz = r.s("timezone").and_then(|z| z.parse().ok()).unwrap_or(chrono_tz::UTC);
+        for r in rows {
+            let tz: chrono_tz::Tz = r.timezone.parse().unwrap_or(chrono_tz::UTC);
             let today = now.with_timezone(&tz).date_naive();
-            let Some(day) = r.s("start_date").and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()) else {
+            let Some(day) = r.start_date else { continue };
+            let trackers: Vec<(usize, &config::TrackedBill)> = pass.tracked.get(&key).cloned().unwrap_or_default();
+            let due: Vec<(usize, &config::TrackedBill, u32)> = trackers
+                .into_iter()
+                .filter_map(|(i, t)| rules::reminder_due(today, day, &pass.plans[i].c.reminder_days).map(|n| (i, t, n)))
+                .collect();
+            if due.is_empty() {
                 continue;
-            };
-            let Some(n) = rules::reminder_due(today, day, &c.reminder_days) else { continue };
-            let event_id = r.s("id").unwrap_or_default();
-            let Some(bill) = facts(wh, ctx, &bill_id).await? else { continue };
-            let Some(mut hearing) = hearing_facts(wh, &event_id, None).await? else { continue };
-            hearing.members = committee_members(wh, &bill.jurisdiction_id, &hearing.committees).await?;
+            }
+            let Some(bill) = pass.facts(&key).await? else { continue };
+            let Some(event) = pass.wh.alert_event(&r.id).await? else { continue };
+            let mut hearing = hearing_info(&event, &HearingState::of(&event));
+            hearing.members = committee_members(pass.wh, &bill.jurisdiction_id, &hearing.committees).await?;
             let days_left = (day - today).num_days();
             let headline = format!(
                 "Reminder: {} hearing on {} in {} day{} ({})",
@@ -1189,26 +1411,31 @@ async fn reminders(wh: &Warehouse, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Result<
                 if days_left == 1 { "" } else { "s" },
                 hearing.when
             );
-            let start_key = r.s("start_time").unwrap_or_else(|| day.to_string());
-            let key = format!("reminder:{event_id}:{start_key}:{n}d:{bill_id}");
-            out.extend(ctx.for_tracked(&bill_id, &key, |position, group| {
-                let mut a = ctx.alert(AlertKind::HearingReminder, headline.clone(), None, now);
-                a.bill = Some(with_position(&bill.info, position, group, c));
-                a.why = Why {
-                    reason: format!(
-                        "{} tracks {} ({}) and asked for reminders {} days before hearings",
-                        c.name,
-                        bill.info.identifier,
-                        position.as_str(),
-                        c.reminder_days.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" and ")
-                    ),
-                    terms: Vec::new(),
-                    snippet: None,
-                };
-                a.source_url = hearing.url.clone().or(bill.info.url.clone());
-                a.hearing = Some(hearing.clone());
-                a
-            }));
+            let start_key = r.start_time.map(|t| t.to_rfc3339()).unwrap_or_else(|| day.to_string());
+            for (i, t, n) in due {
+                let p = &pass.plans[i];
+                let dedupe = format!("reminder:{}:{start_key}:{n}d:{key}", r.id);
+                for m in p.for_tracked(t, &dedupe, |position, group| {
+                    let mut a = p.alert(AlertKind::HearingReminder, headline.clone(), None, now);
+                    a.bill = Some(p.with_position(&bill.info, position, group));
+                    a.why = Why {
+                        reason: format!(
+                            "{} tracks {} ({}) and asked for reminders {} days before hearings",
+                            p.c.name,
+                            bill.info.identifier,
+                            position.as_str(),
+                            p.c.reminder_days.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" and ")
+                        ),
+                        terms: Vec::new(),
+                        snippet: None,
+                    };
+                    a.source_url = hearing.url.clone().or(bill.info.url.clone());
+                    a.hearing = Some(hearing.clone());
+                    a
+                }) {
+                    out.push((i, m));
+                }
+            }
         }
     }
     Ok(out)
@@ -1218,56 +1445,46 @@ async fn reminders(wh: &Warehouse, ctx: &Ctx<'_>, now: DateTime<Utc>) -> Result<
 // Outbox → messages → delivery
 // ------------------------------------------------------------------------------------------
 
+/// A message's Message-ID: the warehouse's identifier, the coalition, and a digest of the
+/// recipient and the message's key, so no two warehouses (and no two messages of one) share
+/// one.
+pub fn message_id(warehouse_id: &str, coalition: &str, recipient: &str, key: &str) -> String {
+    let domain = recipient.rsplit('@').next().filter(|d| !d.is_empty()).unwrap_or("localhost");
+    let digest = crate::hash::sha256_hex(format!("{warehouse_id}\u{0}{recipient}\u{0}{key}").as_bytes());
+    format!("<statehouse.{warehouse_id}.{coalition}.{}@{domain}>", &digest[..24])
+}
+
 /// Groups due outbox rows into messages: one per immediate alert, one per lead and digest
 /// time for daily ones. Returns the number of messages created.
 pub async fn compose(wh: &Warehouse, now: DateTime<Utc>) -> Result<u64, AlertsError> {
-    let due = Rows::from(
-        wh.fetch(
-            "SELECT id, coalition_id, recipient, delivery, due_at FROM alert_outbox WHERE message_id IS NULL AND due_at <= $1 ORDER BY id",
-            &[Param::Time(Some(now))],
-        )
-        .await?,
-    );
-    /// (coalition, recipient, message key, kind) → outbox ids.
-    type Group = ((String, String, String, &'static str), Vec<i64>);
-    let mut groups: Vec<Group> = Vec::new();
-    for r in due.iter() {
-        let id = r.i("id").unwrap_or(0);
-        let (key, kind) = match r.s("delivery").as_deref() {
-            Some("daily") => {
-                (format!("digest:{}", r.time("due_at").map(|t| t.to_rfc3339()).unwrap_or_default()), "digest")
-            }
-            _ => (format!("alert:{id}"), "alert"),
+    let due = wh.due_alerts(now).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let warehouse_id = wh.warehouse_id().await?;
+    /// (coalition, recipient, message key, kind, transport) → outbox ids.
+    type Key = (String, String, String, &'static str, Option<String>);
+    let mut groups: Vec<(Key, Vec<i64>)> = Vec::new();
+    let mut index: HashMap<Key, usize> = HashMap::new();
+    for r in due {
+        let (key, kind) = match r.delivery.as_str() {
+            "daily" => (format!("digest:{}", r.due_at.to_rfc3339()), "digest"),
+            _ => (format!("alert:{}", r.id), "alert"),
         };
-        let k = (r.s("coalition_id").unwrap_or_default(), r.s("recipient").unwrap_or_default(), key, kind);
-        match groups.iter_mut().find(|(g, _)| *g == k) {
-            Some((_, ids)) => ids.push(id),
-            None => groups.push((k, vec![id])),
+        let k = (r.coalition_id, r.recipient, key, kind, r.transport);
+        match index.get(&k) {
+            Some(&i) => groups[i].1.push(r.id),
+            None => {
+                index.insert(k.clone(), groups.len());
+                groups.push((k, vec![r.id]));
+            }
         }
     }
     let mut created = 0;
-    for ((coalition, recipient, key, kind), ids) in groups {
-        let domain = recipient.rsplit('@').next().unwrap_or("localhost").to_string();
-        let rfc_id = format!(
-            "<statehouse.{}.{}@{}>",
-            coalition,
-            &crate::hash::sha256_hex(format!("{recipient}\u{0}{key}").as_bytes())[..24],
-            domain
-        );
-        let id_list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-        let stmts = vec![
-            (
-                "INSERT INTO alert_messages (coalition_id, recipient, message_key, kind, status, attempts, next_attempt_at, rfc_message_id, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $5) ON CONFLICT (coalition_id, recipient, message_key) DO NOTHING".to_string(),
-                vec![Param::text(&coalition), Param::text(&recipient), Param::text(&key), Param::text(kind), Param::Time(Some(now)), Param::text(rfc_id)],
-            ),
-            (
-                // The ids are integers read from the outbox: safe to inline.
-                format!("UPDATE alert_outbox SET message_id = (SELECT id FROM alert_messages WHERE coalition_id = $1 AND recipient = $2 AND message_key = $3) WHERE id IN ({id_list}) AND message_id IS NULL"),
-                vec![Param::text(&coalition), Param::text(&recipient), Param::text(&key)],
-            ),
-        ];
-        let done = wh.execute_all(&stmts).await?;
-        created += done[0];
+    for ((coalition, recipient, key, kind, transport), ids) in groups {
+        let rfc_id = message_id(&warehouse_id, &coalition, &recipient, &key);
+        created +=
+            wh.create_message(&coalition, &recipient, &key, kind, transport.as_deref(), &rfc_id, &ids, now).await?;
     }
     Ok(created)
 }
@@ -1278,133 +1495,151 @@ pub fn retry_after(attempts: i64) -> chrono::Duration {
     chrono::Duration::minutes(minutes.min(6 * 60))
 }
 
-/// Sends (or writes) every message that is due, recording each attempt.
+/// A claimed (or, for a preview, due) message made ready to send: None when its recipient
+/// is no longer a lead of the coalition.
+struct Outgoing {
+    message: lettre::Message,
+    subject: Option<String>,
+}
+
+async fn prepare(
+    wh: &Warehouse,
+    coalitions: &[Coalition],
+    m: &ClaimedMessage,
+    from: &lettre::message::Mailbox,
+    now: DateTime<Utc>,
+) -> Result<Option<Result<Outgoing, String>>, AlertsError> {
+    let coalition = coalitions.iter().find(|c| c.id == m.coalition_id);
+    let Some((c, lead)) =
+        coalition.and_then(|c| c.leads.iter().find(|l| l.email.eq_ignore_ascii_case(&m.recipient)).map(|l| (c, l)))
+    else {
+        return Ok(None);
+    };
+    let mut alerts = Vec::new();
+    for r in wh.alerts_of_message(m.id).await? {
+        alerts.push(serde_json::from_str::<Alert>(&r.alert).map_err(|e| AlertsError::Stored(r.id, e))?);
+    }
+    let recipient = Recipient {
+        name: lead.name.clone(),
+        email: m.recipient.clone(),
+        timezone: lead.timezone.name().to_string(),
+        group: c.groups.iter().find(|g| g.id == lead.group).map(|g| g.name.clone()).unwrap_or_default(),
+    };
+    let links = Links { unsubscribe: c.unsubscribe.clone(), manage: None };
+    let rendered = if m.kind == "digest" {
+        render::render_digest(&alerts, &recipient, rules::digest_day(now, lead.timezone), &links)
+    } else {
+        match alerts.first() {
+            Some(a) => render::render_alert(a, &recipient, &links),
+            None => return Ok(Some(Err("the message holds no alert".into()))),
+        }
+    };
+    let rendered = match rendered {
+        Ok(r) => r,
+        Err(e) => return Ok(Some(Err(format!("cannot render: {e}")))),
+    };
+    Ok(Some(
+        render::message(&rendered, from, &recipient, &links.unsubscribe, &m.rfc_message_id, now)
+            .map(|message| Outgoing { message, subject: alerts.first().map(|a| a.headline.clone()) })
+            .map_err(|e| format!("cannot build the message: {e}")),
+    ))
+}
+
+fn write_eml(dir: &std::path::Path, m: &ClaimedMessage, message: &lettre::Message) -> Result<(), String> {
+    let folder = dir.join(&m.coalition_id);
+    let path = folder.join(format!("{:06}.eml", m.id));
+    std::fs::create_dir_all(&folder)
+        .and_then(|_| std::fs::write(&path, message.formatted()))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn default_from() -> lettre::message::Mailbox {
+    crate::mail::mailbox("statehouse@example.org").expect("valid address")
+}
+
+/// Sends (or writes) the due messages of these coalitions, recording each attempt. Each
+/// message is claimed first; only what this sender claimed is sent (see the module
+/// documentation). A preview writes the due SMTP messages as files and changes nothing.
 pub async fn deliver(
     wh: &Warehouse,
     coalitions: &[Coalition],
     transport: &Transport,
     now: DateTime<Utc>,
+    opts: &DeliverOptions,
 ) -> Result<AlertsReport, AlertsError> {
     let mut report = AlertsReport::default();
-    if matches!(transport, Transport::Hold) {
-        return Ok(report);
-    }
-    let due = Rows::from(
-        wh.fetch(
-            "SELECT id, coalition_id, recipient, kind, attempts, rfc_message_id FROM alert_messages WHERE status IN ('pending', 'retrying') AND next_attempt_at <= $1 ORDER BY id",
-            &[Param::Time(Some(now))],
-        )
-        .await?,
-    );
-    for m in due.iter() {
-        let id = m.i("id").unwrap_or(0);
-        let coalition_id = m.s("coalition_id").unwrap_or_default();
-        let email = m.s("recipient").unwrap_or_default();
-        let attempts = m.i("attempts").unwrap_or(0);
-        let stored = Rows::from(
-            wh.fetch("SELECT id, alert FROM alert_outbox WHERE message_id = $1 ORDER BY id", &[Param::Int(Some(id))])
-                .await?,
-        );
-        let mut alerts = Vec::new();
-        for r in stored.iter() {
-            let a: Alert = serde_json::from_str(&r.s("alert").unwrap_or_default())
-                .map_err(|e| AlertsError::Stored(r.i("id").unwrap_or(0), e))?;
-            alerts.push(a);
-        }
-        let coalition = coalitions.iter().find(|c| c.id == coalition_id);
-        let lead = coalition.and_then(|c| c.leads.iter().find(|l| l.email.eq_ignore_ascii_case(&email)));
-        let recipient = Recipient {
-            name: lead.map(|l| l.name.clone()).unwrap_or_default(),
-            email: email.clone(),
-            timezone: lead.map(|l| l.timezone.name().to_string()).unwrap_or_else(|| "UTC".into()),
-            group: lead
-                .and_then(|l| coalition.and_then(|c| c.groups.iter().find(|g| g.id == l.group)))
-                .map(|g| g.name.clone())
-                .unwrap_or_default(),
-        };
-        let links = Links {
-            unsubscribe: coalition
-                .map(|c| c.unsubscribe.clone())
-                .unwrap_or_else(|| "mailto:unsubscribe@example.org".into()),
-            manage: None,
-        };
-        let tz: chrono_tz::Tz = recipient.timezone.parse().unwrap_or(chrono_tz::UTC);
-        let rendered = if m.s("kind").as_deref() == Some("digest") {
-            render::render_digest(&alerts, &recipient, rules::digest_day(now, tz), &links)
-        } else {
-            match alerts.first() {
-                Some(a) => render::render_alert(a, &recipient, &links),
-                None => continue,
-            }
-        };
-        let outcome: Result<&'static str, String> = match rendered {
-            Err(e) => Err(format!("cannot render: {e}")),
-            Ok(rendered) => {
-                let from = match transport {
-                    Transport::Smtp(mailer) => mailer.from().clone(),
-                    _ => crate::mail::mailbox("statehouse@example.org").expect("valid address"),
-                };
-                let rfc_id = m.s("rfc_message_id").unwrap_or_default();
-                match render::message(&rendered, &from, &recipient, &links.unsubscribe, &rfc_id, now) {
-                    Err(e) => Err(format!("cannot build the message: {e}")),
-                    Ok(message) => match transport {
-                        Transport::Smtp(mailer) => {
-                            mailer.send(message).await.map(|_| "smtp").map_err(|e| crate::fetch::error_chain(&e))
-                        }
-                        Transport::Files(dir) => {
-                            let folder = dir.join(&coalition_id);
-                            let path = folder.join(format!("{id:06}.eml"));
-                            std::fs::create_dir_all(&folder)
-                                .and_then(|_| std::fs::write(&path, message.formatted()))
-                                .map(|_| "file")
-                                .map_err(|e| format!("cannot write {}: {e}", path.display()))
-                        }
-                        Transport::Hold => unreachable!("held above"),
-                    },
-                }
-            }
-        };
-        let subject = alerts.first().map(|a| a.headline.clone());
-        let stmts = match &outcome {
-            Ok(transport_name) => {
-                let status = if *transport_name == "file" { "written" } else { "sent" };
-                if status == "written" {
+    let ids: Vec<String> = coalitions.iter().map(|c| c.id.clone()).collect();
+    let (kind, from) = match transport {
+        Transport::Hold => return Ok(report),
+        Transport::Preview(dir) => {
+            for m in wh.due_messages(&ids, "smtp", now).await? {
+                if let Some(Ok(out)) = prepare(wh, coalitions, &m, &default_from(), now).await? {
+                    write_eml(dir, &m, &out.message).map_err(|e| AlertsError::Write {
+                        path: dir.clone(),
+                        source: std::io::Error::other(e),
+                    })?;
                     report.written += 1;
-                } else {
-                    report.sent += 1;
                 }
-                vec![
-                    (
-                        "UPDATE alert_messages SET status = $2, attempts = attempts + 1, sent_at = $3, last_error = NULL, subject = $4 WHERE id = $1".to_string(),
-                        vec![Param::Int(Some(id)), Param::text(status), Param::Time(Some(now)), Param::Text(subject)],
-                    ),
-                    (
-                        "INSERT INTO alert_attempts (message_id, attempted_at, transport, ok, error) VALUES ($1, $2, $3, $4, NULL)".to_string(),
-                        vec![Param::Int(Some(id)), Param::Time(Some(now)), Param::text(*transport_name), Param::Bool(true)],
-                    ),
-                ]
             }
-            Err(error) => {
-                report.failed += 1;
-                tracing::warn!(message = id, recipient = %email, error = %error, "alert not delivered; it will be retried");
-                let next = now + retry_after(attempts + 1);
-                let transport_name = match transport {
-                    Transport::Smtp(_) => "smtp",
-                    _ => "file",
-                };
-                vec![
-                    (
-                        "UPDATE alert_messages SET status = 'retrying', attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1".to_string(),
-                        vec![Param::Int(Some(id)), Param::Time(Some(next)), Param::text(error.clone())],
-                    ),
-                    (
-                        "INSERT INTO alert_attempts (message_id, attempted_at, transport, ok, error) VALUES ($1, $2, $3, $4, $5)".to_string(),
-                        vec![Param::Int(Some(id)), Param::Time(Some(now)), Param::text(transport_name), Param::Bool(false), Param::text(error.clone())],
-                    ),
-                ]
+            return Ok(report);
+        }
+        Transport::Smtp(mailer) => ("smtp", mailer.from().clone()),
+        Transport::Files(_) => ("file", default_from()),
+    };
+    let lease_until = || Utc::now() + opts.lease;
+    loop {
+        let claimed = wh.claim_messages(&ids, kind, &opts.owner, now, Utc::now(), lease_until(), opts.batch).await?;
+        if claimed.is_empty() {
+            break;
+        }
+        for m in &claimed {
+            let outgoing = match prepare(wh, coalitions, m, &from, now).await? {
+                None => {
+                    if wh.cancel_message(m.id, &opts.owner, "the recipient is no longer a lead of the coalition").await? {
+                        report.cancelled += 1;
+                    }
+                    continue;
+                }
+                Some(o) => o,
+            };
+            // Renewed just before sending: a sender whose lease lapsed and was taken over
+            // leaves the message to its new claimer.
+            if !wh.renew_claim(m.id, &opts.owner, lease_until()).await? {
+                tracing::warn!(message = m.id, "claim lost before sending; another sender has it");
+                continue;
             }
-        };
-        wh.execute_all(&stmts).await?;
+            let outcome = match outgoing {
+                Err(e) => Err(e),
+                Ok(out) => {
+                    let sent = match transport {
+                        Transport::Smtp(mailer) => {
+                            mailer.send(out.message).await.map_err(|e| crate::fetch::error_chain(&e))
+                        }
+                        Transport::Files(dir) => write_eml(dir, m, &out.message),
+                        Transport::Hold | Transport::Preview(_) => unreachable!("returned above"),
+                    };
+                    sent.map(|_| out.subject)
+                }
+            };
+            let attempt = match outcome {
+                Ok(subject) => {
+                    if kind == "file" {
+                        report.written += 1;
+                    } else {
+                        report.sent += 1;
+                    }
+                    Attempt::Delivered { transport: kind.to_string(), subject }
+                }
+                Err(error) => {
+                    report.failed += 1;
+                    tracing::warn!(message = m.id, recipient = %m.recipient, error = %error, "alert not delivered; it will be retried");
+                    Attempt::Failed { transport: kind.to_string(), error, retry_at: now + retry_after(m.attempts + 1) }
+                }
+            };
+            if wh.record_attempt(m.id, &opts.owner, &attempt, now).await? == Recorded::ClaimLost {
+                tracing::warn!(message = m.id, "the claim lapsed during the attempt; the attempt is recorded, the message left to its new claimer");
+            }
+        }
     }
     Ok(report)
 }
@@ -1413,30 +1648,23 @@ pub async fn deliver(
 pub async fn process(
     wh: &Warehouse,
     coalitions: &[Coalition],
+    mode: crate::config::AlertMode,
     transport: &Transport,
     now: DateTime<Utc>,
 ) -> Result<AlertsReport, AlertsError> {
-    sync(wh, coalitions, now).await?;
-    let mut report = AlertsReport::default();
-    for c in coalitions {
-        let before = outbox_count(wh, &c.id).await?;
-        evaluate(wh, c, now).await?;
-        report.matched += outbox_count(wh, &c.id).await? - before;
-    }
+    let opts = DeliverOptions::default();
+    let mut report = AlertsReport { cancelled: sync(wh, coalitions, mode, now).await?, ..Default::default() };
+    let ids: Vec<String> = coalitions.iter().map(|c| c.id.clone()).collect();
+    let before = wh.outbox_count(&ids).await?;
+    evaluate(wh, coalitions, now).await?;
+    report.matched = wh.outbox_count(&ids).await? - before;
     report.composed = compose(wh, now).await?;
-    let sent = deliver(wh, coalitions, transport, now).await?;
+    let sent = deliver(wh, coalitions, transport, now, &opts).await?;
     report.sent = sent.sent;
     report.written = sent.written;
     report.failed = sent.failed;
-    let ids: Vec<Param> = Vec::new();
-    let waiting = Rows::from(
-        wh.fetch(
-            "SELECT (SELECT COUNT(*) FROM alert_messages WHERE status IN ('pending', 'retrying')) + (SELECT COUNT(*) FROM alert_outbox WHERE message_id IS NULL) AS n",
-            &ids,
-        )
-        .await?,
-    );
-    report.waiting = waiting.first().and_then(|r| r.i("n")).unwrap_or(0) as u64;
+    report.cancelled += sent.cancelled;
+    report.waiting = wh.alerts_waiting(&ids).await?;
     Ok(report)
 }
 
@@ -1450,52 +1678,51 @@ pub async fn write_feeds(
     now: DateTime<Utc>,
 ) -> Result<(), AlertsError> {
     std::fs::create_dir_all(dir).map_err(|source| AlertsError::Write { path: dir.to_path_buf(), source })?;
-    for c in coalitions {
-        let tracked = resolve_tracked(wh, c).await?;
-        let ctx = Ctx { c, tracked: &tracked, replay: false };
+    let plans: Vec<Plan<'_>> =
+        coalitions.iter().map(|c| Plan { c, cursor: i64::MAX, replay: false, watches: false }).collect();
+    let mut pass = Pass::new(wh, plans).await?;
+    let events = wh.hearings_with_agendas_from((now - chrono::Duration::days(1)).date_naive()).await?;
+    let agendas = if pass.tracked.is_empty() { Vec::new() } else { wh.agendas(&events).await? };
+    for (ci, c) in coalitions.iter().enumerate() {
         let mut hearings: Vec<(HearingInfo, Vec<BillInfo>)> = Vec::new();
-        let events = Rows::from(
-            wh.fetch(
-                "SELECT DISTINCT e.id FROM events e JOIN event_agenda a ON a.event_id = e.id WHERE e.start_date >= $1 ORDER BY e.id",
-                &[Param::Date(Some((now - chrono::Duration::days(1)).date_naive()))],
-            )
-            .await?,
-        );
-        for r in events.iter() {
-            let id = r.s("id").unwrap_or_default();
-            let keys = tracked_on_agenda(wh, &ctx, &id).await?;
+        for id in &events {
+            let mut keys: Vec<String> = Vec::new();
+            for r in agendas.iter().filter(|r| &r.event_id == id) {
+                let key = match (&r.bill_id, &r.bill_identifier) {
+                    (Some(b), _) => b.clone(),
+                    (None, Some(ident)) => pending_key(&r.jurisdiction_id, ident),
+                    (None, None) => continue,
+                };
+                let mine = pass.tracked.get(&key).is_some_and(|v| v.iter().any(|(i, _)| *i == ci));
+                if mine && !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
             if keys.is_empty() {
                 continue;
             }
-            let Some(h) = hearing_facts(wh, &id, None).await? else { continue };
+            let Some(event) = wh.alert_event(id).await? else { continue };
+            let h = hearing_info(&event, &HearingState::of(&event));
             let mut bills = Vec::new();
             for k in keys {
-                if let (Some(f), Some(t)) = (facts(wh, &ctx, &k).await?, tracked.by_bill.get(&k)) {
+                let position = pass.tracked.get(&k).and_then(|v| v.iter().find(|(i, _)| *i == ci)).map(|(_, t)| t.position);
+                if let Some(f) = pass.facts(&k).await? {
                     let mut info = f.info;
-                    info.position = Some(t.position);
+                    info.position = position;
                     bills.push(info);
                 }
             }
             hearings.push((h, bills));
         }
         let ics = super::feeds::hearings_ical(&c.name, &c.id, &hearings, now);
-        let alerts = Rows::from(
-            wh.fetch(
-                "SELECT id, alert FROM alert_outbox WHERE id IN (SELECT MIN(id) FROM alert_outbox WHERE coalition_id = $1 GROUP BY rule, dedupe_key) ORDER BY id DESC LIMIT 100",
-                &[Param::text(&c.id)],
-            )
-            .await?,
-        );
         let mut entries = Vec::new();
-        for r in alerts.iter() {
-            let id = r.i("id").unwrap_or(0);
-            let mut a: Alert =
-                serde_json::from_str(&r.s("alert").unwrap_or_default()).map_err(|e| AlertsError::Stored(id, e))?;
+        for r in wh.feed_alerts(&c.id).await? {
+            let mut a: Alert = serde_json::from_str(&r.alert).map_err(|e| AlertsError::Stored(r.id, e))?;
             // One entry for every recipient: no group's position in the shared feed.
             if let Some(b) = &mut a.bill {
                 b.group = None;
             }
-            entries.push((id, a));
+            entries.push((r.id, a));
         }
         let atom = super::feeds::alerts_atom(&c.name, &c.id, &entries, now, None);
         for (ext, body) in [("ics", ics), ("atom", atom)] {
@@ -1504,15 +1731,6 @@ pub async fn write_feeds(
         }
     }
     Ok(())
-}
-
-async fn outbox_count(wh: &Warehouse, coalition: &str) -> Result<u64, AlertsError> {
-    Ok(Rows::from(
-        wh.fetch("SELECT COUNT(*) AS n FROM alert_outbox WHERE coalition_id = $1", &[Param::text(coalition)]).await?,
-    )
-    .first()
-    .and_then(|r| r.i("n"))
-    .unwrap_or(0) as u64)
 }
 
 #[cfg(test)]
@@ -1525,6 +1743,16 @@ mod tests {
         assert_eq!(retry_after(2), chrono::Duration::minutes(10));
         assert_eq!(retry_after(4), chrono::Duration::minutes(40));
         assert_eq!(retry_after(20), chrono::Duration::hours(6));
+    }
+
+    #[test]
+    fn message_ids_name_the_warehouse() {
+        let a = message_id("0123456789abcdef", "de", "pat@example.org", "alert:1");
+        let b = message_id("fedcba9876543210", "de", "pat@example.org", "alert:1");
+        assert_ne!(a, b);
+        assert!(a.starts_with("<statehouse.0123456789abcdef.de.") && a.ends_with("@example.org>"), "{a}");
+        assert_eq!(a, message_id("0123456789abcdef", "de", "pat@example.org", "alert:1"));
+        assert_ne!(a, message_id("0123456789abcdef", "de", "pat@example.org", "alert:2"));
     }
 
     #[test]

@@ -160,6 +160,11 @@ pub struct HearingInfo {
     /// Members of the committee (who to call), when known.
     pub members: Vec<String>,
     pub url: Option<String>,
+    /// What happened to the hearing in one run, in one sentence, when it took more than one
+    /// change ("The meeting of Monday … was cancelled; the hearing moved to Tuesday …", "It was
+    /// cancelled and is back on").
+    #[serde(default)]
+    pub story: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -381,7 +381,16 @@ fn suggestions(alert: &Alert) -> Vec<&'static str> {
             Some(true) => "Ask the legislator's office why they withdrew, and look for other sponsors.",
             Some(false) | None => "Note the change in who backs the bill.",
         },
-        K::NewBill => "Read the bill and decide whether to track it, and with what position.",
+        K::NewBill => match (position, side) {
+            (None, _) => "Read the bill and decide whether to track it, and with what position.",
+            (Some(_), Some(true)) => {
+                "Read the bill and line up support early: ask its sponsors what help they need, and your legislators to co-sponsor it."
+            }
+            (Some(_), Some(false)) => {
+                "Read the bill and start organizing opposition early: ask your legislators where they stand."
+            }
+            (Some(_), None) => "Read the bill and decide whether your coalition takes a position.",
+        },
     };
     out.push(step);
     out
@@ -459,6 +468,8 @@ struct ActionView {
 #[derive(Debug, Serialize)]
 struct HearingView {
     title: String,
+    /// What happened to the hearing in the run, when it took more than one change.
+    story: Option<String>,
     committees: String,
     when: String,
     before: Option<String>,
@@ -553,6 +564,7 @@ fn alert_view(alert: &Alert, n: usize, tz: Tz) -> AlertView {
         let before_location = h.before_location.as_deref().and_then(non_empty);
         let when = one_line(&h.when);
         HearingView {
+            story: h.story.as_deref().and_then(non_empty),
             time_changed: before.as_ref().is_some_and(|b| *b != when),
             room_changed: before_location.is_some() && before_location != location,
             cancelled: alert.kind == AlertKind::HearingCancelled || h.status.trim().eq_ignore_ascii_case("cancelled"),
@@ -1016,6 +1028,7 @@ pub(crate) mod samples {
             timezone: "America/New_York".into(),
             members: vec![],
             url: Some(NY_AGENDA_URL.into()),
+            story: None,
         }
     }
 
@@ -1042,6 +1055,7 @@ pub(crate) mod samples {
             timezone: "America/New_York".into(),
             members: vec![],
             url: Some(NY_AGENDA_URL.into()),
+            story: None,
         }
     }
 
@@ -1062,6 +1076,7 @@ pub(crate) mod samples {
             timezone: "America/New_York".into(),
             members: vec![],
             url: Some(NY_AGENDA_URL.into()),
+            story: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The warehouse: SQLite (default, a file) or PostgreSQL, one schema and one behaviour.
 //! Only this module writes the database.
 
+pub mod alerts;
 pub mod claims;
 pub mod diffs;
 pub mod merge;
@@ -196,17 +197,6 @@ pub struct NewOperatorAlert {
     pub last_run_id: i64,
     pub streak: i64,
     pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct OperatorAlert {
-    pub id: i64,
-    pub pipeline: String,
-    pub source: String,
-    pub kind: String,
-    pub streak: i64,
-    pub message: String,
-    pub attempts: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -418,15 +408,6 @@ impl Warehouse {
 
     pub async fn insert_operator_alert(&self, alert: &NewOperatorAlert) -> Result<bool, sqlx::Error> {
         dispatch!(self, sql::insert_operator_alert(alert))
-    }
-
-    pub async fn unsent_operator_alerts(&self) -> Result<Vec<OperatorAlert>, sqlx::Error> {
-        dispatch!(self, sql::unsent_operator_alerts())
-    }
-
-    /// Marks an alert sent (`error` None) or records a failed attempt.
-    pub async fn mark_operator_alert(&self, id: i64, error: Option<&str>) -> Result<(), sqlx::Error> {
-        dispatch!(self, sql::mark_operator_alert(id, error))
     }
 
     /// Takes the pipeline's run lock, if no one else holds it: a PostgreSQL session advisory

@@ -8,7 +8,7 @@ use super::resolve::{self, Known};
 use super::scope;
 use super::tables::{Doc, Table};
 use super::{
-    LoadBatch, LoadOutcome, NewOperatorAlert, OperatorAlert, PayloadRecord, QueryResult, RunTotals, SourceReport,
+    LoadBatch, LoadOutcome, NewOperatorAlert, PayloadRecord, QueryResult, RunTotals, SourceReport,
     SourceRun,
 };
 use crate::model::Warning;
@@ -842,22 +842,6 @@ macro_rules! backend {
                 .execute(pool)
                 .await?;
                 Ok(r.rows_affected() == 1)
-            }
-
-            pub async fn unsent_operator_alerts(pool: &Pool) -> Result<Vec<OperatorAlert>, sqlx::Error> {
-                sqlx::query_as::<Db, OperatorAlert>(
-                    "SELECT id, pipeline, source, kind, streak, message, attempts FROM operator_alerts WHERE sent_at IS NULL ORDER BY id",
-                )
-                .fetch_all(pool)
-                .await
-            }
-
-            pub async fn mark_operator_alert(pool: &Pool, id: i64, error: Option<&str>) -> Result<(), sqlx::Error> {
-                let q = match error {
-                    None => sqlx::query::<Db>("UPDATE operator_alerts SET sent_at = $1, attempts = attempts + 1 WHERE id = $2").bind(now()),
-                    Some(e) => sqlx::query::<Db>("UPDATE operator_alerts SET attempts = attempts + 1, last_error = $1 WHERE id = $2").bind(e.to_string()),
-                };
-                q.bind(id).execute(pool).await.map(|_| ())
             }
 
             pub async fn record_source(pool: &Pool, run_id: i64, r: &SourceReport) -> Result<(), sqlx::Error> {

@@ -6,7 +6,7 @@ use crate::common::*;
 use chrono::{DateTime, TimeZone, Utc};
 use statehouse::alerts::config::Coalition;
 use statehouse::alerts::engine::{self, Transport};
-use statehouse::config::Pipeline;
+use statehouse::config::{AlertMode, Pipeline};
 use std::path::{Path, PathBuf};
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -268,24 +268,24 @@ terms = ["school", "inspector general"]
         let files = Transport::Files(out.clone());
         let cs = std::slice::from_ref(&coalition);
         // 6:00 in New York, 3:00 in Los Angeles: matched, nothing due.
-        let r = engine::process(&wh, cs, &files, at("2026-11-26T11:00:00Z")).await.unwrap();
+        let r = engine::process(&wh, cs, AlertMode::DryRun, &files, at("2026-11-26T11:00:00Z")).await.unwrap();
         assert!(r.matched >= 4, "{b}: {r:?}");
         let per_lead = r.matched / 2;
         assert_eq!(r.matched % 2, 0, "{b}: both leads get every new-bill match");
         assert_eq!(eml_files(&out.join("two-zones")).len(), 0, "{b}");
         // 7:30 in New York: the East digest, with all of its alerts.
-        let r = engine::process(&wh, cs, &files, at("2026-11-26T12:30:00Z")).await.unwrap();
+        let r = engine::process(&wh, cs, AlertMode::DryRun, &files, at("2026-11-26T12:30:00Z")).await.unwrap();
         assert_eq!((r.matched, r.composed, r.written), (0, 1, 1), "{b}: {r:?}");
         let east = std::fs::read_to_string(&eml_files(&out.join("two-zones"))[0]).unwrap();
         assert!(headers(&east).contains("east@example.org"), "{b}");
         assert!(headers(&east).contains(&format!("{per_lead} updates")), "{b}: {}", headers(&east));
         // 7:30 in Los Angeles: the West digest.
-        let r = engine::process(&wh, cs, &files, at("2026-11-26T15:30:00Z")).await.unwrap();
+        let r = engine::process(&wh, cs, AlertMode::DryRun, &files, at("2026-11-26T15:30:00Z")).await.unwrap();
         assert_eq!((r.composed, r.written), (1, 1), "{b}: {r:?}");
         let west = std::fs::read_to_string(&eml_files(&out.join("two-zones"))[1]).unwrap();
         assert!(headers(&west).contains("west@example.org"), "{b}");
         // The next day: nothing more.
-        let r = engine::process(&wh, cs, &files, at("2026-11-27T15:30:00Z")).await.unwrap();
+        let r = engine::process(&wh, cs, AlertMode::DryRun, &files, at("2026-11-27T15:30:00Z")).await.unwrap();
         assert_eq!((r.matched, r.composed, r.written), (0, 0, 0), "{b}");
         assert_eq!(
             count(&wh, "SELECT COUNT(*) FROM alert_outbox WHERE message_id IS NULL").await,
@@ -330,7 +330,7 @@ group = "albany"
     let cs = std::slice::from_ref(&coalition);
     // Saturday 4 February 2017: the Energy and Telecommunications hearing (moved to Tuesday
     // the 7th) is three days away.
-    let r = engine::process(&wh, cs, &files, at("2017-02-04T15:00:00Z")).await.unwrap();
+    let r = engine::process(&wh, cs, AlertMode::DryRun, &files, at("2017-02-04T15:00:00Z")).await.unwrap();
     assert_eq!((r.matched, r.written), (1, 1), "{r:?}");
     let mail = std::fs::read_to_string(&eml_files(&out.join("ny-reminders"))[0]).unwrap();
     assert!(headers(&mail).contains("Reminder"), "{}", headers(&mail));
@@ -347,14 +347,14 @@ group = "albany"
     assert_eq!(doc.descendants().filter(|n| n.has_tag_name("entry")).count(), 1, "{atom}");
     // Later the same day, and the next: the three-day reminder is not sent again.
     for t in ["2017-02-04T20:00:00Z", "2017-02-05T15:00:00Z"] {
-        let r = engine::process(&wh, cs, &files, at(t)).await.unwrap();
+        let r = engine::process(&wh, cs, AlertMode::DryRun, &files, at(t)).await.unwrap();
         assert_eq!(r.matched, 0, "{t}: {r:?}");
     }
     // Monday: the one-day reminder.
-    let r = engine::process(&wh, cs, &files, at("2017-02-06T15:00:00Z")).await.unwrap();
+    let r = engine::process(&wh, cs, AlertMode::DryRun, &files, at("2017-02-06T15:00:00Z")).await.unwrap();
     assert_eq!((r.matched, r.written), (1, 1), "{r:?}");
     // The day of the hearing: none.
-    let r = engine::process(&wh, cs, &files, at("2017-02-07T12:00:00Z")).await.unwrap();
+    let r = engine::process(&wh, cs, AlertMode::DryRun, &files, at("2017-02-07T12:00:00Z")).await.unwrap();
     assert_eq!(r.matched, 0);
     wh.close().await;
 }
