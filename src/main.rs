@@ -386,9 +386,10 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                     }
                     _ => statehouse::run::alert_transport(p, &cli.data_dir).context("email settings")?,
                 };
-                let r = statehouse::alerts::engine::process(&wh, &p.coalitions, p.alerts, &transport, chrono::Utc::now())
-                    .await
-                    .with_context(|| format!("alerts of pipeline {}", p.name))?;
+                let r =
+                    statehouse::alerts::engine::process(&wh, &p.coalitions, p.alerts, &transport, chrono::Utc::now())
+                        .await
+                        .with_context(|| format!("alerts of pipeline {}", p.name))?;
                 statehouse::alerts::engine::write_feeds(
                     &wh,
                     &p.coalitions,

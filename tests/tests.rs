@@ -25,6 +25,8 @@ mod legiscan;
 mod legistar;
 #[path = "it/ocd_scrape.rs"]
 mod ocd_scrape;
+#[path = "it/once.rs"]
+mod once;
 #[path = "it/openstates_http.rs"]
 mod openstates_http;
 #[path = "it/pipelines.rs"]

@@ -85,11 +85,7 @@ pub struct DeliverOptions {
 impl Default for DeliverOptions {
     fn default() -> Self {
         let lease = std::env::var(LEASE_VAR).ok().and_then(|s| s.trim().parse::<i64>().ok()).filter(|s| *s > 0);
-        DeliverOptions {
-            lease: chrono::Duration::seconds(lease.unwrap_or(300)),
-            batch: 10,
-            owner: sender_name(),
-        }
+        DeliverOptions { lease: chrono::Duration::seconds(lease.unwrap_or(300)), batch: 10, owner: sender_name() }
     }
 }
 
@@ -527,11 +523,7 @@ impl<'a> Pass<'a> {
 /// The alerts [`sync`] then one pass would give these coalitions now, writing nothing (it
 /// works on a warehouse opened read-only): a stored coalition keeps its cursor, a new one
 /// starts where `sync` would start it; `replay` follows the file either way.
-pub async fn preview(
-    wh: &Warehouse,
-    coalitions: &[Coalition],
-    now: DateTime<Utc>,
-) -> Result<Vec<Match>, AlertsError> {
+pub async fn preview(wh: &Warehouse, coalitions: &[Coalition], now: DateTime<Utc>) -> Result<Vec<Match>, AlertsError> {
     let plans = plans(wh, coalitions, false).await?;
     scan(wh, plans, now, false).await
 }
@@ -539,11 +531,7 @@ pub async fn preview(
 /// The matches for these coalitions (call [`sync`] first) from the ledger after their
 /// cursors, and the reminders due: queued in the outbox with the cursors moved, batch by
 /// batch. Returns the matches.
-pub async fn evaluate(
-    wh: &Warehouse,
-    coalitions: &[Coalition],
-    now: DateTime<Utc>,
-) -> Result<Vec<Match>, AlertsError> {
+pub async fn evaluate(wh: &Warehouse, coalitions: &[Coalition], now: DateTime<Utc>) -> Result<Vec<Match>, AlertsError> {
     let plans = plans(wh, coalitions, true).await?;
     scan(wh, plans, now, true).await
 }
@@ -560,7 +548,8 @@ async fn plans<'a>(wh: &Warehouse, coalitions: &'a [Coalition], synced: bool) ->
             None => start_cursor(wh, replay).await?,
         };
         let w = &c.watch;
-        let watches = !(w.terms.is_empty() && w.subjects.is_empty() && w.sponsors.is_empty() && w.committees.is_empty());
+        let watches =
+            !(w.terms.is_empty() && w.subjects.is_empty() && w.sponsors.is_empty() && w.committees.is_empty());
         out.push(Plan { c, cursor, replay, watches });
     }
     Ok(out)
@@ -572,7 +561,12 @@ fn is_hearing_kind(kind: &str) -> bool {
 
 /// One pass over the ledger from the lowest cursor: each event is read once and offered to
 /// every coalition past whose cursor it lies.
-async fn scan(wh: &Warehouse, plans: Vec<Plan<'_>>, now: DateTime<Utc>, write: bool) -> Result<Vec<Match>, AlertsError> {
+async fn scan(
+    wh: &Warehouse,
+    plans: Vec<Plan<'_>>,
+    now: DateTime<Utc>,
+    write: bool,
+) -> Result<Vec<Match>, AlertsError> {
     if plans.is_empty() {
         return Ok(Vec::new());
     }
@@ -697,7 +691,8 @@ async fn match_batch(pass: &mut Pass<'_>, batch: &[LedgerEntry]) -> Result<Vec<(
     let seqs: Vec<i64> = wanted.iter().filter(|e| !is_hearing_kind(&e.kind)).map(|e| e.seq).collect();
     let changes = pass.wh.changes_of(&seqs).await?;
     // New bills: one read of sponsors and actions for the ones a watch could match.
-    let new_bills: Vec<String> = wanted.iter().filter(|e| e.kind == "bill_introduced").map(|e| e.entity_id.clone()).collect();
+    let new_bills: Vec<String> =
+        wanted.iter().filter(|e| e.kind == "bill_introduced").map(|e| e.entity_id.clone()).collect();
     let extra = NewBillExtra::load(pass, &new_bills).await?;
     let mut out = Vec::new();
     for e in wanted {
@@ -738,7 +733,6 @@ async fn is_rekeyed(wh: &Warehouse, e: &LedgerEntry, new: &Value) -> Result<bool
         .iter()
         .any(|s| serde_json::from_str::<Value>(s).is_ok_and(|v| key(&v["old"]) == mine)))
 }
-
 
 /// Sponsors and actions of new bills, read once per batch for the coalitions whose watches
 /// need them.
@@ -805,7 +799,11 @@ fn watched_in(c: &Coalition, bill: &BillFacts, extra: &NewBillExtra) -> (Vec<Str
 /// A bill new to the warehouse, for the coalitions whose watches it matches (a tracked one
 /// with each group's position). A jurisdiction's first load introduces every bill it
 /// has ever had: not news, except to a coalition replaying the ledger.
-async fn new_bill(pass: &mut Pass<'_>, e: &LedgerEntry, extra: &NewBillExtra) -> Result<Vec<(usize, Match)>, AlertsError> {
+async fn new_bill(
+    pass: &mut Pass<'_>,
+    e: &LedgerEntry,
+    extra: &NewBillExtra,
+) -> Result<Vec<(usize, Match)>, AlertsError> {
     let first_load = pass.in_first_load(e).await?;
     let Some(bill) = pass.bill(&e.entity_id).await? else { return Ok(Vec::new()) };
     let trackers = pass.trackers(&e.entity_id, e);
@@ -929,7 +927,8 @@ async fn sponsor_changed(pass: &mut Pass<'_>, e: &LedgerEntry, ch: &Value) -> Re
         name: text_of(row, "name").unwrap_or_default(),
         primary: row["is_primary"].as_bool().unwrap_or(false),
     };
-    let (kind, verb) = if added { (AlertKind::SponsorAdded, "adds sponsor") } else { (AlertKind::SponsorRemoved, "loses sponsor") };
+    let (kind, verb) =
+        if added { (AlertKind::SponsorAdded, "adds sponsor") } else { (AlertKind::SponsorRemoved, "loses sponsor") };
     let headline = format!("{} {verb} {}", bill.info.identifier, sponsor.name);
     let mut out = Vec::new();
     for (i, t) in trackers {
@@ -1036,9 +1035,15 @@ async fn agenda_item(pass: &mut Pass<'_>, e: &LedgerEntry, ch: &Value) -> Result
     let Some(event) = pass.wh.alert_event(&event_id).await? else { return Ok(Vec::new()) };
     let hearing = hearing_info(&event, &HearingState::of(&event));
     let (kind, headline) = if added {
-        (AlertKind::HearingScheduled, format!("{} is on the agenda: {}, {}", bill.info.identifier, hearing.name, hearing.when))
+        (
+            AlertKind::HearingScheduled,
+            format!("{} is on the agenda: {}, {}", bill.info.identifier, hearing.name, hearing.when),
+        )
     } else {
-        (AlertKind::AgendaRemoved, format!("{} taken off the agenda: {}, {}", bill.info.identifier, hearing.name, hearing.when))
+        (
+            AlertKind::AgendaRemoved,
+            format!("{} taken off the agenda: {}, {}", bill.info.identifier, hearing.name, hearing.when),
+        )
     };
     let mut out = Vec::new();
     for (i, t) in trackers {
@@ -1131,7 +1136,11 @@ fn arrived(changes: &Value) -> bool {
 /// The story of one hearing in one run, told once to every coalition tracking a bill on its
 /// agenda: the state before the run (from the change events, not the current row) and after
 /// it, in one message per bill and lead.
-async fn hearing_story(pass: &mut Pass<'_>, e: &LedgerEntry, keys: &[String]) -> Result<Vec<(usize, Match)>, AlertsError> {
+async fn hearing_story(
+    pass: &mut Pass<'_>,
+    e: &LedgerEntry,
+    keys: &[String],
+) -> Result<Vec<(usize, Match)>, AlertsError> {
     if !pass.told.insert((e.run_id, e.entity_id.clone())) {
         return Ok(Vec::new());
     }
@@ -1175,7 +1184,8 @@ async fn hearing_story(pass: &mut Pass<'_>, e: &LedgerEntry, keys: &[String]) ->
         }
         (AlertKind::HearingCancelled, pre_cancel.unwrap_or_else(|| first.clone()), None, None)
     } else if first.cancelled() && moved {
-        let story = format!("The meeting of {} was cancelled; the hearing moved to {}.", first.when(tz), after.when(tz));
+        let story =
+            format!("The meeting of {} was cancelled; the hearing moved to {}.", first.when(tz), after.when(tz));
         (AlertKind::HearingRescheduled, after.clone(), Some(first.clone()), Some(story))
     } else if first.cancelled() {
         (AlertKind::HearingScheduled, after.clone(), None, Some(back_on))
@@ -1574,10 +1584,8 @@ pub async fn deliver(
         Transport::Preview(dir) => {
             for m in wh.due_messages(&ids, "smtp", now).await? {
                 if let Some(Ok(out)) = prepare(wh, coalitions, &m, &default_from(), now).await? {
-                    write_eml(dir, &m, &out.message).map_err(|e| AlertsError::Write {
-                        path: dir.clone(),
-                        source: std::io::Error::other(e),
-                    })?;
+                    write_eml(dir, &m, &out.message)
+                        .map_err(|e| AlertsError::Write { path: dir.clone(), source: std::io::Error::other(e) })?;
                     report.written += 1;
                 }
             }
@@ -1595,7 +1603,10 @@ pub async fn deliver(
         for m in &claimed {
             let outgoing = match prepare(wh, coalitions, m, &from, now).await? {
                 None => {
-                    if wh.cancel_message(m.id, &opts.owner, "the recipient is no longer a lead of the coalition").await? {
+                    if wh
+                        .cancel_message(m.id, &opts.owner, "the recipient is no longer a lead of the coalition")
+                        .await?
+                    {
                         report.cancelled += 1;
                     }
                     continue;
@@ -1637,7 +1648,10 @@ pub async fn deliver(
                 }
             };
             if wh.record_attempt(m.id, &opts.owner, &attempt, now).await? == Recorded::ClaimLost {
-                tracing::warn!(message = m.id, "the claim lapsed during the attempt; the attempt is recorded, the message left to its new claimer");
+                tracing::warn!(
+                    message = m.id,
+                    "the claim lapsed during the attempt; the attempt is recorded, the message left to its new claimer"
+                );
             }
         }
     }
@@ -1705,7 +1719,8 @@ pub async fn write_feeds(
             let h = hearing_info(&event, &HearingState::of(&event));
             let mut bills = Vec::new();
             for k in keys {
-                let position = pass.tracked.get(&k).and_then(|v| v.iter().find(|(i, _)| *i == ci)).map(|(_, t)| t.position);
+                let position =
+                    pass.tracked.get(&k).and_then(|v| v.iter().find(|(i, _)| *i == ci)).map(|(_, t)| t.position);
                 if let Some(f) = pass.facts(&k).await? {
                     let mut info = f.info;
                     info.position = position;

@@ -244,8 +244,15 @@ pub struct StoredAlert {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Attempt {
     /// Sent (`smtp`) or written (`file`).
-    Delivered { transport: String, subject: Option<String> },
-    Failed { transport: String, error: String, retry_at: DateTime<Utc> },
+    Delivered {
+        transport: String,
+        subject: Option<String>,
+    },
+    Failed {
+        transport: String,
+        error: String,
+        retry_at: DateTime<Utc>,
+    },
 }
 
 /// What one attempt's record found.
@@ -315,11 +322,11 @@ macro_rules! backend {
                 now: DateTime<Utc>,
             ) -> Result<u64, sqlx::Error> {
                 let mut tx = pool.begin_write().await?;
-                let exists: Option<i64> = sqlx::query_scalar::<Db, i64>("SELECT 1 FROM coalitions WHERE id = $1")
+                let exists: i64 = sqlx::query_scalar::<Db, i64>("SELECT COUNT(*) FROM coalitions WHERE id = $1")
                     .bind(&c.id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_one(&mut *tx)
                     .await?;
-                if exists.is_some() {
+                if exists > 0 {
                     sqlx::query::<Db>(
                         "UPDATE coalitions SET name = $2, file = $3, config_hash = $4, unsubscribe = $5, reminder_days = $6, \
                          actions = $7, replay = $8, transport = $9, updated_at = $10 WHERE id = $1",
@@ -1078,7 +1085,11 @@ impl Warehouse {
     }
 
     /// A committee's latest roll call in a jurisdiction.
-    pub async fn committee_last_vote(&self, jurisdiction_id: &str, committee: &str) -> Result<Option<String>, sqlx::Error> {
+    pub async fn committee_last_vote(
+        &self,
+        jurisdiction_id: &str,
+        committee: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
         on!(self, committee_last_vote(jurisdiction_id, committee))
     }
 

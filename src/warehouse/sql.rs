@@ -7,10 +7,7 @@ use super::merge::{self, Change, OldBills, OldEvents, OldVotes, WriteSet};
 use super::resolve::{self, Known};
 use super::scope;
 use super::tables::{Doc, Table};
-use super::{
-    LoadBatch, LoadOutcome, NewOperatorAlert, PayloadRecord, QueryResult, RunTotals, SourceReport,
-    SourceRun,
-};
+use super::{LoadBatch, LoadOutcome, NewOperatorAlert, PayloadRecord, QueryResult, RunTotals, SourceReport, SourceRun};
 use crate::model::Warning;
 use crate::normalize::rows::*;
 use chrono::{DateTime, Utc};

@@ -90,20 +90,33 @@ async fn the_sample_run_writes_example_alert_emails_once() {
         let outbox = db.data_dir().join("outbox/sample-coalition");
         let files = eml_files(&outbox);
         // The Wilmington lead (immediate): three new bills matching watched terms, and the
-        // New York hearing on S 688, first reported cancelled, then moved.
-        assert_eq!(files.len(), 5, "{b}: {report:?}");
-        assert_eq!(report.written, 5, "{b}");
+        // New York hearing on S 688, which the feed first reported cancelled (Monday), then
+        // moved (Tuesday) in the same run: one message that tells both.
+        assert_eq!(files.len(), 4, "{b}: {report:?}");
+        assert_eq!(report.written, 4, "{b}");
         let mails: Vec<String> = files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect();
+        assert!(!mails.iter().any(|m| headers(m).contains("Hearing cancelled")), "{b}: no contradictory message");
         let moved = mails.iter().find(|m| headers(m).contains("Hearing moved")).expect("a reschedule email");
         let (text, html) = parts(moved);
-        assert!(text.contains("Monday, February 6, 2017 at 1:00 PM EST"), "{b}: {text}");
-        assert!(text.contains("Tuesday, February 7, 2017 at 9:30 AM EST"), "{b}: {text}");
+        assert!(text.contains("was: Monday, February 6, 2017 at 1:00 PM EST"), "{b}: {text}");
+        assert!(text.contains("now: Tuesday, February 7, 2017 at 9:30 AM EST"), "{b}: {text}");
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains("The meeting of Monday, February 6, 2017 at 1:00 PM EST was cancelled; the hearing moved to Tuesday, February 7, 2017 at 9:30 AM EST."),
+            "{b}: {text}"
+        );
+        assert!(html.contains("was cancelled; the hearing moved to"), "{b}");
         assert!(text.contains("S 688") && html.contains("S 688"), "{b}");
         assert!(headers(moved).contains("To: \"Pat Rivera\" <pat.rivera@example.org>"), "{b}");
         assert_eq!(headers(moved).matches("List-Unsubscribe:").count(), 1, "{b}");
         let new_bill =
             mails.iter().find(|m| headers(m).contains("New bill SB 4")).expect("SB 4 matches a watched term");
         assert!(parts(new_bill).0.contains("inspector general"), "{b}");
+        // Tracked bills show the group's position, in every new-bill email.
+        assert!(parts(new_bill).0.contains("Your position: support (group: Wilmington Indivisible)"), "{b}");
+        let ab831 = mails.iter().find(|m| headers(m).contains("New bill AB 831")).expect("AB 831 matches a term");
+        assert!(parts(ab831).0.contains("Your position: oppose (group: Sacramento Indivisible)"), "{b}");
+        assert!(!mails.iter().any(|m| parts(m).0.contains("no position") && headers(m).contains("AB 831")), "{b}");
         // The digest waits for 7:00 in Los Angeles.
         assert_eq!(
             count(
@@ -120,7 +133,7 @@ async fn the_sample_run_writes_example_alert_emails_once() {
         let second = run(&wh, &p, &opts).await;
         assert_eq!(second.changes(), 0, "{b}");
         let files = eml_files(&outbox);
-        assert_eq!(files.len(), 6, "{b}: {:?}", second.alerts);
+        assert_eq!(files.len(), 5, "{b}: {:?}", second.alerts);
         let digest = std::fs::read_to_string(files.last().unwrap()).unwrap();
         assert!(headers(&digest).contains("3 updates"), "{b}: {}", headers(&digest));
         assert!(headers(&digest).contains("sam.okafor@example.org"), "{b}");
@@ -132,8 +145,8 @@ async fn the_sample_run_writes_example_alert_emails_once() {
         let third = run(&wh, &again, &opts).await;
         assert_eq!(third.changes(), 0, "{b}");
         assert_eq!(third.alerts.clone().unwrap().matched, 0, "{b}");
-        assert_eq!(eml_files(&outbox).len(), 6, "{b}");
-        assert_eq!(count(&wh, "SELECT COUNT(*) FROM alert_outbox").await, 8, "{b}");
+        assert_eq!(eml_files(&outbox).len(), 5, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM alert_outbox").await, 7, "{b}");
         wh.close().await;
     }
 }
@@ -368,7 +381,7 @@ fn the_preview_shows_what_would_be_sent_and_writes_nothing() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("alerts of sample: 8 matched"), "{stdout}");
+    assert!(stdout.contains("alerts of sample: 7 matched"), "{stdout}");
     // A new coalition file in a pipeline of its own: the preview lists its matches.
     std::fs::write(
         db.dir.path().join("preview-coalition.toml"),

@@ -100,7 +100,9 @@ pub fn statehouse_command(db: &TestDb) -> std::process::Command {
         .env_remove("STATEHOUSE_DATABASE_URL")
         .env_remove("STATEHOUSE_DATA_DIR")
         .env_remove("STATEHOUSE_SMTP_URL")
-        .env_remove("STATEHOUSE_OPERATOR_EMAIL");
+        .env_remove("STATEHOUSE_OPERATOR_EMAIL")
+        .env_remove("STATEHOUSE_MAIL_FROM")
+        .env_remove("STATEHOUSE_ALERT_LEASE_SECONDS");
     c
 }
 
