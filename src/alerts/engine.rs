@@ -1152,56 +1152,9 @@ async fn hearing_story(
     for c in changes.iter().rev().filter(|c| c.run_id > e.run_id) {
         state.revert(&parse(&c.changes));
     }
-    let after = state.clone();
-    // Back through this run's changes to its first state: the one before the run, or the
-    // one the hearing arrived in.
-    let mut first = state;
-    let mut arrived_in_run = false;
-    let mut cancelled_between = false;
-    // The state just before the run's last cancellation: the slot that was cancelled.
-    let mut pre_cancel: Option<HearingState> = None;
-    for c in changes.iter().rev().filter(|c| c.run_id == e.run_id) {
-        let v = parse(&c.changes);
-        if arrived(&v) {
-            arrived_in_run = true;
-            break;
-        }
-        let was_cancelled = first.cancelled();
-        first.revert(&v);
-        if was_cancelled && !first.cancelled() && pre_cancel.is_none() {
-            pre_cancel = Some(first.clone());
-        }
-        cancelled_between |= first.cancelled();
-    }
+    let this_run: Vec<Value> = changes.iter().filter(|c| c.run_id == e.run_id).map(|c| parse(&c.changes)).collect();
     let tz: chrono_tz::Tz = event.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let moved = first.slot() != after.slot();
-    let back_on = "This hearing was cancelled and is back on.".to_string();
-    // (kind, the state the alert shows, the state before it, a sentence for the whole story).
-    let (kind, shown, was, story) = if after.cancelled() {
-        if first.cancelled() && !arrived_in_run {
-            // Cancelled before this run, and still.
-            return Ok(Vec::new());
-        }
-        (AlertKind::HearingCancelled, pre_cancel.unwrap_or_else(|| first.clone()), None, None)
-    } else if first.cancelled() && moved {
-        let story =
-            format!("The meeting of {} was cancelled; the hearing moved to {}.", first.when(tz), after.when(tz));
-        (AlertKind::HearingRescheduled, after.clone(), Some(first.clone()), Some(story))
-    } else if first.cancelled() {
-        (AlertKind::HearingScheduled, after.clone(), None, Some(back_on))
-    } else if arrived_in_run {
-        (AlertKind::HearingScheduled, after.clone(), None, None)
-    } else if moved {
-        let story = cancelled_between.then(|| {
-            format!("The meeting of {} was cancelled; the hearing moved to {}.", first.when(tz), after.when(tz))
-        });
-        (AlertKind::HearingRescheduled, after.clone(), Some(first.clone()), story)
-    } else if cancelled_between {
-        (AlertKind::HearingScheduled, after.clone(), None, Some(back_on))
-    } else {
-        // Neither time, place nor status changed: nothing to act on.
-        return Ok(Vec::new());
-    };
+    let Some(Told { kind, shown, was, story }) = tell(state, &this_run, tz) else { return Ok(Vec::new()) };
     // A hearing already over when the change was recorded is not something to act on (a
     // jurisdiction's first load brings its past hearings); a replaying coalition keeps them.
     let over = shown.over_at(e.recorded_at);
@@ -1253,6 +1206,71 @@ async fn hearing_story(
         }
     }
     Ok(out)
+}
+
+/// What a hearing's changes in one run come to, for the alert.
+#[derive(Debug, Clone, PartialEq)]
+struct Told {
+    kind: AlertKind,
+    /// The state the alert shows (a cancellation shows the slot that was cancelled).
+    shown: HearingState,
+    /// The state before, for "was → now".
+    was: Option<HearingState>,
+    /// One sentence for a story of more than one change.
+    story: Option<String>,
+}
+
+/// The story of one run's changes to a hearing (`changes`, in order), from its state at the
+/// end of the run: walked back to its first state (before the run, or as it arrived), then
+/// told as one alert, or none when nothing a lead acts on changed.
+fn tell(after: HearingState, changes: &[Value], tz: chrono_tz::Tz) -> Option<Told> {
+    let mut first = after.clone();
+    let mut arrived_in_run = false;
+    let mut cancelled_between = false;
+    // The state just before the run's last cancellation: the slot that was cancelled.
+    let mut pre_cancel: Option<HearingState> = None;
+    for v in changes.iter().rev() {
+        if arrived(v) {
+            arrived_in_run = true;
+            break;
+        }
+        let was_cancelled = first.cancelled();
+        first.revert(v);
+        if was_cancelled && !first.cancelled() && pre_cancel.is_none() {
+            pre_cancel = Some(first.clone());
+        }
+        cancelled_between |= first.cancelled();
+    }
+    let moved = first.slot() != after.slot();
+    let moved_story =
+        || format!("The meeting of {} was cancelled; the hearing moved to {}.", first.when(tz), after.when(tz));
+    let back_on = || Some("This hearing was cancelled and is back on.".to_string());
+    let told = |kind, shown: &HearingState, was: Option<&HearingState>, story| Told {
+        kind,
+        shown: shown.clone(),
+        was: was.cloned(),
+        story,
+    };
+    Some(if after.cancelled() {
+        if first.cancelled() && !arrived_in_run {
+            // Cancelled before this run, and still.
+            return None;
+        }
+        told(AlertKind::HearingCancelled, pre_cancel.as_ref().unwrap_or(&first), None, None)
+    } else if first.cancelled() && moved {
+        told(AlertKind::HearingRescheduled, &after, Some(&first), Some(moved_story()))
+    } else if first.cancelled() {
+        told(AlertKind::HearingScheduled, &after, None, back_on())
+    } else if arrived_in_run {
+        told(AlertKind::HearingScheduled, &after, None, None)
+    } else if moved {
+        told(AlertKind::HearingRescheduled, &after, Some(&first), cancelled_between.then(moved_story))
+    } else if cancelled_between {
+        told(AlertKind::HearingScheduled, &after, None, back_on())
+    } else {
+        // Neither time, place nor status changed: nothing to act on.
+        return None;
+    })
 }
 
 fn hearing_when(
@@ -1758,6 +1776,97 @@ mod tests {
         assert_eq!(retry_after(2), chrono::Duration::minutes(10));
         assert_eq!(retry_after(4), chrono::Duration::minutes(40));
         assert_eq!(retry_after(20), chrono::Duration::hours(6));
+    }
+
+    fn state(time: &str, status: &str) -> HearingState {
+        HearingState {
+            name: "Senate Labor".into(),
+            start_time: parse_time(time),
+            start_date: Some(time[..10].to_string()),
+            all_day: false,
+            location: Some("Room 1".into()),
+            status: status.into(),
+        }
+    }
+
+    fn diff(fields: serde_json::Value) -> Value {
+        fields
+    }
+
+    const MON: &str = "2017-02-06T18:00:00Z";
+    const TUE: &str = "2017-02-07T14:30:00Z";
+    const NY: chrono_tz::Tz = chrono_tz::America::New_York;
+
+    #[test]
+    fn a_cancellation_shows_the_slot_that_was_cancelled() {
+        // Moved to Tuesday, then cancelled, in one run: the Tuesday slot is what is cancelled.
+        let changes = [
+            diff(
+                serde_json::json!({"start_time": {"old": MON, "new": TUE}, "start_date": {"old": "2017-02-06", "new": "2017-02-07"}}),
+            ),
+            diff(serde_json::json!({"status": {"old": "confirmed", "new": "cancelled"}})),
+        ];
+        let told = tell(state(TUE, "cancelled"), &changes, NY).unwrap();
+        assert_eq!(told.kind, AlertKind::HearingCancelled);
+        assert_eq!(told.shown.start_time, parse_time(TUE));
+        // Cancelled alone: the current row's time is the cancelled one.
+        let changes = [diff(serde_json::json!({"status": {"old": "confirmed", "new": "cancelled"}}))];
+        let told = tell(state(MON, "cancelled"), &changes, NY).unwrap();
+        assert_eq!((told.kind, told.shown.start_time), (AlertKind::HearingCancelled, parse_time(MON)));
+    }
+
+    #[test]
+    fn cancelled_then_moved_is_one_move_that_says_so() {
+        // The sample's S 688 story: arrived cancelled on Monday, then moved to Tuesday.
+        let arrived = serde_json::json!({"new": {"status": "cancelled"}});
+        let moved = diff(serde_json::json!({
+            "start_time": {"old": MON, "new": TUE}, "start_date": {"old": "2017-02-06", "new": "2017-02-07"},
+            "status": {"old": "cancelled", "new": "confirmed"}}));
+        let told = tell(state(TUE, "confirmed"), &[arrived, moved.clone()], NY).unwrap();
+        assert_eq!(told.kind, AlertKind::HearingRescheduled);
+        assert_eq!(told.was.unwrap().start_time, parse_time(MON));
+        assert_eq!(
+            told.story.as_deref(),
+            Some(
+                "The meeting of Monday, February 6, 2017 at 1:00 PM EST was cancelled; the hearing moved to Tuesday, February 7, 2017 at 9:30 AM EST."
+            )
+        );
+        // Cancelled in an earlier run, moved in this one: the same story.
+        let told = tell(state(TUE, "confirmed"), &[moved], NY).unwrap();
+        assert_eq!(told.kind, AlertKind::HearingRescheduled);
+        assert!(told.story.is_some());
+    }
+
+    #[test]
+    fn a_reinstated_hearing_is_back_on() {
+        let reinstated = diff(serde_json::json!({"status": {"old": "cancelled", "new": "confirmed"}}));
+        let told = tell(state(MON, "confirmed"), &[reinstated], NY).unwrap();
+        assert_eq!(told.kind, AlertKind::HearingScheduled);
+        assert_eq!(told.story.as_deref(), Some("This hearing was cancelled and is back on."));
+        // Cancelled and reinstated within one run, same slot: back on, as planned.
+        let changes = [
+            diff(serde_json::json!({"status": {"old": "confirmed", "new": "cancelled"}})),
+            diff(serde_json::json!({"status": {"old": "cancelled", "new": "confirmed"}})),
+        ];
+        let told = tell(state(MON, "confirmed"), &changes, NY).unwrap();
+        assert_eq!(told.kind, AlertKind::HearingScheduled);
+        assert_eq!(told.story.as_deref(), Some("This hearing was cancelled and is back on."));
+    }
+
+    #[test]
+    fn nothing_to_act_on_tells_nothing() {
+        // A description changed; a cancelled hearing stays cancelled.
+        assert_eq!(
+            tell(state(MON, "confirmed"), &[diff(serde_json::json!({"description": {"old": "a", "new": "b"}}))], NY),
+            None
+        );
+        let cancelled = diff(serde_json::json!({"location": {"old": "Room 2", "new": "Room 1"}}));
+        assert_eq!(tell(state(MON, "cancelled"), &[cancelled], NY), None);
+        // A plain move: was → now, no story.
+        let moved = diff(serde_json::json!({"location": {"old": "Room 2", "new": "Room 1"}}));
+        let told = tell(state(MON, "confirmed"), &[moved], NY).unwrap();
+        assert_eq!((told.kind, told.story), (AlertKind::HearingRescheduled, None));
+        assert_eq!(told.was.unwrap().location.as_deref(), Some("Room 2"));
     }
 
     #[test]
