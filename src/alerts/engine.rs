@@ -24,8 +24,8 @@ use super::*;
 use crate::text::terms::find_terms;
 use crate::warehouse::Warehouse;
 use crate::warehouse::alerts::{
-    Attempt, BillRow, ClaimedMessage, CoalitionRecord, EventRow, LeadRecord, LedgerEntry, NewAlert, Recorded,
-    TrackedRecord,
+    Attempt, BillRow, ClaimedMessage, CoalitionRecord, EventRow, LeadRecord, LedgerEntry, LedgerFilter, NewAlert,
+    Recorded, TrackedRecord,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
@@ -572,10 +572,21 @@ async fn scan(
     }
     let mut pass = Pass::new(wh, plans).await?;
     let mut after = pass.plans.iter().map(|p| p.cursor).min().unwrap_or(0);
+    // The ledger as it stands now; what the pass reads of it is filtered in SQL: the events
+    // it skips concern none of these coalitions.
+    let end = wh.ledger_end().await?;
+    let filter = LedgerFilter {
+        introduced: pass.plans.iter().any(|p| p.watches),
+        bills: pass.tracked.keys().filter(|k| !k.starts_with("pending:")).cloned().collect(),
+    };
     let mut all: Vec<(usize, Match)> = Vec::new();
-    loop {
-        let batch = wh.ledger_after(after, LEDGER_BATCH).await?;
-        let Some(last) = batch.last().map(|e| e.seq) else { break };
+    while after < end {
+        let batch = wh.ledger_after(after, end, &filter, LEDGER_BATCH).await?;
+        // A short batch is the last: the pass has then read up to `end`.
+        let last = match batch.last() {
+            Some(e) if batch.len() as i64 == LEDGER_BATCH => e.seq,
+            _ => end,
+        };
         let matches = match_batch(&mut pass, &batch).await?;
         if write {
             let cursors: Vec<(String, i64)> =

@@ -80,6 +80,15 @@ pub struct Synced {
     pub cancelled: u64,
 }
 
+/// Which change events a pass of the alert engine reads: hearings and agenda items always,
+/// new bills when some coalition watches terms, subjects, sponsors or committees, and the
+/// events of tracked bills.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LedgerFilter {
+    pub introduced: bool,
+    pub bills: Vec<String>,
+}
+
 /// One change event, without its `changes` (read separately, for the events that match).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct LedgerEntry {
@@ -285,7 +294,7 @@ const BILL_SELECT: &str = "SELECT b.id, b.jurisdiction_id, b.session, b.identifi
 const HEARING_KINDS: &str = "('hearing_scheduled', 'hearing_changed', 'hearing_cancelled')";
 
 macro_rules! backend {
-    ($m:ident, $DB:ty, $Pool:ty, $skip_locked:literal) => {
+    ($m:ident, $DB:ty, $Pool:ty, $skip_locked:literal, $json_list:literal) => {
         mod $m {
             use super::*;
             type Db = $DB;
@@ -445,15 +454,29 @@ macro_rules! backend {
                 sqlx::query_scalar::<Db, i64>("SELECT COALESCE(MAX(seq), 0) FROM change_events").fetch_one(pool).await
             }
 
-            pub(super) async fn ledger_after(pool: &Pool, after: i64, limit: i64) -> Result<Vec<LedgerEntry>, sqlx::Error> {
-                sqlx::query_as::<Db, LedgerEntry>(
-                    "SELECT seq, run_id, recorded_at, jurisdiction_id, entity_id, bill_id, kind FROM change_events \
-                     WHERE seq > $1 ORDER BY seq LIMIT $2",
-                )
-                .bind(after)
-                .bind(limit)
-                .fetch_all(pool)
-                .await
+            pub(super) async fn ledger_after(
+                pool: &Pool,
+                after: i64,
+                until: i64,
+                filter: &LedgerFilter,
+                limit: i64,
+            ) -> Result<Vec<LedgerEntry>, sqlx::Error> {
+                let bills = serde_json::to_string(&filter.bills).expect("strings serialize");
+                let sql = concat!(
+                    "SELECT seq, run_id, recorded_at, jurisdiction_id, entity_id, bill_id, kind FROM change_events ",
+                    "WHERE seq > $1 AND seq <= $2 AND (kind IN ('hearing_scheduled', 'hearing_changed', 'hearing_cancelled', ",
+                    "'agenda_item_added', 'agenda_item_removed') OR ($3 AND kind = 'bill_introduced') OR bill_id IN (",
+                    $json_list,
+                    ")) ORDER BY seq LIMIT $5"
+                );
+                sqlx::query_as::<Db, LedgerEntry>(sql)
+                    .bind(after)
+                    .bind(until)
+                    .bind(filter.introduced)
+                    .bind(bills)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await
             }
 
             pub(super) async fn changes_of(pool: &Pool, seqs: &[i64]) -> Result<Vec<(i64, String)>, sqlx::Error> {
@@ -969,8 +992,9 @@ macro_rules! backend {
     };
 }
 
-backend!(sqlite, sqlx::Sqlite, sqlx::SqlitePool, "");
-backend!(postgres, sqlx::Postgres, sqlx::PgPool, " FOR UPDATE SKIP LOCKED");
+// `$4` as a list of strings: a JSON array, read by each backend's JSON functions.
+backend!(sqlite, sqlx::Sqlite, sqlx::SqlitePool, "", "SELECT value FROM json_each($4)");
+backend!(postgres, sqlx::Postgres, sqlx::PgPool, " FOR UPDATE SKIP LOCKED", "SELECT jsonb_array_elements_text($4::jsonb)");
 
 /// Runs the same function on either pool.
 macro_rules! on {
@@ -1006,9 +1030,16 @@ impl Warehouse {
         on!(self, ledger_end())
     }
 
-    /// Up to `limit` change events after `after`, in order, without their changes.
-    pub async fn ledger_after(&self, after: i64, limit: i64) -> Result<Vec<LedgerEntry>, sqlx::Error> {
-        on!(self, ledger_after(after, limit))
+    /// Up to `limit` change events after `after` and up to `until`, in order, without their
+    /// changes: only those `filter` lets through (the others concern no coalition of the pass).
+    pub async fn ledger_after(
+        &self,
+        after: i64,
+        until: i64,
+        filter: &LedgerFilter,
+        limit: i64,
+    ) -> Result<Vec<LedgerEntry>, sqlx::Error> {
+        on!(self, ledger_after(after, until, filter, limit))
     }
 
     /// The `changes` of these events, by sequence number.
