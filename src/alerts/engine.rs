@@ -1044,7 +1044,9 @@ async fn agenda_item(pass: &mut Pass<'_>, e: &LedgerEntry, ch: &Value) -> Result
     }
     let Some(bill) = pass.facts(&key).await? else { return Ok(Vec::new()) };
     let Some(event) = pass.wh.alert_event(&event_id).await? else { return Ok(Vec::new()) };
-    let hearing = hearing_info(&event, &HearingState::of(&event));
+    // The hearing as it was after this event's run, not as it is now.
+    let changes = pass.wh.hearing_changes(&event_id).await?;
+    let hearing = hearing_info(&event, &state_after_run(&event, &changes, e.run_id));
     let (kind, headline) = if added {
         (
             AlertKind::HearingScheduled,
@@ -1139,6 +1141,16 @@ impl HearingState {
     }
 }
 
+/// A hearing as it was at the end of a run: its current row with the changes of later runs
+/// undone.
+fn state_after_run(event: &EventRow, changes: &[crate::warehouse::alerts::EntityChange], run_id: i64) -> HearingState {
+    let mut state = HearingState::of(event);
+    for c in changes.iter().rev().filter(|c| c.run_id > run_id) {
+        state.revert(&serde_json::from_str::<Value>(&c.changes).unwrap_or(Value::Null));
+    }
+    state
+}
+
 /// A change's record is a whole new row (`{"new": …}`: the hearing arrived) or a diff.
 fn arrived(changes: &Value) -> bool {
     changes.get("new").is_some() && changes.get("old").is_none()
@@ -1157,12 +1169,8 @@ async fn hearing_story(
     }
     let Some(event) = pass.wh.alert_event(&e.entity_id).await? else { return Ok(Vec::new()) };
     let changes = pass.wh.hearing_changes(&e.entity_id).await?;
-    // From the current row back to the end of this run, then to its start.
-    let mut state = HearingState::of(&event);
+    let state = state_after_run(&event, &changes, e.run_id);
     let parse = |c: &str| serde_json::from_str::<Value>(c).unwrap_or(Value::Null);
-    for c in changes.iter().rev().filter(|c| c.run_id > e.run_id) {
-        state.revert(&parse(&c.changes));
-    }
     let this_run: Vec<Value> = changes.iter().filter(|c| c.run_id == e.run_id).map(|c| parse(&c.changes)).collect();
     let tz: chrono_tz::Tz = event.timezone.parse().unwrap_or(chrono_tz::UTC);
     let Some(Told { kind, shown, was, story }) = tell(state, &this_run, tz) else { return Ok(Vec::new()) };

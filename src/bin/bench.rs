@@ -132,6 +132,33 @@ enum Command {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Alert matching at scale: writes COALITIONS coalition files (start = "beginning", one
+    /// immediate lead each) sharing TERMS watched terms and BILLS tracked bills picked from the
+    /// warehouse's bills, then reads and matches the whole ledger for all of them in one pass
+    /// (`alerts preview`'s path: read-only, writes nothing) and renders every match's email.
+    /// Prints the two times separately.
+    Alerts {
+        /// The warehouse (a loaded corpus), e.g. sqlite:bench-data/work/sqlite/data/warehouse.db.
+        #[arg(long)]
+        database: String,
+        /// Where the coalition files go.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        coalitions: usize,
+        /// Watched terms in all (each coalition gets its share).
+        #[arg(long, default_value_t = 1000)]
+        terms: usize,
+        /// Tracked bills in all.
+        #[arg(long, default_value_t = 500)]
+        bills: usize,
+        /// Terms that occur in no title (the cost of matching alone), instead of words taken
+        /// from the titles.
+        #[arg(long)]
+        absent_terms: bool,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Extract the text of every real document under a folder N times; print documents/s and
     /// MB/s per method and overall.
     Extract {
@@ -157,12 +184,110 @@ fn main() -> Result<()> {
         Command::CaPubinfoMutate { dir, fraction, seed } => ca::mutate(&dir, fraction, seed),
         Command::CaPubinfoInfo { dir } => ca::info(&dir),
         Command::Extract { dir, repeat, dump } => extract_bench::run(&dir, repeat, dump.as_deref()),
+        Command::Alerts { database, out, coalitions, terms, bills, absent_terms, seed } => {
+            alerts_bench::run(&database, &out, coalitions, terms, bills, absent_terms, seed)
+        }
     }
 }
 
 // ---------------------------------------------------------------------------------------
 // Text extraction throughput on real documents
 // ---------------------------------------------------------------------------------------
+
+mod alerts_bench {
+    use super::*;
+    use statehouse::alerts::config::Coalition;
+    use statehouse::alerts::engine;
+    use statehouse::alerts::render::{self, Links};
+    use statehouse::warehouse::Warehouse;
+
+    pub fn run(
+        database: &str,
+        out: &Path,
+        coalitions: usize,
+        terms: usize,
+        bills: usize,
+        absent_terms: bool,
+        seed: u64,
+    ) -> Result<()> {
+        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        rt.block_on(async {
+            let wh = Warehouse::open_read_only(database).await?;
+            let rows = wh
+                .query("SELECT jurisdiction_id, session, identifier, title FROM bills ORDER BY id")
+                .await
+                .context("reading bills")?
+                .rows;
+            let events = wh.ledger_end().await?;
+            let mut rng = StdRng::seed_from_u64(seed);
+            let text = |r: &Vec<serde_json::Value>, i: usize| r[i].as_str().unwrap_or_default().to_string();
+            // Tracked bills: picked at random from the warehouse's.
+            let tracked: Vec<&Vec<serde_json::Value>> = rows.choose_multiple(&mut rng, bills).collect();
+            // Watched terms: distinct title words of 6 letters or more, or words no title has.
+            let words: Vec<String> = if absent_terms {
+                (0..terms).map(|i| format!("absentterm{i:05}")).collect()
+            } else {
+                let mut all: Vec<String> = rows
+                    .iter()
+                    .flat_map(|r| {
+                        text(r, 3)
+                            .split(|c: char| !c.is_alphabetic())
+                            .filter(|w| w.len() >= 6)
+                            .map(str::to_lowercase)
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                all.sort();
+                all.dedup();
+                all.choose_multiple(&mut rng, terms).cloned().collect()
+            };
+            fs::create_dir_all(out)?;
+            let mut loaded = Vec::new();
+            for c in 0..coalitions {
+                let mut toml = format!(
+                    "id = \"bench-{c:03}\"\nname = \"Bench Coalition {c}\"\nstart = \"beginning\"\n\n[[group]]\nid = \"g\"\nname = \"Group {c}\"\n\n[[group.lead]]\nname = \"Lead {c}\"\nemail = \"lead{c}@example.org\"\ntimezone = \"America/New_York\"\n"
+                );
+                for b in tracked.iter().enumerate().filter(|(i, _)| i % coalitions == c).map(|(_, b)| b) {
+                    toml.push_str(&format!(
+                        "\n[[bill]]\njurisdiction = \"{}\"\nsession = \"{}\"\nbill = \"{}\"\nposition = \"support\"\ngroup = \"g\"\n",
+                        text(b, 0),
+                        text(b, 1),
+                        text(b, 2)
+                    ));
+                }
+                let mine: Vec<String> =
+                    words.iter().enumerate().filter(|(i, _)| i % coalitions == c).map(|(_, w)| format!("{w:?}")).collect();
+                toml.push_str(&format!("\n[watch]\nterms = [{}]\n", mine.join(", ")));
+                let path = out.join(format!("bench-{c:03}.toml"));
+                fs::write(&path, toml)?;
+                loaded.push(Coalition::load(&path)?);
+            }
+            let now = chrono::Utc::now();
+            let start = Instant::now();
+            let matches = engine::preview(&wh, &loaded, now).await?;
+            let matched = start.elapsed();
+            let start = Instant::now();
+            let mut bytes = 0;
+            for m in &matches {
+                let links = Links { unsubscribe: "mailto:unsubscribe@example.org".into(), manage: None };
+                let r = render::render_alert(&m.alert, &m.recipient, &links)?;
+                bytes += r.text.len() + r.html.len();
+            }
+            let composed = start.elapsed();
+            println!(
+                "events={events} coalitions={coalitions} terms={} tracked_bills={} absent_terms={absent_terms} matches={} match_s={:.3} compose_s={:.3} rendered_mib={:.1}",
+                words.len(),
+                tracked.len(),
+                matches.len(),
+                matched.as_secs_f64(),
+                composed.as_secs_f64(),
+                bytes as f64 / 1048576.0
+            );
+            wh.close().await;
+            Ok(())
+        })
+    }
+}
 
 mod extract_bench {
     use super::*;

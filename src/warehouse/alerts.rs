@@ -994,7 +994,13 @@ macro_rules! backend {
 
 // `$4` as a list of strings: a JSON array, read by each backend's JSON functions.
 backend!(sqlite, sqlx::Sqlite, sqlx::SqlitePool, "", "SELECT value FROM json_each($4)");
-backend!(postgres, sqlx::Postgres, sqlx::PgPool, " FOR UPDATE SKIP LOCKED", "SELECT jsonb_array_elements_text($4::jsonb)");
+backend!(
+    postgres,
+    sqlx::Postgres,
+    sqlx::PgPool,
+    " FOR UPDATE SKIP LOCKED",
+    "SELECT jsonb_array_elements_text($4::jsonb)"
+);
 
 /// Runs the same function on either pool.
 macro_rules! on {
