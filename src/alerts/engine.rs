@@ -818,12 +818,21 @@ async fn new_bill(
     }
     if !w.sponsors.is_empty() {
         let sponsors = Rows::from(
-            wh.fetch("SELECT name FROM bill_sponsorships WHERE bill_id = $1", &[Param::text(&bill.info.id)]).await?,
+            wh.fetch(
+                "SELECT name, person_id FROM bill_sponsorships WHERE bill_id = $1 ORDER BY ordinal",
+                &[Param::text(&bill.info.id)],
+            )
+            .await?,
         );
+        // Each legislator who matches, by name: two sharing a watched family name both show.
         for r in sponsors.iter() {
             let name = r.s("name").unwrap_or_default();
-            if w.sponsors.iter().any(|s| s.eq_ignore_ascii_case(name.trim())) {
-                terms.push(format!("sponsor: {name}"));
+            let person = r.s("person_id");
+            if let Some(watch) = w.sponsors.iter().find(|s| rules::sponsor_matches(s, &name, person.as_deref())) {
+                let term = rules::sponsor_term(&name, watch);
+                if !terms.contains(&term) {
+                    terms.push(term);
+                }
             }
         }
     }
