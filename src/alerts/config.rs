@@ -439,13 +439,17 @@ terms = ["inspector general"]
         assert!(e.contains("unknown field"), "{e}");
     }
 
-    /// The error of `text` as a coalition file, and the line (from 1) of the `n`th line
-    /// containing `needle` (from 0), counted independently of the parser.
-    fn error_and_line(text: &str, needle: &str, n: usize) -> (String, usize) {
+    /// The error of `text` as a coalition file.
+    fn error_of(text: &str) -> String {
         let e = Coalition::parse(text, Path::new("pipelines/coalitions/c.toml")).unwrap_err().to_string();
         assert!(e.starts_with("coalition file pipelines/coalitions/c.toml: "), "{e}");
-        let line = text.lines().enumerate().filter(|(_, l)| l.contains(needle)).nth(n).expect(needle).0 + 1;
-        (e, line)
+        e
+    }
+
+    /// The line (from 1) of the `n`th line (from 0) containing `needle`, counted independently
+    /// of the parser.
+    fn line_with(text: &str, needle: &str, n: usize) -> usize {
+        text.lines().enumerate().filter(|(_, l)| l.contains(needle)).nth(n).expect(needle).0 + 1
     }
 
     #[test]
@@ -454,8 +458,8 @@ terms = ["inspector general"]
             "reminder_days = [3, 1]\n",
             "reminder_days = [3, 1]\nactions = [\"passage\", \"floor-vote-xyz\"]\n",
         );
-        let (e, line) = error_and_line(&bad, "floor-vote-xyz", 0);
-        assert_eq!(line, 6);
+        assert_eq!(line_with(&bad, "floor-vote-xyz", 0), 6);
+        let e = error_of(&bad);
         assert!(e.contains("line 6: actions: unknown action class \"floor-vote-xyz\" (known: filing, "), "{e}");
         assert!(e.contains("committee-passage-favorable"), "{e}");
         // The known classes load.
@@ -470,7 +474,7 @@ terms = ["inspector general"]
             for empty in ["", "   ", "\\t"] {
                 let watch = format!("{key} = [\n  \"Sturgeon\",\n  \"{empty}\",\n]\n");
                 let bad = SAMPLE.replace("terms = [\"inspector general\"]\n", &watch);
-                let (e, line) = error_and_line(&bad, &format!("\"{empty}\","), 0);
+                let (e, line) = (error_of(&bad), line_with(&bad, &format!("\"{empty}\","), 0));
                 let shown = format!("{:?}", empty.replace("\\t", "\t"));
                 assert!(e.contains(&format!("line {line}: watch.{key}: {shown} is empty")), "{key} {empty:?}: {e}");
             }
@@ -484,8 +488,7 @@ terms = ["inspector general"]
     fn a_lead_listed_twice_is_named_with_both_lines() {
         // Across groups, in another case and with spaces.
         let bad = SAMPLE.replace("\"sam@example.org\"", "\" PAT@Example.org\"");
-        let (e, line) = error_and_line(&bad, "PAT@Example.org", 0);
-        let (_, first) = error_and_line(&bad, "pat@example.org", 0);
+        let (e, line, first) = (error_of(&bad), line_with(&bad, "PAT@Example.org", 0), line_with(&bad, "pat@", 0));
         assert!(
             e.contains(&format!(
                 "line {line}: lead \"Sam\": \" PAT@Example.org\" is already the address of lead \"Pat\" (line {first})"
@@ -496,7 +499,7 @@ terms = ["inspector general"]
         let again =
             "[[group.lead]]\nname = \"Pat again\"\nemail = \"pat@example.org\"\ntimezone = \"America/New_York\"\n";
         let bad = SAMPLE.replacen("\n[[group]]\nid = \"dover\"", &format!("{again}\n[[group]]\nid = \"dover\""), 1);
-        let (e, line) = error_and_line(&bad, "pat@example.org", 1);
+        let (e, line) = (error_of(&bad), line_with(&bad, "pat@example.org", 1));
         assert!(e.contains(&format!("line {line}: lead \"Pat again\": \"pat@example.org\" is already")), "{e}");
     }
 
@@ -507,8 +510,7 @@ terms = ["inspector general"]
         };
         // Dover follows SB 4 through the first entry's `positions`.
         let bad = SAMPLE.replace("[watch]", &format!("{}[watch]", bill("SB 4", "153", "dover")));
-        let (e, line) = error_and_line(&bad, "SB 4", 0);
-        let (_, first) = error_and_line(&bad, "sb4", 0);
+        let (e, line, first) = (error_of(&bad), line_with(&bad, "SB 4", 0), line_with(&bad, "sb4", 0));
         assert!(
             e.contains(&format!(
                 "line {line}: bill \"SB 4\": SB 4 is already tracked for group \"dover\" (line {first})"

@@ -70,6 +70,14 @@ fn eml_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// A warehouse of `db` holding Delaware's real bills (tests/fixtures/ocd-scrape/de-153).
+async fn delaware(db: &TestDb) -> statehouse::warehouse::Warehouse {
+    let wh = db.open().await;
+    let p = pipeline(db.dir.path(), "de", &scrape_source("de", &fixture("ocd-scrape/de-153"), None));
+    run(&wh, &p, &db.options()).await;
+    wh
+}
+
 fn sample() -> Pipeline {
     Pipeline::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/sample.toml")).unwrap()
 }
@@ -230,11 +238,9 @@ async fn alerts_reach_a_real_smtp_server_exactly_once_even_after_an_outage() {
 #[tokio::test]
 async fn digests_go_out_at_each_leads_hour_in_their_own_time_zone() {
     for db in TestDb::both().await {
-        let wh = db.open().await;
-        let b = wh.backend();
         // Delaware's real bills, replayed: new bills matching watched terms.
-        let p = pipeline(db.dir.path(), "de", &scrape_source("de", &fixture("ocd-scrape/de-153"), None));
-        run(&wh, &p, &db.options()).await;
+        let wh = delaware(&db).await;
+        let b = wh.backend();
         let coalition = Coalition::parse(
             r#"
 id = "two-zones"
@@ -299,12 +305,10 @@ terms = ["school", "inspector general"]
 #[tokio::test]
 async fn a_sponsor_watch_on_a_family_name_alerts_each_bill_of_each_legislator_of_that_name() {
     for db in TestDb::both().await {
-        let wh = db.open().await;
-        let b = wh.backend();
         // Delaware's real bills, replayed. Two legislators are named Smith: Michael F. Smith
         // and Kamela T Smith.
-        let p = pipeline(db.dir.path(), "de", &scrape_source("de", &fixture("ocd-scrape/de-153"), None));
-        run(&wh, &p, &db.options()).await;
+        let wh = delaware(&db).await;
+        let b = wh.backend();
         let coalition = Coalition::parse(
             &format!(
                 "{}\n[watch]\nsponsors = [\"Smith\"]\n",
