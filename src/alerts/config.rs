@@ -2,10 +2,11 @@
 //! list. Unknown keys are errors. See README "Coalitions" for the format.
 
 use super::Position;
-use crate::normalize::ids;
+use crate::normalize::{actions, ids};
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use toml::Spanned;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoalitionError {
@@ -62,9 +63,10 @@ struct File {
     /// Days before a hearing on a tracked bill to send a reminder.
     #[serde(default)]
     reminder_days: Vec<u32>,
-    /// Action classes that alert for tracked bills (default: every action).
+    /// Action classes that alert for tracked bills (default: every action): OCD classes
+    /// (`normalize::actions::VOCABULARY`).
     #[serde(default)]
-    actions: Vec<String>,
+    actions: Vec<Spanned<String>>,
     /// `mailto:` or `https:` link for unsubscribing (List-Unsubscribe).
     unsubscribe: Option<String>,
     #[serde(default, rename = "group")]
@@ -72,13 +74,13 @@ struct File {
     #[serde(default, rename = "bill")]
     bills: Vec<BillFile>,
     #[serde(default)]
-    watch: Watch,
+    watch: WatchFile,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct GroupFile {
-    id: String,
+    id: Spanned<String>,
     name: String,
     #[serde(default, rename = "lead")]
     leads: Vec<LeadFile>,
@@ -88,7 +90,7 @@ struct GroupFile {
 #[serde(deny_unknown_fields)]
 struct LeadFile {
     name: String,
-    email: String,
+    email: Spanned<String>,
     timezone: String,
     #[serde(default)]
     delivery: Delivery,
@@ -104,7 +106,7 @@ fn default_digest_hour() -> u32 {
 #[serde(deny_unknown_fields)]
 struct BillFile {
     /// "HB 1075" (any spelling: it is canonicalized).
-    bill: String,
+    bill: Spanned<String>,
     /// Two-letter code or OCD id; optional when the coalition names one jurisdiction.
     jurisdiction: Option<String>,
     /// Optional: without it, the bill of that identifier in the newest session the
@@ -117,19 +119,32 @@ struct BillFile {
     positions: std::collections::BTreeMap<String, Position>,
 }
 
-/// What a coalition watches for new bills.
-#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+/// What a coalition watches for new bills (`[watch]`). Empty values are errors.
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub struct Watch {
-    /// Words and phrases, matched case-insensitively on whole words in titles and abstracts.
+struct WatchFile {
+    /// Words and phrases, matched case-insensitively on whole words in titles and abstracts
+    /// (`text::terms`).
     #[serde(default)]
-    pub terms: Vec<String>,
+    terms: Vec<Spanned<String>>,
+    /// Subjects, matched case-insensitively on the bill's subjects.
     #[serde(default)]
-    pub subjects: Vec<String>,
+    subjects: Vec<Spanned<String>>,
+    /// Legislators: a family name or any of their names ("Sturgeon", "Laura Sturgeon",
+    /// "Sturgeon, Laura"), or an `ocd-person/…` id (`rules::sponsor_matches`).
     #[serde(default)]
-    pub sponsors: Vec<String>,
+    sponsors: Vec<Spanned<String>>,
     /// Committees: a new bill referred to one of them.
     #[serde(default)]
+    committees: Vec<Spanned<String>>,
+}
+
+/// What a coalition watches for new bills: the `[watch]` table, checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Watch {
+    pub terms: Vec<String>,
+    pub subjects: Vec<String>,
+    pub sponsors: Vec<String>,
     pub committees: Vec<String>,
 }
 
@@ -189,6 +204,11 @@ pub struct Coalition {
     pub hash: String,
 }
 
+/// The line (from 1) of a byte offset in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+}
+
 /// A coalition file's jurisdiction: an OCD id or a state code; anything else is refused.
 fn jurisdiction_id(code: &str) -> Result<String, String> {
     ids::jurisdiction_id_of(code).ok_or_else(|| {
@@ -206,6 +226,7 @@ impl Coalition {
     pub fn parse(text: &str, path: &Path) -> Result<Coalition, CoalitionError> {
         let invalid = |message: String| CoalitionError::Invalid { path: path.to_path_buf(), message };
         let f: File = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let line = |v: &Spanned<String>| line_of(text, v.span().start);
         if f.id.is_empty() || !f.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(invalid(format!("id {:?}: letters, digits, - and _ only", f.id)));
         }
@@ -214,13 +235,26 @@ impl Coalition {
         let mut group_ids = HashSet::new();
         let mut groups = Vec::new();
         let mut leads = Vec::new();
+        // Lower-cased email → (line, lead name) of its first lead.
+        let mut emails: HashMap<String, (usize, &str)> = HashMap::new();
         for g in &f.groups {
-            if !group_ids.insert(g.id.clone()) {
-                return Err(invalid(format!("group {:?} is defined twice", g.id)));
+            let group = g.id.get_ref();
+            if !group_ids.insert(group.clone()) {
+                return Err(invalid(format!("line {}: group {group:?} is defined twice", line(&g.id))));
             }
-            groups.push(Group { id: g.id.clone(), name: g.name.clone() });
+            groups.push(Group { id: group.clone(), name: g.name.clone() });
             for l in &g.leads {
-                crate::mail::mailbox(&l.email).map_err(|e| invalid(format!("lead {:?}: {e}", l.name)))?;
+                let email = l.email.get_ref();
+                crate::mail::mailbox(email).map_err(|e| invalid(format!("lead {:?}: {e}", l.name)))?;
+                let key = email.trim().to_lowercase();
+                if let Some((first_line, name)) = emails.get(&key) {
+                    return Err(invalid(format!(
+                        "line {}: lead {:?}: {email:?} is already the address of lead {name:?} (line {first_line}); one lead per address",
+                        line(&l.email),
+                        l.name,
+                    )));
+                }
+                emails.insert(key, (line(&l.email), &l.name));
                 let timezone: chrono_tz::Tz = l
                     .timezone
                     .parse()
@@ -229,40 +263,84 @@ impl Coalition {
                     return Err(invalid(format!("lead {:?}: digest_hour must be 0 to 23", l.name)));
                 }
                 leads.push(Lead {
-                    group: g.id.clone(),
+                    group: group.clone(),
                     name: l.name.clone(),
-                    email: l.email.trim().to_string(),
+                    email: email.trim().to_string(),
                     timezone,
                     delivery: l.delivery,
                     digest_hour: l.digest_hour,
                 });
             }
         }
-        let mut bills = Vec::new();
+        let mut bills: Vec<TrackedBill> = Vec::new();
+        // (jurisdiction, identifier, session, group) → line of the bill that tracks it first.
+        let mut tracked: HashMap<(String, String, String, String), usize> = HashMap::new();
         for b in &f.bills {
+            let bill = b.bill.get_ref();
             let jurisdiction = match (&b.jurisdiction, jurisdictions.as_slice()) {
-                (Some(j), _) => jurisdiction_id(j).map_err(|e| invalid(format!("bill {:?}: {e}", b.bill)))?,
+                (Some(j), _) => jurisdiction_id(j).map_err(|e| invalid(format!("bill {bill:?}: {e}")))?,
                 (None, [one]) => one.clone(),
                 (None, _) => {
                     return Err(invalid(format!(
-                        "bill {:?}: name its jurisdiction (the coalition follows several or none)",
-                        b.bill
+                        "bill {bill:?}: name its jurisdiction (the coalition follows several or none)"
                     )));
                 }
             };
             for g in std::iter::once(&b.group).chain(b.positions.keys()) {
                 if !group_ids.contains(g) {
-                    return Err(invalid(format!("bill {:?}: no group {g:?}", b.bill)));
+                    return Err(invalid(format!("bill {bill:?}: no group {g:?}")));
                 }
             }
-            bills.push(TrackedBill {
+            let t = TrackedBill {
                 jurisdiction_id: jurisdiction,
-                identifier: ids::canonical_bill_identifier(&b.bill),
+                identifier: ids::canonical_bill_identifier(bill),
                 session: b.session.clone(),
                 position: b.position,
                 group: b.group.clone(),
                 positions: b.positions.iter().map(|(g, p)| (g.clone(), *p)).collect(),
-            });
+            };
+            for (g, _) in t.groups() {
+                let key = (t.jurisdiction_id.clone(), t.identifier.clone(), t.session.clone().unwrap_or_default(), g);
+                if let Some(first) = tracked.get(&key) {
+                    return Err(invalid(format!(
+                        "line {}: bill {bill:?}: {} is already tracked for group {:?} (line {first}); one entry per bill and group",
+                        line(&b.bill),
+                        t.identifier,
+                        key.3,
+                    )));
+                }
+                tracked.insert(key, line(&b.bill));
+            }
+            bills.push(t);
+        }
+        for a in &f.actions {
+            if !actions::VOCABULARY.contains(&a.get_ref().as_str()) {
+                return Err(invalid(format!(
+                    "line {}: actions: unknown action class {:?} (known: {})",
+                    line(a),
+                    a.get_ref(),
+                    actions::VOCABULARY.join(", ")
+                )));
+            }
+        }
+        let w = &f.watch;
+        let mut watch = Watch::default();
+        for (key, values, out) in [
+            ("terms", &w.terms, &mut watch.terms),
+            ("subjects", &w.subjects, &mut watch.subjects),
+            ("sponsors", &w.sponsors, &mut watch.sponsors),
+            ("committees", &w.committees, &mut watch.committees),
+        ] {
+            for v in values {
+                if v.get_ref().trim().is_empty() {
+                    return Err(invalid(format!(
+                        "line {}: watch.{key}: {:?} is empty (a value needs a word to match)",
+                        line(v),
+                        v.get_ref()
+                    )));
+                }
+                out.push(v.get_ref().clone());
+            }
         }
         let unsubscribe = match &f.unsubscribe {
             Some(u) if u.starts_with("mailto:") || u.starts_with("https://") => u.clone(),
@@ -276,12 +354,12 @@ impl Coalition {
             jurisdictions,
             start: f.start,
             reminder_days: f.reminder_days,
-            actions: f.actions,
+            actions: f.actions.into_iter().map(Spanned::into_inner).collect(),
             unsubscribe,
             groups,
             leads,
             bills,
-            watch: f.watch,
+            watch,
             hash: crate::hash::sha256_hex(text.as_bytes()),
         })
     }
@@ -359,5 +437,89 @@ terms = ["inspector general"]
         let bad = SAMPLE.replace("reminder_days", "reminders");
         let e = Coalition::parse(&bad, Path::new("c.toml")).unwrap_err().to_string();
         assert!(e.contains("unknown field"), "{e}");
+    }
+
+    /// The error of `text` as a coalition file.
+    fn error_of(text: &str) -> String {
+        let e = Coalition::parse(text, Path::new("pipelines/coalitions/c.toml")).unwrap_err().to_string();
+        assert!(e.starts_with("coalition file pipelines/coalitions/c.toml: "), "{e}");
+        e
+    }
+
+    /// The line (from 1) of the `n`th line (from 0) containing `needle`, counted independently
+    /// of the parser.
+    fn line_with(text: &str, needle: &str, n: usize) -> usize {
+        text.lines().enumerate().filter(|(_, l)| l.contains(needle)).nth(n).expect(needle).0 + 1
+    }
+
+    #[test]
+    fn an_unknown_action_class_is_named_with_its_line() {
+        let bad = SAMPLE.replace(
+            "reminder_days = [3, 1]\n",
+            "reminder_days = [3, 1]\nactions = [\"passage\", \"floor-vote-xyz\"]\n",
+        );
+        assert_eq!(line_with(&bad, "floor-vote-xyz", 0), 6);
+        let e = error_of(&bad);
+        assert!(e.contains("line 6: actions: unknown action class \"floor-vote-xyz\" (known: filing, "), "{e}");
+        assert!(e.contains("committee-passage-favorable"), "{e}");
+        // The known classes load.
+        let good = bad.replace("\"floor-vote-xyz\"", "\"executive-signature\", \"referral-committee\"");
+        let c = Coalition::parse(&good, Path::new("c.toml")).unwrap();
+        assert_eq!(c.actions, ["passage", "executive-signature", "referral-committee"]);
+    }
+
+    #[test]
+    fn an_empty_watch_value_is_named_with_its_line() {
+        for key in ["terms", "subjects", "sponsors", "committees"] {
+            for empty in ["", "   ", "\\t"] {
+                let watch = format!("{key} = [\n  \"Sturgeon\",\n  \"{empty}\",\n]\n");
+                let bad = SAMPLE.replace("terms = [\"inspector general\"]\n", &watch);
+                let (e, line) = (error_of(&bad), line_with(&bad, &format!("\"{empty}\","), 0));
+                let shown = format!("{:?}", empty.replace("\\t", "\t"));
+                assert!(e.contains(&format!("line {line}: watch.{key}: {shown} is empty")), "{key} {empty:?}: {e}");
+            }
+        }
+        let c =
+            Coalition::parse(&SAMPLE.replace("[watch]\n", "[watch]\nsponsors = [\"Sturgeon\"]\n"), Path::new("c.toml"));
+        assert_eq!(c.unwrap().watch.sponsors, ["Sturgeon"]);
+    }
+
+    #[test]
+    fn a_lead_listed_twice_is_named_with_both_lines() {
+        // Across groups, in another case and with spaces.
+        let bad = SAMPLE.replace("\"sam@example.org\"", "\" PAT@Example.org\"");
+        let (e, line, first) = (error_of(&bad), line_with(&bad, "PAT@Example.org", 0), line_with(&bad, "pat@", 0));
+        assert!(
+            e.contains(&format!(
+                "line {line}: lead \"Sam\": \" PAT@Example.org\" is already the address of lead \"Pat\" (line {first})"
+            )),
+            "{e}"
+        );
+        // Within one group.
+        let again =
+            "[[group.lead]]\nname = \"Pat again\"\nemail = \"pat@example.org\"\ntimezone = \"America/New_York\"\n";
+        let bad = SAMPLE.replacen("\n[[group]]\nid = \"dover\"", &format!("{again}\n[[group]]\nid = \"dover\""), 1);
+        let (e, line) = (error_of(&bad), line_with(&bad, "pat@example.org", 1));
+        assert!(e.contains(&format!("line {line}: lead \"Pat again\": \"pat@example.org\" is already")), "{e}");
+    }
+
+    #[test]
+    fn a_bill_tracked_twice_for_one_group_is_named_with_both_lines() {
+        let bill = |b: &str, session: &str, group: &str| {
+            format!("[[bill]]\nbill = \"{b}\"\nsession = \"{session}\"\nposition = \"oppose\"\ngroup = \"{group}\"\n\n")
+        };
+        // Dover follows SB 4 through the first entry's `positions`.
+        let bad = SAMPLE.replace("[watch]", &format!("{}[watch]", bill("SB 4", "153", "dover")));
+        let (e, line, first) = (error_of(&bad), line_with(&bad, "SB 4", 0), line_with(&bad, "sb4", 0));
+        assert!(
+            e.contains(&format!(
+                "line {line}: bill \"SB 4\": SB 4 is already tracked for group \"dover\" (line {first})"
+            )),
+            "{e}"
+        );
+        // Another session, or another bill, is another entry.
+        let good = SAMPLE
+            .replace("[watch]", &format!("{}{}[watch]", bill("SB 4", "152", "dover"), bill("SB 5", "153", "dover")));
+        assert_eq!(Coalition::parse(&good, Path::new("c.toml")).unwrap().bills.len(), 3);
     }
 }

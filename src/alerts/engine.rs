@@ -21,7 +21,7 @@ use super::config::{self, Coalition, Delivery, Lead, Start};
 use super::render::{self, Links};
 use super::rules;
 use super::*;
-use crate::text::terms::find_terms;
+use crate::text::terms::{TermSet, find_terms};
 use crate::warehouse::Warehouse;
 use crate::warehouse::alerts::{
     Attempt, BillRow, ClaimedMessage, CoalitionRecord, EventRow, LeadRecord, LedgerEntry, LedgerFilter, NewAlert,
@@ -400,6 +400,10 @@ struct Pass<'a> {
     first_loads: HashMap<String, Option<i64>>,
     bills: HashMap<String, Option<BillFacts>>,
     jurisdiction_names: HashMap<String, String>,
+    /// Every coalition's watched terms, and committees, each in one automaton (owner: the
+    /// plan's index).
+    terms: TermSet,
+    committees: TermSet,
     /// Hearings whose run's story is told: (run, event).
     told: HashSet<(i64, String)>,
 }
@@ -435,8 +439,16 @@ impl<'a> Pass<'a> {
             };
             tracked.entry(key).or_default().push((i, b));
         }
+        let terms = TermSet::new(
+            plans.iter().enumerate().flat_map(|(i, p)| p.c.watch.terms.iter().map(move |t| (i, t.as_str()))),
+        );
+        let committees = TermSet::new(
+            plans.iter().enumerate().flat_map(|(i, p)| p.c.watch.committees.iter().map(move |t| (i, t.as_str()))),
+        );
         Ok(Pass {
             wh,
+            terms,
+            committees,
             plans,
             tracked,
             pending_in,
@@ -775,14 +787,56 @@ impl NewBillExtra {
 }
 
 /// What a coalition's watches find in a new bill: the why-terms and a snippet.
-fn watched_in(c: &Coalition, bill: &BillFacts, extra: &NewBillExtra) -> (Vec<String>, Option<String>) {
+/// What one new bill's texts hold of every coalition's watched terms and committees, found
+/// in one pass each (one automaton for all coalitions).
+struct Found {
+    /// Owner (plan index) → (term, snippet), in the order of the coalition's terms.
+    terms: HashMap<usize, Vec<(String, String)>>,
+    /// Owner → committees named by the bill's actions.
+    committees: HashMap<usize, Vec<String>>,
+}
+
+impl Found {
+    fn of(pass: &Pass<'_>, bill: &BillFacts, extra: &NewBillExtra) -> Found {
+        let mut terms: HashMap<usize, Vec<(String, String)>> = HashMap::new();
+        if !pass.terms.is_empty() {
+            let text = format!("{} {}", bill.info.title, bill.abstract_text.as_deref().unwrap_or_default());
+            for m in pass.terms.find(&text) {
+                terms.entry(m.owner).or_default().push((m.term.to_string(), m.snippet));
+            }
+        }
+        let mut committees: HashMap<usize, Vec<String>> = HashMap::new();
+        if !pass.committees.is_empty() {
+            let mut entries: Vec<(usize, usize, String)> = Vec::new();
+            for text in extra.actions.get(&bill.info.id).map(Vec::as_slice).unwrap_or_default() {
+                for m in pass.committees.find(text) {
+                    entries.push((m.entry, m.owner, m.term.to_string()));
+                }
+            }
+            entries.sort();
+            entries.dedup();
+            for (_, owner, term) in entries {
+                committees.entry(owner).or_default().push(term);
+            }
+        }
+        Found { terms, committees }
+    }
+}
+
+/// What a coalition's watches find in a new bill: the why-terms and a snippet.
+fn watched_in(
+    i: usize,
+    c: &Coalition,
+    bill: &BillFacts,
+    extra: &NewBillExtra,
+    found: &Found,
+) -> (Vec<String>, Option<String>) {
     let w = &c.watch;
     let mut terms = Vec::new();
     let mut snippet = None;
-    let text = format!("{} {}", bill.info.title, bill.abstract_text.clone().unwrap_or_default());
-    for (term, s) in find_terms(&text, &w.terms) {
-        terms.push(term);
-        snippet.get_or_insert(s);
+    for (term, s) in found.terms.get(&i).map(Vec::as_slice).unwrap_or_default() {
+        terms.push(term.clone());
+        snippet.get_or_insert(s.clone());
     }
     for s in &w.subjects {
         if bill.subjects.iter().any(|x| x.eq_ignore_ascii_case(s)) {
@@ -790,19 +844,18 @@ fn watched_in(c: &Coalition, bill: &BillFacts, extra: &NewBillExtra) -> (Vec<Str
         }
     }
     if !w.sponsors.is_empty() {
-        for (name, _person) in extra.sponsors.get(&bill.info.id).map(Vec::as_slice).unwrap_or_default() {
-            if w.sponsors.iter().any(|s| s.eq_ignore_ascii_case(name.trim())) {
-                terms.push(format!("sponsor: {name}"));
+        // Each legislator who matches, by name: two sharing a watched family name both show.
+        for (name, person) in extra.sponsors.get(&bill.info.id).map(Vec::as_slice).unwrap_or_default() {
+            if let Some(watch) = w.sponsors.iter().find(|s| rules::sponsor_matches(s, name, person.as_deref())) {
+                let term = rules::sponsor_term(name, watch);
+                if !terms.contains(&term) {
+                    terms.push(term);
+                }
             }
         }
     }
-    if !w.committees.is_empty() {
-        let actions = extra.actions.get(&bill.info.id).map(Vec::as_slice).unwrap_or_default();
-        for committee in &w.committees {
-            if actions.iter().any(|text| !find_terms(text, std::slice::from_ref(committee)).is_empty()) {
-                terms.push(format!("committee: {committee}"));
-            }
-        }
+    for committee in found.committees.get(&i).map(Vec::as_slice).unwrap_or_default() {
+        terms.push(format!("committee: {committee}"));
     }
     (terms, snippet)
 }
@@ -820,12 +873,13 @@ async fn new_bill(
     let trackers = pass.trackers(&e.entity_id, e);
     let key = format!("seq:{}", e.seq);
     let headline = format!("New bill {}: {}", bill.info.identifier, bill.info.title);
+    let found = Found::of(pass, &bill, extra);
     let mut out = Vec::new();
     for (i, p) in pass.plans.iter().enumerate() {
-        if !p.sees(e) || (first_load && !p.replay) {
+        if !p.sees(e) || (first_load && !p.replay) || !p.watches {
             continue;
         }
-        let (terms, snippet) = if p.watches { watched_in(p.c, &bill, extra) } else { (Vec::new(), None) };
+        let (terms, snippet) = watched_in(i, p.c, &bill, extra, &found);
         // A new bill is news when the coalition's watches match it; a tracked one then
         // shows each group's position.
         if terms.is_empty() {

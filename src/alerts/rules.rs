@@ -1,6 +1,6 @@
-//! The pure parts of matching: action filters, headlines, local times, digest times (watched
-//! terms in text are `crate::text::terms`, shared with the diffs). `engine` reads the ledger and
-//! the warehouse and calls these.
+//! The pure parts of matching: action filters, sponsor watches, headlines, local times, digest
+//! times (watched terms in text are `crate::text::terms`, shared with the diffs). `engine` reads
+//! the ledger and the warehouse and calls these.
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -8,6 +8,56 @@ use chrono_tz::Tz;
 /// Text reduced for comparison: lower case, letters and digits, single spaces.
 pub fn tiebreak_text(s: &str) -> String {
     s.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// Whether a sponsor watch (`[watch] sponsors`) matches a sponsorship. A value starting with
+/// `ocd-person/` matches that person's id; any other value matches when each of its words is
+/// one of the words of the sponsor's name, case-insensitively: "Sturgeon", "STURGEON",
+/// "Laura Sturgeon" and "Sturgeon, Laura" all match "Laura V. Sturgeon" (and "Sen. Sturgeon"),
+/// "Sturg" does not. Words are letters and digits; other punctuation is ignored, except that a
+/// hyphen or an apostrophe inside a name keeps it one word ("Wilson" does not match "Madinah
+/// Wilson-Anton": watch "Wilson-Anton"). A value with no word matches nothing.
+pub fn sponsor_matches(watch: &str, name: &str, person_id: Option<&str>) -> bool {
+    let watch = watch.trim();
+    if watch.starts_with("ocd-person/") {
+        return person_id == Some(watch);
+    }
+    let wanted = name_words(watch);
+    let have = name_words(name);
+    !wanted.is_empty() && wanted.iter().all(|w| have.contains(w))
+}
+
+/// The why-line term of a matched sponsor: which legislator sponsored, and the watch value
+/// that matched when it is not simply the name ("sponsor: Laura V. Sturgeon (watched
+/// \"Sturgeon\")").
+pub fn sponsor_term(name: &str, watch: &str) -> String {
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.to_lowercase() == watch.trim().to_lowercase() {
+        format!("sponsor: {name}")
+    } else {
+        format!("sponsor: {name} (watched {:?})", watch.trim())
+    }
+}
+
+/// A name's words, lower case: runs of letters, digits and combining marks, with a hyphen or
+/// an apostrophe between two of them kept ("o'brien", "snyder-hall").
+fn name_words(s: &str) -> Vec<String> {
+    let is_word = crate::text::terms::is_word_char;
+    let chars: Vec<char> = s.chars().map(|c| if c == '\u{2019}' { '\'' } else { c }).collect();
+    let mut words = Vec::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let joiner = matches!(c, '-' | '\'') && !word.is_empty() && chars.get(i + 1).is_some_and(|n| is_word(*n));
+        if is_word(c) || joiner {
+            word.extend(c.to_lowercase());
+        } else if !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
 }
 
 /// Whether an action with these OCD classes passes a coalition's action filter (an empty
@@ -108,6 +158,51 @@ mod tests {
         assert_eq!(reminder_due(d("2017-02-05"), d("2017-02-07"), &[3, 1]), Some(3));
         assert_eq!(reminder_due(d("2017-02-06"), d("2017-02-07"), &[3, 1]), Some(1));
         assert_eq!(reminder_due(d("2017-02-07"), d("2017-02-07"), &[3, 1]), None);
+    }
+
+    #[test]
+    fn sponsor_watches_match_any_of_a_legislators_names() {
+        // Real Delaware sponsors (tests/fixtures/ocd-scrape/de-153).
+        let table: &[(&str, &str, bool)] = &[
+            ("Sturgeon", "Laura V. Sturgeon", true),
+            ("sturgeon", "Laura V. Sturgeon", true),
+            ("STURGEON", "Laura V. Sturgeon", true),
+            ("Sturgeon", "Sen. Sturgeon", true),
+            ("Laura Sturgeon", "Laura V. Sturgeon", true),
+            ("Laura V Sturgeon", "Laura V. Sturgeon", true),
+            ("Sturgeon, Laura", "Laura V. Sturgeon", true),
+            ("Sturgeon, Laura", "STURGEON, LAURA V.", true),
+            ("  Laura V. Sturgeon ", "Laura V. Sturgeon", true),
+            ("Sturg", "Laura V. Sturgeon", false),
+            ("Laura Townsend", "Laura V. Sturgeon", false),
+            ("Jack", "John \"Jack\" Walsh", true),
+            ("Smith", "Michael F. Smith", true),
+            ("Smith", "Kamela T Smith", true),
+            ("Postles", "Charles S Postles Jr.", true),
+            ("Snyder-Hall", "Claire Snyder-Hall", true),
+            ("Wilson", "Madinah Wilson-Anton", false),
+            ("Wilson", "David L. Wilson", true),
+            ("Moore", "Sherae'a Moore", true),
+            // Minnesota (tests/fixtures/legiscan-api/getSessionPeople-2151.json), a typographic
+            // apostrophe in the watch.
+            ("O\u{2019}Driscoll", "Tim O'Driscoll", true),
+            // California's CAML authors (tests/fixtures/ca-pubinfo/2025-2026).
+            ("LIMÓN", "Limón", true),
+            ("Limon", "Limón", false),
+            ("Smallwood-Cuevas", "Smallwood-Cuevas", true),
+            ("Cuevas", "Smallwood-Cuevas", false),
+            (".", "Laura V. Sturgeon", false),
+        ];
+        for &(watch, name, expected) in table {
+            assert_eq!(sponsor_matches(watch, name, None), expected, "{watch:?} on {name:?}");
+        }
+        // Their Open States ids (tests/fixtures/openstates-api/de/people-page-*.json).
+        let id = "ocd-person/21d5af4e-31e6-5a32-9134-7042e4a9d672";
+        assert!(sponsor_matches(id, "Laura V. Sturgeon", Some(id)));
+        assert!(!sponsor_matches(id, "Laura V. Sturgeon", None));
+        assert!(!sponsor_matches(id, "Laura V. Sturgeon", Some("ocd-person/385f7ee7-84d2-52e6-a564-f8dc51229819")));
+        assert_eq!(sponsor_term("Laura V. Sturgeon", "Sturgeon"), "sponsor: Laura V. Sturgeon (watched \"Sturgeon\")");
+        assert_eq!(sponsor_term("Stephanie  T. Bolden", "stephanie t. bolden"), "sponsor: Stephanie T. Bolden");
     }
 
     #[test]

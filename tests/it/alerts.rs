@@ -70,6 +70,14 @@ fn eml_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// A warehouse of `db` holding Delaware's real bills (tests/fixtures/ocd-scrape/de-153).
+async fn delaware(db: &TestDb) -> statehouse::warehouse::Warehouse {
+    let wh = db.open().await;
+    let p = pipeline(db.dir.path(), "de", &scrape_source("de", &fixture("ocd-scrape/de-153"), None));
+    run(&wh, &p, &db.options()).await;
+    wh
+}
+
 fn sample() -> Pipeline {
     Pipeline::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/sample.toml")).unwrap()
 }
@@ -243,11 +251,9 @@ async fn alerts_reach_a_real_smtp_server_exactly_once_even_after_an_outage() {
 #[tokio::test]
 async fn digests_go_out_at_each_leads_hour_in_their_own_time_zone() {
     for db in TestDb::both().await {
-        let wh = db.open().await;
-        let b = wh.backend();
         // Delaware's real bills, replayed: new bills matching watched terms.
-        let p = pipeline(db.dir.path(), "de", &scrape_source("de", &fixture("ocd-scrape/de-153"), None));
-        run(&wh, &p, &db.options()).await;
+        let wh = delaware(&db).await;
+        let b = wh.backend();
         let coalition = Coalition::parse(
             r#"
 id = "two-zones"
@@ -305,6 +311,66 @@ terms = ["school", "inspector general"]
             0,
             "{b}: every alert is in a digest"
         );
+        wh.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_sponsor_watch_on_a_family_name_alerts_each_bill_of_each_legislator_of_that_name() {
+    for db in TestDb::both().await {
+        // Delaware's real bills, replayed. Two legislators are named Smith: Michael F. Smith
+        // and Kamela T Smith.
+        let wh = delaware(&db).await;
+        let b = wh.backend();
+        let coalition = Coalition::parse(
+            &format!(
+                "{}\n[watch]\nsponsors = [\"Smith\"]\n",
+                DE_COALITION.replace("id = \"de-watch\"", "id = \"de-watch\"\nstart = \"beginning\"")
+            ),
+            Path::new("smith.toml"),
+        )
+        .unwrap();
+        let out = db.dir.path().join("out");
+        let cs = std::slice::from_ref(&coalition);
+        engine::process(&wh, cs, AlertMode::DryRun, &Transport::Files(out.clone()), at("2026-11-26T12:00:00Z"))
+            .await
+            .unwrap();
+
+        // Each bill with a sponsor of that family name, and which Smith sponsored it.
+        let mut expected: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for r in rows(
+            &wh,
+            "SELECT DISTINCT b.identifier, s.name FROM bill_sponsorships s JOIN bills b ON b.id = s.bill_id \
+             WHERE s.name LIKE '% Smith'",
+        )
+        .await
+        {
+            expected.entry(r[0].clone()).or_default().push(format!("sponsor: {} (watched \"Smith\")", r[1]));
+        }
+        let mut got: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for r in rows(&wh, "SELECT alert FROM alert_outbox WHERE rule = 'new_bill'").await {
+            let alert: serde_json::Value = serde_json::from_str(&r[0]).unwrap();
+            let terms = alert["why"]["terms"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string());
+            got.entry(alert["bill"]["identifier"].as_str().unwrap().to_string()).or_default().extend(terms);
+        }
+        for terms in expected.values_mut().chain(got.values_mut()) {
+            terms.sort();
+        }
+        assert_eq!(got, expected, "{b}");
+        let both: std::collections::BTreeSet<&String> = got.values().flatten().collect();
+        assert_eq!(
+            both.into_iter().collect::<Vec<_>>(),
+            ["sponsor: Kamela T Smith (watched \"Smith\")", "sponsor: Michael F. Smith (watched \"Smith\")"],
+            "{b}: both legislators named Smith"
+        );
+        // The email says who sponsored the bill.
+        let mail = eml_files(&out.join("de-watch"))
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .find(|m| headers(m).contains("New bill HCR 26"))
+            .expect("HCR 26, Kamela T Smith's resolution");
+        let text = parts(&mail).0.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains("Matched: sponsor: Kamela T Smith (watched \"Smith\")"), "{b}: {text}");
         wh.close().await;
     }
 }
