@@ -336,6 +336,23 @@ impl Plan<'_> {
         b
     }
 
+    /// A tracked bill's alert for one group: the bill with the group's position, and why.
+    fn tracked_alert(
+        &self,
+        kind: AlertKind,
+        headline: &str,
+        e: &LedgerEntry,
+        bill: &BillInfo,
+        position: Position,
+        group: &str,
+    ) -> Alert {
+        let mut a = self.alert(kind, headline.to_string(), Some(e.seq), e.recorded_at);
+        a.bill = Some(self.with_position(bill, position, group));
+        a.why = self.tracked_why(bill, position, group);
+        a.source_url = bill.url.clone();
+        a
+    }
+
     /// One match per lead of each group following the bill (a lead in two groups once),
     /// each alert carrying that group's position.
     fn for_tracked(
@@ -355,6 +372,21 @@ impl Plan<'_> {
         }
         out
     }
+}
+
+/// The matches of every coalition tracking a bill: one per lead of each group following it.
+fn fan_out(
+    plans: &[Plan<'_>],
+    trackers: Vec<(usize, &config::TrackedBill)>,
+    key: &str,
+    build: impl Fn(&Plan<'_>, Position, &str) -> Alert,
+) -> Vec<(usize, Match)> {
+    let mut out = Vec::new();
+    for (i, t) in trackers {
+        let p = &plans[i];
+        out.extend(p.for_tracked(t, key, |position, group| build(p, position, group)).into_iter().map(|m| (i, m)));
+    }
+    out
 }
 
 /// The facts about one bill that alerts carry.
@@ -890,9 +922,7 @@ async fn new_bill(
         if let Some(t) = tracked {
             // Every group following the bill, with its position.
             for m in p.for_tracked(t, &key, |position, group| {
-                let mut a = p.alert(AlertKind::NewBill, headline.clone(), Some(e.seq), e.recorded_at);
-                a.bill = Some(p.with_position(&bill.info, position, group));
-                a.why = p.tracked_why(&bill.info, position, group);
+                let mut a = p.tracked_alert(AlertKind::NewBill, &headline, e, &bill.info, position, group);
                 a.why.terms = terms.clone();
                 a.why.snippet = snippet.clone();
                 a.source_url = bill.info.url.clone();
@@ -971,9 +1001,7 @@ async fn action_added(pass: &mut Pass<'_>, e: &LedgerEntry, ch: &Value) -> Resul
             continue;
         }
         for m in p.for_tracked(t, &format!("seq:{}", e.seq), |position, group| {
-            let mut a = p.alert(AlertKind::Action, headline.clone(), Some(e.seq), e.recorded_at);
-            a.bill = Some(p.with_position(&bill.info, position, group));
-            a.why = p.tracked_why(&bill.info, position, group);
+            let mut a = p.tracked_alert(AlertKind::Action, &headline, e, &bill.info, position, group);
             a.action = Some(action.clone());
             a.source_url = bill.info.url.clone();
             a
@@ -995,21 +1023,12 @@ async fn sponsor_changed(pass: &mut Pass<'_>, e: &LedgerEntry, ch: &Value) -> Re
     let (kind, verb) =
         if added { (AlertKind::SponsorAdded, "adds sponsor") } else { (AlertKind::SponsorRemoved, "loses sponsor") };
     let headline = format!("{} {verb} {}", bill.info.identifier, sponsor.name);
-    let mut out = Vec::new();
-    for (i, t) in trackers {
-        let p = &pass.plans[i];
-        for m in p.for_tracked(t, &format!("seq:{}", e.seq), |position, group| {
-            let mut a = p.alert(kind, headline.clone(), Some(e.seq), e.recorded_at);
-            a.bill = Some(p.with_position(&bill.info, position, group));
-            a.why = p.tracked_why(&bill.info, position, group);
-            a.sponsor = Some(sponsor.clone());
-            a.source_url = bill.info.url.clone();
-            a
-        }) {
-            out.push((i, m));
-        }
-    }
-    Ok(out)
+    Ok(fan_out(&pass.plans, trackers, &format!("seq:{}", e.seq), |p, position, group| {
+        let mut a = p.tracked_alert(kind, &headline, e, &bill.info, position, group);
+        a.sponsor = Some(sponsor.clone());
+        a.source_url = bill.info.url.clone();
+        a
+    }))
 }
 
 async fn version_added(pass: &mut Pass<'_>, e: &LedgerEntry, ch: &Value) -> Result<Vec<(usize, Match)>, AlertsError> {
@@ -1020,9 +1039,7 @@ async fn version_added(pass: &mut Pass<'_>, e: &LedgerEntry, ch: &Value) -> Resu
         let version = version_info(pass.wh, p.c, &bill.info.id, &e.entity_id, &ch["new"]).await?;
         let headline = format!("{}: new version ({})", bill.info.identifier, version.note);
         for m in p.for_tracked(t, &format!("seq:{}", e.seq), |position, group| {
-            let mut a = p.alert(AlertKind::NewVersion, headline.clone(), Some(e.seq), e.recorded_at);
-            a.bill = Some(p.with_position(&bill.info, position, group));
-            a.why = p.tracked_why(&bill.info, position, group);
+            let mut a = p.tracked_alert(AlertKind::NewVersion, &headline, e, &bill.info, position, group);
             a.version = Some(version.clone());
             a.source_url = version.url.clone().or(bill.info.url.clone());
             a
@@ -1050,30 +1067,23 @@ async fn vote_recorded(pass: &mut Pass<'_>, e: &LedgerEntry) -> Result<Vec<(usiz
         vote.yes,
         vote.no
     );
-    let mut out = Vec::new();
-    for (i, t) in trackers {
-        let p = &pass.plans[i];
-        for m in p.for_tracked(t, &format!("seq:{}", e.seq), |position, group| {
-            let mut v = vote.clone();
-            v.voters = records
-                .iter()
-                .map(|(name, option)| VoterInfo {
-                    name: name.clone(),
-                    option: option.clone(),
-                    with_position: position.agrees(option),
-                })
-                .collect();
-            let mut a = p.alert(AlertKind::RollCall, headline.clone(), Some(e.seq), e.recorded_at);
-            a.bill = Some(p.with_position(&bill.info, position, group));
-            a.why = p.tracked_why(&bill.info, position, group);
-            a.source_url = v.url.clone().or(bill.info.url.clone());
-            a.vote = Some(v);
-            a
-        }) {
-            out.push((i, m));
-        }
-    }
-    Ok(out)
+    Ok(fan_out(&pass.plans, trackers, &format!("seq:{}", e.seq), |p, position, group| {
+        let mut v = vote.clone();
+        v.voters = records
+            .iter()
+            .map(|(name, option)| VoterInfo {
+                name: name.clone(),
+                option: option.clone(),
+                with_position: position.agrees(option),
+            })
+            .collect();
+        let mut a = p.alert(AlertKind::RollCall, headline.clone(), Some(e.seq), e.recorded_at);
+        a.bill = Some(p.with_position(&bill.info, position, group));
+        a.why = p.tracked_why(&bill.info, position, group);
+        a.source_url = v.url.clone().or(bill.info.url.clone());
+        a.vote = Some(v);
+        a
+    }))
 }
 
 /// A tracked bill put on or taken off a hearing's agenda (an item that arrived with its
@@ -1112,21 +1122,12 @@ async fn agenda_item(pass: &mut Pass<'_>, e: &LedgerEntry, ch: &Value) -> Result
             format!("{} taken off the agenda: {}, {}", bill.info.identifier, hearing.name, hearing.when),
         )
     };
-    let mut out = Vec::new();
-    for (i, t) in trackers {
-        let p = &pass.plans[i];
-        for m in p.for_tracked(t, &format!("seq:{}", e.seq), |position, group| {
-            let mut a = p.alert(kind, headline.clone(), Some(e.seq), e.recorded_at);
-            a.bill = Some(p.with_position(&bill.info, position, group));
-            a.why = p.tracked_why(&bill.info, position, group);
-            a.source_url = hearing.url.clone().or(bill.info.url.clone());
-            a.hearing = Some(hearing.clone());
-            a
-        }) {
-            out.push((i, m));
-        }
-    }
-    Ok(out)
+    Ok(fan_out(&pass.plans, trackers, &format!("seq:{}", e.seq), |p, position, group| {
+        let mut a = p.tracked_alert(kind, &headline, e, &bill.info, position, group);
+        a.source_url = hearing.url.clone().or(bill.info.url.clone());
+        a.hearing = Some(hearing.clone());
+        a
+    }))
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1267,9 +1268,7 @@ async fn hearing_story(
                 continue;
             }
             for m in p.for_tracked(t, &dedupe, |position, group| {
-                let mut a = p.alert(kind, headline.clone(), Some(e.seq), e.recorded_at);
-                a.bill = Some(p.with_position(&bill.info, position, group));
-                a.why = p.tracked_why(&bill.info, position, group);
+                let mut a = p.tracked_alert(kind, &headline, e, &bill.info, position, group);
                 a.source_url = hearing.url.clone().or(bill.info.url.clone());
                 a.hearing = Some(hearing.clone());
                 a
