@@ -21,8 +21,9 @@ TERMS="${TERMS:-1000}"
 BILLS="${BILLS:-500}"
 mkdir -p "$BENCH_DIR"
 BENCH_DIR="$(cd "$BENCH_DIR" && pwd)"
-BIN="$PWD/target/release/statehouse"
-GEN="$PWD/target/release/statehouse-bench"
+TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
+BIN="$TARGET/release/statehouse"
+GEN="$TARGET/release/statehouse-bench"
 
 echo "building release binaries…" >&2
 cargo build --release --bins >&2

@@ -24,3 +24,12 @@ ALTER TABLE alert_outbox ADD COLUMN cancelled_at TEXT;
 -- Operator emails: claimed the same way, and with a Message-ID of their own.
 ALTER TABLE operator_alerts ADD COLUMN claimed_by TEXT;
 ALTER TABLE operator_alerts ADD COLUMN claimed_until TEXT;
+
+-- Alert matching reads the ledger by kind (new bills, hearings, agenda items) and by tracked
+-- bill (change_events_bill) after the coalitions' cursors, never the whole table.
+CREATE INDEX change_events_kind ON change_events (kind, seq);
+
+-- A bill's credit lines (which source kinds delivered it) read from the index alone: without
+-- source_kind in it, SQLite's planner scanned every bill's entry through the primary key.
+DROP INDEX entity_sources_entity;
+CREATE INDEX entity_sources_entity ON entity_sources (entity_type, entity_id, source_kind);

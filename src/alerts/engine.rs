@@ -118,14 +118,7 @@ pub struct AlertsReport {
     pub waiting: u64,
 }
 
-/// A timestamp as either backend returns it (`2017-02-07 14:30:00+00:00`, RFC 3339).
-pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    let t = s.trim().replacen(' ', "T", 1);
-    DateTime::parse_from_rfc3339(&t)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
-        .or_else(|| chrono::NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|n| n.and_utc()))
-}
+pub use crate::warehouse::alerts::parse_time;
 
 fn json_list(s: &str) -> Vec<String> {
     serde_json::from_str::<Vec<Value>>(s)
@@ -400,7 +393,7 @@ struct BillFacts {
     abstract_text: Option<String>,
 }
 
-fn facts_of(r: BillRow, credit: Option<String>) -> BillFacts {
+fn facts_of(r: BillRow) -> BillFacts {
     BillFacts {
         info: BillInfo {
             id: r.id,
@@ -412,7 +405,7 @@ fn facts_of(r: BillRow, credit: Option<String>) -> BillFacts {
             position: None,
             group: None,
             latest_action: r.latest_action_description,
-            credit,
+            credit: None,
         },
         jurisdiction_id: r.jurisdiction_id,
         created_run_id: r.created_run_id,
@@ -431,6 +424,7 @@ struct Pass<'a> {
     pending_in: HashSet<String>,
     first_loads: HashMap<String, Option<i64>>,
     bills: HashMap<String, Option<BillFacts>>,
+    credits: HashMap<String, Option<String>>,
     jurisdiction_names: HashMap<String, String>,
     /// Every coalition's watched terms, and committees, each in one automaton (owner: the
     /// plan's index).
@@ -441,7 +435,7 @@ struct Pass<'a> {
 }
 
 /// Matching reads this many change events at a time.
-const LEDGER_BATCH: i64 = 5_000;
+const LEDGER_BATCH: i64 = 100_000;
 
 impl<'a> Pass<'a> {
     async fn new(wh: &'a Warehouse, plans: Vec<Plan<'a>>) -> Result<Pass<'a>, AlertsError> {
@@ -486,6 +480,7 @@ impl<'a> Pass<'a> {
             pending_in,
             first_loads: HashMap::new(),
             bills: HashMap::new(),
+            credits: HashMap::new(),
             jurisdiction_names: wh.jurisdiction_names().await?,
             told: HashSet::new(),
         })
@@ -505,11 +500,8 @@ impl<'a> Pass<'a> {
         if missing.is_empty() {
             return Ok(());
         }
-        // Data whose licence asks for credit (LegiScan's CC BY 4.0) is shown with its credit line.
-        let mut credits = self.wh.credit_lines(&missing).await?;
         for r in self.wh.alert_bills(&missing).await? {
-            let credit = credits.remove(&r.id);
-            self.bills.insert(r.id.clone(), Some(facts_of(r, credit)));
+            self.bills.insert(r.id.clone(), Some(facts_of(r)));
         }
         for id in missing {
             self.bills.entry(id).or_insert(None);
@@ -517,7 +509,19 @@ impl<'a> Pass<'a> {
         Ok(())
     }
 
+    /// A bill's facts, with its credit line: data whose licence asks for credit (LegiScan's
+    /// CC BY 4.0) is shown with it. (Read only for bills that match something.)
     async fn bill(&mut self, id: &str) -> Result<Option<BillFacts>, AlertsError> {
+        let Some(mut facts) = self.bill_uncredited(id).await? else { return Ok(None) };
+        if !self.credits.contains_key(id) {
+            let credit = self.wh.credit_lines(&[id.to_string()]).await?.remove(id);
+            self.credits.insert(id.to_string(), credit);
+        }
+        facts.info.credit = self.credits.get(id).cloned().flatten();
+        Ok(Some(facts))
+    }
+
+    async fn bill_uncredited(&mut self, id: &str) -> Result<Option<BillFacts>, AlertsError> {
         self.load_bills(&[id.to_string()]).await?;
         Ok(self.bills.get(id).cloned().flatten())
     }
@@ -684,11 +688,8 @@ async fn queue(
 async fn match_batch(pass: &mut Pass<'_>, batch: &[LedgerEntry]) -> Result<Vec<(usize, Match)>, AlertsError> {
     // Which events some coalition could want, and what they need read.
     let hearing_ids: Vec<String> = {
-        let mut ids: Vec<String> = batch
-            .iter()
-            .filter(|e| is_hearing_kind(&e.kind) || e.kind.starts_with("agenda_item_"))
-            .map(|e| e.entity_id.clone())
-            .collect();
+        let mut ids: Vec<String> =
+            batch.iter().filter(|e| is_hearing_kind(&e.kind)).map(|e| e.entity_id.clone()).collect();
         ids.sort();
         ids.dedup();
         ids
@@ -743,7 +744,20 @@ async fn match_batch(pass: &mut Pass<'_>, batch: &[LedgerEntry]) -> Result<Vec<(
     need_bills.sort();
     need_bills.dedup();
     pass.load_bills(&need_bills).await?;
-    let seqs: Vec<i64> = wanted.iter().filter(|e| !is_hearing_kind(&e.kind)).map(|e| e.seq).collect();
+    // A tracked bill's history (what the run that first loaded it brought) is not news: left
+    // out before its changes are read.
+    wanted.retain(|e| match e.kind.as_str() {
+        "action_added" | "sponsor_added" | "sponsor_removed" | "version_added" | "vote_recorded" => e
+            .bill_id
+            .as_ref()
+            .and_then(|b| pass.bills.get(b))
+            .is_some_and(|b| b.as_ref().is_some_and(|b| !is_history(b, e))),
+        _ => true,
+    });
+    // New bills and hearings are read from their rows (a hearing's story from all its
+    // events), so only the others' changes are read here.
+    let seqs: Vec<i64> =
+        wanted.iter().filter(|e| !is_hearing_kind(&e.kind) && e.kind != "bill_introduced").map(|e| e.seq).collect();
     let changes = pass.wh.changes_of(&seqs).await?;
     // New bills: one read of sponsors and actions for the ones a watch could match.
     let new_bills: Vec<String> =
@@ -901,22 +915,31 @@ async fn new_bill(
     extra: &NewBillExtra,
 ) -> Result<Vec<(usize, Match)>, AlertsError> {
     let first_load = pass.in_first_load(e).await?;
-    let Some(bill) = pass.bill(&e.entity_id).await? else { return Ok(Vec::new()) };
+    let Some(bill) = pass.bill_uncredited(&e.entity_id).await? else { return Ok(Vec::new()) };
     let trackers = pass.trackers(&e.entity_id, e);
     let key = format!("seq:{}", e.seq);
     let headline = format!("New bill {}: {}", bill.info.identifier, bill.info.title);
     let found = Found::of(pass, &bill, extra);
+    // A new bill is news to the coalitions whose watches match it; a tracked one then shows
+    // each group's position.
+    let matched: Vec<(usize, Vec<String>, Option<String>)> = pass
+        .plans
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.sees(e) && (p.replay || !first_load) && p.watches)
+        .map(|(i, p)| {
+            let (terms, snippet) = watched_in(i, p.c, &bill, extra, &found);
+            (i, terms, snippet)
+        })
+        .filter(|(_, terms, _)| !terms.is_empty())
+        .collect();
+    if matched.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(bill) = pass.bill(&e.entity_id).await? else { return Ok(Vec::new()) };
     let mut out = Vec::new();
-    for (i, p) in pass.plans.iter().enumerate() {
-        if !p.sees(e) || (first_load && !p.replay) || !p.watches {
-            continue;
-        }
-        let (terms, snippet) = watched_in(i, p.c, &bill, extra, &found);
-        // A new bill is news when the coalition's watches match it; a tracked one then
-        // shows each group's position.
-        if terms.is_empty() {
-            continue;
-        }
+    for (i, terms, snippet) in matched {
+        let p = &pass.plans[i];
         let tracked = trackers.iter().find(|(j, _)| *j == i).map(|(_, t)| *t);
         let mut seen = HashSet::new();
         if let Some(t) = tracked {

@@ -210,6 +210,10 @@ mod alerts_bench {
         absent_terms: bool,
         seed: u64,
     ) -> Result<()> {
+        // STATEHOUSE_LOG=sqlx::query=debug shows each statement with its time.
+        if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("STATEHOUSE_LOG") {
+            tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr).init();
+        }
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         rt.block_on(async {
             let wh = Warehouse::open_read_only(database).await?;

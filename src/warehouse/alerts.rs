@@ -287,14 +287,37 @@ pub struct ClaimedOperatorAlert {
 
 const COALITION_COLUMNS: &str = "id, config_hash, cursor_seq, replay, transport";
 
-const BILL_SELECT: &str = "SELECT b.id, b.jurisdiction_id, b.session, b.identifier, b.title, b.source_url, \
-     b.latest_action_description, b.subjects, b.abstract_text, j.name AS jurisdiction_name, b.created_run_id \
-     FROM bills b LEFT JOIN jurisdictions j ON j.id = b.jurisdiction_id WHERE b.id IN (";
+/// Rows aggregated into one JSON array by the database, decoded into typed tuples.
+fn decode_rows<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>, sqlx::Error> {
+    serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// A timestamp as either backend returns it as text (`2017-02-07 14:30:00+00:00`, RFC 3339).
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    let t = s.trim().replacen(' ', "T", 1);
+    DateTime::parse_from_rfc3339(&t)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+        .or_else(|| chrono::NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|n| n.and_utc()))
+}
+
+fn parse_timestamp(s: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+    parse_time(s).ok_or_else(|| sqlx::Error::Decode(format!("not a timestamp: {s:?}").into()))
+}
 
 const HEARING_KINDS: &str = "('hearing_scheduled', 'hearing_changed', 'hearing_cancelled')";
 
 macro_rules! backend {
-    ($m:ident, $DB:ty, $Pool:ty, $skip_locked:literal, $json_list:literal) => {
+    (
+        $m:ident,
+        $DB:ty,
+        $Pool:ty,
+        $skip_locked:literal,
+        $json_list:literal,
+        $by_jurisdiction:literal,
+        $agg_open:literal,
+        $agg_close:literal
+    ) => {
         mod $m {
             use super::*;
             type Db = $DB;
@@ -462,21 +485,37 @@ macro_rules! backend {
                 limit: i64,
             ) -> Result<Vec<LedgerEntry>, sqlx::Error> {
                 let bills = serde_json::to_string(&filter.bills).expect("strings serialize");
-                let sql = concat!(
-                    "SELECT seq, run_id, recorded_at, jurisdiction_id, entity_id, bill_id, kind FROM change_events ",
-                    "WHERE seq > $1 AND seq <= $2 AND (kind IN ('hearing_scheduled', 'hearing_changed', 'hearing_cancelled', ",
-                    "'agenda_item_added', 'agenda_item_removed') OR ($3 AND kind = 'bill_introduced') OR bill_id IN (",
-                    $json_list,
-                    ")) ORDER BY seq LIMIT $5"
+                // Each OR term has its index (change_events_kind, change_events_bill).
+                let introduced = if filter.introduced { "'bill_introduced', " } else { "" };
+                let sql = format!(
+                    "SELECT {}seq, run_id, recorded_at, jurisdiction_id, entity_id, bill_id, kind{} FROM (\
+                     SELECT seq, run_id, recorded_at, jurisdiction_id, entity_id, bill_id, kind FROM change_events \
+                     WHERE seq > $1 AND seq <= $2 AND (kind IN ({introduced}'hearing_scheduled', 'hearing_changed', \
+                     'hearing_cancelled', 'agenda_item_added', 'agenda_item_removed') OR bill_id IN ({})) ORDER BY seq LIMIT $4) t",
+                    $agg_open, $agg_close, $json_list
                 );
-                sqlx::query_as::<Db, LedgerEntry>(sql)
+                let json: String = sqlx::query_scalar::<Db, String>(AssertSqlSafe(sql))
                     .bind(after)
                     .bind(until)
-                    .bind(filter.introduced)
                     .bind(bills)
                     .bind(limit)
-                    .fetch_all(pool)
-                    .await
+                    .fetch_one(pool)
+                    .await?;
+                type Entry = (i64, i64, String, String, String, Option<String>, String);
+                let rows: Vec<Entry> = decode_rows(&json)?;
+                rows.into_iter()
+                    .map(|(seq, run_id, recorded_at, jurisdiction_id, entity_id, bill_id, kind)| {
+                        Ok(LedgerEntry {
+                            seq,
+                            run_id,
+                            recorded_at: parse_timestamp(&recorded_at)?,
+                            jurisdiction_id,
+                            entity_id,
+                            bill_id,
+                            kind,
+                        })
+                    })
+                    .collect()
             }
 
             pub(super) async fn changes_of(pool: &Pool, seqs: &[i64]) -> Result<Vec<(i64, String)>, sqlx::Error> {
@@ -485,7 +524,7 @@ macro_rules! backend {
 
             pub(super) async fn hearing_changes(pool: &Pool, event_id: &str) -> Result<Vec<EntityChange>, sqlx::Error> {
                 sqlx::query_as::<Db, EntityChange>(AssertSqlSafe(format!(
-                    "SELECT seq, run_id, kind, changes FROM change_events WHERE entity_id = $1 AND kind IN {HEARING_KINDS} ORDER BY seq"
+                    "SELECT seq, run_id, kind, changes FROM change_events WHERE entity_type = 'event' AND entity_id = $1 AND kind IN {HEARING_KINDS} ORDER BY seq"
                 )))
                 .bind(event_id)
                 .fetch_all(pool)
@@ -493,17 +532,21 @@ macro_rules! backend {
             }
 
             pub(super) async fn first_load_run(pool: &Pool, jurisdiction_id: &str) -> Result<Option<i64>, sqlx::Error> {
-                sqlx::query_scalar::<Db, Option<i64>>(
-                    "SELECT MIN(run_id) FROM change_events WHERE jurisdiction_id = $1 AND kind = 'bill_introduced'",
-                )
+                // The run of its earliest new bill (runs and sequence numbers grow together):
+                // read in the (jurisdiction_id, seq) index's order, it stops at the first.
+                sqlx::query_scalar::<Db, i64>(concat!(
+                    "SELECT run_id FROM change_events ",
+                    $by_jurisdiction,
+                    " WHERE jurisdiction_id = $1 AND kind = 'bill_introduced' ORDER BY seq LIMIT 1"
+                ))
                 .bind(jurisdiction_id)
-                .fetch_one(pool)
+                .fetch_optional(pool)
                 .await
             }
 
             pub(super) async fn hearing_arrived_in_run(pool: &Pool, event_id: &str, run_id: i64) -> Result<bool, sqlx::Error> {
                 let n = sqlx::query_scalar::<Db, i64>(
-                    "SELECT COUNT(*) FROM change_events WHERE entity_id = $1 AND run_id = $2 AND kind IN ('hearing_scheduled', 'hearing_cancelled')",
+                    "SELECT COUNT(*) FROM change_events WHERE entity_type = 'event' AND entity_id = $1 AND run_id = $2 AND kind IN ('hearing_scheduled', 'hearing_cancelled')",
                 )
                 .bind(event_id)
                 .bind(run_id)
@@ -523,7 +566,37 @@ macro_rules! backend {
             }
 
             pub(super) async fn bills(pool: &Pool, ids: &[String]) -> Result<Vec<BillRow>, sqlx::Error> {
-                select_in(pool, BILL_SELECT, "", ids).await
+                let list = serde_json::to_string(ids).expect("strings serialize");
+                let sql = format!(
+                    "SELECT {}b.id, b.jurisdiction_id, b.session, b.identifier, b.title, b.source_url, \
+                     b.latest_action_description, b.subjects, b.abstract_text, j.name, b.created_run_id{} \
+                     FROM bills b LEFT JOIN jurisdictions j ON j.id = b.jurisdiction_id WHERE b.id IN ({})",
+                    $agg_open,
+                    $agg_close,
+                    $json_list.replace("$3", "$1")
+                );
+                let json: String = sqlx::query_scalar::<Db, String>(AssertSqlSafe(sql)).bind(list).fetch_one(pool).await?;
+                type Bill = (
+                    String, String, String, String, String, Option<String>, Option<String>, String, Option<String>,
+                    Option<String>, i64,
+                );
+                let rows: Vec<Bill> = decode_rows(&json)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| BillRow {
+                        id: r.0,
+                        jurisdiction_id: r.1,
+                        session: r.2,
+                        identifier: r.3,
+                        title: r.4,
+                        source_url: r.5,
+                        latest_action_description: r.6,
+                        subjects: r.7,
+                        abstract_text: r.8,
+                        jurisdiction_name: r.9,
+                        created_run_id: r.10,
+                    })
+                    .collect())
             }
 
             pub(super) async fn latest_bill_id(pool: &Pool, jurisdiction_id: &str, identifier: &str) -> Result<Option<String>, sqlx::Error> {
@@ -992,14 +1065,31 @@ macro_rules! backend {
     };
 }
 
-// `$4` as a list of strings: a JSON array, read by each backend's JSON functions.
-backend!(sqlite, sqlx::Sqlite, sqlx::SqlitePool, "", "SELECT value FROM json_each($4)");
+// `$3` as a list of strings: a JSON array, read by each backend's JSON functions. Large reads
+// come back as one JSON array of rows built by the database (`$agg_open … $agg_close`): one
+// row through the driver instead of tens of thousands (SQLite's driver hands each row across
+// threads). SQLite is told
+// to read a jurisdiction's first new bill through change_events_jurisdiction (it would otherwise
+// walk every new bill through change_events_kind).
+backend!(
+    sqlite,
+    sqlx::Sqlite,
+    sqlx::SqlitePool,
+    "",
+    "SELECT value FROM json_each($3)",
+    "INDEXED BY change_events_jurisdiction",
+    "json_group_array(json_array(",
+    "))"
+);
 backend!(
     postgres,
     sqlx::Postgres,
     sqlx::PgPool,
     " FOR UPDATE SKIP LOCKED",
-    "SELECT jsonb_array_elements_text($4::jsonb)"
+    "SELECT jsonb_array_elements_text($3::jsonb)",
+    "",
+    "COALESCE(json_agg(json_build_array(",
+    ")), '[]')::text"
 );
 
 /// Runs the same function on either pool.
