@@ -423,7 +423,7 @@ struct Pass<'a> {
     /// Jurisdictions where some coalition tracks a bill the warehouse does not hold.
     pending_in: HashSet<String>,
     first_loads: HashMap<String, Option<i64>>,
-    bills: HashMap<String, Option<BillFacts>>,
+    bills: HashMap<String, Option<std::sync::Arc<BillFacts>>>,
     credits: HashMap<String, Option<String>>,
     jurisdiction_names: HashMap<String, String>,
     /// Every coalition's watched terms, and committees, each in one automaton (owner: the
@@ -495,14 +495,18 @@ impl<'a> Pass<'a> {
     }
 
     /// Loads the facts of these bills into the cache.
+    fn cache_bills(&mut self, rows: Vec<BillRow>) {
+        for r in rows {
+            self.bills.insert(r.id.clone(), Some(std::sync::Arc::new(facts_of(r))));
+        }
+    }
+
     async fn load_bills(&mut self, ids: &[String]) -> Result<(), AlertsError> {
         let missing: Vec<String> = ids.iter().filter(|id| !self.bills.contains_key(*id)).cloned().collect();
         if missing.is_empty() {
             return Ok(());
         }
-        for r in self.wh.alert_bills(&missing).await? {
-            self.bills.insert(r.id.clone(), Some(facts_of(r)));
-        }
+        self.cache_bills(self.wh.alert_bills(&missing).await?);
         for id in missing {
             self.bills.entry(id).or_insert(None);
         }
@@ -512,7 +516,8 @@ impl<'a> Pass<'a> {
     /// A bill's facts, with its credit line: data whose licence asks for credit (LegiScan's
     /// CC BY 4.0) is shown with it. (Read only for bills that match something.)
     async fn bill(&mut self, id: &str) -> Result<Option<BillFacts>, AlertsError> {
-        let Some(mut facts) = self.bill_uncredited(id).await? else { return Ok(None) };
+        let Some(facts) = self.bill_uncredited(id).await? else { return Ok(None) };
+        let mut facts = BillFacts::clone(&facts);
         if !self.credits.contains_key(id) {
             let credit = self.wh.credit_lines(&[id.to_string()]).await?.remove(id);
             self.credits.insert(id.to_string(), credit);
@@ -521,8 +526,10 @@ impl<'a> Pass<'a> {
         Ok(Some(facts))
     }
 
-    async fn bill_uncredited(&mut self, id: &str) -> Result<Option<BillFacts>, AlertsError> {
-        self.load_bills(&[id.to_string()]).await?;
+    async fn bill_uncredited(&mut self, id: &str) -> Result<Option<std::sync::Arc<BillFacts>>, AlertsError> {
+        if !self.bills.contains_key(id) {
+            self.load_bills(&[id.to_string()]).await?;
+        }
         Ok(self.bills.get(id).cloned().flatten())
     }
 
@@ -618,7 +625,9 @@ async fn scan(
     if plans.is_empty() {
         return Ok(Vec::new());
     }
+    let started = std::time::Instant::now();
     let mut pass = Pass::new(wh, plans).await?;
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "alerts: pass ready");
     let mut after = pass.plans.iter().map(|p| p.cursor).min().unwrap_or(0);
     // The ledger as it stands now; what the pass reads of it is filtered in SQL: the events
     // it skips concern none of these coalitions.
@@ -629,13 +638,26 @@ async fn scan(
     };
     let mut all: Vec<(usize, Match)> = Vec::new();
     while after < end {
-        let batch = wh.ledger_after(after, end, &filter, LEDGER_BATCH).await?;
+        let started = std::time::Instant::now();
+        // The batch and the bills it introduces, read at once on two connections.
+        let (batch, bills) = if filter.introduced {
+            tokio::try_join!(
+                wh.ledger_after(after, end, &filter, LEDGER_BATCH),
+                wh.new_bills_between(after, end, LEDGER_BATCH)
+            )?
+        } else {
+            (wh.ledger_after(after, end, &filter, LEDGER_BATCH).await?, Vec::new())
+        };
+        pass.cache_bills(bills);
+        tracing::debug!(events = batch.len(), ms = started.elapsed().as_millis() as u64, "alerts: ledger batch read");
         // A short batch is the last: the pass has then read up to `end`.
         let last = match batch.last() {
             Some(e) if batch.len() as i64 == LEDGER_BATCH => e.seq,
             _ => end,
         };
+        let started = std::time::Instant::now();
         let matches = match_batch(&mut pass, &batch).await?;
+        tracing::debug!(matches = matches.len(), ms = started.elapsed().as_millis() as u64, "alerts: batch matched");
         if write {
             let cursors: Vec<(String, i64)> =
                 pass.plans.iter().filter(|p| p.cursor < last).map(|p| (p.c.id.clone(), last)).collect();
@@ -743,7 +765,9 @@ async fn match_batch(pass: &mut Pass<'_>, batch: &[LedgerEntry]) -> Result<Vec<(
     }
     need_bills.sort();
     need_bills.dedup();
+    let started = std::time::Instant::now();
     pass.load_bills(&need_bills).await?;
+    tracing::debug!(bills = need_bills.len(), ms = started.elapsed().as_millis() as u64, "alerts: bills read");
     // A tracked bill's history (what the run that first loaded it brought) is not news: left
     // out before its changes are read.
     wanted.retain(|e| match e.kind.as_str() {
@@ -922,10 +946,18 @@ async fn new_bill(
     let found = Found::of(pass, &bill, extra);
     // A new bill is news to the coalitions whose watches match it; a tracked one then shows
     // each group's position.
+    // Only the coalitions whose terms or committees were found, or that watch subjects or
+    // sponsors, can match.
     let matched: Vec<(usize, Vec<String>, Option<String>)> = pass
         .plans
         .iter()
         .enumerate()
+        .filter(|(i, p)| {
+            found.terms.contains_key(i)
+                || found.committees.contains_key(i)
+                || !p.c.watch.subjects.is_empty()
+                || !p.c.watch.sponsors.is_empty()
+        })
         .filter(|(_, p)| p.sees(e) && (p.replay || !first_load) && p.watches)
         .map(|(i, p)| {
             let (terms, snippet) = watched_in(i, p.c, &bill, extra, &found);

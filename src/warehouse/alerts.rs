@@ -567,15 +567,29 @@ macro_rules! backend {
 
             pub(super) async fn bills(pool: &Pool, ids: &[String]) -> Result<Vec<BillRow>, sqlx::Error> {
                 let list = serde_json::to_string(ids).expect("strings serialize");
+                bills_where(pool, &format!("b.id IN ({})", $json_list.replace("$3", "$1")), |q| q.bind(list)).await
+            }
+
+            pub(super) async fn new_bills_between(pool: &Pool, after: i64, until: i64, limit: i64) -> Result<Vec<BillRow>, sqlx::Error> {
+                let within = "b.id IN (SELECT entity_id FROM change_events WHERE kind = 'bill_introduced' AND seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3)";
+                bills_where(pool, within, |q| q.bind(after).bind(until).bind(limit)).await
+            }
+
+            async fn bills_where<'q>(
+                pool: &Pool,
+                condition: &str,
+                bind: impl FnOnce(
+                    sqlx::query::QueryScalar<'q, Db, String, <Db as sqlx::Database>::Arguments>,
+                ) -> sqlx::query::QueryScalar<'q, Db, String, <Db as sqlx::Database>::Arguments>,
+            ) -> Result<Vec<BillRow>, sqlx::Error> {
                 let sql = format!(
                     "SELECT {}b.id, b.jurisdiction_id, b.session, b.identifier, b.title, b.source_url, \
                      b.latest_action_description, b.subjects, b.abstract_text, j.name, b.created_run_id{} \
-                     FROM bills b LEFT JOIN jurisdictions j ON j.id = b.jurisdiction_id WHERE b.id IN ({})",
+                     FROM bills b LEFT JOIN jurisdictions j ON j.id = b.jurisdiction_id WHERE {condition}",
                     $agg_open,
                     $agg_close,
-                    $json_list.replace("$3", "$1")
                 );
-                let json: String = sqlx::query_scalar::<Db, String>(AssertSqlSafe(sql)).bind(list).fetch_one(pool).await?;
+                let json: String = bind(sqlx::query_scalar::<Db, String>(AssertSqlSafe(sql))).fetch_one(pool).await?;
                 type Bill = (
                     String, String, String, String, String, Option<String>, Option<String>, String, Option<String>,
                     Option<String>, i64,
@@ -1165,6 +1179,11 @@ impl Warehouse {
 
     pub async fn alert_bills(&self, ids: &[String]) -> Result<Vec<BillRow>, sqlx::Error> {
         on!(self, bills(ids))
+    }
+
+    /// The bills introduced by the first `limit` new-bill events after `after`, up to `until`.
+    pub async fn new_bills_between(&self, after: i64, until: i64, limit: i64) -> Result<Vec<BillRow>, sqlx::Error> {
+        on!(self, new_bills_between(after, until, limit))
     }
 
     /// The bill of that identifier in the newest session the warehouse holds.
