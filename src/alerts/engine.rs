@@ -639,16 +639,7 @@ async fn scan(
     let mut all: Vec<(usize, Match)> = Vec::new();
     while after < end {
         let started = std::time::Instant::now();
-        // The batch and the bills it introduces, read at once on two connections.
-        let (batch, bills) = if filter.introduced {
-            tokio::try_join!(
-                wh.ledger_after(after, end, &filter, LEDGER_BATCH),
-                wh.new_bills_between(after, end, LEDGER_BATCH)
-            )?
-        } else {
-            (wh.ledger_after(after, end, &filter, LEDGER_BATCH).await?, Vec::new())
-        };
-        pass.cache_bills(bills);
+        let batch = wh.ledger_after(after, end, &filter, LEDGER_BATCH).await?;
         tracing::debug!(events = batch.len(), ms = started.elapsed().as_millis() as u64, "alerts: ledger batch read");
         // A short batch is the last: the pass has then read up to `end`.
         let last = match batch.last() {

@@ -570,11 +570,6 @@ macro_rules! backend {
                 bills_where(pool, &format!("b.id IN ({})", $json_list.replace("$3", "$1")), |q| q.bind(list)).await
             }
 
-            pub(super) async fn new_bills_between(pool: &Pool, after: i64, until: i64, limit: i64) -> Result<Vec<BillRow>, sqlx::Error> {
-                let within = "b.id IN (SELECT entity_id FROM change_events WHERE kind = 'bill_introduced' AND seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3)";
-                bills_where(pool, within, |q| q.bind(after).bind(until).bind(limit)).await
-            }
-
             async fn bills_where<'q>(
                 pool: &Pool,
                 condition: &str,
@@ -1179,11 +1174,6 @@ impl Warehouse {
 
     pub async fn alert_bills(&self, ids: &[String]) -> Result<Vec<BillRow>, sqlx::Error> {
         on!(self, bills(ids))
-    }
-
-    /// The bills introduced by the first `limit` new-bill events after `after`, up to `until`.
-    pub async fn new_bills_between(&self, after: i64, until: i64, limit: i64) -> Result<Vec<BillRow>, sqlx::Error> {
-        on!(self, new_bills_between(after, until, limit))
     }
 
     /// The bill of that identifier in the newest session the warehouse holds.
