@@ -37,8 +37,9 @@ pub enum WarehouseError {
     #[error("there is no warehouse at {0}: create one with `statehouse init` or `statehouse run`")]
     Missing(String),
     #[error(
-        "the warehouse at {url} has an older schema than this statehouse (migration {} not applied): \
+        "the warehouse at {url} has an older schema than this statehouse ({} {} not applied): \
          run `statehouse init` to migrate it",
+        if pending.len() == 1 { "migration" } else { "migrations" },
         pending.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
     )]
     Outdated { url: String, pending: Vec<i64> },

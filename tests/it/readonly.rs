@@ -154,7 +154,9 @@ async fn a_warehouse_older_than_this_build_asks_for_init() {
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{}: {err}", db.url);
         assert!(
-            err.contains("has an older schema than this statehouse (migration 3 not applied): run `statehouse init`"),
+            err.contains(
+                "has an older schema than this statehouse (migrations 3, 4 not applied): run `statehouse init`"
+            ),
             "{}: {err}",
             db.url
         );
