@@ -400,53 +400,41 @@ macro_rules! backend {
                         .execute(&mut *tx)
                         .await?;
                 }
-                for (id, name) in &c.groups {
-                    sqlx::query::<Db>("INSERT INTO coalition_groups (coalition_id, id, name) VALUES ($1, $2, $3)")
-                        .bind(&c.id)
-                        .bind(id)
-                        .bind(name)
-                        .execute(&mut *tx)
-                        .await?;
+                // The file's rows, one multi-row INSERT per table.
+                // In chunks: a statement binds at most 32,766 values (SQLite), 65,535 (PostgreSQL).
+                for chunk in c.groups.chunks(1_000) {
+                    let mut qb = QueryBuilder::<Db>::new("INSERT INTO coalition_groups (coalition_id, id, name) ");
+                    qb.push_values(chunk, |mut row, (id, name)| {
+                        row.push_bind(&c.id).push_bind(id).push_bind(name);
+                    });
+                    qb.build().execute(&mut *tx).await?;
                 }
-                for l in &c.leads {
-                    sqlx::query::<Db>(
-                        "INSERT INTO coalition_leads (coalition_id, group_id, name, email, timezone, delivery, digest_hour) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(&c.id)
-                    .bind(&l.group_id)
-                    .bind(&l.name)
-                    .bind(&l.email)
-                    .bind(&l.timezone)
-                    .bind(&l.delivery)
-                    .bind(l.digest_hour)
-                    .execute(&mut *tx)
-                    .await?;
+                for chunk in c.leads.chunks(1_000) {
+                    let mut qb = QueryBuilder::<Db>::new(
+                        "INSERT INTO coalition_leads (coalition_id, group_id, name, email, timezone, delivery, digest_hour) ",
+                    );
+                    qb.push_values(chunk, |mut row, l| {
+                        row.push_bind(&c.id).push_bind(&l.group_id).push_bind(&l.name).push_bind(&l.email);
+                        row.push_bind(&l.timezone).push_bind(&l.delivery).push_bind(l.digest_hour);
+                    });
+                    qb.push(" ON CONFLICT DO NOTHING").build().execute(&mut *tx).await?;
                 }
-                for b in &c.bills {
-                    sqlx::query::<Db>(
-                        "INSERT INTO coalition_bills (coalition_id, jurisdiction_id, identifier, session, group_id, position, assigned) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(&c.id)
-                    .bind(&b.jurisdiction_id)
-                    .bind(&b.identifier)
-                    .bind(&b.session)
-                    .bind(&b.group_id)
-                    .bind(&b.position)
-                    .bind(b.assigned)
-                    .execute(&mut *tx)
-                    .await?;
+                for chunk in c.bills.chunks(1_000) {
+                    let mut qb = QueryBuilder::<Db>::new(
+                        "INSERT INTO coalition_bills (coalition_id, jurisdiction_id, identifier, session, group_id, position, assigned) ",
+                    );
+                    qb.push_values(chunk, |mut row, b| {
+                        row.push_bind(&c.id).push_bind(&b.jurisdiction_id).push_bind(&b.identifier).push_bind(&b.session);
+                        row.push_bind(&b.group_id).push_bind(&b.position).push_bind(b.assigned);
+                    });
+                    qb.push(" ON CONFLICT DO NOTHING").build().execute(&mut *tx).await?;
                 }
-                for (kind, value) in &c.watches {
-                    sqlx::query::<Db>(
-                        "INSERT INTO coalition_watches (coalition_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(&c.id)
-                    .bind(kind)
-                    .bind(value)
-                    .execute(&mut *tx)
-                    .await?;
+                for chunk in c.watches.chunks(1_000) {
+                    let mut qb = QueryBuilder::<Db>::new("INSERT INTO coalition_watches (coalition_id, kind, value) ");
+                    qb.push_values(chunk, |mut row, (kind, value)| {
+                        row.push_bind(&c.id).push_bind(kind).push_bind(value);
+                    });
+                    qb.push(" ON CONFLICT DO NOTHING").build().execute(&mut *tx).await?;
                 }
                 // Whoever is no longer a lead gets nothing more: alerts not yet composed, and
                 // messages not yet delivered, are cancelled.
