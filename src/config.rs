@@ -426,6 +426,48 @@ pub fn check_delivery_modes(pipelines: &[Pipeline]) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// A cron expression's shape and numbers, checked before the `cron` crate parses it: its own
+/// messages are off by one ("Hours must be less than 23" for 24) and a five-field expression
+/// gets no reason.
+fn check_cron_fields(text: &str) -> Result<(), String> {
+    const FIELDS: [(&str, u32, u32); 7] = [
+        ("second", 0, 59),
+        ("minute", 0, 59),
+        ("hour", 0, 23),
+        ("day of the month", 1, 31),
+        ("month", 1, 12),
+        // The `cron` crate counts weekdays 1 (Sunday) to 7 (Saturday); names (`Mon-Fri`) are clearer.
+        ("day of the week", 1, 7),
+        ("year", 1970, 2099),
+    ];
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    if fields.len() == 5 {
+        return Err("has 5 fields; statehouse schedules have seconds first: `sec min hour day month weekday` \
+             (\"0 30 2 * * *\" is 02:30 every day)"
+            .into());
+    }
+    if !(6..=7).contains(&fields.len()) {
+        return Err(format!(
+            "has {} fields; a schedule has 6 (`sec min hour day month weekday`) or 7 (with a year)",
+            fields.len()
+        ));
+    }
+    for (field, (name, low, high)) in fields.iter().zip(FIELDS) {
+        for part in field.split(',') {
+            // A step (`*/10`, `5/15`) counts intervals, not a value of the field.
+            let values = part.split('/').next().unwrap_or_default();
+            for value in values.split('-') {
+                if let Ok(n) = value.parse::<u32>()
+                    && !(low..=high).contains(&n)
+                {
+                    return Err(format!("{name} {n} is out of range ({low} to {high})"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 impl AlertMode {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -447,6 +489,7 @@ impl Pipeline {
             .map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })?;
         let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
         let cron_of = |text: &str| -> Result<cron::Schedule, ConfigError> {
+            check_cron_fields(text).map_err(|m| invalid(format!("schedule {text:?}: {m}")))?;
             text.parse()
                 .map_err(|e| invalid(format!("schedule {text:?} is not a cron expression with seconds first: {e}")))
         };
@@ -605,6 +648,32 @@ impl Pipeline {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cron_mistakes_say_what_is_wrong() {
+        const SOURCE: &str = "[[source]]\nname = \"de\"\nkind = \"ocd_scrape\"\npath = \"data/de\"\n";
+        let err = |schedule: &str| {
+            let text = format!("name = \"p\"\nschedule = \"{schedule}\"\ntimezone = \"America/New_York\"\n{SOURCE}");
+            Pipeline::parse(&text, Path::new("p.toml")).unwrap_err().to_string()
+        };
+        assert!(
+            err("0 24 * * *").contains("has 5 fields; statehouse schedules have seconds first"),
+            "{}",
+            err("0 24 * * *")
+        );
+        assert!(err("0 0 24 * * *").contains("hour 24 is out of range (0 to 23)"), "{}", err("0 0 24 * * *"));
+        assert!(err("0 60 2 * * *").contains("minute 60 is out of range (0 to 59)"), "{}", err("0 60 2 * * *"));
+        assert!(err("0 0 2 0 * *").contains("day of the month 0 is out of range (1 to 31)"));
+        assert!(err("0 0 2 * 1-13 *").contains("month 13 is out of range (1 to 12)"));
+        assert!(err("0").contains("has 1 fields"));
+        // The edges of each range, steps and lists are fine.
+        assert!(err("0 0 2 * * 0").contains("day of the week 0 is out of range (1 to 7)"));
+        for ok in ["59 59 23 31 12 7", "0 0 0 1 1 1", "*/10 * * * * *", "0 0,30 9-17 * * Mon-Fri"] {
+            let text = format!("name = \"p\"\nschedule = \"{ok}\"\ntimezone = \"America/New_York\"\n{SOURCE}");
+            let parsed = Pipeline::parse(&text, Path::new("p.toml"));
+            assert!(parsed.is_ok(), "{ok}: {:?}", parsed.err());
+        }
+    }
+
     use super::*;
 
     #[test]
