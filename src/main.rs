@@ -114,8 +114,8 @@ enum Command {
         /// Only bills of this session, as the warehouse names it (`2025-2026`, `20252026`).
         #[arg(long)]
         session: Option<String>,
-        /// At most this many bills.
-        #[arg(long, default_value_t = 20)]
+        /// At most this many bills (1 or more).
+        #[arg(long, default_value_t = 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         limit: usize,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,

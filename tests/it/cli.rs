@@ -72,3 +72,13 @@ fn a_failed_source_exits_nonzero() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("does-not-exist"));
 }
+
+#[test]
+fn search_refuses_a_limit_of_zero() {
+    let db = TestDb::sqlite();
+    let out = statehouse(&db, &["search", "inspector general", "--limit", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--limit") && err.contains("0 is not in 1.."), "{err}");
+    assert!(out.stdout.is_empty());
+}
