@@ -514,13 +514,30 @@ pub(super) fn placeholder_jurisdiction(id: &str) -> JurisdictionRecord {
     let code = crate::normalize::ids::jurisdiction_code(id);
     JurisdictionRecord {
         id: id.to_string(),
-        name: crate::jurisdictions::name_of(&code).map(str::to_string).unwrap_or(code),
+        name: match place_of(id) {
+            Some(place) => place,
+            None => crate::jurisdictions::name_of(&code).map(str::to_string).unwrap_or(code),
+        },
         classification: if id.contains("/place:") { "municipality".into() } else { "state".into() },
         division_id: None,
         url: None,
         sessions: Vec::new(),
         placeholder: true,
     }
+}
+
+/// A city's or county's name from its OCD id: `…/place:new_york/government` → "New York".
+fn place_of(id: &str) -> Option<String> {
+    let slug = id.split("/place:").nth(1)?.split('/').next()?;
+    let words: Vec<String> = slug
+        .split(['_', '-', '~'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+        })
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
 }
 
 /// Splits one payload's records into batches of `size`, in the order links need them: the
@@ -585,6 +602,16 @@ fn folder_sha256(dir: &Path) -> Result<String, SourceError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_city_is_named_for_itself_not_its_state() {
+        let chicago = placeholder_jurisdiction("ocd-jurisdiction/country:us/state:il/place:chicago/government");
+        assert_eq!((chicago.name.as_str(), chicago.classification.as_str()), ("Chicago", "municipality"));
+        let nyc = placeholder_jurisdiction("ocd-jurisdiction/country:us/state:ny/place:new_york/government");
+        assert_eq!(nyc.name, "New York");
+        assert_eq!(placeholder_jurisdiction("ocd-jurisdiction/country:us/state:il/government").name, "Illinois");
+    }
+
     use super::*;
     use crate::model::{BillRecord, VoteRecord};
 
