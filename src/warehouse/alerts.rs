@@ -90,7 +90,7 @@ pub struct LedgerFilter {
 }
 
 /// One change event, without its `changes` (read separately, for the events that match).
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LedgerEntry {
     pub seq: i64,
     pub run_id: i64,
@@ -110,7 +110,7 @@ pub struct EntityChange {
     pub changes: String,
 }
 
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BillRow {
     pub id: String,
     pub jurisdiction_id: String,
