@@ -434,8 +434,9 @@ struct Pass<'a> {
     told: HashSet<(i64, String)>,
 }
 
-/// Matching reads this many change events at a time.
-const LEDGER_BATCH: i64 = 100_000;
+/// Matching reads the ledger this many sequence numbers at a time (of which it reads only
+/// the events that can concern a coalition: a few percent).
+const LEDGER_SPAN: i64 = 1_000_000;
 
 impl<'a> Pass<'a> {
     async fn new(wh: &'a Warehouse, plans: Vec<Plan<'a>>) -> Result<Pass<'a>, AlertsError> {
@@ -639,13 +640,9 @@ async fn scan(
     let mut all: Vec<(usize, Match)> = Vec::new();
     while after < end {
         let started = std::time::Instant::now();
-        let batch = wh.ledger_after(after, end, &filter, LEDGER_BATCH).await?;
+        let last = end.min(after.saturating_add(LEDGER_SPAN));
+        let batch = wh.ledger_after(after, last, &filter).await?;
         tracing::debug!(events = batch.len(), ms = started.elapsed().as_millis() as u64, "alerts: ledger batch read");
-        // A short batch is the last: the pass has then read up to `end`.
-        let last = match batch.last() {
-            Some(e) if batch.len() as i64 == LEDGER_BATCH => e.seq,
-            _ => end,
-        };
         let started = std::time::Instant::now();
         let matches = match_batch(&mut pass, &batch).await?;
         tracing::debug!(matches = matches.len(), ms = started.elapsed().as_millis() as u64, "alerts: batch matched");
@@ -773,11 +770,14 @@ async fn match_batch(pass: &mut Pass<'_>, batch: &[LedgerEntry]) -> Result<Vec<(
     // events), so only the others' changes are read here.
     let seqs: Vec<i64> =
         wanted.iter().filter(|e| !is_hearing_kind(&e.kind) && e.kind != "bill_introduced").map(|e| e.seq).collect();
+    let started = std::time::Instant::now();
     let changes = pass.wh.changes_of(&seqs).await?;
+    tracing::debug!(changes = seqs.len(), ms = started.elapsed().as_millis() as u64, "alerts: changes read");
     // New bills: one read of sponsors and actions for the ones a watch could match.
     let new_bills: Vec<String> =
         wanted.iter().filter(|e| e.kind == "bill_introduced").map(|e| e.entity_id.clone()).collect();
     let extra = NewBillExtra::load(pass, &new_bills).await?;
+    let started = std::time::Instant::now();
     let mut out = Vec::new();
     for e in wanted {
         let ch = changes.get(&e.seq).and_then(|s| serde_json::from_str::<Value>(s).ok()).unwrap_or(Value::Null);
@@ -794,6 +794,7 @@ async fn match_batch(pass: &mut Pass<'_>, batch: &[LedgerEntry]) -> Result<Vec<(
             _ => out.extend(agenda_item(pass, e, &ch).await?),
         }
     }
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "alerts: events matched");
     Ok(out)
 }
 
@@ -931,9 +932,6 @@ async fn new_bill(
 ) -> Result<Vec<(usize, Match)>, AlertsError> {
     let first_load = pass.in_first_load(e).await?;
     let Some(bill) = pass.bill_uncredited(&e.entity_id).await? else { return Ok(Vec::new()) };
-    let trackers = pass.trackers(&e.entity_id, e);
-    let key = format!("seq:{}", e.seq);
-    let headline = format!("New bill {}: {}", bill.info.identifier, bill.info.title);
     let found = Found::of(pass, &bill, extra);
     // A new bill is news to the coalitions whose watches match it; a tracked one then shows
     // each group's position.
@@ -959,7 +957,10 @@ async fn new_bill(
     if matched.is_empty() {
         return Ok(Vec::new());
     }
+    let trackers = pass.trackers(&e.entity_id, e);
+    let key = format!("seq:{}", e.seq);
     let Some(bill) = pass.bill(&e.entity_id).await? else { return Ok(Vec::new()) };
+    let headline = format!("New bill {}: {}", bill.info.identifier, bill.info.title);
     let mut out = Vec::new();
     for (i, terms, snippet) in matched {
         let p = &pass.plans[i];

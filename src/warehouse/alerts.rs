@@ -305,6 +305,43 @@ fn parse_timestamp(s: &str) -> Result<DateTime<Utc>, sqlx::Error> {
     parse_time(s).ok_or_else(|| sqlx::Error::Decode(format!("not a timestamp: {s:?}").into()))
 }
 
+/// The kinds of change the alert engine reads whoever they concern, word for word the
+/// `WHERE` of the partial index `change_events_alerts` (migration 0005): SQLite uses a
+/// partial index only for a query that repeats its term.
+macro_rules! alert_kinds {
+    () => {
+        "kind IN ('bill_introduced', 'hearing_scheduled', 'hearing_changed', 'hearing_cancelled', 'agenda_item_added', 'agenda_item_removed')"
+    };
+}
+
+/// The ledger's events of [`alert_kinds!`] in (`$1`, `$2`], in order, answered from the
+/// partial index `change_events_alerts` alone (public for the test that checks the plan).
+pub const LEDGER_BY_KIND: &str = concat!(
+    "SELECT seq, run_id, recorded_at, jurisdiction_id, entity_id, bill_id, kind FROM change_events WHERE ",
+    alert_kinds!(),
+    " AND seq > $1 AND seq <= $2 ORDER BY seq"
+);
+
+/// Ledger rows aggregated as JSON arrays `[seq, run_id, recorded_at, jurisdiction_id,
+/// entity_id, bill_id, kind]`.
+fn ledger_entries(json: &str) -> Result<Vec<LedgerEntry>, sqlx::Error> {
+    type Entry = (i64, i64, String, String, String, Option<String>, String);
+    let rows: Vec<Entry> = decode_rows(json)?;
+    rows.into_iter()
+        .map(|(seq, run_id, recorded_at, jurisdiction_id, entity_id, bill_id, kind)| {
+            Ok(LedgerEntry {
+                seq,
+                run_id,
+                recorded_at: parse_timestamp(&recorded_at)?,
+                jurisdiction_id,
+                entity_id,
+                bill_id,
+                kind,
+            })
+        })
+        .collect()
+}
+
 const HEARING_KINDS: &str = "('hearing_scheduled', 'hearing_changed', 'hearing_cancelled')";
 
 macro_rules! backend {
@@ -465,45 +502,39 @@ macro_rules! backend {
                 sqlx::query_scalar::<Db, i64>("SELECT COALESCE(MAX(seq), 0) FROM change_events").fetch_one(pool).await
             }
 
-            pub(super) async fn ledger_after(
+            /// New bills, hearings and agenda items in (after, until], in order: read from
+            /// the partial index `change_events_alerts` alone.
+            pub(super) async fn ledger_by_kind(pool: &Pool, after: i64, until: i64) -> Result<Vec<LedgerEntry>, sqlx::Error> {
+                let sql = format!("SELECT {}seq, run_id, recorded_at, jurisdiction_id, entity_id, bill_id, kind{} FROM ({LEDGER_BY_KIND}) t", $agg_open, $agg_close);
+                let json: String =
+                    sqlx::query_scalar::<Db, String>(AssertSqlSafe(sql)).bind(after).bind(until).fetch_one(pool).await?;
+                ledger_entries(&json)
+            }
+
+            /// These bills' events in (after, until], in order (change_events_bill).
+            pub(super) async fn ledger_of_bills(
                 pool: &Pool,
                 after: i64,
                 until: i64,
-                filter: &LedgerFilter,
-                limit: i64,
+                bills: &[String],
             ) -> Result<Vec<LedgerEntry>, sqlx::Error> {
-                let bills = serde_json::to_string(&filter.bills).expect("strings serialize");
-                // Each OR term has its index (change_events_kind, change_events_bill).
-                let introduced = if filter.introduced { "'bill_introduced', " } else { "" };
+                if bills.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let list = serde_json::to_string(bills).expect("strings serialize");
                 let sql = format!(
                     "SELECT {}seq, run_id, recorded_at, jurisdiction_id, entity_id, bill_id, kind{} FROM (\
                      SELECT seq, run_id, recorded_at, jurisdiction_id, entity_id, bill_id, kind FROM change_events \
-                     WHERE seq > $1 AND seq <= $2 AND (kind IN ({introduced}'hearing_scheduled', 'hearing_changed', \
-                     'hearing_cancelled', 'agenda_item_added', 'agenda_item_removed') OR bill_id IN ({})) ORDER BY seq LIMIT $4) t",
+                     WHERE bill_id IN ({}) AND seq > $1 AND seq <= $2 ORDER BY seq) t",
                     $agg_open, $agg_close, $json_list
                 );
                 let json: String = sqlx::query_scalar::<Db, String>(AssertSqlSafe(sql))
                     .bind(after)
                     .bind(until)
-                    .bind(bills)
-                    .bind(limit)
+                    .bind(list)
                     .fetch_one(pool)
                     .await?;
-                type Entry = (i64, i64, String, String, String, Option<String>, String);
-                let rows: Vec<Entry> = decode_rows(&json)?;
-                rows.into_iter()
-                    .map(|(seq, run_id, recorded_at, jurisdiction_id, entity_id, bill_id, kind)| {
-                        Ok(LedgerEntry {
-                            seq,
-                            run_id,
-                            recorded_at: parse_timestamp(&recorded_at)?,
-                            jurisdiction_id,
-                            entity_id,
-                            bill_id,
-                            kind,
-                        })
-                    })
-                    .collect()
+                ledger_entries(&json)
             }
 
             pub(super) async fn changes_of(pool: &Pool, seqs: &[i64]) -> Result<Vec<(i64, String)>, sqlx::Error> {
@@ -1067,7 +1098,7 @@ macro_rules! backend {
 // row through the driver instead of tens of thousands (SQLite's driver hands each row across
 // threads). SQLite is told
 // to read a jurisdiction's first new bill through change_events_jurisdiction (it would otherwise
-// walk every new bill through change_events_kind).
+// walk every new bill through change_events_alerts).
 backend!(
     sqlite,
     sqlx::Sqlite,
@@ -1123,16 +1154,25 @@ impl Warehouse {
         on!(self, ledger_end())
     }
 
-    /// Up to `limit` change events after `after` and up to `until`, in order, without their
-    /// changes: only those `filter` lets through (the others concern no coalition of the pass).
+    /// The change events after `after` and up to `until`, in order, without their changes:
+    /// only those `filter` lets through (the others concern no coalition of the pass).
     pub async fn ledger_after(
         &self,
         after: i64,
         until: i64,
         filter: &LedgerFilter,
-        limit: i64,
     ) -> Result<Vec<LedgerEntry>, sqlx::Error> {
-        on!(self, ledger_after(after, until, filter, limit))
+        // Two reads, each through its own index, at once (on two connections).
+        let (by_kind, of_bills) = tokio::try_join!(async { on!(self, ledger_by_kind(after, until)) }, async {
+            on!(self, ledger_of_bills(after, until, &filter.bills))
+        })?;
+        let mut out: Vec<LedgerEntry> =
+            by_kind.into_iter().filter(|e| filter.introduced || e.kind != "bill_introduced").collect();
+        // An agenda item of a tracked bill is in both.
+        let seen: HashSet<i64> = out.iter().map(|e| e.seq).collect();
+        out.extend(of_bills.into_iter().filter(|e| !seen.contains(&e.seq)));
+        out.sort_by_key(|e| e.seq);
+        Ok(out)
     }
 
     /// The `changes` of these events, by sequence number.

@@ -562,3 +562,58 @@ async fn a_tracked_bill_moving_alerts_its_actions_roll_call_version_and_sponsor(
         wh.close().await;
     }
 }
+
+/// The alert engine reads the ledger through two indexes: the partial index of the kinds that
+/// concern any coalition (SQLite answers from it alone, without the ledger's rows) and the one
+/// of each bill's events. Both reads together are exactly the events a plain scan selects.
+#[tokio::test]
+async fn the_alert_ledger_read_is_the_plain_scan_and_sqlite_answers_it_from_its_partial_index() {
+    use statehouse::warehouse::alerts::{LEDGER_BY_KIND, LedgerFilter};
+    use statehouse::warehouse::{Param, QueryResult};
+    for db in TestDb::both().await {
+        let wh = delaware(&db).await;
+        let end = wh.ledger_end().await.unwrap();
+        assert!(end > 0, "{}", db.url);
+        // Two tracked bills: the two with the most events.
+        let QueryResult { rows, .. } = wh
+            .fetch(
+                "SELECT bill_id FROM change_events WHERE bill_id IS NOT NULL GROUP BY bill_id \
+                 ORDER BY COUNT(*) DESC, bill_id LIMIT 2",
+                &[],
+            )
+            .await
+            .unwrap();
+        let bills: Vec<String> = rows.iter().map(|r| r[0].as_str().unwrap().to_string()).collect();
+        assert_eq!(bills.len(), 2, "{}", db.url);
+        for introduced in [true, false] {
+            let filter = LedgerFilter { introduced, bills: bills.clone() };
+            // Read in two spans, as the engine reads a long ledger.
+            let mid = end / 2;
+            let mut got: Vec<i64> = wh.ledger_after(0, mid, &filter).await.unwrap().iter().map(|e| e.seq).collect();
+            got.extend(wh.ledger_after(mid, end, &filter).await.unwrap().iter().map(|e| e.seq));
+            let kinds = if introduced { "'bill_introduced', " } else { "" };
+            let plain = format!(
+                "SELECT seq FROM change_events WHERE kind IN ({kinds}'hearing_scheduled', 'hearing_changed', \
+                 'hearing_cancelled', 'agenda_item_added', 'agenda_item_removed') OR bill_id IN ($1, $2) ORDER BY seq"
+            );
+            let want: Vec<i64> = wh
+                .fetch(&plain, &[Param::Text(Some(bills[0].clone())), Param::Text(Some(bills[1].clone()))])
+                .await
+                .unwrap()
+                .rows
+                .iter()
+                .map(|r| r[0].as_i64().unwrap())
+                .collect();
+            assert!(want.len() > 10, "{}: {}", db.url, want.len());
+            assert_eq!(got, want, "{} introduced={introduced}", db.url);
+        }
+        if db.url.starts_with("sqlite:") {
+            let plan = wh
+                .fetch(&format!("EXPLAIN QUERY PLAN {LEDGER_BY_KIND}"), &[Param::Int(Some(0)), Param::Int(Some(end))])
+                .await
+                .unwrap();
+            let detail: Vec<String> = plan.rows.iter().map(|r| r[3].as_str().unwrap_or_default().to_string()).collect();
+            assert!(detail.iter().any(|d| d.contains("USING COVERING INDEX change_events_alerts")), "{detail:?}");
+        }
+    }
+}
