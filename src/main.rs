@@ -8,6 +8,7 @@ use statehouse::config::Pipeline;
 use statehouse::mail::Mailer;
 use statehouse::run::{RunOptions, Stop, run_pipeline};
 use statehouse::schedule::Backoff;
+use statehouse::warehouse::export::{self, ExportOptions};
 use statehouse::warehouse::{QueryResult, Warehouse, WarehouseError, redact};
 use statehouse::{ops, scheduler};
 use std::io::{IsTerminal, Write};
@@ -48,6 +49,12 @@ enum Format {
     Table,
     Csv,
     Json,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum ExportFormat {
+    Parquet,
+    Csv,
 }
 
 #[derive(Subcommand)]
@@ -100,7 +107,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Search bill texts: the bills whose texts match, best first, each with a snippet (the
+    /// Search bills: their titles, abstracts, subjects and texts. First the bills matched on
+    /// their title, abstract or subjects, then those matched by a text alone, best first, each
+    /// saying where it matched (`matched`: title, abstract, subjects, text) with a snippet (the
     /// matches in [brackets]). Reads only.
     ///
     /// Words must all occur (stemmed: "tanks" finds "tank"); "a quoted phrase" occurs as
@@ -119,6 +128,28 @@ enum Command {
         limit: usize,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Export tables and views for analysts' tools (DuckDB, pandas, polars, R, spreadsheets):
+    /// one file per table and view, typed columns, read in one transaction, and a
+    /// `manifest.json` (tables, row counts, schema version, the ledger sequence number the
+    /// files agree with, the database's date). Reads only.
+    ///
+    /// Example: statehouse export --out export/ ; duckdb -c "SELECT COUNT(*) FROM 'export/bills.parquet'"
+    Export {
+        /// The folder to write (created if missing; files of the same names are replaced).
+        #[arg(long)]
+        out: PathBuf,
+        /// parquet: typed columns (dates as dates, moments as UTC timestamps, counts as
+        /// integers); csv: a header line, then one line per row.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Parquet)]
+        format: ExportFormat,
+        /// Only these tables and views (comma-separated, e.g. `bills,bill_actions`). Default: all.
+        #[arg(long, value_delimiter = ',')]
+        tables: Option<Vec<String>>,
+        /// Only the ledger's events after this sequence number (a previous manifest's
+        /// `ledger_seq`): exports `change_events` alone unless --tables names more.
+        #[arg(long)]
+        since_seq: Option<i64>,
     },
     /// Coalition alerts: what would be sent and why, or send what is due.
     Alerts {
@@ -420,6 +451,38 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             wh.close().await;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Export { out, format, tables, since_seq } => {
+            let wh = open_read_only(&cli).await?;
+            let opts = ExportOptions {
+                format: match format {
+                    ExportFormat::Parquet => export::ExportFormat::Parquet,
+                    ExportFormat::Csv => export::ExportFormat::Csv,
+                },
+                out: out.clone(),
+                tables: tables.clone(),
+                since_seq: *since_seq,
+            };
+            let manifest = wh.export(&opts).await.with_context(|| format!("exporting to {}", out.display()))?;
+            let mut stdout = std::io::stdout().lock();
+            for t in &manifest.tables {
+                writeln!(stdout, "{:>10} rows  {}", t.rows, out.join(&t.file).display())?;
+                for c in t.columns.iter().filter(|c| c.unreadable > 0) {
+                    eprintln!(
+                        "warning: {}.{}: {} values are not {:?}s and were exported as empty",
+                        t.name, c.name, c.unreadable, c.kind
+                    );
+                }
+            }
+            writeln!(
+                stdout,
+                "{} tables and views, consistent with ledger seq {}: {}",
+                manifest.tables.len(),
+                manifest.ledger_seq,
+                out.join("manifest.json").display()
+            )?;
+            wh.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Search { query, jurisdiction, session, limit, format } => {
             let jurisdiction_id = match jurisdiction.as_deref() {
                 None => None,
@@ -443,7 +506,9 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let result = statehouse::warehouse::QueryResult {
-                columns: ["rank", "bill", "jurisdiction", "session", "title", "snippet"].map(String::from).to_vec(),
+                columns: ["rank", "bill", "jurisdiction", "session", "title", "matched", "snippet"]
+                    .map(String::from)
+                    .to_vec(),
                 rows: hits
                     .iter()
                     .enumerate()
@@ -454,6 +519,7 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                             serde_json::json!(statehouse::normalize::ids::jurisdiction_code(&h.jurisdiction_id)),
                             serde_json::json!(h.session),
                             serde_json::json!(h.title.chars().take(80).collect::<String>()),
+                            serde_json::json!(h.matched.join(", ")),
                             serde_json::json!(h.snippet),
                         ]
                     })

@@ -13,6 +13,8 @@ mod california;
 mod cli;
 #[path = "it/docs.rs"]
 mod docs;
+#[path = "it/export.rs"]
+mod export;
 #[path = "it/faults.rs"]
 mod faults;
 #[path = "it/hearings.rs"]

@@ -694,6 +694,7 @@ fn normalize_events(records: &[model::EventRecord], default_tz: Tz, out: &mut No
                 classification: r.classification.clone(),
                 start_time: if r.all_day { None } else { start.instant },
                 start_date: Some(start.date),
+                start_local: local_start(if r.all_day { None } else { start.instant }, Some(start.date), tz.name()),
                 end_time: end.and_then(|e| e.instant),
                 all_day: r.all_day || start.instant.is_none(),
                 timezone: tz.name().to_string(),

@@ -9,7 +9,20 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// Fields that are not content: they never enter a content hash or a change event.
-pub const NOT_CONTENT: &[&str] = &["content_hash", "bundle_hash", "ordinal"];
+/// `start_local` (events) is derived from `start_time` and `timezone`: not content either.
+pub const NOT_CONTENT: &[&str] = &["content_hash", "bundle_hash", "ordinal", "start_local"];
+
+/// A hearing's local start as analysts read it: `YYYY-MM-DD HH:MM` in `timezone`, or the
+/// date alone for an all-day event (no start instant).
+pub fn local_start(start_time: Option<DateTime<Utc>>, start_date: Option<NaiveDate>, timezone: &str) -> Option<String> {
+    match start_time {
+        Some(t) => {
+            let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+            Some(t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        }
+        None => start_date.map(|d| d.to_string()),
+    }
+}
 
 /// sha256 (hex) over a row's content fields.
 pub fn content_hash<T: Serialize>(row: &T) -> String {
@@ -240,6 +253,9 @@ pub struct EventRow {
     pub start_time: Option<DateTime<Utc>>,
     /// The local start date (always set).
     pub start_date: Option<NaiveDate>,
+    /// The local start as text, `YYYY-MM-DD HH:MM` in `timezone` (the date alone when all
+    /// day): see [`local_start`]. Not content (not hashed, not in the ledger).
+    pub start_local: Option<String>,
     pub end_time: Option<DateTime<Utc>>,
     pub all_day: bool,
     /// The IANA zone the hearing's local times are in.

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod claims;
 pub mod diffs;
+pub mod export;
 pub mod merge;
 pub mod resolve;
 pub mod scope;
@@ -290,7 +291,40 @@ impl Warehouse {
         } else {
             return Err(WarehouseError::Url(redact(url)));
         };
+        wh.fill_local_starts().await?;
         Ok(wh)
+    }
+
+    /// Fills `events.start_local` where it is missing: the events stored before migration
+    /// 0006 (the loader fills it for the others). A no-op read once they are filled.
+    async fn fill_local_starts(&self) -> Result<(), WarehouseError> {
+        let missing = self
+            .fetch(
+                "SELECT id, start_time, start_date, timezone FROM events \
+                 WHERE start_local IS NULL AND start_date IS NOT NULL",
+                &[],
+            )
+            .await?;
+        let text = |v: &Value| v.as_str().map(str::to_string);
+        let updates: Vec<(String, Vec<Param>)> = missing
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let start_time = text(&r[1]).and_then(|s| alerts::parse_time(&s));
+                let start_date = text(&r[2]).and_then(|s| s.get(..10).and_then(|d| d.parse().ok()));
+                let local =
+                    crate::normalize::rows::local_start(start_time, start_date, r[3].as_str().unwrap_or("UTC"))?;
+                Some((
+                    "UPDATE events SET start_local = $1 WHERE id = $2".to_string(),
+                    vec![Param::Text(Some(local)), Param::Text(text(&r[0]))],
+                ))
+            })
+            .collect();
+        if !updates.is_empty() {
+            self.execute_all(&updates).await?;
+            tracing::info!(events = updates.len(), "filled events.start_local (migration 0006)");
+        }
+        Ok(())
     }
 
     /// Connects for reading only, so that the database itself refuses any write (a refused

@@ -137,6 +137,7 @@ table!(
         classification,
         start_time,
         start_date,
+        start_local,
         end_time,
         all_day,
         timezone,

@@ -117,3 +117,52 @@ async fn a_moved_and_two_cancelled_meetings_are_the_same_hearings_with_one_chang
         );
     }
 }
+
+/// Each hearing's local start is stored as text in its zone (analysts on SQLite cannot convert
+/// zones), for new events by the loader and for older ones when the warehouse is next opened;
+/// being derived, it is no change: a rerun records nothing.
+#[tokio::test]
+async fn a_hearing_carries_its_local_start_as_text() {
+    let dir = fixture("ocd-events/ny-agenda-5-2017-v1");
+    // The fixture's own local starts (`2017-02-07T12:00:00-05:00` → `2017-02-07 12:00`).
+    let mut want: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("event_"))
+        .map(|p| {
+            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            // An all-day event has its date alone.
+            let start = v["start_date"].as_str().unwrap();
+            if start.len() > 10 { start[..16].replacen('T', " ", 1) } else { start.to_string() }
+        })
+        .collect();
+    want.sort();
+    assert!(want.len() >= 5, "{want:?}");
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let p = pipeline(
+            db.dir.path(),
+            "ny",
+            &scrape_source("ny", &dir, Some("ocd-jurisdiction/country:us/state:ny/government")),
+        );
+        run(&wh, &p, &db.options()).await;
+        let local = |wh: statehouse::warehouse::Warehouse| async move {
+            rows(&wh, "SELECT start_local FROM events ORDER BY start_local")
+                .await
+                .into_iter()
+                .map(|r| r[0].clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(local(wh.clone()).await, want, "{}", db.url);
+        let upcoming = rows(&wh, "SELECT COUNT(*) FROM upcoming_hearings WHERE start_local IS NOT NULL").await;
+        assert_eq!(upcoming[0][0], "0", "{}: 2017's hearings are not upcoming", db.url);
+        // Events stored before the column existed are filled when the warehouse is opened.
+        wh.execute_all(&[("UPDATE events SET start_local = NULL".into(), vec![])]).await.unwrap();
+        wh.close().await;
+        let wh = db.open().await;
+        assert_eq!(local(wh.clone()).await, want, "{}", db.url);
+        let before = count(&wh, "SELECT COUNT(*) FROM change_events").await;
+        let report = run(&wh, &p, &db.options()).await;
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM change_events").await, before, "{}: {report:?}", db.url);
+    }
+}

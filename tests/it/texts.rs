@@ -116,10 +116,20 @@ async fn search_finds_real_phrases_on_both_backends() {
         // Excluding a word: the texts that have it do not match (SB 2's first version, without
         // "summer", still does).
         let hits = search(&wh, &q("exit examinations -summer")).await.unwrap();
-        assert!(!hits.is_empty(), "{b}");
+        assert!(hits.iter().any(|h| !h.document_id.is_empty()), "{b}: {hits:?}");
         for h in &hits {
-            let text = rows(&wh, &format!("SELECT text FROM bill_texts WHERE id = '{}'", h.document_id)).await;
-            assert!(!text[0][0].to_lowercase().contains("summer"), "{b}: {}", h.document_id);
+            // A text that matched has no "summer"; nor has a bill that matched on its title,
+            // abstract or subjects.
+            let sql = if h.matched == ["text"] {
+                format!("SELECT text FROM bill_texts WHERE id = '{}'", h.document_id)
+            } else {
+                format!(
+                    "SELECT title || ' ' || COALESCE(abstract_text, '') || subjects FROM bills WHERE id = '{}'",
+                    h.bill_id
+                )
+            };
+            let text = rows(&wh, &sql).await;
+            assert!(!text[0][0].to_lowercase().contains("summer"), "{b}: {h:?}");
         }
         // Filters: another jurisdiction finds nothing; a word in no text finds nothing.
         let elsewhere = Query {
@@ -129,9 +139,15 @@ async fn search_finds_real_phrases_on_both_backends() {
         assert!(search(&wh, &elsewhere).await.unwrap().is_empty(), "{b}");
         assert!(search(&wh, &q("xylophonist")).await.unwrap().is_empty(), "{b}");
         // Best first: the bill whose texts say "mandate" most often outranks the others.
+        // Bills matched on their title, abstract or subjects come first, then those matched
+        // by a text alone; each group best first.
         let hits = search(&wh, &q("reimbursement")).await.unwrap();
         assert!(hits.len() >= 2, "{b}: {hits:?}");
-        assert!(hits.windows(2).all(|w| w[0].score >= w[1].score), "{b}: {hits:?}");
+        let by_text = hits.iter().position(|h| h.matched == ["text"]).unwrap_or(hits.len());
+        assert!(hits[by_text..].iter().all(|h| h.matched == ["text"]), "{b}: {hits:?}");
+        for group in [&hits[..by_text], &hits[by_text..]] {
+            assert!(group.windows(2).all(|w| w[0].score >= w[1].score), "{b}: {hits:?}");
+        }
     }
 }
 
@@ -362,4 +378,45 @@ group = "sac"
     let flat: String = version.replace("=\r\n", "").replace("\r\n", "\n");
     assert!(flat.contains("1 section changed; 8 unchanged"), "{flat}");
     assert!(flat.contains("~ Changed:"), "{flat}");
+}
+
+/// Titles, abstracts and subjects are searched as well as texts: Delaware's SB 4 (the real
+/// scrape, no texts loaded) is found by a phrase of its title, and says where it matched.
+#[tokio::test]
+async fn search_finds_bills_by_title_abstract_and_subjects() {
+    use statehouse::warehouse::search::{Query, search};
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let p = pipeline(db.dir.path(), "de", &scrape_source("de", &fixture("ocd-scrape/de-153"), None));
+        run(&wh, &p, &db.options()).await;
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM bill_texts").await, 0);
+        let q = |text: &str| Query { text: text.into(), limit: 10, ..Default::default() };
+        let hits = search(&wh, &q("\"inspector general\"")).await.unwrap();
+        let sb4 = hits.iter().find(|h| h.identifier == "SB 4").unwrap_or_else(|| panic!("{}: {hits:?}", db.url));
+        assert!(sb4.matched.iter().any(|m| m == "title" || m == "abstract"), "{}: {sb4:?}", db.url);
+        assert!(sb4.document_id.is_empty(), "{}: {sb4:?}", db.url);
+        assert!(sb4.snippet.to_lowercase().contains("[inspector"), "{}: {sb4:?}", db.url);
+        // Every bill found says so in its title, abstract or subjects.
+        for h in &hits {
+            let text = rows(
+                &wh,
+                &format!("SELECT lower(title || ' ' || COALESCE(abstract_text, '') || ' ' || subjects) FROM bills WHERE id = '{}'", h.bill_id),
+            )
+            .await;
+            assert!(text[0][0].contains("inspector general"), "{}: {h:?}", db.url);
+        }
+        // A bill's title word, after a load that changes the title, is found by the new word
+        // only: the index follows the table.
+        let title = rows(&wh, &format!("SELECT title FROM bills WHERE id = '{}'", sb4.bill_id)).await[0][0].clone();
+        wh.execute_all(&[(
+            "UPDATE bills SET title = 'AN ACT CONCERNING XYLOPHONISTS' WHERE id = $1".into(),
+            vec![statehouse::warehouse::Param::text(sb4.bill_id.clone())],
+        )])
+        .await
+        .unwrap();
+        let hits = search(&wh, &q("xylophonists")).await.unwrap();
+        assert_eq!(hits.iter().map(|h| h.identifier.as_str()).collect::<Vec<_>>(), ["SB 4"], "{}", db.url);
+        assert_eq!(hits[0].matched, ["title"], "{}", db.url);
+        assert!(!title.to_lowercase().contains("xylophon"));
+    }
 }
