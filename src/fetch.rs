@@ -322,12 +322,41 @@ pub fn retry_delay(e: &FetchError, proposed: Option<Duration>) -> Option<Duratio
 
 /// An error and its causes, `: `-separated (what `{:#}` prints at the edge), for messages
 /// that are stored rather than printed.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    // PostgreSQL's errors as sqlx shows them end with the line of PostgreSQL's own source
+    // ("… at line 1188"): shown without it (and with their detail and hint), wherever an
+    // error of the chain carries them.
+    let mut pg: Vec<(String, String)> = Vec::new();
+    let mut cur = Some(e);
+    while let Some(c) = cur {
+        // sqlx's database error is the source as a `Box<dyn DatabaseError>`.
+        let database = c.downcast_ref::<Box<dyn sqlx::error::DatabaseError>>().map(|b| &**b).or_else(|| {
+            match c.downcast_ref::<sqlx::Error>() {
+                Some(sqlx::Error::Database(b)) => Some(&**b),
+                _ => None,
+            }
+        });
+        if let Some(p) = database.and_then(|d| d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()) {
+            let mut clean = p.message().to_string();
+            for extra in [p.detail(), p.hint()].into_iter().flatten() {
+                clean.push_str(&format!(" ({extra})"));
+            }
+            pg.push((p.to_string(), clean));
+        }
+        cur = c.source();
+    }
+    let message =
+        |c: &dyn std::error::Error| pg.iter().fold(c.to_string(), |m, (shown, clean)| m.replace(shown, clean));
+    let mut s = message(e);
     let mut cur = e.source();
     while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
+        // Many errors repeat their cause's text in their own (sqlx's "error returned from
+        // database: …", io errors): a cause already said is not said again.
+        let m = message(c);
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
         cur = c.source();
     }
     s

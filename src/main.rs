@@ -19,7 +19,16 @@ use std::process::ExitCode;
 #[command(
     name = "statehouse",
     version,
-    about = "Watches state legislatures and city councils for advocacy coalitions: ingests bills, votes and hearings into a SQL warehouse that keeps history."
+    about = "Watches state legislatures and city councils for advocacy coalitions: ingests bills, votes and hearings into a SQL warehouse that keeps history.",
+    after_help = "Environment:
+  STATEHOUSE_LOG           What is logged on stderr (tracing's filter syntax). Default: warnings
+                           and errors (`schedule`: also one line per run). `info`: each run's and
+                           source's start and end with counts, and a progress line per source
+                           every STATEHOUSE_PROGRESS_SECONDS (default 10) when stderr is not a
+                           terminal; `statehouse=debug`: much more.
+  STATEHOUSE_DATABASE_URL  As --database.        STATEHOUSE_DATA_DIR  As --data-dir.
+  STATEHOUSE_SMTP_URL, STATEHOUSE_MAIL_FROM, STATEHOUSE_OPERATOR_EMAIL: email (see README).
+Colours only on a terminal."
 )]
 struct Cli {
     /// Warehouse URL: `sqlite:PATH` or `postgres://user@host/db`. Default: a SQLite file in the data folder.
@@ -190,7 +199,7 @@ enum AlertsAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    init_logging(cli.log_format, matches!(cli.command, Command::Schedule { .. }));
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -213,7 +222,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // The chain once: causes whose text an error already carries are not repeated.
+            eprintln!("error: {}", statehouse::fetch::error_chain(e.as_ref()));
             ExitCode::from(2)
         }
     }
@@ -241,10 +251,16 @@ fn listen_for_signals(stop: Stop) {
     });
 }
 
-fn init_logging(format: LogFormat) {
+/// Logs on stderr: warnings and errors unless STATEHOUSE_LOG says otherwise (`schedule` also
+/// logs one line per run); colours only on a terminal.
+fn init_logging(format: LogFormat, schedule: bool) {
+    let default = if schedule { "warn,statehouse::scheduler=info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("STATEHOUSE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -288,6 +304,8 @@ fn load_pipelines(paths: &[PathBuf]) -> Result<Vec<Pipeline>> {
 fn options(cli: &Cli, stop: &Stop) -> RunOptions {
     let mut opts = RunOptions::new(&cli.data_dir);
     opts.progress = std::io::stderr().is_terminal();
+    let every = std::env::var("STATEHOUSE_PROGRESS_SECONDS").ok().and_then(|s| s.trim().parse::<f64>().ok());
+    opts.progress_every = Some(std::time::Duration::from_secs_f64(every.unwrap_or(10.0).max(0.0)));
     opts.stop = stop.clone();
     opts
 }
@@ -318,11 +336,7 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                 let report =
                     run_pipeline(&wh, p, &opts).await.with_context(|| format!("running pipeline {}", p.name))?;
                 print_report(&report);
-                if *show_warnings {
-                    for (source, w) in &report.warnings {
-                        println!("warning: {source}: {w}");
-                    }
-                }
+                print_warnings(&report, *show_warnings);
                 if report.status != "skipped" {
                     alerts += ops::check_after_run(&wh, p, &report).await?.len();
                 }
@@ -341,6 +355,7 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             let pass = scheduler::run_due(&wh, &loaded, &opts, &Backoff::default(), now, mailer.as_ref()).await?;
             for r in &pass.reports {
                 print_report(r);
+                print_warnings(r, false);
             }
             for (name, at) in &pass.waiting {
                 println!("pipeline {name}: not due; next at {}", at.to_rfc3339());
@@ -622,6 +637,23 @@ fn print_alerts(pipeline: &str, r: &statehouse::alerts::engine::AlertsReport) {
         "alerts of {pipeline}: {} matched, {} messages composed, {} sent, {} written as .eml, {} failed (retried later), {} cancelled (no longer a lead), {} waiting",
         r.matched, r.composed, r.sent, r.written, r.failed, r.cancelled, r.waiting
     );
+}
+
+/// Each warning in full with --show-warnings; else how many there were and where to see them.
+fn print_warnings(report: &statehouse::run::RunReport, show: bool) {
+    if show {
+        for (source, w) in &report.warnings {
+            println!("warning: {source}: {w}");
+        }
+    } else if !report.warnings.is_empty() {
+        println!(
+            "{} {} (bad or missing records; the rest loaded): see each with --show-warnings, or \
+             `statehouse query \"SELECT * FROM warnings WHERE run_id = {}\"`",
+            report.warnings.len(),
+            if report.warnings.len() == 1 { "warning" } else { "warnings" },
+            report.run_id
+        );
+    }
 }
 
 fn print_report(report: &statehouse::run::RunReport) {

@@ -31,6 +31,9 @@ pub struct RunOptions {
     pub fetch: FetchOptions,
     /// Show progress bars (on a terminal).
     pub progress: bool,
+    /// Without bars (not a terminal): an info line per source this often while it runs
+    /// (requests, files or pages, records, documents, rate). `None`: no progress lines.
+    pub progress_every: Option<std::time::Duration>,
     /// Set on SIGTERM or SIGINT: runs stop between batches.
     pub stop: Stop,
     /// The clock alerts use (digest times, reminders); `None`: `clock`. Tests set it.
@@ -49,6 +52,7 @@ impl RunOptions {
             batch_size: 500,
             fetch: FetchOptions::default(),
             progress: false,
+            progress_every: None,
             stop: Stop::default(),
             alerts_now: None,
             clock: crate::clock::Clock::default(),
@@ -233,6 +237,19 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
                 tally.report.error = Some(crate::fetch::error_chain(&e));
             }
         }
+        let r = &tally.report;
+        tracing::info!(
+            source = %r.source,
+            status = %r.status,
+            requests = r.requests,
+            records = r.records,
+            inserted = r.counts.inserted,
+            updated = r.counts.updated,
+            unchanged = r.counts.unchanged,
+            changes = r.changes,
+            warnings = r.warnings,
+            "source finished"
+        );
         wh.record_source(run_id, &tally.report).await?;
         all_warnings.extend(tally.warnings.into_iter().map(|w| (tally.report.source.clone(), w)));
         reports.push(tally.report);
@@ -255,7 +272,16 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
         duration_ms: started.elapsed().as_millis() as i64,
     };
     wh.finish_run(run_id, status, &summary, &totals, opts.clock.now()).await?;
-    tracing::info!(pipeline = %pipeline.name, run_id, status, "run finished");
+    tracing::info!(
+        pipeline = %pipeline.name,
+        run_id,
+        status = %status,
+        records = totals.records,
+        changes = totals.changes,
+        warnings = totals.warnings,
+        seconds = totals.duration_ms as f64 / 1000.0,
+        "run finished"
+    );
     Ok(RunReport {
         run_id,
         pipeline: pipeline.name.clone(),

@@ -68,6 +68,19 @@ pub async fn run_due(
                 if report.status != "skipped" {
                     pass.alerts_raised += ops::check_after_run(wh, p, &report).await?.len();
                 }
+                let count = |f: fn(&crate::warehouse::SourceReport) -> u64| report.sources.iter().map(f).sum::<u64>();
+                tracing::info!(
+                    pipeline = %p.name,
+                    run_id = report.run_id,
+                    status = %report.status,
+                    records = count(|s| s.records),
+                    changes = report.changes(),
+                    warnings = count(|s| s.warnings),
+                    failed_sources = report.sources.iter().filter(|s| s.status == "failed").count(),
+                    alerts = report.alerts.as_ref().map_or(0, |a| a.matched),
+                    seconds = (opts.clock.now() - started).num_milliseconds() as f64 / 1000.0,
+                    "scheduled run"
+                );
                 pass.ran.push((p.name.clone(), next_after_run(wh, p, backoff, started, opts.clock.now()).await?));
                 pass.reports.push(report);
             }

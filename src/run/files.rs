@@ -57,6 +57,9 @@ async fn load_files<K: Copy>(
         }
         if read > 0 {
             ing.load(parsed).await?;
+        } else {
+            // A batch of files unchanged since the last load still counts as progress.
+            ing.pulse();
         }
     }
     pb.finish_and_clear();

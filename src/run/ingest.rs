@@ -93,6 +93,10 @@ pub(super) struct Got {
     pub record: PayloadRecord,
 }
 
+fn per_minute(n: u64, elapsed: std::time::Duration) -> u64 {
+    (n as f64 * 60.0 / elapsed.as_secs_f64().max(0.001)) as u64
+}
+
 /// One source's pass through the loop.
 pub(super) struct Ingest<'a> {
     pub wh: &'a Warehouse,
@@ -113,6 +117,15 @@ pub(super) struct Ingest<'a> {
     fetcher: Option<Fetcher>,
     /// The jurisdiction and zone records are normalized in.
     pub context: Context,
+    pulse: Pulse,
+}
+
+/// A source's progress while it runs: a spinner line on a terminal, else an info line every
+/// `RunOptions::progress_every`.
+struct Pulse {
+    started: std::time::Instant,
+    last: std::time::Instant,
+    spinner: Option<ProgressBar>,
 }
 
 impl<'a> Ingest<'a> {
@@ -139,6 +152,7 @@ impl<'a> Ingest<'a> {
             pending_warnings: Vec::new(),
             fetcher: None,
             context: Context { timezone: pipeline.timezone, jurisdiction_id: String::new() },
+            pulse: Pulse { started: std::time::Instant::now(), last: std::time::Instant::now(), spinner: None },
         }
     }
 
@@ -176,12 +190,64 @@ impl<'a> Ingest<'a> {
         }
         let pb = ProgressBar::new(len);
         pb.set_style(
-            ProgressStyle::with_template("{prefix:>24} [{bar:30}] {pos}/{len} {msg}")
+            ProgressStyle::with_template("{prefix:>24} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}")
                 .expect("valid template")
                 .progress_chars("=> "),
         );
         pb.set_prefix(self.name.clone());
         pb
+    }
+
+    /// Shows how far the source has got: on a terminal, a spinner line of an HTTP source's
+    /// requests, records and documents (files have their bar); else, when
+    /// `progress_every` has passed since the last, an info line.
+    pub(super) fn pulse(&mut self) {
+        let r = &self.tally.report;
+        let documents = self.tally.texts.as_ref().map_or(0, |t| t.requests());
+        let requests = self.requests();
+        if self.opts.progress {
+            if requests == 0 {
+                return;
+            }
+            let spinner = self.pulse.spinner.get_or_insert_with(|| {
+                let s = ProgressBar::new_spinner();
+                s.set_style(
+                    ProgressStyle::with_template("{prefix:>24} {spinner} {elapsed} {msg}").expect("valid template"),
+                );
+                s.set_prefix(self.name.clone());
+                s
+            });
+            spinner.set_message(format!(
+                "{requests} requests, {} records ({}/min), {documents} documents",
+                r.records,
+                per_minute(r.records, self.pulse.started.elapsed())
+            ));
+            spinner.tick();
+            return;
+        }
+        let Some(every) = self.opts.progress_every else { return };
+        if self.pulse.last.elapsed() < every {
+            return;
+        }
+        self.pulse.last = std::time::Instant::now();
+        tracing::info!(
+            source = %self.name,
+            requests,
+            payloads = r.payloads,
+            records = r.records,
+            records_per_minute = per_minute(r.records, self.pulse.started.elapsed()),
+            documents,
+            warnings = self.tally.warnings.len(),
+            elapsed_s = self.pulse.started.elapsed().as_secs(),
+            "progress"
+        );
+    }
+
+    /// Ends the source's spinner, if it had one.
+    fn finish_pulse(&mut self) {
+        if let Some(s) = self.pulse.spinner.take() {
+            s.finish_and_clear();
+        }
     }
 
     // ---- source state ----------------------------------------------------------------------
@@ -331,6 +397,7 @@ impl<'a> Ingest<'a> {
             last_modified: last.as_ref().and_then(|l| l.2.clone()),
         };
         let got: Fetched = self.fetcher(url, None)?.get(url, headers, &validators).await?;
+        self.pulse();
         if got.not_modified
             && let Some((sha, ..)) = &last
         {
@@ -404,7 +471,11 @@ impl<'a> Ingest<'a> {
     pub async fn ensure_jurisdiction(&mut self, id: &str, sessions: Vec<SessionRecord>) -> Result<(), SourceError> {
         let mut j = placeholder_jurisdiction(id);
         j.sessions = sessions;
-        self.load(Parsed { jurisdictions: vec![j], ..Default::default() }).await
+        // The configuration's placeholder is no record read from the source: not counted.
+        let records = self.tally.report.records;
+        self.load(Parsed { jurisdictions: vec![j], ..Default::default() }).await?;
+        self.tally.report.records = records;
+        Ok(())
     }
 
     /// Loads one batch in one transaction, with the payloads read since the last load.
@@ -447,9 +518,11 @@ impl<'a> Ingest<'a> {
         tally.report.counts.add(outcome.counts);
         tally.report.changes += outcome.changes as u64;
         for w in &outcome.warnings {
-            tracing::warn!(source = %self.name, warning = %w, "warning");
+            // Counted in the run's summary and stored in `warnings`; shown with --show-warnings.
+            tracing::debug!(source = %self.name, warning = %w, "warning");
         }
         tally.warnings.extend(outcome.warnings);
+        self.pulse();
         Ok(())
     }
 
@@ -495,6 +568,7 @@ impl<'a> Ingest<'a> {
 
     /// The source's totals, whatever its crawl returned: requests and bytes sent.
     pub fn into_tally(mut self) -> Tally {
+        self.finish_pulse();
         // Warnings no load stored (the source failed first) are still reported.
         self.tally.warnings.append(&mut self.pending_warnings);
         if let Some(f) = &self.fetcher {

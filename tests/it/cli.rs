@@ -82,3 +82,87 @@ fn search_refuses_a_limit_of_zero() {
     assert!(err.contains("--limit") && err.contains("0 is not in 1.."), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+/// What an operator sees on stderr and stdout: no colour codes in a log file, each warning
+/// once (counted in the summary; in full with --show-warnings), progress and per-source lines
+/// at info level, STATEHOUSE_LOG in --help, and no records counted for sources that read
+/// nothing new.
+#[test]
+fn operators_get_plain_logs_progress_lines_and_each_warning_once() {
+    let db = TestDb::sqlite();
+    let sources = [
+        scrape_source("de", &fixture("ocd-scrape/de-153"), None),
+        scrape_source("az", &fixture("ocd-scrape/az-person"), Some("ocd-jurisdiction/country:us/state:az/government")),
+    ]
+    .concat();
+    let p = pipeline_file(db.dir.path(), "de", "America/New_York", &sources).display().to_string();
+    // Delaware's one warning: a roll call of SB 51, a bill the scrape does not have.
+    let warning = "vote's bill \"SB 51\" is not in the warehouse";
+    let out = statehouse_command(&db).env_remove("STATEHOUSE_LOG").args(["run", &p]).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains('\u{1b}') && !stdout.contains('\u{1b}'), "{stderr}");
+    assert!(!stderr.contains(warning) && !stdout.contains(warning), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("1 warning (bad or missing records; the rest loaded): see each with --show-warnings"),
+        "{stdout}"
+    );
+    // A rerun reads nothing new: no records, whatever the configuration adds.
+    let out = statehouse_command(&db)
+        .env("STATEHOUSE_LOG", "info")
+        .env("STATEHOUSE_PROGRESS_SECONDS", "0")
+        .args(["run", &p])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    let lines = |what: &str| stderr.lines().filter(|l| l.contains(what)).count();
+    assert!(lines(" progress source=de ") >= 1, "{stderr}");
+    assert_eq!(lines("source finished source=de status=succeeded"), 1, "{stderr}");
+    assert_eq!(lines("source finished source=az status=succeeded"), 1, "{stderr}");
+    assert_eq!(lines("run finished pipeline=de run_id=2 status=succeeded"), 1, "{stderr}");
+    let out = statehouse_command(&db)
+        .args(["query", "SELECT source, records FROM run_sources WHERE run_id = 2 ORDER BY source", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "source,records\naz,0\nde,0\n");
+    // With --show-warnings (a fresh warehouse): each in full, once, on stdout.
+    let db = TestDb::sqlite();
+    let p = pipeline_file(db.dir.path(), "de", "America/New_York", &sources).display().to_string();
+    let out =
+        statehouse_command(&db).env_remove("STATEHOUSE_LOG").args(["run", &p, "--show-warnings"]).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout.matches(warning).count(), 1, "{stdout}");
+    assert!(stdout.contains("warning: de: ") && stdout.contains("vote_event_"), "{stdout}");
+    assert!(!stderr.contains(warning), "{stderr}");
+    let out = statehouse_command(&db).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("STATEHOUSE_LOG") && help.contains("STATEHOUSE_PROGRESS_SECONDS"), "{help}");
+}
+
+/// An error prints its chain once: no cause repeated, no line of PostgreSQL's own source.
+#[tokio::test]
+async fn an_error_says_its_causes_once() {
+    for db in TestDb::both().await {
+        db.open().await.close().await;
+        let out = statehouse(&db, &["query", "SELECT nope FROM bills"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", db.url);
+        assert_eq!(err.lines().count(), 1, "{}: {err}", db.url);
+        assert!(err.starts_with("error: query failed: "), "{}: {err}", db.url);
+        assert_eq!(err.matches("nope").count(), 1, "{}: {err}", db.url);
+        assert!(!err.contains(" at line "), "{}: {err}", db.url);
+        let out = statehouse(&db, &["query", "DELETE FROM change_events"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", db.url);
+        assert!(err.contains("refused a write"), "{}: {err}", db.url);
+        let refusal = if db.url.starts_with("sqlite:") {
+            "attempt to write a readonly database"
+        } else {
+            "cannot execute DELETE in a read-only transaction"
+        };
+        assert_eq!(err.matches(refusal).count(), 1, "{}: {err}", db.url);
+        assert!(!err.contains(" at line "), "{}: {err}", db.url);
+    }
+}

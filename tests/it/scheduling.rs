@@ -343,3 +343,35 @@ async fn every_tick_on_simulated_time_on_sqlite() {
 async fn every_tick_on_simulated_time_on_postgres() {
     every_tick_on_simulated_time(TestDb::postgres().await).await;
 }
+
+/// `statehouse schedule` logs one line per run, with its outcome and counts, by default (an
+/// operator's journal shows each run without STATEHOUSE_LOG).
+#[tokio::test]
+async fn schedule_logs_one_line_per_run() {
+    let db = TestDb::sqlite();
+    let wh = db.open().await;
+    let body = format!(
+        "name = \"az\"\nschedule = \"*/2 * * * * *\"\ntimezone = \"America/Phoenix\"\n{}",
+        scrape_source("az", &fixture("ocd-scrape/az-person"), Some("ocd-jurisdiction/country:us/state:az/government"))
+    );
+    let p = db.dir.path().join("az.toml");
+    std::fs::write(&p, body).unwrap();
+    let mut child = statehouse(&db)
+        .env_remove("STATEHOUSE_LOG")
+        .args(["schedule", &p.display().to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until(&wh, "SELECT COUNT(*) FROM runs WHERE id >= 2 AND finished_at IS NOT NULL", "two runs", &mut child)
+        .await;
+    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let (_, out) = finish(child);
+    let runs = count(&wh, "SELECT COUNT(*) FROM runs WHERE finished_at IS NOT NULL").await;
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains("scheduled run")).collect();
+    assert_eq!(lines.len() as i64, runs, "{out}");
+    assert!(lines[0].contains("pipeline=az run_id=1 status=succeeded records=1"), "{out}");
+    assert!(lines[1].contains("pipeline=az run_id=2 status=succeeded records=0 changes=0"), "{out}");
+    assert!(!out.contains('\u{1b}'), "{out}");
+}
