@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod claims;
 pub mod diffs;
 pub mod merge;
+mod pg_value;
 pub mod resolve;
 pub mod scope;
 pub mod search;
