@@ -1,7 +1,10 @@
 //! `statehouse query` as an analyst uses it: every PostgreSQL type printed as its value, the
-//! same in table, csv and json.
+//! same in table, csv and json; rows written as they come, a page for a table, `--limit`,
+//! `--file`, and a reader that leaves early.
 
 use crate::common::*;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
 
 fn statehouse(db: &TestDb, args: &[&str]) -> std::process::Output {
     statehouse_command(db).args(args).output().expect("run statehouse")
@@ -63,20 +66,19 @@ async fn every_postgres_type_prints_as_its_value_in_each_format() {
     let cells: Vec<&str> = ONE_OF_EACH.iter().map(|c| c.2).collect();
     assert_eq!(csv, format!("{}\n{}\n", names.join(","), cells.join(",")));
 
+    // JSON Lines: one object, its keys in column order.
     let json = stdout(&statehouse(&db, &["query", &sql, "--format", "json"]));
-    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(
-        v,
-        serde_json::json!([{
-            "n": "1.50", "big": "12345678901234567890", "sum_bigint": "9223372036854775808",
-            "avg": "1.5000000000000000", "i2": 2, "i4": -3, "i8": 9007199254740993_i64, "f4": 0.1,
-            "f8": 2.5, "nan": "NaN", "yes": true, "t": "say \"hi\", twice", "vc": "v", "ch": "ab ",
-            "bytes": "\\x0aff", "d": "2025-05-22", "tm": "14:30:05.5", "ts": "2025-05-22T14:30:00",
-            "tstz": "2025-05-22T12:30:00.250+00:00", "iv": "1 day 02:00:00",
-            "id": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "jb": {"a": 1, "b": [1, null]},
-            "js": {"z": true}, "arr": [1, 2, null], "tarr": ["x", null], "grid": [[1, 2], [3, 4]],
-            "empty": [], "nothing": null, "pt": "<point: cast it to text>"
-        }])
+        json,
+        concat!(
+            r#"{"n":"1.50","big":"12345678901234567890","sum_bigint":"9223372036854775808","avg":"1.5000000000000000","#,
+            r#""i2":2,"i4":-3,"i8":9007199254740993,"f4":0.1,"f8":2.5,"nan":"NaN","yes":true,"t":"say \"hi\", twice","#,
+            r#""vc":"v","ch":"ab ","bytes":"\\x0aff","d":"2025-05-22","tm":"14:30:05.5","ts":"2025-05-22T14:30:00","#,
+            r#""tstz":"2025-05-22T12:30:00.250+00:00","iv":"1 day 02:00:00","id":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","#,
+            r#""jb":{"a":1,"b":[1,null]},"js":{"z":true},"arr":[1,2,null],"tarr":["x",null],"grid":[[1,2],[3,4]],"#,
+            r#""empty":[],"nothing":null,"pt":"<point: cast it to text>"}"#,
+            "\n"
+        )
     );
 
     // The table shows each value as the csv cell does, unquoted.
@@ -153,4 +155,159 @@ async fn numerics_intervals_and_times_read_as_postgres_writes_them() {
         .unwrap();
     assert_eq!(r.rows[0], vec![serde_json::json!(["1.5", null, "-2"]), serde_json::json!(["1 day", "-01:00:00"])]);
     wh.close().await;
+}
+
+/// 250 rows, on either backend, without a warehouse table.
+const NUMBERS: &str = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250) \
+                       SELECT i, 'row ' || i AS label FROM n ORDER BY i";
+
+async fn initialized() -> Vec<TestDb> {
+    let dbs = TestDb::both().await;
+    for db in &dbs {
+        let out = statehouse(db, &["init"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    dbs
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn a_table_shows_a_page_and_says_what_it_left_out() {
+    for db in initialized().await {
+        let out = statehouse(&db, &["query", NUMBERS]);
+        let table = stdout(&out);
+        assert!(table.contains("│ 100 ┆ row 100 │") && !table.contains("row 101"), "{table}");
+        assert!(table.ends_with("(100 of 250 rows)\n"), "{table}");
+        assert_eq!(
+            stderr(&out),
+            "150 more rows not shown: --limit 0 shows them all; --format csv or json writes them for other tools\n"
+        );
+
+        let out = statehouse(&db, &["query", NUMBERS, "--limit", "0"]);
+        let table = stdout(&out);
+        assert!(table.contains("│ 250 ┆ row 250 │") && table.ends_with("(250 rows)\n"), "{table}");
+        assert_eq!(stderr(&out), "");
+
+        let out = statehouse(&db, &["query", NUMBERS, "--limit", "1"]);
+        assert!(stdout(&out).ends_with("(1 of 250 rows)\n"));
+
+        // An empty result still has its header.
+        let out = statehouse(&db, &["query", "SELECT identifier, title FROM bills"]);
+        let table = stdout(&out);
+        assert!(table.contains("│ identifier ┆ title │") && table.ends_with("(0 rows)\n"), "{table}");
+    }
+}
+
+#[tokio::test]
+async fn csv_and_json_write_every_row_unless_limited() {
+    for db in initialized().await {
+        let out = statehouse(&db, &["query", NUMBERS, "--format", "csv"]);
+        let csv = stdout(&out);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 251, "{csv}");
+        assert_eq!((lines[0], lines[1], lines[250]), ("i,label", "1,row 1", "250,row 250"));
+        assert_eq!(stderr(&out), "");
+
+        let out = statehouse(&db, &["query", NUMBERS, "--format", "json"]);
+        let json = stdout(&out);
+        assert_eq!(json.lines().count(), 250);
+        assert_eq!(json.lines().last(), Some(r#"{"i":250,"label":"row 250"}"#));
+
+        let out = statehouse(&db, &["query", NUMBERS, "--format", "json", "--limit", "2"]);
+        assert_eq!(stdout(&out), "{\"i\":1,\"label\":\"row 1\"}\n{\"i\":2,\"label\":\"row 2\"}\n");
+        assert_eq!(stderr(&out), "248 more rows not written (--limit 2): --limit 0 writes them all\n");
+
+        let out = statehouse(&db, &["query", "SELECT identifier, title FROM bills", "--format", "csv"]);
+        assert_eq!(stdout(&out), "identifier,title\n");
+        let out = statehouse(&db, &["query", "SELECT identifier, title FROM bills", "--format", "json"]);
+        assert_eq!(stdout(&out), "");
+    }
+}
+
+#[tokio::test]
+async fn the_sql_can_come_from_a_file() {
+    for db in initialized().await {
+        let file = db.dir.path().join("numbers.sql");
+        std::fs::write(&file, format!("-- the first three\n{NUMBERS}\nLIMIT 3;\n")).unwrap();
+        let file = file.display().to_string();
+        let out = statehouse(&db, &["query", "--file", &file, "--format", "csv"]);
+        assert_eq!(stdout(&out), "i,label\n1,row 1\n2,row 2\n3,row 3\n");
+
+        // Exactly one of the SQL and --file.
+        let out = statehouse(&db, &["query", "SELECT 1", "--file", &file]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
+        let out = statehouse(&db, &["query"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("required"), "{}", stderr(&out));
+        let out = statehouse(&db, &["query", "--file", "no-such.sql"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("cannot read the SQL file no-such.sql"), "{}", stderr(&out));
+    }
+}
+
+/// `statehouse query … | head -1`: the reader leaves after one line.
+#[tokio::test]
+async fn a_reader_that_leaves_ends_the_command_quietly() {
+    // Enough rows to fill any pipe buffer many times over.
+    let many = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) \
+                SELECT i, 'a row long enough to fill the pipe quickly' AS label FROM n";
+    for db in initialized().await {
+        for format in ["csv", "json"] {
+            let mut child = statehouse_command(&db)
+                .args(["query", many, "--format", format])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut first = String::new();
+            BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+            assert!(first.starts_with("i,label") || first.starts_with("{\"i\":1,"), "{first}");
+            // The reader is gone (dropped): the next writes fail with a broken pipe.
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}: {format}: {}", db.url, stderr(&out));
+            assert_eq!(stderr(&out), "", "{}: {format}", db.url);
+        }
+        // The other read-only commands, their output closed before they write.
+        for args in [&["query", "SELECT 1 AS one"][..], &["status"], &["search", "school"]] {
+            let mut child =
+                statehouse_command(&db).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+            drop(child.stdout.take());
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}: {args:?}: {}", db.url, stderr(&out));
+            assert_eq!(stderr(&out), "", "{}: {args:?}", db.url);
+        }
+    }
+}
+
+/// The first rows are on stdout while the database is still working on the last.
+#[tokio::test]
+async fn rows_are_written_as_they_come() {
+    let db = TestDb::postgres().await;
+    assert!(statehouse(&db, &["init"]).status.success());
+    // A thousand rows PostgreSQL sends at once (they fill its 8 kB send buffer), written as
+    // under 4 kB of CSV (less than one write buffer), then a last row four seconds later.
+    let sql = "SELECT i FROM generate_series(1, 1000) AS g(i) UNION ALL SELECT 0 FROM pg_sleep(4)";
+    let started = std::time::Instant::now();
+    let mut child = statehouse_command(&db)
+        .args(["query", sql, "--format", "csv"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let (mut header, mut first) = (String::new(), String::new());
+    reader.read_line(&mut header).unwrap();
+    reader.read_line(&mut first).unwrap();
+    let waited = started.elapsed();
+    assert_eq!((header.as_str(), first.as_str()), ("i\n", "1\n"));
+    assert!(waited < std::time::Duration::from_secs(4), "the first row came after {waited:?}, with the last");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
+    assert_eq!(rest.lines().count(), 1000, "{rest}");
+    assert!(rest.ends_with("1000\n0\n"));
+    assert!(child.wait().unwrap().success());
 }
