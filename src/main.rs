@@ -44,6 +44,24 @@ enum LogFormat {
     Json,
 }
 
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum StatusFormat {
+    Table,
+    Json,
+}
+
+/// `statehouse status --format json`: a health check for monitors, in this key order.
+#[derive(serde::Serialize)]
+struct Health<'a> {
+    checked_at: String,
+    /// Any source is stale (the exit status is 3).
+    stale: bool,
+    sources: Vec<ops::SourceHealth>,
+    runs: output::Objects<'a>,
+    operator_alerts: output::Objects<'a>,
+    partial_deliveries: output::Objects<'a>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Create the data folder and the warehouse (or migrate it to this version's schema).
@@ -137,12 +155,18 @@ enum Command {
     ///
     /// With pipeline files, each source is checked against its pipeline's `stale_after`
     /// (default: twice the schedule's interval); exits with status 3 when a source is stale.
+    /// `--format json` is the same as one JSON object, for monitors.
     Status {
         /// Pipeline files whose sources to check for freshness.
         pipelines: Vec<PathBuf>,
         /// How many recent runs to show.
         #[arg(long, default_value_t = 10)]
         limit: u32,
+        /// table: for reading; json: one object with `checked_at`, `stale` (any source),
+        /// `sources` (each: pipeline, source, last_success, age_seconds, stale_after_seconds,
+        /// stale, streak), `runs`, `operator_alerts` and `partial_deliveries`.
+        #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
+        format: StatusFormat,
     },
 }
 
@@ -502,45 +526,21 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Status { pipelines, limit } => {
+        Command::Status { pipelines, limit, format } => {
             let loaded = load_pipelines(pipelines)?;
             let wh = open_read_only(&cli).await?;
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "Recent runs")?;
+            let now = chrono::Utc::now();
             let runs = wh
                 .query(&format!(
                     "SELECT id, pipeline, status, started_at, finished_at, duration_ms, requests, records, changes, warnings
                      FROM runs ORDER BY id DESC LIMIT {limit}"
                 ))
                 .await?;
-            write_result(&mut out, &runs, Format::Table)?;
-            let mut stale = false;
-            if !loaded.is_empty() {
-                writeln!(out, "\nFreshness")?;
-                let now = chrono::Utc::now();
-                let mut t = Table::new();
-                t.load_preset(UTF8_FULL_CONDENSED);
-                t.set_header(["pipeline", "source", "last success", "stale after", "state", "streak"]);
-                for f in ops::freshness(&wh, &loaded, now).await? {
-                    stale |= f.stale;
-                    t.add_row([
-                        f.pipeline,
-                        f.source,
-                        f.last_success.map(|t| t.to_rfc3339()).unwrap_or_else(|| "never".into()),
-                        humantime::format_duration(f.stale_after.to_std().unwrap_or_default()).to_string(),
-                        if f.stale { "STALE".into() } else { "fresh".into() },
-                        f.streak.map(|s| format!("{} x{}", s.kind, s.length)).unwrap_or_default(),
-                    ]);
-                }
-                writeln!(out, "{t}")?;
-            }
+            let freshness = ops::freshness(&wh, &loaded, now).await?;
+            let stale = freshness.iter().any(|f| f.stale);
             let alerts = wh
                 .query("SELECT id, pipeline, source, kind, streak, created_at, sent_at, last_error FROM operator_alerts ORDER BY id DESC LIMIT 20")
                 .await?;
-            if !alerts.rows.is_empty() {
-                writeln!(out, "\nOperator alerts")?;
-                write_result(&mut out, &alerts, Format::Table)?;
-            }
             // Sources whose latest delivery was partial: what was damaged, from its warnings.
             let partial = wh
                 .query(
@@ -555,6 +555,44 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                      ORDER BY r.pipeline, s.source",
                 )
                 .await?;
+            let mut out = std::io::stdout().lock();
+            if *format == StatusFormat::Json {
+                let health = Health {
+                    checked_at: now.to_rfc3339(),
+                    stale,
+                    sources: freshness.iter().map(|f| f.health(now)).collect(),
+                    runs: output::Objects(&runs),
+                    operator_alerts: output::Objects(&alerts),
+                    partial_deliveries: output::Objects(&partial),
+                };
+                serde_json::to_writer_pretty(&mut out, &health).map_err(std::io::Error::from)?;
+                writeln!(out)?;
+                wh.close().await;
+                return Ok(if stale { ExitCode::from(EXIT_ALERT) } else { ExitCode::SUCCESS });
+            }
+            writeln!(out, "Recent runs")?;
+            write_result(&mut out, &runs, Format::Table)?;
+            if !loaded.is_empty() {
+                writeln!(out, "\nFreshness")?;
+                let mut t = Table::new();
+                t.load_preset(UTF8_FULL_CONDENSED);
+                t.set_header(["pipeline", "source", "last success", "stale after", "state", "streak"]);
+                for f in freshness {
+                    t.add_row([
+                        f.pipeline,
+                        f.source,
+                        f.last_success.map(|t| t.to_rfc3339()).unwrap_or_else(|| "never".into()),
+                        humantime::format_duration(f.stale_after.to_std().unwrap_or_default()).to_string(),
+                        if f.stale { "STALE".into() } else { "fresh".into() },
+                        f.streak.map(|s| format!("{} x{}", s.kind, s.length)).unwrap_or_default(),
+                    ]);
+                }
+                writeln!(out, "{t}")?;
+            }
+            if !alerts.rows.is_empty() {
+                writeln!(out, "\nOperator alerts")?;
+                write_result(&mut out, &alerts, Format::Table)?;
+            }
             if !partial.rows.is_empty() {
                 writeln!(
                     out,
