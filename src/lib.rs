@@ -16,6 +16,7 @@ pub mod mail;
 pub mod model;
 pub mod normalize;
 pub mod ops;
+pub mod output;
 pub mod run;
 pub mod safe_zip;
 pub mod schedule;

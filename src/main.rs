@@ -6,12 +6,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use statehouse::config::Pipeline;
 use statehouse::mail::Mailer;
+use statehouse::output::{self, Format, TABLE_PAGE, write_result};
 use statehouse::run::{RunOptions, Stop, run_pipeline};
 use statehouse::schedule::Backoff;
 use statehouse::warehouse::export::{self, ExportOptions};
-use statehouse::warehouse::{QueryResult, Warehouse, WarehouseError, redact};
+use statehouse::warehouse::{Warehouse, WarehouseError, redact};
 use statehouse::{ops, scheduler};
-use std::io::{IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -54,9 +55,8 @@ enum LogFormat {
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
-enum Format {
+enum StatusFormat {
     Table,
-    Csv,
     Json,
 }
 
@@ -64,6 +64,18 @@ enum Format {
 enum ExportFormat {
     Parquet,
     Csv,
+}
+
+/// `statehouse status --format json`: a health check for monitors, in this key order.
+#[derive(serde::Serialize)]
+struct Health<'a> {
+    checked_at: String,
+    /// Any source is stale (the exit status is 3).
+    stale: bool,
+    sources: Vec<ops::SourceHealth>,
+    runs: output::Objects<'a>,
+    operator_alerts: output::Objects<'a>,
+    partial_deliveries: output::Objects<'a>,
 }
 
 #[derive(Subcommand)]
@@ -104,17 +116,30 @@ enum Command {
         #[arg(required = true)]
         pipelines: Vec<PathBuf>,
     },
-    /// Run SQL against the warehouse and print the rows.
+    /// Run SQL against the warehouse and print the rows as they come.
     ///
     /// Reads only: the warehouse is opened read-only, so a statement that writes (`DELETE`,
     /// `UPDATE`, `DROP VIEW`, …) is refused by the database and exits with status 2. A
     /// warehouse that does not exist is an error, not an empty answer.
+    ///
+    /// csv and json write every row, each as soon as the database sends it; table shows a page
+    /// of 100 rows and says on stderr how many it left out. A reader that stops reading
+    /// (`statehouse query … | head`) ends the command quietly, with status 0.
     Query {
         /// The SQL (one statement).
-        sql: String,
-        /// table: aligned for reading; csv: a header line, then one line per row; json: an array of objects.
+        #[arg(required_unless_present = "file", conflicts_with = "file")]
+        sql: Option<String>,
+        /// Read the SQL from this file instead.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// table: aligned for reading; csv: a header line, then one line per row (RFC 4180
+        /// quoting); json: JSON Lines, one object per row, its keys the columns in order.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// At most this many rows; 0 for all. Default: all for csv and json, a page of 100 for
+        /// table.
+        #[arg(long)]
+        limit: Option<u64>,
     },
     /// Search bills: their titles, abstracts, subjects and texts. First the bills matched on
     /// their title, abstract or subjects, then those matched by a text alone, best first, each
@@ -135,6 +160,7 @@ enum Command {
         /// At most this many bills (1 or more).
         #[arg(long, default_value_t = 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         limit: usize,
+        /// table or csv: one line per bill; json: an array of the hits, with their scores.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -169,12 +195,18 @@ enum Command {
     ///
     /// With pipeline files, each source is checked against its pipeline's `stale_after`
     /// (default: twice the schedule's interval); exits with status 3 when a source is stale.
+    /// `--format json` is the same as one JSON object, for monitors.
     Status {
         /// Pipeline files whose sources to check for freshness.
         pipelines: Vec<PathBuf>,
         /// How many recent runs to show.
         #[arg(long, default_value_t = 10)]
         limit: u32,
+        /// table: for reading; json: one object with `checked_at`, `stale` (any source),
+        /// `sources` (each: pipeline, source, last_success, age_seconds, stale_after_seconds,
+        /// stale, streak), `runs`, `operator_alerts` and `partial_deliveries`.
+        #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
+        format: StatusFormat,
     },
 }
 
@@ -318,7 +350,7 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
     match &cli.command {
         Command::Init => {
             let wh = open(&cli).await?;
-            println!("warehouse ready ({}); data folder {}", wh.backend(), cli.data_dir.display());
+            writeln!(std::io::stdout(), "warehouse ready ({}); data folder {}", wh.backend(), cli.data_dir.display())?;
             wh.close().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -401,9 +433,8 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                     ]);
                 }
             }
-            println!("New matches ({n})");
-            println!("{t}");
-            println!("\nWaiting in the outbox");
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "New matches ({n})\n{t}\n\nWaiting in the outbox")?;
             let waiting = wh
                 .query(
                     "SELECT m.id, m.coalition_id, m.recipient, m.kind, m.status, m.attempts, m.next_attempt_at, m.last_error,
@@ -411,11 +442,11 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                      FROM alert_messages m WHERE m.status IN ('pending', 'retrying') ORDER BY m.id",
                 )
                 .await?;
-            print_result(&waiting, Format::Table)?;
+            write_result(&mut out, &waiting, Format::Table)?;
             let queued = wh
                 .query("SELECT coalition_id, recipient, delivery, MIN(due_at) AS next_due, COUNT(*) AS alerts FROM alert_outbox WHERE message_id IS NULL GROUP BY coalition_id, recipient, delivery ORDER BY coalition_id, recipient")
                 .await?;
-            print_result(&queued, Format::Table)?;
+            write_result(&mut out, &queued, Format::Table)?;
             wh.close().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -459,10 +490,37 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             wh.close().await;
             Ok(exit(failed, 0))
         }
-        Command::Query { sql, format } => {
+        Command::Query { sql, file, format, limit } => {
+            let sql = match (sql, file) {
+                (Some(sql), _) => sql.clone(),
+                (None, Some(file)) => std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read the SQL file {}", file.display()))?,
+                (None, None) => anyhow::bail!("no SQL: give it as an argument or with --file"),
+            };
+            let limit = match (*limit, *format) {
+                (Some(0), _) => None,
+                (Some(n), _) => Some(n),
+                (None, Format::Table) => Some(TABLE_PAGE),
+                (None, _) => None,
+            };
             let wh = open_read_only(&cli).await?;
-            let result = wh.query(sql).await.map_err(WarehouseError::from).context("query failed")?;
-            print_result(&result, *format)?;
+            let mut rows = wh.stream(&sql).await.map_err(WarehouseError::from).context("query failed")?;
+            let mut out = BufWriter::new(std::io::stdout().lock());
+            let written = output::write_rows(&mut out, &mut rows, *format, limit).await?;
+            drop(rows);
+            if written.left_out > 0 {
+                let more = written.left_out;
+                let rows = if more == 1 { "row" } else { "rows" };
+                match format {
+                    Format::Table => eprintln!(
+                        "{more} more {rows} not shown: --limit 0 shows them all; --format csv or json writes them for other tools"
+                    ),
+                    _ => eprintln!(
+                        "{more} more {rows} not written (--limit {}): --limit 0 writes them all",
+                        written.rows
+                    ),
+                }
+            }
             wh.close().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -515,9 +573,10 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             };
             let hits = statehouse::warehouse::search::search(&wh, &q).await?;
             wh.close().await;
+            let mut out = std::io::stdout().lock();
             if *format == Format::Json {
-                serde_json::to_writer_pretty(std::io::stdout().lock(), &hits)?;
-                println!();
+                serde_json::to_writer_pretty(&mut out, &hits).map_err(std::io::Error::from)?;
+                writeln!(out)?;
                 return Ok(ExitCode::SUCCESS);
             }
             let result = statehouse::warehouse::QueryResult {
@@ -540,52 +599,29 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                     })
                     .collect(),
             };
-            print_result(&result, *format)?;
+            write_result(&mut out, &result, *format)?;
             if *format == Format::Table
                 && let Some(credit) = hits.iter().find_map(|h| h.credit.clone())
             {
-                println!("{credit}");
+                writeln!(out, "{credit}")?;
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Status { pipelines, limit } => {
+        Command::Status { pipelines, limit, format } => {
             let loaded = load_pipelines(pipelines)?;
             let wh = open_read_only(&cli).await?;
-            println!("Recent runs");
+            let now = chrono::Utc::now();
             let runs = wh
                 .query(&format!(
                     "SELECT id, pipeline, status, started_at, finished_at, duration_ms, requests, records, changes, warnings
                      FROM runs ORDER BY id DESC LIMIT {limit}"
                 ))
                 .await?;
-            print_result(&runs, Format::Table)?;
-            let mut stale = false;
-            if !loaded.is_empty() {
-                println!("\nFreshness");
-                let now = chrono::Utc::now();
-                let mut t = Table::new();
-                t.load_preset(UTF8_FULL_CONDENSED);
-                t.set_header(["pipeline", "source", "last success", "stale after", "state", "streak"]);
-                for f in ops::freshness(&wh, &loaded, now).await? {
-                    stale |= f.stale;
-                    t.add_row([
-                        f.pipeline,
-                        f.source,
-                        f.last_success.map(|t| t.to_rfc3339()).unwrap_or_else(|| "never".into()),
-                        humantime::format_duration(f.stale_after.to_std().unwrap_or_default()).to_string(),
-                        if f.stale { "STALE".into() } else { "fresh".into() },
-                        f.streak.map(|s| format!("{} x{}", s.kind, s.length)).unwrap_or_default(),
-                    ]);
-                }
-                println!("{t}");
-            }
+            let freshness = ops::freshness(&wh, &loaded, now).await?;
+            let stale = freshness.iter().any(|f| f.stale);
             let alerts = wh
                 .query("SELECT id, pipeline, source, kind, streak, created_at, sent_at, last_error FROM operator_alerts ORDER BY id DESC LIMIT 20")
                 .await?;
-            if !alerts.rows.is_empty() {
-                println!("\nOperator alerts");
-                print_result(&alerts, Format::Table)?;
-            }
             // Sources whose latest delivery was partial: what was damaged, from its warnings.
             let partial = wh
                 .query(
@@ -600,13 +636,52 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                      ORDER BY r.pipeline, s.source",
                 )
                 .await?;
-            if !partial.rows.is_empty() {
-                println!(
-                    "\nPartial deliveries (latest run; nothing they lacked was removed or blanked; `statehouse warnings` has the rest)"
-                );
-                print_result(&partial, Format::Table)?;
+            let mut out = std::io::stdout().lock();
+            if *format == StatusFormat::Json {
+                let health = Health {
+                    checked_at: now.to_rfc3339(),
+                    stale,
+                    sources: freshness.iter().map(|f| f.health(now)).collect(),
+                    runs: output::Objects(&runs),
+                    operator_alerts: output::Objects(&alerts),
+                    partial_deliveries: output::Objects(&partial),
+                };
+                serde_json::to_writer_pretty(&mut out, &health).map_err(std::io::Error::from)?;
+                writeln!(out)?;
+                wh.close().await;
+                return Ok(if stale { ExitCode::from(EXIT_ALERT) } else { ExitCode::SUCCESS });
             }
-            println!("\nLast success per pipeline and source");
+            writeln!(out, "Recent runs")?;
+            write_result(&mut out, &runs, Format::Table)?;
+            if !loaded.is_empty() {
+                writeln!(out, "\nFreshness")?;
+                let mut t = Table::new();
+                t.load_preset(UTF8_FULL_CONDENSED);
+                t.set_header(["pipeline", "source", "last success", "stale after", "state", "streak"]);
+                for f in freshness {
+                    t.add_row([
+                        f.pipeline,
+                        f.source,
+                        f.last_success.map(|t| t.to_rfc3339()).unwrap_or_else(|| "never".into()),
+                        humantime::format_duration(f.stale_after.to_std().unwrap_or_default()).to_string(),
+                        if f.stale { "STALE".into() } else { "fresh".into() },
+                        f.streak.map(|s| format!("{} x{}", s.kind, s.length)).unwrap_or_default(),
+                    ]);
+                }
+                writeln!(out, "{t}")?;
+            }
+            if !alerts.rows.is_empty() {
+                writeln!(out, "\nOperator alerts")?;
+                write_result(&mut out, &alerts, Format::Table)?;
+            }
+            if !partial.rows.is_empty() {
+                writeln!(
+                    out,
+                    "\nPartial deliveries (latest run; nothing they lacked was removed or blanked; `statehouse warnings` has the rest)"
+                )?;
+                write_result(&mut out, &partial, Format::Table)?;
+            }
+            writeln!(out, "\nLast success per pipeline and source")?;
             let fresh = wh
                 .query(
                     "SELECT r.pipeline, s.source, s.kind, MAX(CASE WHEN s.status IN ('succeeded', 'partial') THEN s.finished_at END) AS last_success,
@@ -615,7 +690,7 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                      GROUP BY r.pipeline, s.source, s.kind ORDER BY r.pipeline, s.source",
                 )
                 .await?;
-            print_result(&fresh, Format::Table)?;
+            write_result(&mut out, &fresh, Format::Table)?;
             wh.close().await;
             Ok(if stale { ExitCode::from(EXIT_ALERT) } else { ExitCode::SUCCESS })
         }
@@ -704,45 +779,4 @@ fn print_report(report: &statehouse::run::RunReport) {
     if let Some(e) = &report.alerts_error {
         println!("alerts of {} failed: {e}", report.pipeline);
     }
-}
-
-fn cell(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn print_result(r: &QueryResult, format: Format) -> Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match format {
-        Format::Table => {
-            let mut t = Table::new();
-            t.load_preset(UTF8_FULL_CONDENSED);
-            t.set_header(r.columns.clone());
-            for row in &r.rows {
-                t.add_row(row.iter().map(cell));
-            }
-            writeln!(out, "{t}")?;
-            writeln!(out, "({} rows)", r.rows.len())?;
-        }
-        Format::Csv => {
-            let esc = |s: String| {
-                if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
-            };
-            writeln!(out, "{}", r.columns.iter().cloned().map(esc).collect::<Vec<_>>().join(","))?;
-            for row in &r.rows {
-                writeln!(out, "{}", row.iter().map(|v| esc(cell(v))).collect::<Vec<_>>().join(","))?;
-            }
-        }
-        Format::Json => {
-            let objs: Vec<serde_json::Map<String, serde_json::Value>> =
-                r.rows.iter().map(|row| r.columns.iter().cloned().zip(row.iter().cloned()).collect()).collect();
-            serde_json::to_writer_pretty(&mut out, &objs)?;
-            writeln!(out)?;
-        }
-    }
-    Ok(())
 }

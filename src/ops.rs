@@ -8,6 +8,7 @@ use crate::mail::{Mailer, mailbox};
 use crate::run::RunReport;
 use crate::warehouse::{NewOperatorAlert, SourceRun, Warehouse};
 use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
 
 pub const OPERATOR_EMAIL_VAR: &str = "STATEHOUSE_OPERATOR_EMAIL";
 
@@ -15,9 +16,9 @@ pub const OPERATOR_EMAIL_VAR: &str = "STATEHOUSE_OPERATOR_EMAIL";
 const STREAK_WINDOW: i64 = 10_000;
 
 /// A run of identical outcomes, newest first in `runs`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Streak {
-    /// `failing` or `empty`.
+    /// `failing`, `empty` or `partial`.
     pub kind: &'static str,
     pub length: usize,
     pub first_run_id: i64,
@@ -158,6 +159,38 @@ pub struct Freshness {
     pub last_success: Option<DateTime<Utc>>,
     pub stale_after: Duration,
     pub stale: bool,
+    pub streak: Option<Streak>,
+}
+
+impl Freshness {
+    /// As a monitor reads it (`statehouse status --format json`).
+    pub fn health(&self, now: DateTime<Utc>) -> SourceHealth {
+        SourceHealth {
+            pipeline: self.pipeline.clone(),
+            source: self.source.clone(),
+            last_success: self.last_success.map(|t| t.to_rfc3339()),
+            age_seconds: self.last_success.map(|t| (now - t).num_seconds()),
+            stale_after_seconds: self.stale_after.num_seconds(),
+            stale: self.stale,
+            streak: self.streak.clone(),
+        }
+    }
+}
+
+/// One source's freshness in `statehouse status --format json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceHealth {
+    pub pipeline: String,
+    pub source: String,
+    /// When its last successful (or partial) run finished, RFC 3339; null: never.
+    pub last_success: Option<String>,
+    /// Seconds since then; null: never.
+    pub age_seconds: Option<i64>,
+    /// Older than this, it is stale (`stale_after`, or twice the schedule's interval).
+    pub stale_after_seconds: i64,
+    /// Never succeeded, or not for longer than `stale_after_seconds`.
+    pub stale: bool,
+    /// The latest runs' streak of failed, empty or partial runs; null when the latest was good.
     pub streak: Option<Streak>,
 }
 

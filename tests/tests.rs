@@ -33,6 +33,8 @@ mod once;
 mod openstates_http;
 #[path = "it/pipelines.rs"]
 mod pipelines;
+#[path = "it/query.rs"]
+mod query;
 #[path = "it/readonly.rs"]
 mod readonly;
 #[path = "it/scheduling.rs"]

@@ -6,6 +6,7 @@ pub mod claims;
 pub mod diffs;
 pub mod export;
 pub mod merge;
+mod pg_value;
 pub mod resolve;
 pub mod scope;
 pub mod search;
@@ -18,6 +19,7 @@ use crate::model::Warning;
 use crate::normalize::Normalized;
 use crate::sources::SourceKind;
 use chrono::{DateTime, Utc};
+use futures_util::stream::{BoxStream, StreamExt, TryStreamExt};
 use merge::Counts;
 use serde::Serialize;
 use serde_json::Value;
@@ -199,6 +201,27 @@ pub struct NewOperatorAlert {
     pub last_run_id: i64,
     pub streak: i64,
     pub message: String,
+}
+
+/// A statement's rows from the driver as they come, as JSON values; the first with the
+/// column names.
+type RowStream<'a> = BoxStream<'a, Result<(Option<Vec<String>>, Vec<Value>), sqlx::Error>>;
+
+/// A statement's rows as they come ([`Warehouse::stream`]), each a JSON value per column.
+pub struct Rows<'a> {
+    pub columns: Vec<String>,
+    first: Option<Vec<Value>>,
+    rest: RowStream<'a>,
+}
+
+impl Rows<'_> {
+    /// The next row; None after the last.
+    pub async fn next(&mut self) -> Result<Option<Vec<Value>>, sqlx::Error> {
+        if let Some(first) = self.first.take() {
+            return Ok(Some(first));
+        }
+        Ok(self.rest.try_next().await?.map(|(_, values)| values))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -545,8 +568,35 @@ impl Warehouse {
         self.reload(run_id, pipeline, source, source_kind, Normalized { votes, bills, ..Default::default() }).await
     }
 
+    /// Any SQL, its rows read into memory (for short results; `statehouse query` uses
+    /// [`Warehouse::stream`]).
     pub async fn query(&self, sql_text: &str) -> Result<QueryResult, sqlx::Error> {
-        dispatch!(self, sql::query(sql_text))
+        let mut rows = self.stream(sql_text).await?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().await? {
+            out.push(row);
+        }
+        Ok(QueryResult { columns: rows.columns, rows: out })
+    }
+
+    /// Any SQL, its rows as the database sends them, one at a time (`statehouse query`):
+    /// nothing is read ahead beyond the driver's buffers. Waits for the first row (or the end),
+    /// so the columns are known before any row is read; an error in the statement is
+    /// returned here, one while rows come from [`Rows::next`].
+    pub async fn stream(&self, sql_text: &str) -> Result<Rows<'_>, sqlx::Error> {
+        let mut rest = match self {
+            Warehouse::Sqlite(p) => sql::sqlite::stream(p, sql_text),
+            Warehouse::Postgres(p) => sql::postgres::stream(p, sql_text),
+        };
+        match rest.try_next().await? {
+            Some((names, values)) => Ok(Rows { columns: names.unwrap_or_default(), first: Some(values), rest }),
+            None => {
+                // Give the connection back before describing the statement on another.
+                drop(rest);
+                let columns = dispatch!(self, sql::columns(sql_text));
+                Ok(Rows { columns, first: None, rest: futures_util::stream::empty().boxed() })
+            }
+        }
     }
 
     /// One statement with bound parameters (`$1`, …), its rows as JSON values.

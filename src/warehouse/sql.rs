@@ -11,6 +11,7 @@ use super::{LoadBatch, LoadOutcome, NewOperatorAlert, PayloadRecord, QueryResult
 use crate::model::Warning;
 use crate::normalize::rows::*;
 use chrono::{DateTime, Utc};
+use futures_util::stream::{StreamExt, TryStreamExt};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Column, QueryBuilder, Row};
 use std::collections::{HashMap, HashSet};
@@ -1030,26 +1031,25 @@ macro_rules! backend {
                 Ok(out)
             }
 
-            /// Runs any SQL and returns its rows as JSON values.
-            pub async fn query(pool: &Pool, sql: &str) -> Result<QueryResult, sqlx::Error> {
-                let rows = sqlx::query::<Db>(AssertSqlSafe(sql.to_string())).fetch_all(pool).await?;
-                let columns: Vec<String> = match rows.first() {
-                    Some(first) => first.columns().iter().map(|c| c.name().to_string()).collect(),
-                    // No rows: the statement's columns, so an empty result still has a header.
-                    None => match sqlx::Executor::describe(pool, sqlx::SqlSafeStr::into_sql_str(AssertSqlSafe(sql.to_string()))).await {
-                        Ok(d) => d.columns().iter().map(|c| c.name().to_string()).collect(),
-                        Err(_) => Vec::new(),
-                    },
-                };
-                let mut out = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    let mut values = Vec::with_capacity(columns.len());
-                    for i in 0..row.columns().len() {
-                        values.push(super::super::value::decode(row, i));
-                    }
-                    out.push(values);
+            /// Runs any SQL; its rows as they come, as JSON values, the first with the column names.
+            pub fn stream<'a>(pool: &'a Pool, sql: &str) -> super::super::RowStream<'a> {
+                let mut first = true;
+                sqlx::query::<Db>(AssertSqlSafe(sql.to_string()))
+                    .fetch(pool)
+                    .map_ok(move |row| {
+                        let names = std::mem::take(&mut first).then(|| row.columns().iter().map(|c| c.name().to_string()).collect());
+                        (names, (0..row.columns().len()).map(|i| super::super::value::decode(&row, i)).collect())
+                    })
+                    .boxed()
+            }
+
+            /// A statement's column names without its rows (a result with no rows still has a
+            /// header); none when the database cannot describe it.
+            pub async fn columns(pool: &Pool, sql: &str) -> Vec<String> {
+                match sqlx::Executor::describe(pool, sqlx::SqlSafeStr::into_sql_str(AssertSqlSafe(sql.to_string()))).await {
+                    Ok(d) => d.columns().iter().map(|c| c.name().to_string()).collect(),
+                    Err(_) => Vec::new(),
                 }
-                Ok(QueryResult { columns, rows: out })
             }
         }
     };

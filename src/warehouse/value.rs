@@ -1,4 +1,5 @@
-//! Any result row → JSON values, for `statehouse query` (both backends).
+//! Any result row → JSON values, for `statehouse query` (both backends; PostgreSQL's values
+//! are read in `pg_value`).
 
 use serde_json::{Value, json};
 use sqlx::{Row, TypeInfo, ValueRef};
@@ -23,9 +24,10 @@ impl JsonRow for sqlx::sqlite::SqliteRow {
         match kind.as_str() {
             "INTEGER" | "BOOLEAN" => self.try_get::<i64, _>(i).map(Value::from).unwrap_or(Value::Null),
             "REAL" => self.try_get::<f64, _>(i).map(Value::from).unwrap_or(Value::Null),
+            // As PostgreSQL writes a `bytea`.
             "BLOB" => self
                 .try_get::<Vec<u8>, _>(i)
-                .map(|b| Value::from(format!("<{} bytes>", b.len())))
+                .map(|b| Value::from(format!("\\x{}", hex::encode(b))))
                 .unwrap_or(Value::Null),
             _ => self.try_get::<String, _>(i).map(Value::from).unwrap_or(Value::Null),
         }
@@ -34,25 +36,9 @@ impl JsonRow for sqlx::sqlite::SqliteRow {
 
 impl JsonRow for sqlx::postgres::PgRow {
     fn json(&self, i: usize) -> Value {
-        let kind = match self.try_get_raw(i) {
-            Ok(raw) if raw.is_null() => return Value::Null,
-            Ok(raw) => raw.type_info().name().to_string(),
-            Err(e) => return json!(format!("<{e}>")),
-        };
-        let r: Result<Value, sqlx::Error> = match kind.as_str() {
-            "INT2" => self.try_get::<i16, _>(i).map(Value::from),
-            "INT4" => self.try_get::<i32, _>(i).map(Value::from),
-            "INT8" => self.try_get::<i64, _>(i).map(Value::from),
-            "FLOAT4" => self.try_get::<f32, _>(i).map(Value::from),
-            "FLOAT8" => self.try_get::<f64, _>(i).map(Value::from),
-            "BOOL" => self.try_get::<bool, _>(i).map(Value::from),
-            "DATE" => self.try_get::<chrono::NaiveDate, _>(i).map(|d| Value::from(d.to_string())),
-            "TIMESTAMPTZ" => self.try_get::<chrono::DateTime<chrono::Utc>, _>(i).map(|d| Value::from(d.to_rfc3339())),
-            "TIMESTAMP" => self.try_get::<chrono::NaiveDateTime, _>(i).map(|d| Value::from(d.to_string())),
-            "JSON" | "JSONB" => self.try_get::<Value, _>(i),
-            "NUMERIC" => return json!("<numeric: cast to float8 or text>"),
-            _ => self.try_get::<String, _>(i).map(Value::from),
-        };
-        r.unwrap_or_else(|e| json!(format!("<{kind}: {e}>")))
+        match self.try_get_raw(i) {
+            Ok(raw) => super::pg_value::to_json(raw),
+            Err(e) => json!(format!("<{e}>")),
+        }
     }
 }

@@ -41,8 +41,7 @@ fn run_query_and_status() {
     );
 
     let out = statehouse(&db, &["query", "SELECT COUNT(*) AS n FROM vote_records", "--format", "json"]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v, serde_json::json!([{"n": 5562}]));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"n\":5562}\n");
 
     let out = statehouse(&db, &["status"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -164,5 +163,75 @@ async fn an_error_says_its_causes_once() {
         };
         assert_eq!(err.matches(refusal).count(), 1, "{}: {err}", db.url);
         assert!(!err.contains(" at line "), "{}: {err}", db.url);
+    }
+}
+
+/// `status --format json`: the health check a monitor reads, with the exit status it acts on.
+#[tokio::test]
+async fn status_as_json_is_a_health_check() {
+    for db in TestDb::both().await {
+        let az = scrape_source(
+            "az",
+            &fixture("ocd-scrape/az-person"),
+            Some("ocd-jurisdiction/country:us/state:az/government"),
+        );
+        let gone = "[[source]]\nname = \"gone\"\nkind = \"ocd_scrape\"\npath = \"does-not-exist\"\njurisdiction = \"ocd-jurisdiction/country:us/state:de/government\"\n";
+        let p = pipeline_file(db.dir.path(), "watch", "America/Phoenix", &format!("alert_after = 1\n{az}{gone}"));
+        let p = p.display().to_string();
+        let out = statehouse(&db, &["run", &p]);
+        assert_eq!(out.status.code(), Some(1), "{}: a source failed", db.url);
+
+        let out = statehouse(&db, &["status", &p, "--format", "json"]);
+        assert_eq!(out.status.code(), Some(3), "{}: stale: {}", db.url, String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let keys: Vec<usize> =
+            ["\"checked_at\"", "\"stale\"", "\"sources\"", "\"runs\"", "\"operator_alerts\"", "\"partial_deliveries\""]
+                .iter()
+                .map(|k| text.find(k).unwrap_or_else(|| panic!("{k} in {text}")))
+                .collect();
+        assert!(keys.is_sorted(), "keys in their documented order: {text}");
+        let checked = chrono::DateTime::parse_from_rfc3339(v["checked_at"].as_str().unwrap()).unwrap();
+        assert!((chrono::Utc::now() - checked.to_utc()).num_seconds() < 600, "{text}");
+        assert_eq!(v["stale"], true);
+
+        let az = &v["sources"][0];
+        assert_eq!((az["pipeline"].as_str(), az["source"].as_str()), (Some("watch"), Some("az")));
+        let last = chrono::DateTime::parse_from_rfc3339(az["last_success"].as_str().unwrap()).unwrap();
+        assert!(last <= checked, "{text}");
+        let age = az["age_seconds"].as_i64().unwrap();
+        assert!((0..600).contains(&age), "{text}");
+        assert_eq!(az["stale_after_seconds"], 2 * 24 * 3600, "twice the daily schedule");
+        assert_eq!((&az["stale"], &az["streak"]), (&serde_json::json!(false), &serde_json::Value::Null));
+        assert_eq!(
+            v["sources"][1],
+            serde_json::json!({
+                "pipeline": "watch", "source": "gone", "last_success": null, "age_seconds": null,
+                "stale_after_seconds": 172800, "stale": true,
+                "streak": {"kind": "failing", "length": 1, "first_run_id": 1, "last_run_id": 1}
+            })
+        );
+        assert_eq!(v["sources"].as_array().unwrap().len(), 2);
+
+        let runs = v["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 1, "{text}");
+        assert_eq!(
+            (&runs[0]["id"], &runs[0]["pipeline"], &runs[0]["status"]),
+            (&1.into(), &"watch".into(), &"failed".into())
+        );
+        let alerts = v["operator_alerts"].as_array().unwrap();
+        assert_eq!(alerts.len(), 1, "{text}");
+        assert_eq!(
+            (&alerts[0]["source"], &alerts[0]["kind"], &alerts[0]["streak"]),
+            (&"gone".into(), &"failing".into(), &1.into())
+        );
+        assert_eq!(v["partial_deliveries"], serde_json::json!([]));
+
+        // Without pipeline files: no freshness to judge, so not stale.
+        let out = statehouse(&db, &["status", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!((&v["stale"], &v["sources"]), (&serde_json::json!(false), &serde_json::json!([])));
+        assert_eq!(v["runs"].as_array().unwrap().len(), 1);
     }
 }

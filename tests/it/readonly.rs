@@ -230,3 +230,144 @@ async fn alerts_preview_writes_nothing() {
         wh.close().await;
     }
 }
+
+/// The SQL of docs/warehouse.md's section on the analysts' role, as written there.
+fn documented_role_sql() -> String {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/warehouse.md")).expect("the docs");
+    let start = doc.find("## A read-only role for analysts (PostgreSQL)").expect("the role section");
+    let section = &doc[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let block = section.split("```sql\n").nth(1).expect("a ```sql block");
+    block[..block.find("```").expect("the block's end")].to_string()
+}
+
+/// A login role made for one test, dropped afterwards even when the test fails (roles belong
+/// to the whole cluster, not to the test's database).
+struct Role {
+    name: String,
+    database_url: String,
+}
+
+impl Drop for Role {
+    fn drop(&mut self) {
+        let (name, url) = (self.name.clone(), self.database_url.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                let Ok(pool) = sqlx::PgPool::connect(&url).await else { return };
+                let _ = sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1")
+                    .bind(&name)
+                    .execute(&pool)
+                    .await;
+                for sql in [format!("DROP OWNED BY {name}"), format!("DROP ROLE IF EXISTS {name}")] {
+                    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).execute(&pool).await {
+                        eprintln!("cleaning up the test role: {sql}: {e}");
+                    }
+                }
+                pool.close().await;
+            });
+        })
+        .join();
+    }
+}
+
+/// SQLSTATE 42501, insufficient_privilege: "permission denied for table bills", "must be owner
+/// of table bills".
+fn denied(r: Result<sqlx::postgres::PgQueryResult, sqlx::Error>, what: &str) {
+    match r {
+        Ok(_) => panic!("{what}: the analyst could do it"),
+        Err(e) => {
+            let code = e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned());
+            assert_eq!(code.as_deref(), Some("42501"), "{what}: {e}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_documented_analyst_role_reads_every_table_and_view_and_writes_none() {
+    let db = TestDb::postgres().await;
+    load_delaware(&db);
+    let mut url = url::Url::parse(&db.url).unwrap();
+    let database = url.path().trim_start_matches('/').to_string();
+    let role = Role { name: format!("{database}_analyst"), database_url: db.url.clone() };
+
+    // The docs' SQL, run as written, with this test's role and database.
+    let sql = regex::Regex::new(r"\banalyst\b")
+        .unwrap()
+        .replace_all(&documented_role_sql(), role.name.as_str())
+        .replace("DATABASE statehouse", &format!("DATABASE {database}"));
+    assert!(sql.contains("GRANT SELECT ON ALL TABLES") && sql.contains("ALTER DEFAULT PRIVILEGES"), "{sql}");
+    let owner = sqlx::PgPool::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone())).execute(&owner).await.unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    // A table and a view a later migration might add.
+    for ddl in ["CREATE TABLE later_table (id BIGINT PRIMARY KEY)", "CREATE VIEW later_view AS SELECT id FROM bills"] {
+        sqlx::query(sqlx::AssertSqlSafe(ddl)).execute(&owner).await.unwrap();
+    }
+    // Everything there is, listed by the owner (the analyst's information_schema would show
+    // only what it may use).
+    let relations: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name::text, table_type::text FROM information_schema.tables
+          WHERE table_schema = 'public' ORDER BY table_name",
+    )
+    .fetch_all(&owner)
+    .await
+    .unwrap();
+    let tables: Vec<&str> = relations.iter().filter(|r| r.1 == "BASE TABLE").map(|r| r.0.as_str()).collect();
+    let views: Vec<&str> = relations.iter().filter(|r| r.1 == "VIEW").map(|r| r.0.as_str()).collect();
+    assert!(tables.len() > 25 && tables.contains(&"bills") && tables.contains(&"later_table"), "{tables:?}");
+    assert!(views.contains(&"bill_status") && views.contains(&"later_view"), "{views:?}");
+
+    url.set_username(&role.name).unwrap();
+    url.set_password(Some("change-me")).unwrap();
+    let mut analyst = <sqlx::PgConnection as sqlx::Connection>::connect(url.as_str()).await.unwrap();
+    for (name, _) in &relations {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM \"{name}\"")))
+            .fetch_one(&mut analyst)
+            .await
+            .unwrap_or_else(|e| panic!("the analyst cannot read {name}: {e}"));
+        assert!(n >= 0);
+    }
+    assert_eq!(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM bills").fetch_one(&mut analyst).await.unwrap(), 150);
+    // Read-only transactions are the role's default, and it may turn them off: the
+    // privileges must hold without them.
+    let mode: String = sqlx::query_scalar("SHOW default_transaction_read_only").fetch_one(&mut analyst).await.unwrap();
+    assert_eq!(mode, "on");
+    sqlx::query("SET default_transaction_read_only = off").execute(&mut analyst).await.unwrap();
+    for t in &tables {
+        let column: String = sqlx::query_scalar(
+            "SELECT column_name::text FROM information_schema.columns
+              WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position LIMIT 1",
+        )
+        .bind(t)
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+        for stmt in [
+            format!("INSERT INTO \"{t}\" DEFAULT VALUES"),
+            format!("UPDATE \"{t}\" SET \"{column}\" = \"{column}\""),
+            format!("DELETE FROM \"{t}\""),
+            format!("TRUNCATE \"{t}\""),
+            format!("ALTER TABLE \"{t}\" ADD COLUMN sneaked_in TEXT"),
+            format!("DROP TABLE \"{t}\""),
+        ] {
+            denied(sqlx::query(sqlx::AssertSqlSafe(stmt.clone())).execute(&mut analyst).await, &stmt);
+        }
+    }
+    for v in &views {
+        let stmt = format!("DROP VIEW \"{v}\"");
+        denied(sqlx::query(sqlx::AssertSqlSafe(stmt.clone())).execute(&mut analyst).await, &stmt);
+    }
+    denied(sqlx::query("CREATE TABLE mine (id BIGINT)").execute(&mut analyst).await, "CREATE TABLE");
+    <sqlx::PgConnection as sqlx::Connection>::close(analyst).await.unwrap();
+
+    // Nothing changed, and statehouse itself works with the analyst's URL.
+    assert_eq!(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM bills").fetch_one(&owner).await.unwrap(), 150);
+    owner.close().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_statehouse"))
+        .args(["--database", url.as_str(), "query", "SELECT COUNT(*) AS n FROM bill_status", "--format", "csv"])
+        .env_remove("STATEHOUSE_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "n\n150\n", "{}", stderr(&out));
+}
