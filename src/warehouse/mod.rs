@@ -40,6 +40,12 @@ pub enum WarehouseError {
     #[error("there is no warehouse at {0}: create one with `statehouse init` or `statehouse run`")]
     Missing(String),
     #[error(
+        "the database at {url} is not a statehouse warehouse: it holds other tables ({}); \
+         give statehouse an empty database or a new file",
+        tables.join(", ")
+    )]
+    Foreign { url: String, tables: Vec<String> },
+    #[error(
         "the warehouse at {url} has an older schema than this statehouse ({} {} not applied): \
          run `statehouse init` to migrate it",
         if pending.len() == 1 { "migration" } else { "migrations" },
@@ -290,6 +296,16 @@ impl Warehouse {
                 .connect_with(opts)
                 .await
                 .map_err(|source| WarehouseError::Connect { url: url.into(), source })?;
+            let foreign: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+                 AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = '_sqlx_migrations') ORDER BY name LIMIT 5",
+            )
+            .fetch_all(&pool)
+            .await?;
+            if !foreign.is_empty() {
+                pool.close().await;
+                return Err(WarehouseError::Foreign { url: url.into(), tables: foreign });
+            }
             // SQLite has no migration lock: two processes opening a new file at once can race
             // to apply the same migration, and the loser then finds it applied on a retry.
             let mut attempt = 0;
@@ -306,6 +322,16 @@ impl Warehouse {
             Warehouse::Sqlite(pool)
         } else if is_postgres(url) {
             let pool = pg_pool(url, pg_options(url)?).await?;
+            let foreign: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
+                 AND to_regclass('_sqlx_migrations') IS NULL ORDER BY table_name LIMIT 5",
+            )
+            .fetch_all(&pool)
+            .await?;
+            if !foreign.is_empty() {
+                pool.close().await;
+                return Err(WarehouseError::Foreign { url: redact(url), tables: foreign });
+            }
             POSTGRES_MIGRATIONS
                 .run(&pool)
                 .await

@@ -235,3 +235,51 @@ async fn status_as_json_is_a_health_check() {
         assert_eq!(v["runs"].as_array().unwrap().len(), 1);
     }
 }
+
+/// `init` (or `run`) on a database that holds other tables refuses it, and creates nothing
+/// there: not even the migrations' bookkeeping table.
+#[tokio::test]
+async fn a_foreign_database_is_refused_and_left_as_it_was() {
+    for db in TestDb::both().await {
+        let tables = |db: &TestDb| {
+            let url = db.url.clone();
+            async move {
+                if url.starts_with("sqlite:") {
+                    let pool = sqlx::SqlitePool::connect(&format!("{url}?mode=rwc")).await.unwrap();
+                    let t: Vec<String> =
+                        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                            .fetch_all(&pool)
+                            .await
+                            .unwrap();
+                    pool.close().await;
+                    t
+                } else {
+                    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+                    let t: Vec<String> = sqlx::query_scalar(
+                        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+                    )
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+                    pool.close().await;
+                    t
+                }
+            }
+        };
+        // Someone else's table.
+        if db.url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&format!("{}?mode=rwc", db.url)).await.unwrap();
+            sqlx::query("CREATE TABLE notes (x TEXT)").execute(&pool).await.unwrap();
+            pool.close().await;
+        } else {
+            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+            sqlx::query("CREATE TABLE notes (x TEXT)").execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+        let out = statehouse(&db, &["init"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", db.url);
+        assert!(err.contains("is not a statehouse warehouse: it holds other tables (notes)"), "{}: {err}", db.url);
+        assert_eq!(tables(&db).await, ["notes"], "{}", db.url);
+    }
+}
