@@ -105,6 +105,7 @@ enum Command {
     /// failed run is retried with backoff (5 minutes, doubling, at most 2 hours apart). A
     /// pipeline running elsewhere is skipped. Call it every few minutes.
     RunDue {
+        /// Pipeline files (TOML).
         #[arg(required = true)]
         pipelines: Vec<PathBuf>,
         /// Pretend it is this time (RFC 3339), to check what would run.
@@ -113,6 +114,7 @@ enum Command {
     },
     /// Run pipelines on their schedules until stopped (SIGTERM or SIGINT).
     Schedule {
+        /// Pipeline files (TOML).
         #[arg(required = true)]
         pipelines: Vec<PathBuf>,
     },
@@ -216,11 +218,13 @@ enum AlertsAction {
     /// yet queued), and the messages waiting in the outbox. Writes nothing: the warehouse is
     /// opened read-only, and coalition files not yet copied into it are read from the files.
     Preview {
+        /// Pipeline files (TOML).
         #[arg(required = true)]
         pipelines: Vec<PathBuf>,
     },
     /// Match, compose and send what is due (what `statehouse run` does after loading).
     Send {
+        /// Pipeline files (TOML).
         #[arg(required = true)]
         pipelines: Vec<PathBuf>,
         /// Write `.eml` files under <data-dir>/outbox instead of sending.
@@ -322,6 +326,15 @@ async fn open_read_only(cli: &Cli) -> Result<Warehouse> {
     Warehouse::open_read_only(&url).await.with_context(|| format!("opening the warehouse {}", redact(&url)))
 }
 
+/// A line of a job's report (`run`, `run-due`, `alerts send`) on stdout. A reader that went
+/// away (`statehouse run … | head`) does not stop the job: its report is in the warehouse
+/// (`runs`, `run_sources`), and the pipelines after it and the alerts still run.
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 /// Exit statuses.
 const EXIT_FAILED: u8 = 1;
 const EXIT_ALERT: u8 = 3;
@@ -390,7 +403,7 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                 print_warnings(r, false);
             }
             for (name, at) in &pass.waiting {
-                println!("pipeline {name}: not due; next at {}", at.to_rfc3339());
+                report!("pipeline {name}: not due; next at {}", at.to_rfc3339());
             }
             wh.close().await;
             let failed = pass.reports.iter().any(|r| !matches!(r.status.as_str(), "succeeded" | "skipped"));
@@ -476,7 +489,7 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                 .await
                 .with_context(|| format!("feeds of pipeline {}", p.name))?;
                 if matches!(transport, statehouse::alerts::engine::Transport::Preview(_)) {
-                    println!(
+                    report!(
                         "dry run of {}: {} waiting message(s) written as .eml to {} for reading; nothing was sent or marked",
                         p.name,
                         r.written,
@@ -708,9 +721,15 @@ fn exit(failed: bool, alerts: usize) -> ExitCode {
 }
 
 fn print_alerts(pipeline: &str, r: &statehouse::alerts::engine::AlertsReport) {
-    println!(
+    report!(
         "alerts of {pipeline}: {} matched, {} messages composed, {} sent, {} written as .eml, {} failed (retried later), {} cancelled (no longer a lead), {} waiting",
-        r.matched, r.composed, r.sent, r.written, r.failed, r.cancelled, r.waiting
+        r.matched,
+        r.composed,
+        r.sent,
+        r.written,
+        r.failed,
+        r.cancelled,
+        r.waiting
     );
 }
 
@@ -718,10 +737,10 @@ fn print_alerts(pipeline: &str, r: &statehouse::alerts::engine::AlertsReport) {
 fn print_warnings(report: &statehouse::run::RunReport, show: bool) {
     if show {
         for (source, w) in &report.warnings {
-            println!("warning: {source}: {w}");
+            report!("warning: {source}: {w}");
         }
     } else if !report.warnings.is_empty() {
-        println!(
+        report!(
             "{} {} (bad or missing records; the rest loaded): see each with --show-warnings, or \
              `statehouse query \"SELECT * FROM warnings WHERE run_id = {}\"`",
             report.warnings.len(),
@@ -733,10 +752,10 @@ fn print_warnings(report: &statehouse::run::RunReport, show: bool) {
 
 fn print_report(report: &statehouse::run::RunReport) {
     if report.status == "skipped" {
-        println!("pipeline {}: skipped (already running elsewhere)", report.pipeline);
+        report!("pipeline {}: skipped (already running elsewhere)", report.pipeline);
         return;
     }
-    println!("pipeline {} (run {}): {}", report.pipeline, report.run_id, report.status);
+    report!("pipeline {} (run {}): {}", report.pipeline, report.run_id, report.status);
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header([
@@ -767,16 +786,16 @@ fn print_report(report: &statehouse::run::RunReport) {
             s.warnings.to_string(),
         ]);
     }
-    println!("{t}");
+    report!("{t}");
     for s in &report.sources {
         if let Some(e) = &s.error {
-            println!("source {} failed: {e}", s.source);
+            report!("source {} failed: {e}", s.source);
         }
     }
     if let Some(a) = &report.alerts {
         print_alerts(&report.pipeline, a);
     }
     if let Some(e) = &report.alerts_error {
-        println!("alerts of {} failed: {e}", report.pipeline);
+        report!("alerts of {} failed: {e}", report.pipeline);
     }
 }

@@ -57,6 +57,7 @@ async fn load_files<K: Copy>(
         }
         if read > 0 {
             ing.load(parsed).await?;
+            pb.set_message(ing.loaded_message());
         } else {
             // A batch of files unchanged since the last load still counts as progress.
             ing.pulse();

@@ -190,8 +190,11 @@ impl<'a> Ingest<'a> {
         }
         let pb = ProgressBar::new(len);
         pb.set_style(
-            ProgressStyle::with_template("{prefix:>24} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}")
+            ProgressStyle::with_template("{prefix:>24} [{bar:30}] {pos}/{len} {rate} eta {eta} {msg}")
                 .expect("valid template")
+                .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}/s", s.per_sec());
+                })
                 .progress_chars("=> "),
         );
         pb.set_prefix(self.name.clone());
@@ -241,6 +244,12 @@ impl<'a> Ingest<'a> {
             elapsed_s = self.pulse.started.elapsed().as_secs(),
             "progress"
         );
+    }
+
+    /// What a bar says beside its count: records loaded and documents fetched so far.
+    pub(super) fn loaded_message(&self) -> String {
+        let documents = self.tally.texts.as_ref().map_or(0, |t| t.requests());
+        format!("{} records, {documents} documents", self.tally.report.records)
     }
 
     /// Ends the source's spinner, if it had one.
@@ -542,6 +551,7 @@ impl<'a> Ingest<'a> {
                 self.record(payload.clone(), whole);
             }
             self.load(batch).await?;
+            pb.set_message(self.loaded_message());
         }
         pb.finish_and_clear();
         Ok(())

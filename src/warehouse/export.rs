@@ -425,7 +425,7 @@ impl Warehouse {
     pub async fn export(&self, opts: &ExportOptions) -> Result<Manifest, ExportError> {
         std::fs::create_dir_all(&opts.out).map_err(|source| ExportError::Io { path: opts.out.clone(), source })?;
         let taken_at = Utc::now();
-        let mut manifest = match self {
+        let snapshot = match self {
             Warehouse::Sqlite(pool) => {
                 let mut tx = pool.begin().await?;
                 // Tables and views, without SQLite's own, the migrations' bookkeeping, and the
@@ -497,17 +497,7 @@ impl Warehouse {
                     tables.push(exported(name, kind, file, rows, cols));
                 }
                 tx.commit().await?;
-                Manifest {
-                    statehouse: env!("CARGO_PKG_VERSION"),
-                    backend: "sqlite",
-                    format: opts.format.extension(),
-                    taken_at,
-                    database_date,
-                    schema_version,
-                    ledger_seq,
-                    since_seq: opts.since_seq,
-                    tables,
-                }
+                Snapshot { backend: "sqlite", database_date, schema_version, ledger_seq, tables }
             }
             Warehouse::Postgres(pool) => {
                 let mut tx = pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
@@ -552,18 +542,19 @@ impl Warehouse {
                     tables.push(exported(name, kind, file, rows, cols));
                 }
                 tx.commit().await?;
-                Manifest {
-                    statehouse: env!("CARGO_PKG_VERSION"),
-                    backend: "postgres",
-                    format: opts.format.extension(),
-                    taken_at,
-                    database_date,
-                    schema_version,
-                    ledger_seq,
-                    since_seq: opts.since_seq,
-                    tables,
-                }
+                Snapshot { backend: "postgres", database_date, schema_version, ledger_seq, tables }
             }
+        };
+        let mut manifest = Manifest {
+            statehouse: env!("CARGO_PKG_VERSION"),
+            backend: snapshot.backend,
+            format: opts.format.extension(),
+            taken_at,
+            database_date: snapshot.database_date,
+            schema_version: snapshot.schema_version,
+            ledger_seq: snapshot.ledger_seq,
+            since_seq: opts.since_seq,
+            tables: snapshot.tables,
         };
         manifest.tables.sort_by(|a, b| a.name.cmp(&b.name));
         let path = opts.out.join("manifest.json");
@@ -574,6 +565,15 @@ impl Warehouse {
             .map_err(|source| ExportError::Io { path, source })?;
         Ok(manifest)
     }
+}
+
+/// What one backend's read transaction saw.
+struct Snapshot {
+    backend: &'static str,
+    database_date: String,
+    schema_version: i64,
+    ledger_seq: i64,
+    tables: Vec<ExportedTable>,
 }
 
 /// `FROM` the table; the ledger from `since_seq` on.

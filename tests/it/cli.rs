@@ -283,3 +283,93 @@ async fn a_foreign_database_is_refused_and_left_as_it_was() {
         assert_eq!(tables(&db).await, ["notes"], "{}", db.url);
     }
 }
+
+/// Every argument of every command says what it is in `--help`.
+#[test]
+fn every_argument_has_a_description() {
+    let db = TestDb::sqlite();
+    let commands: &[&[&str]] = &[
+        &[],
+        &["init"],
+        &["run"],
+        &["run-due"],
+        &["schedule"],
+        &["query"],
+        &["search"],
+        &["export"],
+        &["status"],
+        &["alerts", "preview"],
+        &["alerts", "send"],
+    ];
+    for c in commands {
+        let out = statehouse_command(&db).args(*c).arg("-h").output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        let args: Vec<&str> =
+            help.lines().filter(|l| l.starts_with("  -") || l.starts_with("  <") || l.starts_with("  [")).collect();
+        assert!(!args.is_empty(), "{c:?}: {help}");
+        for line in args {
+            // `  --name <VALUE>  What it is`: a description after the two-space gap.
+            let described = line.trim_start().split_once("  ").is_some_and(|(_, d)| !d.trim().is_empty());
+            assert!(described, "{c:?}: {line:?} has no description");
+        }
+    }
+}
+
+/// `statehouse run … | head -0`: the reader goes away at once; the run still loads and says
+/// nothing about a broken pipe (its report is in the warehouse).
+#[tokio::test]
+async fn a_run_whose_reader_left_still_runs_to_the_end() {
+    let db = TestDb::sqlite();
+    let p = pipeline_file(
+        db.dir.path(),
+        "de",
+        "America/New_York",
+        &scrape_source("de", &fixture("ocd-scrape/de-153"), None),
+    );
+    let mut child = statehouse_command(&db)
+        .args(["run", &p.display().to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{err}");
+    let wh = db.open().await;
+    assert_eq!(rows(&wh, "SELECT status FROM runs").await, [["succeeded"]]);
+    assert_eq!(count(&wh, "SELECT COUNT(*) FROM bills").await, 150);
+}
+
+/// On a terminal (a pseudo-terminal through `script`, as an operator's shell), each file
+/// source has a bar with its rate, ETA and the records loaded so far.
+#[test]
+fn a_terminal_shows_each_source_a_bar_with_rate_eta_and_records() {
+    let db = TestDb::sqlite();
+    let p = pipeline_file(
+        db.dir.path(),
+        "de",
+        "America/New_York",
+        &scrape_source("de", &fixture("ocd-scrape/de-153"), None),
+    );
+    let command = format!(
+        "{} --database {} --data-dir {} run {}",
+        env!("CARGO_BIN_EXE_statehouse"),
+        db.url,
+        db.data_dir().display(),
+        p.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("STATEHOUSE_LOG")
+        .output()
+        .expect("script (util-linux) runs the command on a pseudo-terminal");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let frames: Vec<&str> = text.split(['\r', '\n']).filter(|f| f.contains("/403 ")).collect();
+    assert!(!frames.is_empty(), "{text}");
+    let last = frames.last().unwrap();
+    assert!(last.contains("de [") && last.contains("/s eta "), "{last}");
+    assert!(frames.iter().any(|f| f.contains(" records, 0 documents")), "{frames:?}");
+}
