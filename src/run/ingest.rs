@@ -126,6 +126,8 @@ struct Pulse {
     started: std::time::Instant,
     last: std::time::Instant,
     spinner: Option<ProgressBar>,
+    /// Requests the source knows it will make in all (API pages, bills), once it knows.
+    expected: u64,
 }
 
 impl<'a> Ingest<'a> {
@@ -152,7 +154,12 @@ impl<'a> Ingest<'a> {
             pending_warnings: Vec::new(),
             fetcher: None,
             context: Context { timezone: pipeline.timezone, jurisdiction_id: String::new() },
-            pulse: Pulse { started: std::time::Instant::now(), last: std::time::Instant::now(), spinner: None },
+            pulse: Pulse {
+                started: std::time::Instant::now(),
+                last: std::time::Instant::now(),
+                spinner: None,
+                expected: 0,
+            },
         }
     }
 
@@ -201,6 +208,22 @@ impl<'a> Ingest<'a> {
         pb
     }
 
+    /// `more` requests the source now knows it will make (the pages a first page announces,
+    /// the bills a change list names): progress then shows them out of a total, with an ETA.
+    pub fn expect_requests(&mut self, more: u64) {
+        self.pulse.expected = self.pulse.expected.max(self.requests()) + more;
+    }
+
+    /// How many requests of the expected, and the seconds left at the rate so far.
+    fn requests_eta(&self, requests: u64) -> (Option<u64>, Option<u64>) {
+        if self.pulse.expected == 0 || requests == 0 {
+            return (None, None);
+        }
+        let total = self.pulse.expected.max(requests);
+        let per_request = self.pulse.started.elapsed().as_secs_f64() / requests as f64;
+        (Some(total), Some((per_request * (total - requests) as f64).round() as u64))
+    }
+
     /// Shows how far the source has got: on a terminal, a spinner line of an HTTP source's
     /// requests, records and documents (files have their bar); else, when
     /// `progress_every` has passed since the last, an info line.
@@ -212,6 +235,10 @@ impl<'a> Ingest<'a> {
             if requests == 0 {
                 return;
             }
+            let of = match self.requests_eta(requests) {
+                (Some(total), Some(eta)) => format!("/{total} (eta {eta}s)"),
+                _ => String::new(),
+            };
             let spinner = self.pulse.spinner.get_or_insert_with(|| {
                 let s = ProgressBar::new_spinner();
                 s.set_style(
@@ -221,7 +248,7 @@ impl<'a> Ingest<'a> {
                 s
             });
             spinner.set_message(format!(
-                "{requests} requests, {} records ({}/min), {documents} documents",
+                "{requests}{of} requests, {} records ({}/min), {documents} documents",
                 r.records,
                 per_minute(r.records, self.pulse.started.elapsed())
             ));
@@ -233,9 +260,14 @@ impl<'a> Ingest<'a> {
             return;
         }
         self.pulse.last = std::time::Instant::now();
+        let (total, eta) = self.requests_eta(requests);
+        let total = total.map_or_else(|| "unknown".to_string(), |t| t.to_string());
+        let eta = eta.map_or_else(|| "unknown".to_string(), |s| format!("{s}s"));
         tracing::info!(
             source = %self.name,
             requests,
+            expected_requests = %total,
+            eta = %eta,
             payloads = r.payloads,
             records = r.records,
             records_per_minute = per_minute(r.records, self.pulse.started.elapsed()),

@@ -172,6 +172,8 @@ async fn sessions(ing: &mut Ingest<'_>, cfg: &LegiscanConfig, state: &str, api: 
                     })
                     .unwrap_or_default(),
             };
+        // One getBill per changed bill (and their roll calls and texts): progress shows them.
+        ing.expect_requests(changed.len() as u64);
         let mut left = changed.len();
         let mut out_of_budget = false;
         for chunk in changed.chunks(BILLS_PER_BATCH) {

@@ -167,6 +167,13 @@ impl Crawl<'_> {
                     ing.load(parsed).await?;
                     pagination
                 };
+                if page == 1 || (resume.as_ref().is_some_and(|r| r.list == *list && r.page == page)) {
+                    // The pages still to read of this list: progress shows them, with an ETA.
+                    let left = pagination.max_page.saturating_sub(page);
+                    let left =
+                        cfg.max_pages.filter(|_| *list == "bills").map_or(left, |m| left.min(m.saturating_sub(page)));
+                    ing.expect_requests(u64::from(left));
+                }
                 match pagination.next_page() {
                     Some(next) => page = next,
                     None => break,

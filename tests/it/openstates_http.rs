@@ -284,3 +284,36 @@ async fn conditional_get_turns_unchanged_pages_into_304s() {
     assert_eq!(again.changes(), 0);
     wh.close().await;
 }
+
+/// Off a terminal at info level, the crawl's progress lines count its requests out of the
+/// pages the first page announced, with an ETA.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_lines_count_pages_out_of_the_announced_total() {
+    set_key();
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).and(header("X-API-KEY", KEY)).respond_with(Replay::load()).mount(&server).await;
+    let db = TestDb::sqlite();
+    let p = pipeline_file(db.dir.path(), "de", "America/New_York", &source(&server.uri(), 500)).display().to_string();
+    let mut command = statehouse_command(&db);
+    command.env(KEY_VAR, KEY).env("STATEHOUSE_LOG", "info").env("STATEHOUSE_PROGRESS_SECONDS", "0").args(["run", &p]);
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let field = |line: &str, name: &str| -> String {
+        line.split_whitespace()
+            .find_map(|f| f.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("{name} in {line}"))
+            .to_string()
+    };
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(" progress source=os ")).collect();
+    assert!(lines.len() >= 8, "{stderr}");
+    let last = lines.last().unwrap();
+    let (requests, expected) = (field(last, "requests"), field(last, "expected_requests"));
+    // People, 2 pages of 50; Delaware's 150 bills, 8 pages of 20; events, 1 page (the
+    // recorded responses' max_page each).
+    assert_eq!(requests, "11", "{last}");
+    assert_eq!(expected, "11", "{last}");
+    // The bills' pages were counted ahead, from their first page.
+    assert!(lines.iter().any(|l| field(l, "requests") == "4" && field(l, "expected_requests") == "10"), "{stderr}");
+    assert!(lines.iter().any(|l| field(l, "eta").trim_end_matches('s').parse::<u64>().is_ok()), "{stderr}");
+}
