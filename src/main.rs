@@ -244,8 +244,17 @@ fn main() -> ExitCode {
         }
     };
     let stop = Stop::default();
+    // Commands that only read hold nothing a signal could leave half done: they stop at once.
+    let reads_only = matches!(
+        cli.command,
+        Command::Query { .. }
+            | Command::Search { .. }
+            | Command::Status { .. }
+            | Command::Export { .. }
+            | Command::Alerts { action: AlertsAction::Preview { .. } }
+    );
     match rt.block_on(async {
-        listen_for_signals(stop.clone());
+        listen_for_signals(stop.clone(), reads_only);
         run(cli, stop).await
     }) {
         Ok(code) => code,
@@ -266,8 +275,9 @@ fn main() -> ExitCode {
 }
 
 /// SIGTERM or SIGINT: finish the batch in flight and stop. A second one: stop now (the
-/// open transaction rolls back).
-fn listen_for_signals(stop: Stop) {
+/// open transaction rolls back). A command that only reads stops at the first (an export
+/// then has no manifest: it is not a whole export).
+fn listen_for_signals(stop: Stop, reads_only: bool) {
     tokio::spawn(async move {
         let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else { return };
         let mut first = true;
@@ -276,7 +286,7 @@ fn listen_for_signals(stop: Stop) {
                 _ = term.recv() => {}
                 _ = tokio::signal::ctrl_c() => {}
             }
-            if !first {
+            if !first || reads_only {
                 eprintln!("stopping now");
                 std::process::exit(130);
             }

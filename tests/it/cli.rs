@@ -373,3 +373,40 @@ fn a_terminal_shows_each_source_a_bar_with_rate_eta_and_records() {
     assert!(last.contains("de [") && last.contains("/s eta "), "{last}");
     assert!(frames.iter().any(|f| f.contains(" records, 0 documents")), "{frames:?}");
 }
+
+/// A query that would run for ever (`… | less`, then Ctrl-C) stops at the first signal.
+#[test]
+fn a_reading_command_stops_at_the_first_signal() {
+    let db = TestDb::sqlite();
+    let p = pipeline_file(
+        db.dir.path(),
+        "de",
+        "America/New_York",
+        &scrape_source("de", &fixture("ocd-scrape/de-153"), None),
+    );
+    assert!(statehouse(&db, &["run", &p.display().to_string()]).status.success());
+    let mut child = statehouse_command(&db)
+        .args([
+            "query",
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c",
+            "--format",
+            "csv",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(child.try_wait().unwrap().is_none(), "the query is still streaming");
+    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "still running after one SIGINT");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130));
+}
