@@ -300,7 +300,9 @@ fn listen_for_signals(stop: Stop, reads_only: bool) {
 /// Logs on stderr: warnings and errors unless STATEHOUSE_LOG says otherwise (`schedule` also
 /// logs one line per run); colours only on a terminal.
 fn init_logging(format: LogFormat, schedule: bool) {
-    let default = if schedule { "warn,statehouse::scheduler=info" } else { "warn" };
+    // sqlx warns of every statement over a second: an export's or a long query's read is one
+    // by design, so only its errors show unless asked for.
+    let default = if schedule { "warn,sqlx::query=error,statehouse::scheduler=info" } else { "warn,sqlx::query=error" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("STATEHOUSE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
