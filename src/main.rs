@@ -9,7 +9,7 @@ use statehouse::mail::Mailer;
 use statehouse::output::{self, Format, TABLE_PAGE, write_result};
 use statehouse::run::{RunOptions, Stop, run_pipeline};
 use statehouse::schedule::Backoff;
-use statehouse::warehouse::export::{self, ExportOptions};
+use statehouse::warehouse::export::{ExportFormat, ExportOptions};
 use statehouse::warehouse::{Warehouse, WarehouseError, redact};
 use statehouse::{ops, scheduler};
 use std::io::{BufWriter, IsTerminal, Write};
@@ -58,12 +58,6 @@ enum LogFormat {
 enum StatusFormat {
     Table,
     Json,
-}
-
-#[derive(Clone, Copy, PartialEq, ValueEnum)]
-enum ExportFormat {
-    Parquet,
-    Csv,
 }
 
 /// `statehouse status --format json`: a health check for monitors, in this key order.
@@ -551,15 +545,8 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
         }
         Command::Export { out, format, tables, since_seq } => {
             let wh = open_read_only(&cli).await?;
-            let opts = ExportOptions {
-                format: match format {
-                    ExportFormat::Parquet => export::ExportFormat::Parquet,
-                    ExportFormat::Csv => export::ExportFormat::Csv,
-                },
-                out: out.clone(),
-                tables: tables.clone(),
-                since_seq: *since_seq,
-            };
+            let opts =
+                ExportOptions { format: *format, out: out.clone(), tables: tables.clone(), since_seq: *since_seq };
             let manifest = wh.export(&opts).await.with_context(|| format!("exporting to {}", out.display()))?;
             let mut stdout = std::io::stdout().lock();
             for t in &manifest.tables {

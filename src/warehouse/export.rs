@@ -36,7 +36,8 @@ pub enum ExportError {
     Io { path: PathBuf, source: std::io::Error },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `statehouse export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
     Parquet,
     Csv,

@@ -6,15 +6,15 @@ fn statehouse(db: &TestDb, args: &[&str]) -> std::process::Output {
     statehouse_command(db).args(args).output().expect("run statehouse")
 }
 
+/// A pipeline file of Delaware's 153rd General Assembly (the real scrape) beside `db`.
+fn delaware_pipeline(db: &TestDb) -> std::path::PathBuf {
+    pipeline_file(db.dir.path(), "de", "America/New_York", &scrape_source("de", &fixture("ocd-scrape/de-153"), None))
+}
+
 #[test]
 fn run_query_and_status() {
     let db = TestDb::sqlite();
-    let p = pipeline_file(
-        db.dir.path(),
-        "de",
-        "America/New_York",
-        &scrape_source("de", &fixture("ocd-scrape/de-153"), None),
-    );
+    let p = delaware_pipeline(&db);
     let out = statehouse(&db, &["run", &p.display().to_string()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
@@ -320,12 +320,7 @@ fn every_argument_has_a_description() {
 #[tokio::test]
 async fn a_run_whose_reader_left_still_runs_to_the_end() {
     let db = TestDb::sqlite();
-    let p = pipeline_file(
-        db.dir.path(),
-        "de",
-        "America/New_York",
-        &scrape_source("de", &fixture("ocd-scrape/de-153"), None),
-    );
+    let p = delaware_pipeline(&db);
     let mut child = statehouse_command(&db)
         .args(["run", &p.display().to_string()])
         .stdout(std::process::Stdio::piped())
@@ -347,12 +342,7 @@ async fn a_run_whose_reader_left_still_runs_to_the_end() {
 #[test]
 fn a_terminal_shows_each_source_a_bar_with_rate_eta_and_records() {
     let db = TestDb::sqlite();
-    let p = pipeline_file(
-        db.dir.path(),
-        "de",
-        "America/New_York",
-        &scrape_source("de", &fixture("ocd-scrape/de-153"), None),
-    );
+    let p = delaware_pipeline(&db);
     let command = format!(
         "{} --database {} --data-dir {} run {}",
         env!("CARGO_BIN_EXE_statehouse"),
@@ -378,12 +368,7 @@ fn a_terminal_shows_each_source_a_bar_with_rate_eta_and_records() {
 #[test]
 fn a_reading_command_stops_at_the_first_signal() {
     let db = TestDb::sqlite();
-    let p = pipeline_file(
-        db.dir.path(),
-        "de",
-        "America/New_York",
-        &scrape_source("de", &fixture("ocd-scrape/de-153"), None),
-    );
+    let p = delaware_pipeline(&db);
     assert!(statehouse(&db, &["run", &p.display().to_string()]).status.success());
     let mut child = statehouse_command(&db)
         .args([
