@@ -118,6 +118,9 @@ pub enum SourceConfig {
     Legistar(LegistarConfig),
     /// An iCalendar feed of hearings, from a file or a URL.
     Ical(IcalConfig),
+    /// A folder of Open States' people repository (`openstates/people`'s `data/`, or one
+    /// state's folder): legislators with their seats and offices, and committee rosters.
+    OpenstatesPeople(OpenstatesPeopleConfig),
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -285,6 +288,16 @@ pub struct OcdScrapeConfig {
     pub jurisdiction: Option<String>,
 }
 
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OpenstatesPeopleConfig {
+    /// Name of the source within the pipeline (default: the kind and the path).
+    pub name: Option<String>,
+    /// The repository's `data/` folder or one state's folder (`data/de`), read recursively;
+    /// relative to the pipeline file.
+    pub path: PathBuf,
+}
+
 fn default_base_url() -> String {
     "https://v3.openstates.org".into()
 }
@@ -349,6 +362,7 @@ impl SourceConfig {
             SourceConfig::Legiscan(_) => SourceKind::Legiscan,
             SourceConfig::Legistar(_) => SourceKind::Legistar,
             SourceConfig::Ical(_) => SourceKind::Ical,
+            SourceConfig::OpenstatesPeople(_) => SourceKind::OpenstatesPeople,
         }
     }
 
@@ -377,6 +391,9 @@ impl SourceConfig {
                 (None, Some(u)) => format!("ical:{u}"),
                 (None, None) => "ical".into(),
             }),
+            SourceConfig::OpenstatesPeople(c) => {
+                c.name.clone().unwrap_or_else(|| format!("openstates_people:{}", c.path.display()))
+            }
         }
     }
 }
@@ -536,7 +553,8 @@ impl Pipeline {
             match &mut s {
                 SourceConfig::OcdScrape(OcdScrapeConfig { path, .. })
                 | SourceConfig::NyLbdc(NyLbdcConfig { path, .. })
-                | SourceConfig::LegiscanDataset(LegiscanDatasetConfig { path, .. }) => {
+                | SourceConfig::LegiscanDataset(LegiscanDatasetConfig { path, .. })
+                | SourceConfig::OpenstatesPeople(OpenstatesPeopleConfig { path, .. }) => {
                     if path.is_relative() {
                         *path = base.join(&*path);
                     }

@@ -105,9 +105,10 @@ pub struct SessionRecord {
     pub active: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct OrganizationRecord {
-    /// The source's id for it (OCD `_id`, a UUID in scrape output).
+    /// The source's id for it (OCD `_id`, a UUID in scrape output; Open States'
+    /// `ocd-organization/<uuid>`, which is then its identity).
     pub source_key: String,
     pub name: String,
     /// `legislature`, `upper`, `lower`, `committee`, ...
@@ -115,9 +116,27 @@ pub struct OrganizationRecord {
     pub parent_source_key: Option<String>,
     /// Chamber (`upper`, `lower`, `legislature`) of a committee, when known.
     pub chamber: Option<String>,
+    /// Its jurisdiction, when the record names it (else the source's).
+    pub jurisdiction_id: Option<String>,
+    /// Other names it goes by ("House Housing Committee").
+    pub other_names: Vec<String>,
+    pub links: Vec<String>,
+    /// Its members, when the source delivers the roster (then the whole roster: a stored
+    /// member it lacks has left); `None` when the source says nothing of members.
+    pub members: Option<Vec<MembershipRecord>>,
 }
 
+/// One member of a committee.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MembershipRecord {
+    pub name: String,
+    /// `chair`, `vice chair`, `member`, `ranking member`, ... as the source wrote it.
+    pub role: String,
+    /// The person's id at the source (`ocd-person/…`), when given.
+    pub person_source_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct PersonRecord {
     pub source_key: String,
     pub name: String,
@@ -128,6 +147,49 @@ pub struct PersonRecord {
     pub email: Option<String>,
     pub image: Option<String>,
     pub source_url: Option<String>,
+    /// Its jurisdiction, when the record names it (else the source's).
+    pub jurisdiction_id: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    /// Other names the person goes by, as legislatures print them ("Berry, A.").
+    pub other_names: Vec<String>,
+    pub links: Vec<String>,
+    /// Identifiers elsewhere (`twitter`, `facebook`, other schemes), name → value.
+    pub ids: Vec<(String, String)>,
+    /// The seats held over time, when the source delivers them (then all of them).
+    pub roles: Option<Vec<RoleRecord>>,
+    /// Offices with their contact details, when the source delivers them (then all of them).
+    pub offices: Option<Vec<OfficeRecord>>,
+    /// Holds no current seat (Open States' `retired/`), when the source says.
+    pub former: Option<bool>,
+    /// The record is the person's whole record (an Open States people file): a field it
+    /// lacks is empty. Otherwise a field it lacks is unknown and the stored value stays.
+    pub complete: bool,
+}
+
+/// A seat a person held: chamber (or office) and district, by dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct RoleRecord {
+    /// `upper`, `lower`, `legislature`, `mayor`, `governor`, ...
+    pub role_type: String,
+    pub jurisdiction_id: Option<String>,
+    pub district: Option<String>,
+    /// Raw `YYYY-MM-DD`, empty when unknown.
+    pub start_date: String,
+    pub end_date: String,
+    pub end_reason: Option<String>,
+}
+
+/// An office with its contact details.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct OfficeRecord {
+    /// `capitol`, `district`, `primary`, ...
+    pub classification: String,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub voice: Option<String>,
+    pub fax: Option<String>,
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

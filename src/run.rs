@@ -213,6 +213,7 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
             SourceConfig::CaPubinfo(c) => files::ca_pubinfo(&mut ing, c).await,
             SourceConfig::LegiscanDataset(c) => files::legiscan_dataset(&mut ing, c).await,
             SourceConfig::Ical(c) => files::ical(&mut ing, c).await,
+            SourceConfig::OpenstatesPeople(c) => files::openstates_people(&mut ing, c).await,
             SourceConfig::Openstates(c) => openstates::crawl(&mut ing, c).await,
             SourceConfig::Legiscan(c) => legiscan_api::crawl(&mut ing, c).await,
             SourceConfig::Legistar(c) => legistar::crawl(&mut ing, c).await,

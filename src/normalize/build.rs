@@ -25,6 +25,17 @@ pub struct Normalized {
     pub sessions: Vec<SessionRow>,
     pub organizations: Vec<OrganizationRow>,
     pub people: Vec<PersonRow>,
+    /// Seats and offices of people whose source delivered them whole (`roster_people`).
+    pub person_roles: Vec<RoleRow>,
+    pub person_offices: Vec<OfficeRow>,
+    /// People delivered with all their seats and offices: a stored one they lack is gone.
+    pub roster_people: Vec<String>,
+    /// People delivered whole (an Open States people file): a field they lack is empty. Any
+    /// other person's missing field is unknown, and the stored value stays.
+    pub complete_people: Vec<String>,
+    /// Committee members, of committees delivered with their whole roster (`rosters`).
+    pub memberships: Vec<MembershipRow>,
+    pub rosters: Vec<String>,
     pub bills: Vec<BillBundle>,
     pub votes: Vec<VoteBundle>,
     pub events: Vec<EventBundle>,
@@ -103,16 +114,48 @@ pub fn normalize(parsed: Parsed, ctx: &Context) -> Normalized {
         }
     }
 
+    let org_id = |o: &model::OrganizationRecord, jurisdiction_id: &str| {
+        if is_ocd_uuid(&o.source_key, "ocd-organization/") {
+            o.source_key.clone()
+        } else {
+            organization_id(jurisdiction_id, &o.classification, &o.name)
+        }
+    };
     for o in &parsed.organizations {
-        let jurisdiction_id = ctx.jurisdiction_id.clone();
-        let id = organization_id(&jurisdiction_id, &o.classification, &o.name);
+        let jurisdiction_id = o.jurisdiction_id.clone().unwrap_or_else(|| ctx.jurisdiction_id.clone());
+        let id = org_id(o, &jurisdiction_id);
         let parent_id = o.parent_source_key.as_ref().and_then(|p| {
-            parsed
-                .organizations
-                .iter()
-                .find(|x| &x.source_key == p)
-                .map(|x| organization_id(&jurisdiction_id, &x.classification, &x.name))
+            if is_ocd_uuid(p, "ocd-organization/") {
+                return Some(p.clone());
+            }
+            parsed.organizations.iter().find(|x| &x.source_key == p).map(|x| org_id(x, &jurisdiction_id))
         });
+        if let Some(members) = &o.members {
+            let mut seen = std::collections::HashSet::new();
+            for (i, m) in members.iter().enumerate() {
+                let who = m.person_source_key.clone().unwrap_or_else(|| ids::clean_text(&m.name).to_lowercase());
+                if !seen.insert(who.clone()) {
+                    out.warnings.push(Warning::new(
+                        o.links.first().cloned().unwrap_or_else(|| id.clone()),
+                        Some(format!("{} member {}", o.name, m.name)),
+                        "listed twice on the roster; the first listing is kept",
+                    ));
+                    continue;
+                }
+                let mut row = MembershipRow {
+                    id: ids::stable_id("membership", &[&id, &who]),
+                    organization_id: id.clone(),
+                    ordinal: i as i64,
+                    person_id: m.person_source_key.clone(),
+                    name: ids::clean_text(&m.name),
+                    role: ids::clean_text(&m.role).to_lowercase(),
+                    content_hash: String::new(),
+                };
+                row.content_hash = content_hash(&row);
+                out.memberships.push(row);
+            }
+            out.rosters.push(id.clone());
+        }
         let mut row = OrganizationRow {
             id,
             jurisdiction_id,
@@ -120,6 +163,8 @@ pub fn normalize(parsed: Parsed, ctx: &Context) -> Normalized {
             classification: o.classification.clone(),
             chamber: o.chamber.clone().or_else(|| ids::chamber(&o.classification).map(str::to_string)),
             parent_id,
+            other_names: json(&o.other_names),
+            source_url: o.links.first().cloned(),
             content_hash: String::new(),
         };
         row.content_hash = content_hash(&row);
@@ -127,7 +172,9 @@ pub fn normalize(parsed: Parsed, ctx: &Context) -> Normalized {
     }
 
     for p in &parsed.people {
-        let jurisdiction_id = ctx.jurisdiction_id.clone();
+        let jurisdiction_id = p.jurisdiction_id.clone().unwrap_or_else(|| ctx.jurisdiction_id.clone());
+        let ids_map: serde_json::Map<String, serde_json::Value> =
+            p.ids.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
         let mut row = PersonRow {
             id: person_id(&jurisdiction_id, &p.source_key, &p.name),
             jurisdiction_id,
@@ -138,9 +185,74 @@ pub fn normalize(parsed: Parsed, ctx: &Context) -> Normalized {
             email: p.email.clone(),
             image: p.image.clone(),
             source_url: p.source_url.clone(),
+            given_name: p.given_name.as_deref().map(ids::clean_text),
+            family_name: p.family_name.as_deref().map(ids::clean_text),
+            other_names: json(&p.other_names.iter().map(|n| ids::clean_text(n)).collect::<Vec<_>>()),
+            links: json(&p.links),
+            ids: json(&ids_map),
+            former: p.former,
             content_hash: String::new(),
         };
         row.content_hash = content_hash(&row);
+        if p.complete {
+            out.complete_people.push(row.id.clone());
+        }
+        if let (Some(roles), Some(offices)) = (&p.roles, &p.offices) {
+            for (i, r) in roles.iter().enumerate() {
+                let mut date = |raw: &str, what: &str| match dates::parse_when(raw, tz) {
+                    Ok(w) => w.map(|w| w.date),
+                    Err(e) => {
+                        out.warnings.push(Warning::new(
+                            p.source_url.clone().unwrap_or_else(|| row.id.clone()),
+                            Some(format!("{} role {}", p.name, i + 1)),
+                            format!("{what}: {e}"),
+                        ));
+                        None
+                    }
+                };
+                let start_date = date(&r.start_date, "start_date");
+                let end_date = date(&r.end_date, "end_date");
+                let jurisdiction_id = r.jurisdiction_id.clone().unwrap_or_else(|| row.jurisdiction_id.clone());
+                let mut role = RoleRow {
+                    id: ids::stable_id(
+                        "role",
+                        &[&row.id, &r.role_type, &jurisdiction_id, r.district.as_deref().unwrap_or(""), &r.start_date],
+                    ),
+                    person_id: row.id.clone(),
+                    ordinal: i as i64,
+                    role_type: r.role_type.clone(),
+                    chamber: ids::chamber(&r.role_type).filter(|c| *c != "executive").map(str::to_string),
+                    jurisdiction_id,
+                    district: r.district.clone(),
+                    start_date,
+                    end_date,
+                    end_reason: r.end_reason.clone(),
+                    content_hash: String::new(),
+                };
+                role.content_hash = content_hash(&role);
+                out.person_roles.push(role);
+            }
+            let mut per_class: HashMap<&str, usize> = HashMap::new();
+            for (i, o) in offices.iter().enumerate() {
+                let n = per_class.entry(o.classification.as_str()).or_default();
+                *n += 1;
+                let mut office = OfficeRow {
+                    id: ids::stable_id("office", &[&row.id, &o.classification, &n.to_string()]),
+                    person_id: row.id.clone(),
+                    ordinal: i as i64,
+                    classification: o.classification.clone(),
+                    name: o.name.clone(),
+                    address: o.address.clone(),
+                    voice: o.voice.clone(),
+                    fax: o.fax.clone(),
+                    email: o.email.clone(),
+                    content_hash: String::new(),
+                };
+                office.content_hash = content_hash(&office);
+                out.person_offices.push(office);
+            }
+            out.roster_people.push(row.id.clone());
+        }
         out.people.push(row);
     }
 
@@ -239,6 +351,15 @@ pub fn organization_id(jurisdiction_id: &str, classification: &str, name: &str) 
         classification,
         ids::clean_text(name).to_lowercase().replace(' ', "-")
     )
+}
+
+/// Whether `key` is an Open States id: `prefix` and a UUID (`ocd-person/0a1b…`). Ids this
+/// program derives (`ocd-organization/de/committee/housing`) are not.
+pub fn is_ocd_uuid(key: &str, prefix: &str) -> bool {
+    key.strip_prefix(prefix).is_some_and(|rest| {
+        rest.len() == 36
+            && rest.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
+    })
 }
 
 /// A person's stable id: the source's `ocd-person/…` id if it has one, else jurisdiction and name.

@@ -77,6 +77,9 @@ pub struct OrganizationRow {
     pub classification: String,
     pub chamber: Option<String>,
     pub parent_id: Option<String>,
+    /// JSON array of other names ("House Housing Committee"); `[]` when none are known.
+    pub other_names: String,
+    pub source_url: Option<String>,
     pub content_hash: String,
 }
 
@@ -91,6 +94,64 @@ pub struct PersonRow {
     pub email: Option<String>,
     pub image: Option<String>,
     pub source_url: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    /// JSON array of other names, as legislatures print them.
+    pub other_names: String,
+    /// JSON array of URLs.
+    pub links: String,
+    /// JSON object: identifiers elsewhere (`twitter`, `facebook`, other schemes).
+    pub ids: String,
+    /// Holds no current seat; `None` when no source said.
+    pub former: Option<bool>,
+    pub content_hash: String,
+}
+
+/// A seat a person held (`person_roles`), by dates.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct RoleRow {
+    pub id: String,
+    pub person_id: String,
+    pub ordinal: i64,
+    /// `upper`, `lower`, `legislature`, `mayor`, `governor`, ...
+    pub role_type: String,
+    /// `upper`, `lower` or `legislature` for a legislative seat, else none.
+    pub chamber: Option<String>,
+    pub jurisdiction_id: String,
+    pub district: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub end_reason: Option<String>,
+    pub content_hash: String,
+}
+
+/// An office of a person with its contact details (`person_offices`).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct OfficeRow {
+    pub id: String,
+    pub person_id: String,
+    pub ordinal: i64,
+    /// `capitol`, `district`, `primary`, ...
+    pub classification: String,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub voice: Option<String>,
+    pub fax: Option<String>,
+    pub email: Option<String>,
+    pub content_hash: String,
+}
+
+/// A member of a committee (`committee_memberships`).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct MembershipRow {
+    pub id: String,
+    pub organization_id: String,
+    pub ordinal: i64,
+    pub person_id: Option<String>,
+    /// The member's name as the roster prints it.
+    pub name: String,
+    /// `chair`, `vice chair`, `member`, ... as the source wrote it.
+    pub role: String,
     pub content_hash: String,
 }
 

@@ -10,10 +10,13 @@
 
 use super::SourceError;
 use super::ingest::{Ingest, list_files};
-use crate::config::{CaPubinfoConfig, IcalConfig, LegiscanDatasetConfig, NyLbdcConfig, OcdScrapeConfig};
+use crate::config::{
+    CaPubinfoConfig, IcalConfig, LegiscanDatasetConfig, NyLbdcConfig, OcdScrapeConfig, OpenstatesPeopleConfig,
+};
 use crate::model::{Parsed, Warning};
 use crate::normalize::ids;
 use crate::sources::ocd_scrape::{self, FileKind, ScrapeContext};
+use crate::sources::openstates_people::{self, FileKind as PeopleFile};
 use crate::sources::{ca_pubinfo, legiscan, ny_lbdc};
 use crate::warehouse::PayloadRecord;
 use chrono::{DateTime, Utc};
@@ -150,6 +153,60 @@ pub(super) async fn ocd_scrape(ing: &mut Ingest<'_>, cfg: &OcdScrapeConfig) -> R
         read_whole(parsed, before)
     })
     .await?;
+    ing.relink().await
+}
+
+/// `openstates_people`: a folder of Open States' people repository (`data/`, or one state's
+/// folder), read recursively. Plan: state by state (the folder names the jurisdiction), people
+/// (current, then former) before committees, in batches; each file is one person's or one
+/// committee's whole record. A file that cannot be read is a warning naming it; the others load.
+pub(super) async fn openstates_people(ing: &mut Ingest<'_>, cfg: &OpenstatesPeopleConfig) -> Result<(), SourceError> {
+    let mut by_state: std::collections::BTreeMap<String, Vec<(PeopleFile, PathBuf)>> = Default::default();
+    let mut files = 0;
+    for p in list_files(&cfg.path)? {
+        let Some(kind) = PeopleFile::of(&p) else { continue };
+        let Some(state) = openstates_people::state_of(&p) else { continue };
+        by_state.entry(state).or_default().push((kind, p));
+        files += 1;
+    }
+    if files == 0 {
+        return Err(SourceError::Input(format!(
+            "{}: no Open States people files (<state>/legislature/*.yml, <state>/committees/*.yml, …) found",
+            cfg.path.display()
+        )));
+    }
+    let today = ing.opts.clock.now().date_naive().to_string();
+    let mut present = Vec::new();
+    for (state, mut list) in by_state {
+        let Some(jurisdiction) = ids::jurisdiction_id_of(&state) else {
+            ing.warn(Warning::new(cfg.path.display().to_string(), Some(state.clone()), "not a state code; its folder is skipped"));
+            continue;
+        };
+        list.sort();
+        ing.set_jurisdiction(&jurisdiction, None);
+        ing.ensure_jurisdiction(&jurisdiction, Vec::new()).await?;
+        let size = ing.opts.batch_size.max(1);
+        let plan: Vec<Vec<(PeopleFile, PathBuf)>> = list.chunks(size).map(<[_]>::to_vec).collect();
+        present.extend(list.into_iter().map(|(_, p)| p));
+        load_files(ing, plan, |kind, bytes, loc, parsed| {
+            let read = match kind {
+                PeopleFile::Committee => openstates_people::parse_committee(bytes, loc).map(|c| parsed.organizations.push(c)),
+                PeopleFile::Person | PeopleFile::Retired => {
+                    openstates_people::parse_person(bytes, loc, kind == PeopleFile::Retired, &today).map(|p| parsed.people.push(p))
+                }
+            };
+            match read {
+                Ok(()) => true,
+                Err(w) => {
+                    parsed.warnings.push(w);
+                    parsed.partial = true;
+                    false
+                }
+            }
+        })
+        .await?;
+    }
+    ing.note_missing(&cfg.path, &present).await?;
     ing.relink().await
 }
 

@@ -26,6 +26,8 @@ pub enum SourceKind {
     Legistar,
     /// iCalendar hearing feeds.
     Ical,
+    /// Open States' people repository (YAML): legislators and committee rosters.
+    OpenstatesPeople,
 }
 
 /// The rank of a stored kind this build does not know: after every known kind, so that an
@@ -38,7 +40,7 @@ const LEGISCAN_CREDIT: &str = "Legislative data from LegiScan (https://legiscan.
 
 impl SourceKind {
     /// Every kind, in declaration order.
-    pub const ALL: [SourceKind; 8] = [
+    pub const ALL: [SourceKind; 9] = [
         SourceKind::OcdScrape,
         SourceKind::Openstates,
         SourceKind::NyLbdc,
@@ -47,6 +49,7 @@ impl SourceKind {
         SourceKind::Legiscan,
         SourceKind::Legistar,
         SourceKind::Ical,
+        SourceKind::OpenstatesPeople,
     ];
 
     /// The name in pipeline files and in the warehouse's `source_kind` columns.
@@ -60,6 +63,7 @@ impl SourceKind {
             SourceKind::Legiscan => "legiscan",
             SourceKind::Legistar => "legistar",
             SourceKind::Ical => "ical",
+            SourceKind::OpenstatesPeople => "openstates_people",
         }
     }
 
@@ -74,7 +78,7 @@ impl SourceKind {
     pub fn rank(self) -> u8 {
         match self {
             SourceKind::CaPubinfo | SourceKind::NyLbdc | SourceKind::Legistar => 1,
-            SourceKind::Openstates | SourceKind::OcdScrape | SourceKind::Ical => 2,
+            SourceKind::Openstates | SourceKind::OcdScrape | SourceKind::Ical | SourceKind::OpenstatesPeople => 2,
             SourceKind::Legiscan | SourceKind::LegiscanDataset => 3,
         }
     }
@@ -94,7 +98,8 @@ impl SourceKind {
             | SourceKind::NyLbdc
             | SourceKind::CaPubinfo
             | SourceKind::Legistar
-            | SourceKind::Ical => None,
+            | SourceKind::Ical
+            | SourceKind::OpenstatesPeople => None,
         }
     }
 }

@@ -899,6 +899,7 @@ pub fn parse_csv_dataset(files: &Dataset, location: &str) -> Parsed {
                     classification: "committee".to_string(),
                     parent_source_key: None,
                     chamber: chamber.clone(),
+                    ..Default::default()
                 });
             } else {
                 out.people.push(PersonRecord {
@@ -910,6 +911,7 @@ pub fn parse_csv_dataset(files: &Dataset, location: &str) -> Parsed {
                     email: None,
                     image: None,
                     source_url: None,
+                    ..Default::default()
                 });
             }
             persons.insert(id.to_string(), Person { name: name.to_string(), chamber, committee });
@@ -1378,6 +1380,7 @@ pub fn parse_json_dataset(files: &Dataset, location: &str) -> Parsed {
                 classification: "committee".to_string(),
                 parent_source_key: None,
                 chamber: p.chamber(),
+                ..Default::default()
             });
         } else {
             out.people.push(PersonRecord {
@@ -1389,6 +1392,7 @@ pub fn parse_json_dataset(files: &Dataset, location: &str) -> Parsed {
                 email: None,
                 image: None,
                 source_url: None,
+                ..Default::default()
             });
         }
         persons.insert(id, Person { name, chamber: p.chamber(), committee: p.is_committee() });
@@ -2278,7 +2282,8 @@ mod tests {
                 district: Some("HD-013".into()),
                 email: None,
                 image: None,
-                source_url: None
+                source_url: None,
+                ..Default::default()
             }]
         );
         assert_eq!(bill(&p, "HB2").subjects.len(), 11);
@@ -2375,7 +2380,8 @@ mod tests {
                 name: "Agriculture, State and Public Lands and Water Resources".into(),
                 classification: "committee".into(),
                 parent_source_key: None,
-                chamber: Some("legislature".into())
+                chamber: Some("legislature".into()),
+                ..Default::default()
             }]
         );
     }

@@ -1246,6 +1246,7 @@ pub fn people(client: &Client, persons: &[Person], location: &str) -> (Vec<Perso
             email: clean(p.person_email.as_deref()),
             image: None,
             source_url: Some(client.api(&format!("persons/{id}"))),
+            ..Default::default()
         });
     }
     (out, warnings)
@@ -1297,6 +1298,7 @@ pub fn organizations(client: &Client, bodies: &[Body], location: &str) -> (Vec<O
             classification: classification.to_string(),
             parent_source_key: if committee { parent.clone() } else { None },
             chamber: (committee || classification == "legislature").then(|| "legislature".to_string()),
+            ..Default::default()
         });
     }
     (out, warnings)

@@ -10,5 +10,6 @@ pub mod legistar;
 pub mod ny_lbdc;
 pub mod ocd_scrape;
 pub mod openstates;
+pub mod openstates_people;
 
 pub use kind::SourceKind;

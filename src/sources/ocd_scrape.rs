@@ -170,6 +170,7 @@ pub fn parse_organizations(bytes: &[u8], location: &str) -> Result<Vec<Organizat
             name: o.name,
             classification: o.classification,
             parent_source_key: o.parent_id,
+            ..Default::default()
         });
     }
     Ok(out)
@@ -218,6 +219,7 @@ pub fn parse_person(bytes: &[u8], location: &str) -> Result<PersonRecord, Warnin
         email: p.contact_details.iter().find(|c| c.kind == "email").map(|c| c.value.clone()),
         image: (!p.image.is_empty()).then_some(p.image),
         source_url: p.sources.first().map(|s| s.url.clone()),
+        ..Default::default()
     })
 }
 

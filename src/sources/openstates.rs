@@ -673,6 +673,7 @@ fn parse_person(value: Value, jurisdiction_id: &str) -> Result<PersonRecord, Str
         email: nonempty(email),
         image: nonempty(image),
         source_url: urls(sources).into_iter().next().or_else(|| nonempty(openstates_url)),
+        ..Default::default()
     })
 }
 

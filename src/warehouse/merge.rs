@@ -62,6 +62,9 @@ pub struct WriteSet {
     pub vote_records: Vec<VoteRecordRow>,
     pub events: Vec<EventRow>,
     pub agenda: Vec<AgendaRow>,
+    pub person_roles: Vec<RoleRow>,
+    pub person_offices: Vec<OfficeRow>,
+    pub memberships: Vec<MembershipRow>,
     /// Texts of the versions and documents written.
     pub texts: Vec<TextRow>,
     /// (table, id) of child rows to delete.
@@ -94,7 +97,7 @@ macro_rules! entity {
     };
 }
 entity!(JurisdictionRow, SessionRow, OrganizationRow, PersonRow, BillRow, VoteRow, EventRow;
-    ordinal: ActionRow, SponsorshipRow, DocumentRow, VoteRecordRow, AgendaRow);
+    ordinal: ActionRow, SponsorshipRow, DocumentRow, VoteRecordRow, AgendaRow, RoleRow, OfficeRow, MembershipRow);
 
 /// Columns that hold JSON text; in the ledger they appear as JSON, not as strings.
 const JSON_COLUMNS: &[&str] = &[
@@ -108,6 +111,8 @@ const JSON_COLUMNS: &[&str] = &[
     "links",
     "motion_classification",
     "participants",
+    "other_names",
+    "ids",
 ];
 
 /// A row as ledger JSON: content fields only, JSON columns embedded as JSON.
@@ -173,6 +178,13 @@ pub const AGENDA: Kinds = Kinds {
     added: "agenda_item_added",
     changed: "agenda_item_changed",
     removed: "agenda_item_removed",
+};
+
+pub const MEMBERSHIP: Kinds = Kinds {
+    entity_type: "membership",
+    added: "membership_added",
+    changed: "membership_changed",
+    removed: "membership_removed",
 };
 
 /// A parent whose children are being merged: where their deletes and change events go.
@@ -430,6 +442,200 @@ pub fn merge_events(ws: &mut WriteSet, bundles: Vec<EventBundle>, mut old: OldEv
             ws.changes.push(c);
         }
         ws.events.push(e);
+    }
+}
+
+/// What the warehouse holds of the people in a batch.
+#[derive(Debug, Default)]
+pub struct OldPeople {
+    pub people: HashMap<String, PersonRow>,
+    pub roles: HashMap<String, Vec<RoleRow>>,
+    pub offices: HashMap<String, Vec<OfficeRow>>,
+}
+
+/// A person delivered in part (any source but a whole people file) leaves what it lacks as
+/// stored: a missing field, an empty list of names or links, an unknown `former`. And a
+/// person a whole source described (`former` is known only from one) keeps its values: a
+/// partial delivery only fills what the stored row lacks.
+pub fn complete_person(new: &mut PersonRow, old: &PersonRow) {
+    if old.former.is_some() {
+        let mut kept = old.clone();
+        for (mine, theirs) in [
+            (&mut kept.chamber, &new.chamber),
+            (&mut kept.party, &new.party),
+            (&mut kept.district, &new.district),
+            (&mut kept.email, &new.email),
+            (&mut kept.image, &new.image),
+            (&mut kept.source_url, &new.source_url),
+            (&mut kept.given_name, &new.given_name),
+            (&mut kept.family_name, &new.family_name),
+        ] {
+            if mine.is_none() {
+                mine.clone_from(theirs);
+            }
+        }
+        *new = kept;
+    } else {
+        for (mine, theirs) in [
+            (&mut new.chamber, &old.chamber),
+            (&mut new.party, &old.party),
+            (&mut new.district, &old.district),
+            (&mut new.email, &old.email),
+            (&mut new.image, &old.image),
+            (&mut new.source_url, &old.source_url),
+            (&mut new.given_name, &old.given_name),
+            (&mut new.family_name, &old.family_name),
+        ] {
+            if mine.is_none() {
+                mine.clone_from(theirs);
+            }
+        }
+        for (mine, theirs, empty) in
+            [(&mut new.other_names, &old.other_names, "[]"), (&mut new.links, &old.links, "[]"), (&mut new.ids, &old.ids, "{}")]
+        {
+            if mine == empty {
+                mine.clone_from(theirs);
+            }
+        }
+    }
+    new.content_hash = crate::normalize::rows::content_hash(&*new);
+}
+
+/// Merges people and, for those delivered with them (`roster`), their seats and offices:
+/// `person_added` (with its seats and offices) or one `person_changed` listing the changed
+/// fields and, under `roles` and `offices`, each seat or office added, changed or removed.
+pub fn merge_people(
+    ws: &mut WriteSet,
+    people: Vec<PersonRow>,
+    mut roles: HashMap<String, Vec<RoleRow>>,
+    mut offices: HashMap<String, Vec<OfficeRow>>,
+    roster: &std::collections::HashSet<String>,
+    mut old: OldPeople,
+) {
+    let role_kinds = Kinds { entity_type: "person_role", added: "added", changed: "changed", removed: "removed" };
+    let office_kinds = Kinds { entity_type: "person_office", added: "added", changed: "changed", removed: "removed" };
+    for p in people {
+        let old_person = old.people.remove(&p.id);
+        let mut role_changes = Vec::new();
+        let mut office_changes = Vec::new();
+        let (mut new_roles, mut new_offices) = (Vec::new(), Vec::new());
+        if roster.contains(&p.id) {
+            let mut parent = Parent {
+                jurisdiction_id: &p.jurisdiction_id,
+                bill_id: None,
+                deletes: &mut ws.deletes,
+                changes: &mut role_changes,
+                quiet: false,
+            };
+            let r = roles.remove(&p.id).unwrap_or_default();
+            new_roles = parent.merge("person_roles", role_kinds, take(&mut old.roles, &p.id), r);
+            let mut parent = Parent {
+                jurisdiction_id: &p.jurisdiction_id,
+                bill_id: None,
+                deletes: &mut ws.deletes,
+                changes: &mut office_changes,
+                quiet: false,
+            };
+            let o = offices.remove(&p.id).unwrap_or_default();
+            new_offices = parent.merge("person_offices", office_kinds, take(&mut old.offices, &p.id), o);
+        }
+        let listed = |changes: Vec<Change>| -> Value {
+            Value::Array(
+                changes
+                    .into_iter()
+                    .map(|c| json!({"kind": c.kind, "record": c.entity_id, "changes": c.changes}))
+                    .collect(),
+            )
+        };
+        match &old_person {
+            None => {
+                ws.counts.inserted += 1;
+                let mut new = content(&p);
+                if let Some(m) = new.as_object_mut() {
+                    m.insert("roles".into(), Value::Array(new_roles.iter().map(content).collect()));
+                    m.insert("offices".into(), Value::Array(new_offices.iter().map(content).collect()));
+                }
+                ws.changes.push(Change {
+                    jurisdiction_id: p.jurisdiction_id.clone(),
+                    entity_type: "person",
+                    entity_id: p.id.clone(),
+                    bill_id: None,
+                    kind: "person_added".into(),
+                    changes: json!({ "new": new }),
+                });
+            }
+            Some(o) => {
+                let children_changed = !role_changes.is_empty() || !office_changes.is_empty();
+                if o.content_hash == p.content_hash && !children_changed {
+                    ws.counts.unchanged += 1;
+                } else {
+                    ws.counts.updated += 1;
+                    let mut d = diff(o, &p);
+                    if let Some(m) = d.as_object_mut() {
+                        if !role_changes.is_empty() {
+                            m.insert("roles".into(), listed(role_changes));
+                        }
+                        if !office_changes.is_empty() {
+                            m.insert("offices".into(), listed(office_changes));
+                        }
+                    }
+                    ws.changes.push(Change {
+                        jurisdiction_id: p.jurisdiction_id.clone(),
+                        entity_type: "person",
+                        entity_id: p.id.clone(),
+                        bill_id: None,
+                        kind: "person_changed".into(),
+                        changes: d,
+                    });
+                }
+            }
+        }
+        ws.person_roles.extend(new_roles);
+        ws.person_offices.extend(new_offices);
+        if old_person.as_ref().is_none_or(|o| o.content_hash != p.content_hash) {
+            ws.people.push(p);
+        }
+    }
+}
+
+/// Merges the rosters of committees delivered whole: one `membership_added`,
+/// `membership_changed` (a new role: the chair changed) or `membership_removed` per member,
+/// each naming its committee (`organization_id`, `committee`).
+pub fn merge_rosters(
+    ws: &mut WriteSet,
+    committees: &[(String, String, String)],
+    mut new: HashMap<String, Vec<MembershipRow>>,
+    mut old: HashMap<String, Vec<MembershipRow>>,
+) {
+    for (id, jurisdiction_id, name) in committees {
+        let who: HashMap<String, (String, Option<String>)> = new
+            .get(id)
+            .into_iter()
+            .flatten()
+            .chain(old.get(id).into_iter().flatten())
+            .map(|m| (m.id.clone(), (m.name.clone(), m.person_id.clone())))
+            .collect();
+        let mut changes = Vec::new();
+        let mut parent = Parent {
+            jurisdiction_id,
+            bill_id: None,
+            deletes: &mut ws.deletes,
+            changes: &mut changes,
+            quiet: false,
+        };
+        let members = parent.merge("committee_memberships", MEMBERSHIP, take(&mut old, id), take(&mut new, id));
+        ws.memberships.extend(members);
+        for mut c in changes {
+            if let Some(m) = c.changes.as_object_mut() {
+                m.insert("organization_id".into(), Value::String(id.clone()));
+                m.insert("committee".into(), Value::String(name.clone()));
+                if let Some((member, person)) = who.get(&c.entity_id) {
+                    m.insert("member".into(), Value::String(member.clone()));
+                    m.insert("person_id".into(), person.clone().map_or(Value::Null, Value::String));
+                }
+            }
+            ws.changes.push(c);
+        }
     }
 }
 

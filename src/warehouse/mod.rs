@@ -6,6 +6,7 @@ pub mod claims;
 pub mod diffs;
 pub mod export;
 pub mod merge;
+pub mod people;
 mod pg_value;
 pub mod resolve;
 pub mod scope;

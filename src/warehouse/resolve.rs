@@ -16,8 +16,8 @@ pub struct Known {
     pub bill_sources: HashMap<String, String>,
     /// Sessions by jurisdiction.
     pub sessions: HashMap<String, Vec<SessionRow>>,
-    /// (jurisdiction, lower-cased name) → person ids with that name.
-    pub people: HashMap<(String, String), Vec<String>>,
+    /// The jurisdictions' people with their seats, by the names they go by.
+    pub people: super::people::PeopleIndex,
 }
 
 /// The session an event on `date` belongs to: the one whose dates contain it, else the
@@ -73,11 +73,9 @@ pub fn candidate_bills(n: &Normalized, sessions: &HashMap<String, Vec<SessionRow
     out
 }
 
-fn person(known: &Known, jurisdiction_id: &str, name: &str) -> Option<String> {
-    match known.people.get(&(jurisdiction_id.to_string(), name.to_lowercase())) {
-        Some(ids) if ids.len() == 1 => Some(ids[0].clone()),
-        _ => None,
-    }
+/// The chamber a vote or sponsorship names, if it is one (a committee's name is not).
+fn chamber_of(organization: Option<&str>) -> Option<&str> {
+    organization.filter(|o| matches!(*o, "upper" | "lower" | "legislature"))
 }
 
 /// Fills in bill ids and person ids, rehashing what changed. Returns warnings for votes
@@ -91,11 +89,14 @@ pub fn resolve(n: &mut Normalized, known: &Known, source_kind: &str) -> Vec<Warn
 
     for b in &mut n.bills {
         let mut touched = false;
+        let introduced = b.bill.first_action_date;
         for s in &mut b.sponsorships {
             if s.entity_type == "person"
                 && s.person_id.is_none()
-                && let Some(p) = person(known, &b.bill.jurisdiction_id, &s.name)
+                && let Some(p) =
+                    known.people.find(&b.bill.jurisdiction_id, chamber_of(s.chamber.as_deref()), introduced, &s.name)
             {
+                let p = p.to_string();
                 s.person_id = Some(p);
                 touched = true;
             }
@@ -133,8 +134,14 @@ pub fn resolve(n: &mut Normalized, known: &Known, source_kind: &str) -> Vec<Warn
         let mut touched = before != v.vote.bill_id;
         for r in &mut v.records {
             if r.person_id.is_none()
-                && let Some(p) = person(known, &v.vote.jurisdiction_id, &r.voter_name)
+                && let Some(p) = known.people.find(
+                    &v.vote.jurisdiction_id,
+                    chamber_of(v.vote.organization.as_deref()),
+                    v.vote.date,
+                    &r.voter_name,
+                )
             {
+                let p = p.to_string();
                 r.person_id = Some(p);
                 r.content_hash = crate::normalize::rows::content_hash(r);
                 touched = true;

@@ -232,6 +232,25 @@ macro_rules! backend {
                 m
             }
 
+            /// The people of these jurisdictions with their seats, the batch's own first (they
+            /// are the newer word), for linking names to people.
+            async fn people_index(tx: &mut Tx, jurisdictions: &[String], n: &crate::normalize::Normalized) -> Result<crate::warehouse::people::PeopleIndex, sqlx::Error> {
+                let stored = select_in::<PersonRow>(tx, "jurisdiction_id", jurisdictions).await?;
+                let ids: Vec<String> = stored.iter().map(|p| p.id.clone()).collect();
+                let mut roles = group(select_in::<RoleRow>(tx, "person_id", &ids).await?, |r| &r.person_id);
+                for r in &n.person_roles {
+                    roles.insert(r.person_id.clone(), Vec::new());
+                }
+                for r in &n.person_roles {
+                    roles.entry(r.person_id.clone()).or_default().push(r.clone());
+                }
+                let mut index = crate::warehouse::people::PeopleIndex::default();
+                for p in n.people.iter().chain(stored.iter()) {
+                    index.add(p, roles.get(&p.id).map(Vec::as_slice).unwrap_or(&[]));
+                }
+                Ok(index)
+            }
+
             async fn old_flat<T>(tx: &mut Tx, rows: &[T]) -> Result<HashMap<String, T>, sqlx::Error>
             where
                 T: Table + merge::Entity + for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row>,
@@ -286,13 +305,7 @@ macro_rules! backend {
                         known.sessions.entry(s.jurisdiction_id.clone()).or_default().push(s.clone());
                         n.sessions.push(s);
                     }
-                    let people = select_in::<PersonRow>(&mut tx, "jurisdiction_id", &jurisdictions).await?;
-                    for p in people.iter().chain(n.people.iter()) {
-                        let ids = known.people.entry((p.jurisdiction_id.clone(), p.name.to_lowercase())).or_default();
-                        if !ids.contains(&p.id) {
-                            ids.push(p.id.clone());
-                        }
-                    }
+                    known.people = people_index(&mut tx, &jurisdictions, n).await?;
                     let candidates = resolve::candidate_bills(n, &known.sessions);
                     for (id, _) in pairs_in(&mut tx, "SELECT id, id FROM bills WHERE id IN (", &candidates).await? {
                         known.bills.insert(id);
@@ -317,10 +330,35 @@ macro_rules! backend {
                 merge::merge_flat(jurisdictions, &old, "jurisdiction", |r| jur_of(&r.id), &mut ws.jurisdictions, &mut ws.changes, &mut ws.counts);
                 let old = old_flat(&mut tx, &n.sessions).await?;
                 merge::merge_flat(n.sessions, &old, "session", |r| jur_of(&r.jurisdiction_id), &mut ws.sessions, &mut ws.changes, &mut ws.counts);
+                // Rosters: the members of committees delivered whole.
+                let roster_ids: Vec<String> = n.rosters.clone();
+                let committees: Vec<(String, String, String)> = n
+                    .organizations
+                    .iter()
+                    .filter(|o| roster_ids.contains(&o.id))
+                    .map(|o| (o.id.clone(), o.jurisdiction_id.clone(), o.name.clone()))
+                    .collect();
+                let old_members = group(select_in::<MembershipRow>(&mut tx, "organization_id", &roster_ids).await?, |r| &r.organization_id);
+                let new_members = group(n.memberships, |r| &r.organization_id);
                 let old = old_flat(&mut tx, &n.organizations).await?;
                 merge::merge_flat(n.organizations, &old, "organization", |r| jur_of(&r.jurisdiction_id), &mut ws.organizations, &mut ws.changes, &mut ws.counts);
-                let old = old_flat(&mut tx, &n.people).await?;
-                merge::merge_flat(n.people, &old, "person", |r| jur_of(&r.jurisdiction_id), &mut ws.people, &mut ws.changes, &mut ws.counts);
+                merge::merge_rosters(&mut ws, &committees, new_members, old_members);
+
+                // People, with their seats and offices when delivered whole.
+                let mut old_people = merge::OldPeople { people: old_flat(&mut tx, &n.people).await?, ..Default::default() };
+                let complete: std::collections::HashSet<&String> = n.complete_people.iter().collect();
+                let mut people = n.people;
+                for p in &mut people {
+                    if !complete.contains(&p.id)
+                        && let Some(o) = old_people.people.get(&p.id)
+                    {
+                        merge::complete_person(p, o);
+                    }
+                }
+                old_people.roles = group(select_in::<RoleRow>(&mut tx, "person_id", &n.roster_people).await?, |r| &r.person_id);
+                old_people.offices = group(select_in::<OfficeRow>(&mut tx, "person_id", &n.roster_people).await?, |r| &r.person_id);
+                let roster_people: std::collections::HashSet<String> = n.roster_people.into_iter().collect();
+                merge::merge_people(&mut ws, people, group(n.person_roles, |r| &r.person_id), group(n.person_offices, |r| &r.person_id), &roster_people, old_people);
 
                 let kind = batch.source_kind.as_str().to_string();
                 let arbitrate = !batch.reload;
@@ -554,6 +592,9 @@ macro_rules! backend {
                 upsert(&mut tx, &ws.sessions, run_id).await?;
                 upsert(&mut tx, &ws.organizations, run_id).await?;
                 upsert(&mut tx, &ws.people, run_id).await?;
+                upsert(&mut tx, &ws.person_roles, run_id).await?;
+                upsert(&mut tx, &ws.person_offices, run_id).await?;
+                upsert(&mut tx, &ws.memberships, run_id).await?;
                 upsert(&mut tx, &ws.bills, run_id).await?;
                 upsert(&mut tx, &ws.actions, run_id).await?;
                 upsert(&mut tx, &ws.sponsorships, run_id).await?;
@@ -943,16 +984,26 @@ macro_rules! backend {
             /// person, whose name is now a person's (after people were loaded or renamed).
             pub async fn people_orphans(pool: &Pool, jurisdiction_id: &str) -> Result<(Vec<VoteBundle>, Vec<BillBundle>), sqlx::Error> {
                 let mut tx = pool.begin().await?;
-                let vote_ids: Vec<(String, String)> = sqlx::query_as::<Db, (String, String)>(
-                    "SELECT DISTINCT v.id, v.id FROM vote_records r
+                let index = people_index(&mut tx, &[jurisdiction_id.to_string()], &Default::default()).await?;
+                // Unlinked voters whose name now finds someone (matched in Rust: printed names
+                // take the tiers of `warehouse::people`, which SQL cannot).
+                let unlinked: Vec<(String, String, Option<String>, Option<chrono::NaiveDate>)> = sqlx::query_as(
+                    "SELECT DISTINCT v.id, r.voter_name, v.organization, v.date FROM vote_records r
                        JOIN votes v ON v.id = r.vote_id
-                       JOIN people p ON p.jurisdiction_id = v.jurisdiction_id AND p.name = r.voter_name
                      WHERE r.person_id IS NULL AND v.jurisdiction_id = $1",
                 )
                 .bind(jurisdiction_id)
                 .fetch_all(&mut *tx)
                 .await?;
-                let ids: Vec<String> = vote_ids.into_iter().map(|(v, _)| v).collect();
+                let chamber = |o: &Option<String>| o.as_deref().filter(|o| matches!(*o, "upper" | "lower" | "legislature")).map(str::to_string);
+                let mut vote_ids: Vec<String> = unlinked
+                    .into_iter()
+                    .filter(|(_, name, org, date)| index.find(jurisdiction_id, chamber(org).as_deref(), *date, name).is_some())
+                    .map(|(v, ..)| v)
+                    .collect();
+                vote_ids.sort();
+                vote_ids.dedup();
+                let ids = vote_ids;
                 let mut records = group(select_in::<VoteRecordRow>(&mut tx, "vote_id", &ids).await?, |r| &r.vote_id);
                 let mut votes = Vec::new();
                 for vote in select_in::<VoteRow>(&mut tx, "id", &ids).await? {
@@ -960,16 +1011,22 @@ macro_rules! backend {
                     recs.sort_by_key(|r| r.ordinal);
                     votes.push(VoteBundle { vote, records: recs, bill_source_key: None, origin: "relink".into(), records_complete: true, as_of: None });
                 }
-                let bill_ids: Vec<(String, String)> = sqlx::query_as::<Db, (String, String)>(
-                    "SELECT DISTINCT b.id, b.id FROM bill_sponsorships s
+                let unlinked: Vec<(String, String, Option<String>, Option<chrono::NaiveDate>)> = sqlx::query_as(
+                    "SELECT DISTINCT b.id, s.name, s.chamber, b.first_action_date FROM bill_sponsorships s
                        JOIN bills b ON b.id = s.bill_id
-                       JOIN people p ON p.jurisdiction_id = b.jurisdiction_id AND p.name = s.name
                      WHERE s.person_id IS NULL AND s.entity_type = 'person' AND b.jurisdiction_id = $1",
                 )
                 .bind(jurisdiction_id)
                 .fetch_all(&mut *tx)
                 .await?;
-                let ids: Vec<String> = bill_ids.into_iter().map(|(b, _)| b).collect();
+                let mut bill_ids: Vec<String> = unlinked
+                    .into_iter()
+                    .filter(|(_, name, ch, date)| index.find(jurisdiction_id, chamber(ch).as_deref(), *date, name).is_some())
+                    .map(|(b, ..)| b)
+                    .collect();
+                bill_ids.sort();
+                bill_ids.dedup();
+                let ids = bill_ids;
                 let mut actions = group(select_in::<ActionRow>(&mut tx, "bill_id", &ids).await?, |r| &r.bill_id);
                 let mut sponsorships = group(select_in::<SponsorshipRow>(&mut tx, "bill_id", &ids).await?, |r| &r.bill_id);
                 let mut versions = group(select_in::<DocumentRow>(&mut tx, "bill_id", &ids).await?, |r| &r.bill_id);

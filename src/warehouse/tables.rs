@@ -40,12 +40,44 @@ table!(
     "sessions",
     [id, jurisdiction_id, identifier, name, classification, start_date, end_date, active, content_hash]
 );
-table!(OrganizationRow, "organizations", [id, jurisdiction_id, name, classification, chamber, parent_id, content_hash]);
+table!(
+    OrganizationRow,
+    "organizations",
+    [id, jurisdiction_id, name, classification, chamber, parent_id, other_names, source_url, content_hash]
+);
 table!(
     PersonRow,
     "people",
-    [id, jurisdiction_id, name, chamber, party, district, email, image, source_url, content_hash]
+    [
+        id,
+        jurisdiction_id,
+        name,
+        chamber,
+        party,
+        district,
+        email,
+        image,
+        source_url,
+        given_name,
+        family_name,
+        other_names,
+        links,
+        ids,
+        former,
+        content_hash
+    ]
 );
+table!(
+    RoleRow,
+    "person_roles",
+    [id, person_id, ordinal, role_type, chamber, jurisdiction_id, district, start_date, end_date, end_reason, content_hash]
+);
+table!(
+    OfficeRow,
+    "person_offices",
+    [id, person_id, ordinal, classification, name, address, voice, fax, email, content_hash]
+);
+table!(MembershipRow, "committee_memberships", [id, organization_id, ordinal, person_id, name, role, content_hash]);
 table!(
     BillRow,
     "bills",

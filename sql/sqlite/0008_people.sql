@@ -1,0 +1,105 @@
+-- Constituent power (issue 15): people with their seats over time and their offices,
+-- committees with their rosters, and the views coalitions read them through. Open States'
+-- people repository (`openstates_people`) and API deliver them.
+
+ALTER TABLE people ADD COLUMN given_name TEXT;
+ALTER TABLE people ADD COLUMN family_name TEXT;
+ALTER TABLE people ADD COLUMN other_names TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE people ADD COLUMN links TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE people ADD COLUMN ids TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE people ADD COLUMN former INTEGER;
+
+ALTER TABLE organizations ADD COLUMN other_names TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE organizations ADD COLUMN source_url TEXT;
+CREATE INDEX organizations_jurisdiction ON organizations (jurisdiction_id, classification);
+
+-- Each seat a person held, by dates: a past vote links to the seat held that day.
+CREATE TABLE person_roles (
+    id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL,
+    ordinal BIGINT NOT NULL,
+    role_type TEXT NOT NULL,
+    chamber TEXT,
+    jurisdiction_id TEXT NOT NULL,
+    district TEXT,
+    start_date TEXT,
+    end_date TEXT,
+    end_reason TEXT,
+    content_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE INDEX person_roles_person ON person_roles (person_id);
+CREATE INDEX person_roles_seat ON person_roles (jurisdiction_id, chamber, district);
+
+CREATE TABLE person_offices (
+    id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL,
+    ordinal BIGINT NOT NULL,
+    classification TEXT NOT NULL,
+    name TEXT,
+    address TEXT,
+    voice TEXT,
+    fax TEXT,
+    email TEXT,
+    content_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE INDEX person_offices_person ON person_offices (person_id);
+
+CREATE TABLE committee_memberships (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL,
+    ordinal BIGINT NOT NULL,
+    person_id TEXT,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    created_run_id BIGINT NOT NULL,
+    updated_run_id BIGINT NOT NULL
+);
+CREATE INDEX committee_memberships_organization ON committee_memberships (organization_id);
+CREATE INDEX committee_memberships_person ON committee_memberships (person_id);
+
+-- Current legislators with the phone numbers of their capitol and district offices.
+CREATE VIEW legislators AS
+SELECT
+    p.id AS person_id,
+    p.jurisdiction_id,
+    p.name,
+    p.family_name,
+    p.chamber,
+    p.district,
+    p.party,
+    COALESCE(p.email, (SELECT o.email FROM person_offices o WHERE o.person_id = p.id AND o.email IS NOT NULL ORDER BY o.ordinal LIMIT 1)) AS email,
+    (SELECT o.voice FROM person_offices o WHERE o.person_id = p.id AND o.classification = 'capitol' AND o.voice IS NOT NULL ORDER BY o.ordinal LIMIT 1) AS capitol_phone,
+    (SELECT o.voice FROM person_offices o WHERE o.person_id = p.id AND o.classification = 'district' AND o.voice IS NOT NULL ORDER BY o.ordinal LIMIT 1) AS district_phone,
+    p.image
+FROM people p
+WHERE p.chamber IN ('upper', 'lower', 'legislature')
+  AND (p.former IS NULL OR p.former = 0);
+
+-- Committee rosters: chair first, then vice chair, then the other members by name.
+CREATE VIEW committee_rosters AS
+SELECT
+    c.id AS committee_id,
+    c.jurisdiction_id,
+    c.chamber,
+    c.name AS committee_name,
+    m.person_id,
+    COALESCE(p.name, m.name) AS name,
+    m.role,
+    CASE WHEN m.role = 'chair' THEN 1 WHEN m.role IN ('vice chair', 'vice-chair', 'co-chair') THEN 2 WHEN m.role = 'member' THEN 4 ELSE 3 END AS role_rank,
+    p.party,
+    p.district,
+    COALESCE(p.email, (SELECT o.email FROM person_offices o WHERE o.person_id = p.id AND o.email IS NOT NULL ORDER BY o.ordinal LIMIT 1)) AS email,
+    COALESCE(
+        (SELECT o.voice FROM person_offices o WHERE o.person_id = p.id AND o.classification = 'capitol' AND o.voice IS NOT NULL ORDER BY o.ordinal LIMIT 1),
+        (SELECT o.voice FROM person_offices o WHERE o.person_id = p.id AND o.voice IS NOT NULL ORDER BY o.ordinal LIMIT 1)
+    ) AS phone
+FROM organizations c
+JOIN committee_memberships m ON m.organization_id = c.id
+LEFT JOIN people p ON p.id = m.person_id
+WHERE c.classification IN ('committee', 'subcommittee')
+ORDER BY c.jurisdiction_id, c.chamber, c.name, role_rank, COALESCE(p.family_name, p.name, m.name), m.ordinal;
