@@ -70,6 +70,8 @@ struct Health<'a> {
     runs: output::Objects<'a>,
     operator_alerts: output::Objects<'a>,
     partial_deliveries: output::Objects<'a>,
+    /// Per jurisdiction: vote records, how many are linked to a person, the share.
+    voter_links: output::Objects<'a>,
 }
 
 #[derive(Subcommand)]
@@ -648,9 +650,11 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                      ORDER BY r.pipeline, s.source",
                 )
                 .await?;
+            let links = wh.query("SELECT jurisdiction_id, vote_records, linked, linked_percent FROM voter_links ORDER BY jurisdiction_id").await?;
             let mut out = std::io::stdout().lock();
             if *format == StatusFormat::Json {
                 let health = Health {
+                    voter_links: output::Objects(&links),
                     checked_at: now.to_rfc3339(),
                     stale,
                     sources: freshness.iter().map(|f| f.health(now)).collect(),
@@ -685,6 +689,10 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             if !alerts.rows.is_empty() {
                 writeln!(out, "\nOperator alerts")?;
                 write_result(&mut out, &alerts, Format::Table)?;
+            }
+            if !links.rows.is_empty() {
+                writeln!(out, "\nVoters linked to people (`unmatched_voters` lists the rest)")?;
+                write_result(&mut out, &links, Format::Table)?;
             }
             if !partial.rows.is_empty() {
                 writeln!(

@@ -103,3 +103,15 @@ JOIN committee_memberships m ON m.organization_id = c.id
 LEFT JOIN people p ON p.id = m.person_id
 WHERE c.classification IN ('committee', 'subcommittee')
 ORDER BY c.jurisdiction_id, c.chamber, c.name, role_rank, COALESCE(p.family_name, p.name, m.name), m.ordinal;
+
+-- How many vote records are linked to a person, per jurisdiction (`statehouse status`);
+-- `unmatched_voters` lists the names left.
+CREATE VIEW voter_links AS
+SELECT
+    v.jurisdiction_id,
+    COUNT(*) AS vote_records,
+    SUM(CASE WHEN r.person_id IS NOT NULL THEN 1 ELSE 0 END) AS linked,
+    ROUND(100.0 * SUM(CASE WHEN r.person_id IS NOT NULL THEN 1 ELSE 0 END) / COUNT(*), 1) AS linked_percent
+FROM vote_records r
+JOIN votes v ON v.id = r.vote_id
+GROUP BY v.jurisdiction_id;

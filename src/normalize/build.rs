@@ -358,7 +358,9 @@ pub fn organization_id(jurisdiction_id: &str, classification: &str, name: &str) 
 pub fn is_ocd_uuid(key: &str, prefix: &str) -> bool {
     key.strip_prefix(prefix).is_some_and(|rest| {
         rest.len() == 36
-            && rest.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
+            && rest
+                .char_indices()
+                .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
     })
 }
 

@@ -179,7 +179,11 @@ pub(super) async fn openstates_people(ing: &mut Ingest<'_>, cfg: &OpenstatesPeop
     let mut present = Vec::new();
     for (state, mut list) in by_state {
         let Some(jurisdiction) = ids::jurisdiction_id_of(&state) else {
-            ing.warn(Warning::new(cfg.path.display().to_string(), Some(state.clone()), "not a state code; its folder is skipped"));
+            ing.warn(Warning::new(
+                cfg.path.display().to_string(),
+                Some(state.clone()),
+                "not a state code; its folder is skipped",
+            ));
             continue;
         };
         list.sort();
@@ -190,9 +194,12 @@ pub(super) async fn openstates_people(ing: &mut Ingest<'_>, cfg: &OpenstatesPeop
         present.extend(list.into_iter().map(|(_, p)| p));
         load_files(ing, plan, |kind, bytes, loc, parsed| {
             let read = match kind {
-                PeopleFile::Committee => openstates_people::parse_committee(bytes, loc).map(|c| parsed.organizations.push(c)),
+                PeopleFile::Committee => {
+                    openstates_people::parse_committee(bytes, loc).map(|c| parsed.organizations.push(c))
+                }
                 PeopleFile::Person | PeopleFile::Retired => {
-                    openstates_people::parse_person(bytes, loc, kind == PeopleFile::Retired, &today).map(|p| parsed.people.push(p))
+                    openstates_people::parse_person(bytes, loc, kind == PeopleFile::Retired, &today)
+                        .map(|p| parsed.people.push(p))
                 }
             };
             match read {

@@ -184,7 +184,19 @@ struct RawCommittee {
     sources: Vec<RawLink>,
 }
 
+/// Reads a whole file. YAML has no end marker: a file cut short at a line's end or in its middle
+/// may still parse, with fewer members or offices. The repository's files end with a line
+/// break, so one that does not is taken as cut short and not loaded (a cut exactly at a line
+/// end cannot be told from a whole file).
 fn yaml<'a, T: Deserialize<'a>>(bytes: &'a [u8], location: &str, what: &str) -> Result<T, Warning> {
+    if !bytes.ends_with(b"\n") {
+        let lines = bytes.iter().filter(|b| **b == b'\n').count() + 1;
+        return Err(Warning::new(
+            location,
+            Some(format!("line {lines}")),
+            format!("{what} file does not end with a line break: cut short? It is not loaded"),
+        ));
+    }
     let text = std::str::from_utf8(bytes)
         .map_err(|e| Warning::new(location, None, format!("{what} file is not UTF-8: {e}")))?;
     serde_saphyr::from_str(text).map_err(|e| {
@@ -211,7 +223,8 @@ fn current_party(parties: &[RawParty], today: &str) -> Option<String> {
             Scalar::Text(t) => t.clone(),
             _ => String::new(),
         });
-        start.is_none_or(|s| s.is_empty() || s.as_str() <= today) && end.is_none_or(|e| e.is_empty() || today <= e.as_str())
+        start.is_none_or(|s| s.is_empty() || s.as_str() <= today)
+            && end.is_none_or(|e| e.is_empty() || today <= e.as_str())
     };
     parties.iter().rfind(within).or(parties.last()).map(|p| p.name.trim().to_string())
 }
@@ -350,7 +363,10 @@ sources:
         assert_eq!(p.chamber.as_deref(), Some("lower"));
         assert_eq!(p.district.as_deref(), Some("20"));
         assert_eq!(p.party.as_deref(), Some("Democratic"));
-        assert_eq!(p.roles.as_ref().unwrap()[0].jurisdiction_id.as_deref(), Some("ocd-jurisdiction/country:us/state:de/government"));
+        assert_eq!(
+            p.roles.as_ref().unwrap()[0].jurisdiction_id.as_deref(),
+            Some("ocd-jurisdiction/country:us/state:de/government")
+        );
         assert_eq!(p.other_names, ["A. Berry", "Berry, A."]);
         assert_eq!(p.roles.as_ref().unwrap()[0].start_date, "2025-08-12");
         assert_eq!(p.offices.as_ref().unwrap()[0].voice.as_deref(), Some("302-744-4351"));
@@ -369,11 +385,16 @@ sources:
 
     #[test]
     fn a_malformed_file_is_a_warning_naming_it() {
-        let w = parse_person(b"id: [unclosed\nname: x", "de/legislature/x.yml", false, "2026-01-01").unwrap_err();
+        let w = parse_person(b"id: [unclosed\nname: x\n", "de/legislature/x.yml", false, "2026-01-01").unwrap_err();
         assert_eq!(w.location, "de/legislature/x.yml");
         assert!(w.message.starts_with("malformed person YAML"), "{}", w.message);
         let w = parse_person(b"name: No Id\n", "y.yml", false, "2026-01-01").unwrap_err();
         assert!(w.message.contains("malformed person YAML"), "{}", w.message);
+        // Cut short: the last line has no line break, though what is left parses.
+        let cut = &BERRY[..BERRY.find("other_names").unwrap() + 5];
+        let w = parse_person(cut.as_bytes(), "z.yml", false, "2026-01-01").unwrap_err();
+        assert!(w.message.contains("cut short"), "{}", w.message);
+        assert_eq!(w.record.as_deref(), Some("line 17"));
     }
 
     #[test]

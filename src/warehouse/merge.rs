@@ -490,9 +490,11 @@ pub fn complete_person(new: &mut PersonRow, old: &PersonRow) {
                 mine.clone_from(theirs);
             }
         }
-        for (mine, theirs, empty) in
-            [(&mut new.other_names, &old.other_names, "[]"), (&mut new.links, &old.links, "[]"), (&mut new.ids, &old.ids, "{}")]
-        {
+        for (mine, theirs, empty) in [
+            (&mut new.other_names, &old.other_names, "[]"),
+            (&mut new.links, &old.links, "[]"),
+            (&mut new.ids, &old.ids, "{}"),
+        ] {
             if mine == empty {
                 mine.clone_from(theirs);
             }
@@ -616,13 +618,8 @@ pub fn merge_rosters(
             .map(|m| (m.id.clone(), (m.name.clone(), m.person_id.clone())))
             .collect();
         let mut changes = Vec::new();
-        let mut parent = Parent {
-            jurisdiction_id,
-            bill_id: None,
-            deletes: &mut ws.deletes,
-            changes: &mut changes,
-            quiet: false,
-        };
+        let mut parent =
+            Parent { jurisdiction_id, bill_id: None, deletes: &mut ws.deletes, changes: &mut changes, quiet: false };
         let members = parent.merge("committee_memberships", MEMBERSHIP, take(&mut old, id), take(&mut new, id));
         ws.memberships.extend(members);
         for mut c in changes {

@@ -176,10 +176,10 @@ impl PeopleIndex {
             keys.push((Tier::Family, f.clone()));
         }
         let given = p.given_name.clone().or_else(|| p.name.split_whitespace().next().map(str::to_string));
-        if let (Some(g), Some(f)) = (given.as_deref().map(fold), family.clone().or_else(|| family_of(&p.name))) {
-            if let Some(initial) = g.first().and_then(|w| w.chars().next()) {
-                keys.push((Tier::Initial, format!("{initial} {f}")));
-            }
+        if let (Some(g), Some(f)) = (given.as_deref().map(fold), family.clone().or_else(|| family_of(&p.name)))
+            && let Some(initial) = g.first().and_then(|w| w.chars().next())
+        {
+            keys.push((Tier::Initial, format!("{initial} {f}")));
         }
         keys.sort_by(|a, b| (a.0 as u8, &a.1).cmp(&(b.0 as u8, &b.1)));
         keys.dedup();
@@ -198,7 +198,13 @@ impl PeopleIndex {
 
     /// The one person `name` stands for in `jurisdiction_id`, among those who held a seat in
     /// `chamber` on `date` (either unknown: any); `None` when no one or more than one fits.
-    pub fn find(&self, jurisdiction_id: &str, chamber: Option<&str>, date: Option<NaiveDate>, name: &str) -> Option<&str> {
+    pub fn find(
+        &self,
+        jurisdiction_id: &str,
+        chamber: Option<&str>,
+        date: Option<NaiveDate>,
+        name: &str,
+    ) -> Option<&str> {
         let fits = |i: &usize| self.people[*i].1.iter().any(|s| s.fits(chamber, date));
         let lookup = |tier: Tier, key: &str| -> Vec<usize> {
             let mut found: Vec<usize> = self

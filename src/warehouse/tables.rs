@@ -70,7 +70,19 @@ table!(
 table!(
     RoleRow,
     "person_roles",
-    [id, person_id, ordinal, role_type, chamber, jurisdiction_id, district, start_date, end_date, end_reason, content_hash]
+    [
+        id,
+        person_id,
+        ordinal,
+        role_type,
+        chamber,
+        jurisdiction_id,
+        district,
+        start_date,
+        end_date,
+        end_reason,
+        content_hash
+    ]
 );
 table!(
     OfficeRow,

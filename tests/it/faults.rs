@@ -64,6 +64,9 @@ enum Kind {
     Legistar,
     /// An iCalendar feed by URL, served.
     IcalUrl,
+    /// `openstates_people` over a copy of one state's folder (`de/legislature/…`, `de/retired/…`,
+    /// `de/committees/…`); the row's file is damaged.
+    OpenstatesPeople,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -130,6 +133,9 @@ const MN_ROLLCALLS: &str = "legiscan-dataset/csv-zips/MN_2025-2025_94th_Legislat
 const MN_VOTES: &str = "legiscan-dataset/csv-zips/MN_2025-2025_94th_Legislature_1st_Special_Session_CSV_20250614_05f51f1fee23afa7a99f72383554d02e.zip#votes.csv";
 const MN_PEOPLE: &str = "legiscan-dataset/csv-zips/MN_2025-2025_94th_Legislature_1st_Special_Session_CSV_20250614_05f51f1fee23afa7a99f72383554d02e.zip#people.csv";
 const MN_DOCUMENTS: &str = "legiscan-dataset/csv-zips/MN_2025-2025_94th_Legislature_1st_Special_Session_CSV_20250614_05f51f1fee23afa7a99f72383554d02e.zip#documents.csv";
+const PEOPLE_COMMITTEE: &str = "openstates-people/de/committees/lower-Housing-c415ff7a-e944-40a8-bb7e-280e1330bc1d.yml";
+const PEOPLE_PERSON: &str = "openstates-people/de/legislature/Alonna-Berry-e9301c44-8042-4031-8ed0-4731c64a5a66.yml";
+const PEOPLE_RETIRED: &str = "openstates-people/de/retired/Andria-L-Bennett-8d0e1b81-b803-4f1b-9170-601551e52f06.yml";
 const ICS_FILE: &str = "ics/chi_low_income_housing_trust_fund.ics";
 const ICS_URL: &str = "ics/det_board_of_education.ics";
 
@@ -255,6 +261,17 @@ fault_rows! {
     ical_truncate_1_2: Ical, ICS_FILE, Truncate(1, 2);
     ical_truncate_9_10: Ical, ICS_FILE, Truncate(9, 10);
     ical_remove: Ical, ICS_FILE, Remove;
+
+    // openstates_people: a committee (its roster), a legislator (seats, offices), a former one.
+    people_committee_truncate_1_3: OpenstatesPeople, PEOPLE_COMMITTEE, Truncate(1, 3);
+    people_committee_truncate_1_2: OpenstatesPeople, PEOPLE_COMMITTEE, Truncate(1, 2);
+    people_committee_truncate_9_10: OpenstatesPeople, PEOPLE_COMMITTEE, Truncate(9, 10);
+    people_committee_remove: OpenstatesPeople, PEOPLE_COMMITTEE, Remove;
+    people_person_truncate_1_3: OpenstatesPeople, PEOPLE_PERSON, Truncate(1, 3);
+    people_person_truncate_1_2: OpenstatesPeople, PEOPLE_PERSON, Truncate(1, 2);
+    people_person_truncate_9_10: OpenstatesPeople, PEOPLE_PERSON, Truncate(9, 10);
+    people_person_remove: OpenstatesPeople, PEOPLE_PERSON, Remove;
+    people_retired_truncate_9_10: OpenstatesPeople, PEOPLE_RETIRED, Truncate(9, 10);
 
     // HTTP sources failing part-way.
     openstates_http_500: OpenStatesApi, "openstates-api/de", Http500AfterN(1);
@@ -429,6 +446,9 @@ const TABLES: &[&str] = &[
     "vote_records",
     "events",
     "event_agenda",
+    "person_roles",
+    "person_offices",
+    "committee_memberships",
 ];
 
 /// Every row (table, id) and its non-empty columns.
@@ -530,7 +550,9 @@ impl Files {
         }
         std::fs::create_dir_all(&self.dir).expect("mkdir input");
         for (name, bytes) in files {
-            std::fs::write(self.dir.join(name), bytes).expect("write input");
+            let path = self.dir.join(name);
+            std::fs::create_dir_all(path.parent().expect("in the input folder")).expect("mkdir");
+            std::fs::write(path, bytes).expect("write input");
         }
     }
 }
@@ -545,6 +567,25 @@ fn folder_files(rel: &str) -> Vec<(String, Vec<u8>)> {
         .filter(|(n, _)| n != "PROVENANCE.md" && !n.ends_with(".py") && !n.ends_with(".sh"))
         .map(|(n, p)| (n, std::fs::read(p).unwrap()))
         .collect();
+    out.sort();
+    out
+}
+
+/// Every file under a fixture folder, named by its path inside it (`de/committees/x.yml`).
+fn tree_files(rel: &str) -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else if p.file_name().is_some_and(|n| n != "PROVENANCE.md") {
+                out.push((p.strip_prefix(root).unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let root = fixture(rel);
+    let mut out = Vec::new();
+    walk(root.parent().unwrap(), &root, &mut out);
     out.sort();
     out
 }
@@ -633,6 +674,17 @@ impl Case {
                 Case {
                     source: file_source("ocd_scrape", &input, &format!("jurisdiction = \"{jurisdiction}\"\n")),
                     names,
+                    files: files(good, damaged),
+                    http: None,
+                }
+            }
+            Kind::OpenstatesPeople => {
+                let good = tree_files("openstates-people/de");
+                let name = row.fixture.trim_start_matches("openstates-people/").to_string();
+                let damaged = damage_one(&good, &name, row.damage);
+                Case {
+                    source: file_source("openstates_people", &input, ""),
+                    names: vec![file_name(&name)],
                     files: files(good, damaged),
                     http: None,
                 }

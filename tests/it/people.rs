@@ -1,0 +1,312 @@
+//! Open States' people repository (`openstates_people`): legislators, their seats and offices,
+//! committee rosters, and voters linked to them. Real files for four states, both backends.
+
+use crate::common::*;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+const DE: &str = "ocd-jurisdiction/country:us/state:de/government";
+const IL: &str = "ocd-jurisdiction/country:us/state:il/government";
+
+fn people_source(name: &str, path: &Path) -> String {
+    format!("[[source]]\nname = \"{name}\"\nkind = \"openstates_people\"\npath = \"{}\"\n", path.display())
+}
+
+/// What the test itself reads from the YAML files, to count against the warehouse.
+#[derive(Deserialize)]
+struct Person {
+    id: String,
+    #[serde(default)]
+    roles: Vec<serde::de::IgnoredAny>,
+    #[serde(default)]
+    offices: Vec<Office>,
+}
+
+#[derive(Deserialize)]
+struct Office {
+    #[serde(default)]
+    voice: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Committee {
+    id: String,
+    #[serde(default)]
+    members: Vec<Member>,
+}
+
+#[derive(Deserialize)]
+struct Member {
+    name: String,
+    #[serde(default)]
+    person_id: Option<String>,
+}
+
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(yaml_files(&p));
+        } else if p.extension().is_some_and(|x| x == "yml") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+struct Expected {
+    people: usize,
+    roles: usize,
+    offices: usize,
+    phones: usize,
+    committees: usize,
+    memberships: usize,
+}
+
+fn expected(dir: &Path) -> Expected {
+    let mut e = Expected { people: 0, roles: 0, offices: 0, phones: 0, committees: 0, memberships: 0 };
+    let mut ids = std::collections::BTreeSet::new();
+    for f in yaml_files(dir) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        if f.parent().unwrap().ends_with("committees") {
+            let c: Committee = serde_saphyr::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", f.display()));
+            e.committees += 1;
+            let members: std::collections::BTreeSet<String> =
+                c.members.iter().map(|m| m.person_id.clone().unwrap_or_else(|| m.name.to_lowercase())).collect();
+            e.memberships += members.len();
+            assert!(c.id.starts_with("ocd-organization/"));
+        } else {
+            let p: Person = serde_saphyr::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", f.display()));
+            assert!(ids.insert(p.id.clone()), "{} twice", p.id);
+            e.people += 1;
+            e.roles += p.roles.len();
+            e.offices += p.offices.len();
+            e.phones += p.offices.iter().filter(|o| o.voice.is_some()).count();
+        }
+    }
+    e
+}
+
+#[tokio::test]
+async fn four_states_load_every_legislator_seat_office_and_member_and_a_rerun_writes_nothing() {
+    let dir = fixture("openstates-people");
+    let want = expected(&dir);
+    assert!(want.people > 1800 && want.memberships > 4000, "the fixture: {} people", want.people);
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend().to_string();
+        let p = pipeline(db.dir.path(), "people", &people_source("people", &dir));
+        let report = run(&wh, &p, &db.options()).await;
+        assert_eq!(report.status, "succeeded", "[{b}] {:?}", report.warnings);
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM people").await as usize, want.people, "[{b}] people");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM person_roles").await as usize, want.roles, "[{b}] seats");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM person_offices").await as usize, want.offices, "[{b}] offices");
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM person_offices WHERE voice IS NOT NULL").await as usize,
+            want.phones,
+            "[{b}] phone numbers"
+        );
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM organizations WHERE classification = 'committee'").await as usize,
+            want.committees,
+            "[{b}] committees"
+        );
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM committee_memberships").await as usize,
+            want.memberships,
+            "[{b}] memberships"
+        );
+        // Every member named by id is a person the files hold.
+        assert_eq!(
+            count(
+                &wh,
+                "SELECT COUNT(*) FROM committee_memberships m WHERE m.person_id IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM people p WHERE p.id = m.person_id)"
+            )
+            .await,
+            0,
+            "[{b}] members without a person"
+        );
+        // The ledger: one event per person and per member.
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM change_events WHERE kind = 'person_added'").await as usize,
+            want.people,
+            "[{b}]"
+        );
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM change_events WHERE kind = 'membership_added'").await as usize,
+            want.memberships,
+            "[{b}]"
+        );
+        // Former legislators are marked so, and are not among the current ones.
+        let retired = yaml_files(&dir).iter().filter(|f| f.parent().unwrap().ends_with("retired")).count();
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM people WHERE former = TRUE").await as usize, retired, "[{b}]");
+        let current = yaml_files(&dir).iter().filter(|f| f.parent().unwrap().ends_with("legislature")).count();
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM legislators").await as usize, current, "[{b}] legislators view");
+
+        // The views: a Delaware representative with her capitol phone; a roster chair first.
+        let berry = rows(
+            &wh,
+            "SELECT name, chamber, district, party, email, capitol_phone FROM legislators
+              WHERE person_id = 'ocd-person/e9301c44-8042-4031-8ed0-4731c64a5a66'",
+        )
+        .await;
+        assert_eq!(
+            berry,
+            [["Alonna Berry", "lower", "20", "Democratic", "alonna.berry@delaware.gov", "302-744-4351"]],
+            "[{b}]"
+        );
+        let housing = rows(
+            &wh,
+            "SELECT name, role, district FROM committee_rosters
+              WHERE committee_id = 'ocd-organization/c415ff7a-e944-40a8-bb7e-280e1330bc1d'",
+        )
+        .await;
+        assert_eq!(housing.len(), 13, "[{b}]");
+        assert_eq!(housing[0][..2], ["Kendra Johnson".to_string(), "chair".to_string()], "[{b}] {housing:?}");
+        assert_eq!(housing[1][..2], ["Larry Lambert".to_string(), "vice chair".to_string()], "[{b}] {housing:?}");
+        assert!(housing.iter().all(|r| !r[2].is_empty()), "[{b}] every member has a district: {housing:?}");
+
+        // The same files again, read from another folder: not one change.
+        let copy = db.dir.path().join("copy");
+        copy_dir(&dir, &copy);
+        let seq = count(&wh, "SELECT COALESCE(MAX(seq), 0) FROM change_events").await;
+        let p2 = pipeline(db.dir.path(), "people2", &people_source("people", &copy));
+        let again = run(&wh, &p2, &db.options()).await;
+        assert_eq!(again.status, "succeeded", "[{b}]");
+        assert_eq!(
+            count(&wh, &format!("SELECT COUNT(*) FROM change_events WHERE seq > {seq}")).await,
+            0,
+            "[{b}] a rerun wrote changes"
+        );
+        wh.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_new_chair_is_one_pair_of_membership_changes() {
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend().to_string();
+        let dir = db.dir.path().join("people");
+        copy_dir(&fixture("openstates-people/de"), &dir.join("de"));
+        let p = pipeline(db.dir.path(), "people", &people_source("people", &dir));
+        assert_eq!(run(&wh, &p, &db.options()).await.status, "succeeded", "[{b}]");
+        let seq = count(&wh, "SELECT COALESCE(MAX(seq), 0) FROM change_events").await;
+
+        // Bill Carson becomes chair of Housing; Kendra Johnson stays on as a member.
+        let file = dir.join("de/committees/lower-Housing-c415ff7a-e944-40a8-bb7e-280e1330bc1d.yml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let text = text
+            .replace("- name: Kendra Johnson\n  role: chair", "- name: Kendra Johnson\n  role: member")
+            .replace("- name: Bill Carson\n  role: member", "- name: Bill Carson\n  role: chair");
+        std::fs::write(&file, text).unwrap();
+        assert_eq!(run(&wh, &p, &db.options()).await.status, "succeeded", "[{b}]");
+        let changes =
+            rows(&wh, &format!("SELECT kind, entity_type, changes FROM change_events WHERE seq > {seq} ORDER BY seq"))
+                .await;
+        assert_eq!(changes.len(), 2, "[{b}] {changes:?}");
+        for c in &changes {
+            assert_eq!(c[..2], ["membership_changed".to_string(), "membership".to_string()], "[{b}] {changes:?}");
+            let v: serde_json::Value = serde_json::from_str(&c[2]).unwrap();
+            assert_eq!(v["committee"], "Housing", "[{b}] {v}");
+            assert_eq!(v["organization_id"], "ocd-organization/c415ff7a-e944-40a8-bb7e-280e1330bc1d", "[{b}] {v}");
+        }
+        let roles: Vec<(String, String, String)> = changes
+            .iter()
+            .map(|c| {
+                let v: serde_json::Value = serde_json::from_str(&c[2]).unwrap();
+                (v["member"].as_str().unwrap().to_string(), v["role"]["old"].to_string(), v["role"]["new"].to_string())
+            })
+            .collect();
+        assert!(roles.contains(&("Kendra Johnson".into(), "\"chair\"".into(), "\"member\"".into())), "[{b}] {roles:?}");
+        assert!(roles.contains(&("Bill Carson".into(), "\"member\"".into(), "\"chair\"".into())), "[{b}] {roles:?}");
+        let chair = rows(
+            &wh,
+            "SELECT name FROM committee_rosters WHERE committee_id = 'ocd-organization/c415ff7a-e944-40a8-bb7e-280e1330bc1d' AND role = 'chair'",
+        )
+        .await;
+        assert_eq!(chair, [["Bill Carson"]], "[{b}]");
+        wh.close().await;
+    }
+}
+
+/// Linked share of a jurisdiction's vote records, counted here from the rows.
+async fn linked_share(wh: &statehouse::warehouse::Warehouse, jurisdiction: &str) -> (i64, i64) {
+    let all = count(
+        wh,
+        &format!(
+            "SELECT COUNT(*) FROM vote_records r JOIN votes v ON v.id = r.vote_id WHERE v.jurisdiction_id = '{jurisdiction}'"
+        ),
+    )
+    .await;
+    let linked = count(
+        wh,
+        &format!(
+            "SELECT COUNT(*) FROM vote_records r JOIN votes v ON v.id = r.vote_id
+              WHERE v.jurisdiction_id = '{jurisdiction}' AND r.person_id IS NOT NULL"
+        ),
+    )
+    .await;
+    (linked, all)
+}
+
+#[tokio::test]
+async fn delaware_and_illinois_roll_calls_link_to_their_legislators_whichever_loads_first() {
+    let people = people_source("people", &fixture("openstates-people"));
+    let scrapes = [
+        scrape_source("de", &fixture("ocd-scrape/de-153"), None),
+        scrape_source("il", &fixture("ocd-scrape/il-104th-windycivi"), None),
+    ]
+    .concat();
+    // SQLite loads the people first (voters linked as they load); PostgreSQL last (relinked).
+    for (db, sources) in
+        TestDb::both().await.into_iter().zip([format!("{people}{scrapes}"), format!("{scrapes}{people}")])
+    {
+        let wh = db.open().await;
+        let b = wh.backend().to_string();
+        let p = pipeline(db.dir.path(), "linked", &sources);
+        let report = run(&wh, &p, &db.options()).await;
+        assert_eq!(report.status, "succeeded", "[{b}]");
+        for j in [DE, IL] {
+            let (linked, all) = linked_share(&wh, j).await;
+            assert!(all > 3000, "[{b}] {j}: {all} vote records");
+            assert!(linked * 100 >= all * 98, "[{b}] {j}: {linked} of {all} linked");
+            let view =
+                rows(&wh, &format!("SELECT vote_records, linked FROM voter_links WHERE jurisdiction_id = '{j}'")).await;
+            assert_eq!(view, [[all.to_string(), linked.to_string()]], "[{b}] voter_links");
+        }
+        // Illinois prints family names; the House's "Stava-Murray" is Anne Stava, whose other
+        // names hold it, and a senator is never linked from a House roll call.
+        let stava = rows(
+            &wh,
+            "SELECT DISTINCT p.name FROM vote_records r JOIN people p ON p.id = r.person_id WHERE r.voter_name = 'Stava-Murray'",
+        )
+        .await;
+        assert_eq!(stava, [["Anne Stava"]], "[{b}]");
+        assert_eq!(
+            count(
+                &wh,
+                "SELECT COUNT(*) FROM vote_records r JOIN votes v ON v.id = r.vote_id
+                  WHERE r.person_id IS NOT NULL AND v.organization IN ('upper', 'lower')
+                    AND NOT EXISTS (SELECT 1 FROM person_roles s WHERE s.person_id = r.person_id AND s.chamber = v.organization)"
+            )
+            .await,
+            0,
+            "[{b}] a voter linked to someone who never sat in that chamber"
+        );
+        // Sponsors too.
+        let sponsors = count(
+            &wh,
+            &format!(
+                "SELECT COUNT(*) FROM bill_sponsorships s JOIN bills b ON b.id = s.bill_id
+                  WHERE b.jurisdiction_id = '{DE}' AND s.entity_type = 'person' AND s.person_id IS NOT NULL"
+            ),
+        )
+        .await;
+        assert!(sponsors > 100, "[{b}] Delaware sponsors linked: {sponsors}");
+        wh.close().await;
+    }
+}
