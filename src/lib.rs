@@ -20,6 +20,7 @@ pub mod output;
 pub mod run;
 pub mod safe_zip;
 pub mod schedule;
+pub mod scorecard;
 pub mod scheduler;
 pub mod sources;
 pub mod text;

@@ -9,6 +9,7 @@ pub mod merge;
 mod pg_value;
 pub mod resolve;
 pub mod scope;
+pub mod scorecard;
 pub mod search;
 mod sql;
 pub mod tables;
