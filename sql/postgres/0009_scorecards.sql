@@ -12,8 +12,9 @@
 --    `committee-passage…` class is a committee's vote; any other class (amendment-passage,
 --    reading-*, veto-override-*, …) is procedural.
 -- 2. Else by the motion's words (lower-cased): concurrence or a conference report
---    (`concur`, `conference`) is final passage; amendments, readings other than the third,
---    and motions to table, reconsider, recede, refer, recommit, suspend, adjourn, postpone,
+--    (`concur`, `conference`) is final passage; votes on an amendment (`amendment`, `to
+--    amend`: a bill passed `as amended` is not one), readings other than the third, and
+--    motions to table, reconsider, recede, refer, recommit, suspend, adjourn, postpone,
 --    discharge, substitute, override a veto, or on rules, appeals, the previous question or
 --    a call of the house are procedural.
 -- 3. A vote taken by a committee (an organization other than upper, lower, legislature,
@@ -34,7 +35,7 @@ SELECT
         WHEN x.classes <> '[]' THEN 'procedural'
         WHEN x.m LIKE '%concur%' OR x.m LIKE '%conference%' THEN
             CASE WHEN x.by_chamber THEN 'passage' ELSE 'committee' END
-        WHEN x.m LIKE '%amend%' OR x.m LIKE '%first reading%' OR x.m LIKE '%second reading%'
+        WHEN x.m LIKE '%amendment%' OR x.m LIKE '%to amend%' OR x.m LIKE '%first reading%' OR x.m LIKE '%second reading%'
           OR x.m LIKE '%table%' OR x.m LIKE '%reconsider%' OR x.m LIKE '%recede%'
           OR x.m LIKE '%refer%' OR x.m LIKE '%recommit%' OR x.m LIKE '%suspend%'
           OR x.m LIKE '%adjourn%' OR x.m LIKE '%postpone%' OR x.m LIKE '%discharge%'

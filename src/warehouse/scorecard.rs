@@ -73,8 +73,8 @@ pub struct Scorecard {
     /// Sessions of the counted bills (or the one asked for), in order.
     pub sessions: Vec<String>,
     pub bills: Vec<CountedBill>,
-    /// By chamber (upper, lower, legislature, other), then score (best first, none last), then
-    /// name.
+    /// By jurisdiction, chamber (upper, lower, legislature, other), then score (best first, none
+    /// last), then name.
     pub lines: Vec<Line>,
     pub unlinked: Unlinked,
 }
@@ -150,11 +150,12 @@ fn chamber_rank(chamber: Option<&str>) -> u8 {
     }
 }
 
-/// Sorts lines by chamber, then score (best first, none last), then name.
+/// Sorts lines by jurisdiction, chamber, then score (best first, none last), then name.
 pub fn sort_lines(lines: &mut [Line]) {
     lines.sort_by(|a, b| {
-        chamber_rank(a.chamber.as_deref())
-            .cmp(&chamber_rank(b.chamber.as_deref()))
+        a.jurisdiction_id
+            .cmp(&b.jurisdiction_id)
+            .then_with(|| chamber_rank(a.chamber.as_deref()).cmp(&chamber_rank(b.chamber.as_deref())))
             .then_with(|| a.chamber.cmp(&b.chamber))
             .then_with(|| match (a.score, b.score) {
                 (Some(x), Some(y)) => y.total_cmp(&x),
