@@ -191,7 +191,8 @@ pub fn html(s: &Scorecard, as_of: chrono::NaiveDate) -> Result<String, Scorecard
             let jurisdictions = s.lines.iter().map(|l| &l.jurisdiction_id).collect::<std::collections::HashSet<_>>();
             let mut name = chamber_name(&l.jurisdiction_id, l.chamber.as_deref());
             if jurisdictions.len() > 1 {
-                name = format!("{} {name}", crate::normalize::ids::jurisdiction_code(&l.jurisdiction_id).to_uppercase());
+                name =
+                    format!("{} {name}", crate::normalize::ids::jurisdiction_code(&l.jurisdiction_id).to_uppercase());
             }
             chambers.push(ChamberView { name, lines: Vec::new() });
             last = Some(key);

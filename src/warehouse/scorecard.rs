@@ -203,9 +203,8 @@ macro_rules! backend {
                 let lines_sql = lines_sql();
                 let bills_sql = bills_sql();
                 let unlinked_sql = unlinked_sql();
-                let lines = bound!(sqlx::query_as::<Db, Line>(sqlx::AssertSqlSafe(lines_sql.as_str())))
-                    .fetch_all(pool)
-                    .await?;
+                let lines =
+                    bound!(sqlx::query_as::<Db, Line>(sqlx::AssertSqlSafe(lines_sql.as_str()))).fetch_all(pool).await?;
                 let bills = bound!(sqlx::query_as::<Db, CountedBill>(sqlx::AssertSqlSafe(bills_sql.as_str())))
                     .fetch_all(pool)
                     .await?;
@@ -234,8 +233,8 @@ impl Warehouse {
     /// A coalition's scorecard, read from `scorecard_votes` with the options. The coalition
     /// (and the group, when one is asked for) must be in the warehouse.
     pub async fn scorecard(&self, o: &Options) -> Result<Scorecard, ScorecardError> {
-        let coalition_name =
-            on!(self, coalition_name(&o.coalition_id))?.ok_or_else(|| ScorecardError::NoCoalition(o.coalition_id.clone()))?;
+        let coalition_name = on!(self, coalition_name(&o.coalition_id))?
+            .ok_or_else(|| ScorecardError::NoCoalition(o.coalition_id.clone()))?;
         let group = match &o.group {
             None => None,
             Some(g) => {

@@ -172,8 +172,11 @@ async fn expected(
          FROM votes v JOIN bills b ON b.id = v.bill_id JOIN vote_records r ON r.vote_id = v.id",
     )
     .await;
-    let people: BTreeMap<String, Vec<String>> =
-        rows(wh, "SELECT id, name, chamber, district, party FROM people").await.into_iter().map(|r| (r[0].clone(), r)).collect();
+    let people: BTreeMap<String, Vec<String>> = rows(wh, "SELECT id, name, chamber, district, party FROM people")
+        .await
+        .into_iter()
+        .map(|r| (r[0].clone(), r))
+        .collect();
     let mut tally: BTreeMap<(String, String), [i64; 3]> = BTreeMap::new();
     let mut out = Expected::default();
     let mut voters = BTreeSet::new();
@@ -278,7 +281,11 @@ fn scorecard(db: &TestDb, pipeline: &Path, more: &[&str]) -> (Option<i32>, Strin
         .args(more)
         .output()
         .expect("run statehouse");
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// "note: N vote records by M voter names not linked …" → (N, M); (0, 0) without the note.
@@ -316,6 +323,22 @@ async fn scorecards_count_each_legislators_votes_against_the_coalitions_position
         let report = run(&wh, &p, &db.options()).await;
         assert_eq!(report.status, "succeeded", "{b}: {report:?}");
         assert_eq!(count(&wh, "SELECT COUNT(*) FROM people").await, written as i64, "{b}");
+
+        // Every real roll call is of the kind its motion says.
+        let kinds =
+            rows(&wh, "SELECT v.jurisdiction_id, v.motion, k.kind FROM votes v JOIN vote_kinds k ON k.vote_id = v.id")
+                .await;
+        assert_eq!(kinds.len(), 249 + 83, "{b}");
+        for k in &kinds {
+            let want = match kind(&k[0], &k[1]) {
+                Kind::Passage => "passage",
+                Kind::Committee => "committee",
+                Kind::Procedural => "procedural",
+            };
+            assert_eq!(k[2], want, "{b}: {k:?}");
+        }
+        let il = |kind: &str| kinds.iter().filter(|k| k[0] == IL && k[2] == kind).count();
+        assert_eq!((il("passage"), il("committee"), il("procedural")), (38, 30, 15), "{b}: as docs/scorecards.md says");
 
         // The view: final passage, each bill's assigned group's position.
         let default = expected(&wh, None, false, None, false).await;
