@@ -19,7 +19,10 @@ const IL: &str = "ocd-jurisdiction/country:us/state:il/government";
 /// The coalition's bills: (jurisdiction, bill, session, assigned group, its position, other
 /// groups' positions). Two groups disagree on SB 49, HB 3800 and SB 121 (Dover only watches
 /// it); HB 38 is on watch alone; every bill has roll calls.
-const BILLS: &[(&str, &str, &str, &str, &str, &[(&str, &str)])] = &[
+type TrackedBill =
+    (&'static str, &'static str, &'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+const BILLS: &[TrackedBill] = &[
     (DE, "SB 49", "153", "dover", "support", &[("wilmington", "oppose")]),
     (DE, "HB 116", "153", "dover", "oppose", &[]),
     (DE, "SB 121", "153", "wilmington", "support", &[("dover", "watch")]),
