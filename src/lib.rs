@@ -21,6 +21,7 @@ pub mod run;
 pub mod safe_zip;
 pub mod schedule;
 pub mod scheduler;
+pub mod scorecard;
 pub mod sources;
 pub mod text;
 pub mod warehouse;

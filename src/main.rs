@@ -55,6 +55,16 @@ enum LogFormat {
 }
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum ScorecardFormat {
+    /// Aligned for reading: the bills counted, then the legislators.
+    Table,
+    /// The `legislator_scorecards` view's columns, one line per legislator.
+    Csv,
+    /// One self-contained page (inline CSS, no external assets, printable) to print or post.
+    Html,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum StatusFormat {
     Table,
     Json,
@@ -189,6 +199,34 @@ enum Command {
         #[command(subcommand)]
         action: AlertsAction,
     },
+    /// A coalition's scorecard: each legislator's votes on the roll calls of the coalition's
+    /// tracked bills, with or against each bill's position, and a score (the share of their yes
+    /// and no votes that were with it). Reads only (the coalition as the last `run` or
+    /// `alerts send` copied it into the warehouse).
+    ///
+    /// Counted by default: final passage votes of a chamber, against each bill's assigned
+    /// group's position; bills on `watch` and procedural motions never count. Voters not
+    /// linked to a legislator are left out (said on stderr). See docs/scorecards.md.
+    /// Example: statehouse scorecard pipelines/sample.toml --coalition sample-coalition --format html > scorecard.html
+    Scorecard {
+        /// The pipeline file whose coalition to score.
+        pipeline: PathBuf,
+        /// The coalition's id (its file's `id`).
+        #[arg(long)]
+        coalition: String,
+        /// Only the bills of this session, as the warehouse names it (`153`, `2025-2026`).
+        #[arg(long)]
+        session: Option<String>,
+        /// Count committee votes too (final passage always counts; procedural motions never).
+        #[arg(long)]
+        all_votes: bool,
+        /// Score against this group's positions (bills it does not follow, or only watches,
+        /// do not count). Default: each bill's assigned group's.
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long, value_enum, default_value_t = ScorecardFormat::Table)]
+        format: ScorecardFormat,
+    },
     /// Recent runs, the freshness of each source, and open operator alerts (reads only).
     ///
     /// With pipeline files, each source is checked against its pipeline's `stale_after`
@@ -247,6 +285,7 @@ fn main() -> ExitCode {
             | Command::Search { .. }
             | Command::Status { .. }
             | Command::Export { .. }
+            | Command::Scorecard { .. }
             | Command::Alerts { action: AlertsAction::Preview { .. } }
     );
     match rt.block_on(async {
@@ -619,6 +658,69 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             {
                 writeln!(out, "{credit}")?;
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scorecard { pipeline, coalition, session, all_votes, group, format } => {
+            let loaded = load_pipelines(std::slice::from_ref(pipeline))?;
+            let coalitions = loaded.iter().flat_map(|p| &p.coalitions).collect::<Vec<_>>();
+            let Some(file) = coalitions.iter().find(|c| c.id == *coalition) else {
+                anyhow::bail!(
+                    "pipeline {} has no coalition {coalition:?} (its coalitions: {})",
+                    pipeline.display(),
+                    coalitions.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+                );
+            };
+            let wh = open_read_only(&cli).await?;
+            if wh.coalition_rows(std::slice::from_ref(coalition)).await?.iter().any(|c| c.config_hash != file.hash) {
+                eprintln!(
+                    "note: {} changed since it was last copied into the warehouse; this scorecard uses the positions the warehouse holds (the next `statehouse run` copies the file)",
+                    file.file.display()
+                );
+            }
+            let opts = statehouse::warehouse::scorecard::Options {
+                coalition_id: coalition.clone(),
+                session: session.clone(),
+                all_votes: *all_votes,
+                group: group.clone(),
+            };
+            let card = wh.scorecard(&opts).await?;
+            wh.close().await;
+            if let Some(left_out) = statehouse::scorecard::unlinked(&card) {
+                eprintln!("note: {left_out} See them with `statehouse query \"SELECT * FROM unmatched_voters\"`.");
+            }
+            let mut out = BufWriter::new(std::io::stdout().lock());
+            match format {
+                ScorecardFormat::Csv => {
+                    write_result(&mut out, &statehouse::scorecard::rows(&card, false), Format::Csv)?;
+                }
+                ScorecardFormat::Table => {
+                    writeln!(out, "{} scorecard", card.coalition_name)?;
+                    let bills = statehouse::warehouse::QueryResult {
+                        columns: ["bill", "session", "position", "roll calls", "title"].map(String::from).to_vec(),
+                        rows: card
+                            .bills
+                            .iter()
+                            .map(|b| {
+                                vec![
+                                    serde_json::json!(b.identifier),
+                                    serde_json::json!(b.session),
+                                    serde_json::json!(b.position),
+                                    serde_json::json!(b.roll_calls),
+                                    serde_json::json!(b.title.chars().take(60).collect::<String>()),
+                                ]
+                            })
+                            .collect(),
+                    };
+                    write_result(&mut out, &bills, Format::Table)?;
+                    write_result(&mut out, &statehouse::scorecard::rows(&card, true), Format::Table)?;
+                    writeln!(out, "{}", statehouse::scorecard::counted(&card))?;
+                }
+                ScorecardFormat::Html => {
+                    let page = statehouse::scorecard::html(&card, chrono::Local::now().date_naive())?;
+                    out.write_all(page.as_bytes())?;
+                }
+            }
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { pipelines, limit, format } => {

@@ -41,6 +41,8 @@ mod query;
 mod readonly;
 #[path = "it/scheduling.rs"]
 mod scheduling;
+#[path = "it/scorecard.rs"]
+mod scorecard;
 #[path = "it/texts.rs"]
 mod texts;
 #[path = "it/trust.rs"]

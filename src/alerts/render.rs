@@ -749,7 +749,7 @@ fn environment() -> Result<&'static Environment<'static>, RenderError> {
 
 /// minijinja's formatter, but HTML escaping leaves `/` alone (the default writes `&#x2f;`,
 /// which is valid but makes every URL unreadable in the source and to link checkers).
-fn html_formatter(
+pub(crate) fn html_formatter(
     out: &mut minijinja::Output,
     state: &mut minijinja::State,
     value: &minijinja::Value,

@@ -187,8 +187,14 @@ static POSTGRES_TYPES: LazyLock<HashMap<String, Kind>> = LazyLock::new(|| {
 /// Computed columns of views whose type SQLite cannot tell (no declared type, and often all
 /// NULL): PostgreSQL's. The export test compares every column's type on both backends, so a
 /// new one shows there.
-const VIEW_COLUMNS: &[(&str, &str, Kind)] =
-    &[("bill_status", "next_hearing_date", Kind::Date), ("source_freshness", "last_success", Kind::Timestamp)];
+const VIEW_COLUMNS: &[(&str, &str, Kind)] = &[
+    ("bill_status", "next_hearing_date", Kind::Date),
+    ("source_freshness", "last_success", Kind::Timestamp),
+    ("legislator_scorecards", "votes_with", Kind::Integer),
+    ("legislator_scorecards", "votes_against", Kind::Integer),
+    ("legislator_scorecards", "absent", Kind::Integer),
+    ("legislator_scorecards", "score", Kind::Float),
+];
 
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))

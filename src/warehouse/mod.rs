@@ -10,6 +10,7 @@ pub mod people;
 mod pg_value;
 pub mod resolve;
 pub mod scope;
+pub mod scorecard;
 pub mod search;
 mod sql;
 pub mod tables;

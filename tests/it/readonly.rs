@@ -1,4 +1,4 @@
-//! Commands that only read (`query`, `search`, `status`, `alerts preview`) open the warehouse
+//! Commands that only read (`query`, `search`, `status`, `scorecard`, `alerts preview`) open the warehouse
 //! read-only: the database itself refuses their writes, nothing is created where there is no
 //! warehouse, and nothing is migrated.
 
@@ -98,7 +98,21 @@ async fn query_refuses_writes_and_the_ledger_stays_whole() {
 #[test]
 fn read_only_commands_on_a_folder_without_a_warehouse_create_nothing() {
     let folder = tempfile::tempdir().unwrap();
-    for args in [&["query", "SELECT COUNT(*) FROM bills"][..], &["status"], &["search", "school"]] {
+    // The scorecard's pipeline and coalition files live elsewhere.
+    let files = tempfile::tempdir().unwrap();
+    std::fs::write(files.path().join("de-watch.toml"), DE_COALITION).unwrap();
+    let p = pipeline_file(
+        files.path(),
+        "de",
+        "America/New_York",
+        &format!(
+            "coalitions = [\"de-watch.toml\"]\nalerts = \"dry-run\"\n{}",
+            scrape_source("de", &fixture("ocd-scrape/de-153"), None)
+        ),
+    );
+    let p = p.display().to_string();
+    let scorecard = ["scorecard", p.as_str(), "--coalition", "de-watch"];
+    for args in [&["query", "SELECT COUNT(*) FROM bills"][..], &["status"], &["search", "school"], &scorecard] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_statehouse"))
             .current_dir(folder.path())
             .args(args)
@@ -155,7 +169,7 @@ async fn a_warehouse_older_than_this_build_asks_for_init() {
         assert_eq!(out.status.code(), Some(2), "{}: {err}", db.url);
         assert!(
             err.contains(
-                "has an older schema than this statehouse (migrations 3, 4, 5, 6, 7 not applied): run `statehouse init`"
+                "has an older schema than this statehouse (migrations 3, 4, 5, 6, 7, 9 not applied): run `statehouse init`"
             ),
             "{}: {err}",
             db.url
