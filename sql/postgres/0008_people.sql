@@ -111,7 +111,7 @@ SELECT
     v.jurisdiction_id,
     COUNT(*) AS vote_records,
     SUM(CASE WHEN r.person_id IS NOT NULL THEN 1 ELSE 0 END) AS linked,
-    ROUND(100.0 * SUM(CASE WHEN r.person_id IS NOT NULL THEN 1 ELSE 0 END) / COUNT(*), 1) AS linked_percent
+    CAST(ROUND(100.0 * SUM(CASE WHEN r.person_id IS NOT NULL THEN 1 ELSE 0 END) / COUNT(*), 1) AS DOUBLE PRECISION) AS linked_percent
 FROM vote_records r
 JOIN votes v ON v.id = r.vote_id
 GROUP BY v.jurisdiction_id;

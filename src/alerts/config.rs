@@ -84,6 +84,27 @@ struct GroupFile {
     name: String,
     #[serde(default, rename = "lead")]
     leads: Vec<LeadFile>,
+    /// The group's own districts: `{ ca = { lower = ["7"], upper = ["6"] } }`, or OCD
+    /// division ids (`ocd-division/country:us/state:ca/sldl:7`).
+    #[serde(default)]
+    districts: Option<DistrictsFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum DistrictsFile {
+    /// Jurisdiction (state code or OCD id) → chamber → district names.
+    ByChamber(std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<DistrictName>>>),
+    /// OCD division ids.
+    Divisions(Vec<String>),
+}
+
+/// A district as written: `"7"`, `7` or `"At-Large"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum DistrictName {
+    Text(String),
+    Number(i64),
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -162,6 +183,75 @@ pub struct Lead {
 pub struct Group {
     pub id: String,
     pub name: String,
+    /// The seats whose holders are the group's own legislators.
+    pub districts: Vec<Seat>,
+}
+
+/// A legislative seat: jurisdiction, chamber (`upper`, `lower`, `legislature`) and district.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Seat {
+    pub jurisdiction_id: String,
+    pub chamber: String,
+    pub district: String,
+}
+
+/// A seat from an OCD division id: `…/state:ca/sldl:7` (lower), `…/sldu:6` (upper).
+fn seat_of_division(division: &str) -> Result<Seat, String> {
+    let bad = || {
+        format!(
+            "district {division:?}: an OCD division id of a state legislative district (`ocd-division/country:us/state:ca/sldl:7`)"
+        )
+    };
+    let rest = division.strip_prefix("ocd-division/country:us/").ok_or_else(bad)?;
+    let mut state = None;
+    let mut seat = None;
+    for part in rest.split('/') {
+        match part.split_once(':') {
+            Some(("state" | "district" | "territory", code)) => state = Some(code.to_string()),
+            Some(("sldl", d)) => seat = Some(("lower", d.to_string())),
+            Some(("sldu", d)) => seat = Some(("upper", d.to_string())),
+            _ => return Err(bad()),
+        }
+    }
+    let (Some(state), Some((chamber, district))) = (state, seat) else { return Err(bad()) };
+    let jurisdiction_id = ids::jurisdiction_id_of(&state).ok_or_else(bad)?;
+    // Nebraska's one chamber and DC's council are `legislature` in Open States.
+    let chamber = if matches!(state.as_str(), "ne" | "dc") { "legislature" } else { chamber };
+    Ok(Seat { jurisdiction_id, chamber: chamber.to_string(), district })
+}
+
+fn seats(districts: &DistrictsFile) -> Result<Vec<Seat>, String> {
+    let mut out = Vec::new();
+    match districts {
+        DistrictsFile::Divisions(list) => {
+            for d in list {
+                out.push(seat_of_division(d)?);
+            }
+        }
+        DistrictsFile::ByChamber(map) => {
+            for (j, chambers) in map {
+                let jurisdiction_id = jurisdiction_id(j)?;
+                for (chamber, names) in chambers {
+                    if !matches!(chamber.as_str(), "upper" | "lower" | "legislature") {
+                        return Err(format!("districts.{j}.{chamber}: a chamber is upper, lower or legislature"));
+                    }
+                    for n in names {
+                        let district = match n {
+                            DistrictName::Text(t) => t.trim().to_string(),
+                            DistrictName::Number(i) => i.to_string(),
+                        };
+                        if district.is_empty() {
+                            return Err(format!("districts.{j}.{chamber}: an empty district"));
+                        }
+                        out.push(Seat { jurisdiction_id: jurisdiction_id.clone(), chamber: chamber.clone(), district });
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -242,7 +332,11 @@ impl Coalition {
             if !group_ids.insert(group.clone()) {
                 return Err(invalid(format!("line {}: group {group:?} is defined twice", line(&g.id))));
             }
-            groups.push(Group { id: group.clone(), name: g.name.clone() });
+            let districts = match &g.districts {
+                Some(d) => seats(d).map_err(|e| invalid(format!("group {group:?}: {e}")))?,
+                None => Vec::new(),
+            };
+            groups.push(Group { id: group.clone(), name: g.name.clone(), districts });
             for l in &g.leads {
                 let email = l.email.get_ref();
                 crate::mail::mailbox(email).map_err(|e| invalid(format!("lead {:?}: {e}", l.name)))?;

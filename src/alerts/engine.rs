@@ -305,6 +305,8 @@ impl Plan<'_> {
             source_url: None,
             data_as_of: at,
             change_seq: seq,
+            your_legislators: Vec::new(),
+            committee: None,
         }
     }
 
@@ -406,6 +408,7 @@ fn facts_of(r: BillRow) -> BillFacts {
             group: None,
             latest_action: r.latest_action_description,
             credit: None,
+            jurisdiction_id: Some(r.jurisdiction_id.clone()),
         },
         jurisdiction_id: r.jurisdiction_id,
         created_run_id: r.created_run_id,
@@ -432,6 +435,8 @@ struct Pass<'a> {
     committees: TermSet,
     /// Hearings whose run's story is told: (run, event).
     told: HashSet<(i64, String)>,
+    /// Each seat a group declared → its current holders.
+    seats: HashMap<config::Seat, Vec<LegislatorInfo>>,
 }
 
 /// Matching reads the ledger this many sequence numbers at a time (of which it reads only
@@ -484,6 +489,7 @@ impl<'a> Pass<'a> {
             credits: HashMap::new(),
             jurisdiction_names: wh.jurisdiction_names().await?,
             told: HashSet::new(),
+            seats: HashMap::new(),
         })
     }
 
@@ -553,6 +559,7 @@ impl<'a> Pass<'a> {
                 group: None,
                 latest_action: None,
                 credit: None,
+                jurisdiction_id: Some(t.jurisdiction_id.clone()),
             },
             jurisdiction_id: t.jurisdiction_id.clone(),
             created_run_id: -1,
@@ -644,7 +651,8 @@ async fn scan(
         let batch = wh.ledger_after(after, last, &filter).await?;
         tracing::debug!(events = batch.len(), ms = started.elapsed().as_millis() as u64, "alerts: ledger batch read");
         let started = std::time::Instant::now();
-        let matches = match_batch(&mut pass, &batch).await?;
+        let mut matches = match_batch(&mut pass, &batch).await?;
+        personalize(&mut pass, &mut matches).await?;
         tracing::debug!(matches = matches.len(), ms = started.elapsed().as_millis() as u64, "alerts: batch matched");
         if write {
             let cursors: Vec<(String, i64)> =
@@ -657,12 +665,107 @@ async fn scan(
         all.extend(matches);
         after = last;
     }
-    let reminders = reminders(&mut pass, now).await?;
+    let mut reminders = reminders(&mut pass, now).await?;
+    personalize(&mut pass, &mut reminders).await?;
     if write && !reminders.is_empty() {
         queue(wh, &pass, &reminders, &[], now).await?;
     }
     all.extend(reminders);
     Ok(all.into_iter().map(|(_, m)| m).collect())
+}
+
+/// Each match's own legislators: the current holders of the seats the recipient's group
+/// declared, in the bill's jurisdiction, with their phone and email; marked in the hearing's
+/// roster and in the roll call.
+async fn personalize(pass: &mut Pass<'_>, matches: &mut [(usize, Match)]) -> Result<(), AlertsError> {
+    for (i, m) in matches.iter_mut() {
+        let c = pass.plans[*i].c;
+        let Some(lead) = c.leads.iter().find(|l| l.email == m.recipient.email) else { continue };
+        let Some(group) = c.groups.iter().find(|g| g.id == lead.group) else { continue };
+        let jurisdiction = m.alert.bill.as_ref().and_then(|b| b.jurisdiction_id.clone());
+        let mut yours: Vec<LegislatorInfo> = Vec::new();
+        for seat in &group.districts {
+            if jurisdiction.as_ref().is_some_and(|j| *j != seat.jurisdiction_id) {
+                continue;
+            }
+            if !pass.seats.contains_key(seat) {
+                let rows = pass.wh.legislators_of_seat(&seat.jurisdiction_id, &seat.chamber, &seat.district).await?;
+                let holders = rows
+                    .into_iter()
+                    .map(|r| LegislatorInfo {
+                        person_id: r.person_id,
+                        name: r.name,
+                        chamber: r.chamber,
+                        district: r.district,
+                        party: r.party,
+                        phone: r.capitol_phone.or(r.district_phone),
+                        email: r.email,
+                    })
+                    .collect();
+                pass.seats.insert(seat.clone(), holders);
+            }
+            for l in &pass.seats[seat] {
+                if !yours.iter().any(|y| y.person_id == l.person_id) {
+                    yours.push(l.clone());
+                }
+            }
+        }
+        let ids: HashSet<&str> = yours.iter().map(|l| l.person_id.as_str()).collect();
+        let is_yours = |p: &Option<String>| p.as_deref().is_some_and(|p| ids.contains(p));
+        if let Some(h) = m.alert.hearing.as_mut() {
+            for r in &mut h.roster {
+                r.yours = is_yours(&r.person_id);
+            }
+        }
+        if let Some(v) = m.alert.vote.as_mut() {
+            for r in &mut v.voters {
+                r.yours = is_yours(&r.person_id);
+            }
+        }
+        m.alert.your_legislators = yours;
+    }
+    Ok(())
+}
+
+/// The roster of the committee a hearing names (chair and vice chair first), when the
+/// warehouse holds the jurisdiction's committees and the name matches one
+/// ([`rules::committee_of_hearing`]).
+async fn hearing_roster(
+    wh: &Warehouse,
+    jurisdiction_id: &str,
+    hearing: &HearingInfo,
+) -> Result<Vec<RosterMember>, AlertsError> {
+    let committees: Vec<rules::CommitteeNames> = wh
+        .committees_of(jurisdiction_id)
+        .await?
+        .into_iter()
+        .map(|c| rules::CommitteeNames {
+            id: c.id,
+            chamber: c.chamber,
+            names: std::iter::once(c.name).chain(json_list(&c.other_names)).collect(),
+        })
+        .collect();
+    if committees.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut texts = hearing.committees.clone();
+    texts.push(hearing.name.clone());
+    let Some(id) = rules::committee_of_hearing(&committees, &texts) else { return Ok(Vec::new()) };
+    Ok(wh
+        .roster(id)
+        .await?
+        .into_iter()
+        .map(|r| RosterMember {
+            person_id: r.person_id,
+            name: r.name,
+            role: r.role,
+            party: r.party,
+            district: r.district,
+            phone: r.phone,
+            email: r.email,
+            yours: false,
+        })
+        .collect())
 }
 
 /// Inserts matches into the outbox (a key already there is skipped) and moves the cursors,
@@ -1118,8 +1221,10 @@ async fn vote_recorded(pass: &mut Pass<'_>, e: &LedgerEntry) -> Result<Vec<(usiz
         let mut v = vote.clone();
         v.voters = records
             .iter()
-            .map(|(name, option)| VoterInfo {
+            .map(|(name, option, person_id)| VoterInfo {
                 name: name.clone(),
+                person_id: person_id.clone(),
+                yours: false,
                 option: option.clone(),
                 with_position: position.agrees(option),
             })
@@ -1424,6 +1529,7 @@ fn hearing_info(e: &EventRow, s: &HearingState) -> HearingInfo {
         all_day: s.all_day,
         timezone: tz.name().to_string(),
         members: Vec::new(),
+        roster: Vec::new(),
         url: e.source_url.clone(),
         story: None,
     }
@@ -1480,7 +1586,7 @@ async fn vote_facts(
     wh: &Warehouse,
     vote_id: &str,
     jurisdiction_id: &str,
-) -> Result<Option<(VoteInfo, Vec<(String, String)>)>, AlertsError> {
+) -> Result<Option<(VoteInfo, Vec<(String, String, Option<String>)>)>, AlertsError> {
     let Some(r) = wh.alert_vote(vote_id).await? else { return Ok(None) };
     let info = VoteInfo {
         motion: r.motion,
@@ -1493,7 +1599,7 @@ async fn vote_facts(
         voters: Vec::new(),
         url: r.source_url,
     };
-    let records = wh.alert_voters(vote_id).await?.into_iter().map(|v| (v.voter_name, v.option)).collect();
+    let records = wh.alert_voters(vote_id).await?.into_iter().map(|v| (v.voter_name, v.option, v.person_id)).collect();
     Ok(Some((info, records)))
 }
 
@@ -1548,7 +1654,10 @@ async fn reminders(pass: &mut Pass<'_>, now: DateTime<Utc>) -> Result<Vec<(usize
             let Some(bill) = pass.facts(&key).await? else { continue };
             let Some(event) = pass.wh.alert_event(&r.id).await? else { continue };
             let mut hearing = hearing_info(&event, &HearingState::of(&event));
-            hearing.members = committee_members(pass.wh, &bill.jurisdiction_id, &hearing.committees).await?;
+            hearing.roster = hearing_roster(pass.wh, &bill.jurisdiction_id, &hearing).await?;
+            if hearing.roster.is_empty() {
+                hearing.members = committee_members(pass.wh, &bill.jurisdiction_id, &hearing.committees).await?;
+            }
             let days_left = (day - today).num_days();
             let headline = format!(
                 "Reminder: {} hearing on {} in {} day{} ({})",

@@ -113,6 +113,9 @@ pub struct BillInfo {
     /// The credit line a source's licence asks for, shown with the data (LegiScan's CC BY 4.0).
     #[serde(default)]
     pub credit: Option<String>,
+    /// OCD jurisdiction id (whose legislators are the recipient's own).
+    #[serde(default)]
+    pub jurisdiction_id: Option<String>,
 }
 
 /// Why the alert matched.
@@ -157,8 +160,13 @@ pub struct HearingInfo {
     pub all_day: bool,
     /// IANA zone of `when`.
     pub timezone: String,
-    /// Members of the committee (who to call), when known.
+    /// Members of the committee (who to call), from its latest roll call: the fallback where
+    /// no roster is known.
     pub members: Vec<String>,
+    /// The committee's roster (chair and vice chair first), when the hearing's committee is
+    /// one the warehouse holds a roster of.
+    #[serde(default)]
+    pub roster: Vec<RosterMember>,
     pub url: Option<String>,
     /// What happened to the hearing in one run, in one sentence, when it took more than one
     /// change ("The meeting of Monday … was cancelled; the hearing moved to Tuesday …", "It was
@@ -167,9 +175,45 @@ pub struct HearingInfo {
     pub story: Option<String>,
 }
 
+/// A legislator with what a constituent needs to reach them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct LegislatorInfo {
+    pub person_id: String,
+    pub name: String,
+    /// `upper`, `lower`, `legislature`.
+    pub chamber: Option<String>,
+    pub district: Option<String>,
+    pub party: Option<String>,
+    /// The capitol office's phone, else the district office's.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A committee member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RosterMember {
+    pub person_id: Option<String>,
+    pub name: String,
+    /// `chair`, `vice chair`, `member`, …
+    pub role: String,
+    pub party: Option<String>,
+    pub district: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// One of the recipient's group's own legislators.
+    #[serde(default)]
+    pub yours: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VoterInfo {
     pub name: String,
+    /// The person the voter is, when linked.
+    #[serde(default)]
+    pub person_id: Option<String>,
+    /// One of the recipient's group's own legislators.
+    #[serde(default)]
+    pub yours: bool,
     /// Normalized option: yes, no, abstain, absent, excused, not voting, other.
     pub option: String,
     /// With (true) or against (false) the recipient's position; `None` without a side.
@@ -235,6 +279,24 @@ pub struct Alert {
     pub data_as_of: DateTime<Utc>,
     /// The change event, for change-driven alerts.
     pub change_seq: Option<i64>,
+    /// The recipient's group's own legislators (the members for the districts it declared)
+    /// in the bill's jurisdiction, with their phone and email.
+    #[serde(default)]
+    pub your_legislators: Vec<LegislatorInfo>,
+    /// A committee's membership change (`committee_changed`).
+    #[serde(default)]
+    pub committee: Option<CommitteeChange>,
+}
+
+/// A member joined or left a committee, or changed role (a new chair).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommitteeChange {
+    pub committee: String,
+    pub member: String,
+    /// `joined`, `left` or `role`.
+    pub change: String,
+    pub old_role: Option<String>,
+    pub new_role: Option<String>,
 }
 
 /// A lead who receives alerts.

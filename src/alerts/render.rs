@@ -29,7 +29,7 @@ use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
 
-use super::{Alert, AlertKind, Position, Recipient, VoteInfo, VoterInfo};
+use super::{Alert, AlertKind, LegislatorInfo, Position, Recipient, RosterMember, VoteInfo, VoterInfo};
 
 /// The longest subject, in characters, ellipsis included.
 pub const SUBJECT_MAX_CHARS: usize = 150;
@@ -433,6 +433,8 @@ struct AlertView {
     version: Option<VersionView>,
     sponsor: Option<SponsorView>,
     todo: Vec<&'static str>,
+    /// The recipient's group's own legislators, each as one line.
+    yours: Vec<String>,
     sources: Vec<LinkView>,
     /// A licence's credit line for the data (LegiScan's).
     credit: Option<String>,
@@ -480,7 +482,23 @@ struct HearingView {
     room_changed: bool,
     members_of: String,
     members: Vec<String>,
+    /// The committee's roster, chair first; `yours` marks the group's own legislators.
+    roster: Vec<RosterView>,
+    /// Whether any roster member is one of the group's own.
+    roster_has_yours: bool,
     link: Option<LinkView>,
+}
+
+#[derive(Debug, Serialize)]
+struct RosterView {
+    /// "Chair", "Vice chair", or empty for a member.
+    role: String,
+    name: String,
+    /// "Democratic, district 7".
+    detail: String,
+    phone: Option<String>,
+    email: Option<String>,
+    yours: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -570,6 +588,8 @@ fn alert_view(alert: &Alert, n: usize, tz: Tz) -> AlertView {
             cancelled: alert.kind == AlertKind::HearingCancelled || h.status.trim().eq_ignore_ascii_case("cancelled"),
             members_of: if committees.is_empty() { title.clone() } else { committees.clone() },
             members: lines(&h.members),
+            roster: h.roster.iter().map(roster_view).collect(),
+            roster_has_yours: h.roster.iter().any(|r| r.yours),
             link: h.url.as_deref().map(LinkView::data),
             // The committee line repeats nothing: "Senate Labor Committee" already names Labor.
             committees: if title.contains(&committees) { String::new() } else { committees },
@@ -630,13 +650,74 @@ fn alert_view(alert: &Alert, n: usize, tz: Tz) -> AlertView {
         version,
         sponsor,
         todo: suggestions(alert),
+        yours: alert.your_legislators.iter().map(legislator_line).collect(),
         sources: urls.into_iter().map(LinkView::data).collect(),
         credit: alert.bill.as_ref().and_then(|b| b.credit.clone()),
         data_as_of: local_time(alert.data_as_of, tz),
     }
 }
 
-/// The roll call, with voters grouped by the coalition's side, or by option without one.
+/// A chamber's member title: "Senator", "Representative".
+fn member_title(chamber: Option<&str>) -> &'static str {
+    match chamber {
+        Some("upper") => "Senator",
+        Some("lower") => "Representative",
+        _ => "Legislator",
+    }
+}
+
+/// "Alonna Berry, Representative (district 20, Democratic): 302-744-4351, alonna.berry@…".
+fn legislator_line(l: &LegislatorInfo) -> String {
+    let mut detail: Vec<String> = Vec::new();
+    if let Some(d) = l.district.as_deref().and_then(non_empty) {
+        detail.push(format!("district {d}"));
+    }
+    if let Some(p) = l.party.as_deref().and_then(non_empty) {
+        detail.push(p);
+    }
+    let reach: Vec<String> = [&l.phone, &l.email].into_iter().flatten().filter_map(|s| non_empty(s)).collect();
+    let mut line = format!("{}, {}", one_line(&l.name), member_title(l.chamber.as_deref()));
+    if !detail.is_empty() {
+        line.push_str(&format!(" ({})", detail.join(", ")));
+    }
+    if !reach.is_empty() {
+        line.push_str(&format!(": {}", reach.join(", ")));
+    } else {
+        line.push_str(": no phone or email on file");
+    }
+    line
+}
+
+fn roster_view(r: &RosterMember) -> RosterView {
+    let role = match r.role.trim() {
+        "member" | "" => String::new(),
+        other => {
+            let mut t = one_line(other);
+            if let Some(first) = t.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            t
+        }
+    };
+    let detail: Vec<String> = [
+        r.party.as_deref().and_then(non_empty),
+        r.district.as_deref().and_then(non_empty).map(|d| format!("district {d}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    RosterView {
+        role,
+        name: one_line(&r.name),
+        detail: detail.join(", "),
+        phone: r.phone.as_deref().and_then(non_empty),
+        email: r.email.as_deref().and_then(non_empty),
+        yours: r.yours,
+    }
+}
+
+/// The roll call, with voters grouped by the coalition's side, or by option without one;
+/// the recipient's own legislators first, each with what to do.
 fn vote_view(v: &VoteInfo, position: Option<Position>) -> VoteView {
     let result = match v.result.trim() {
         "pass" => "passed".to_string(),
@@ -647,6 +728,26 @@ fn vote_view(v: &VoteInfo, position: Option<Position>) -> VoteView {
     let voters: Vec<&VoterInfo> = v.voters.iter().collect();
     let mut groups = Vec::new();
     let sided = matches!(position, Some(Position::Support | Position::Oppose));
+    let yours: Vec<String> = voters
+        .iter()
+        .filter(|x| x.yours)
+        .map(|x| {
+            let what = match x.with_position {
+                Some(true) => "with your position: thank them",
+                Some(false) => "against your position: ask them why",
+                None if sided => "no side taken: ask them where they stand",
+                None => "",
+            };
+            let mut line = format!("{} voted {}", one_line(&x.name), one_line(&x.option));
+            if !what.is_empty() {
+                line.push_str(&format!(", {what}"));
+            }
+            line
+        })
+        .collect();
+    if !yours.is_empty() {
+        groups.push(VoteGroup { title: "Your legislators".to_string(), voters: yours });
+    }
     if sided {
         for (title, side) in
             [("With your position", Some(true)), ("Against your position", Some(false)), ("Other", None)]
@@ -969,6 +1070,7 @@ pub(crate) mod samples {
             group: Some("Good Government".into()),
             latest_action: Some("Signed by Governor".into()),
             credit: None,
+            jurisdiction_id: Some("ocd-jurisdiction/country:us/state:de/government".into()),
         }
     }
 
@@ -984,6 +1086,7 @@ pub(crate) mod samples {
             group: Some("Good Government".into()),
             latest_action: None,
             credit: None,
+            jurisdiction_id: Some("ocd-jurisdiction/country:us/state:ny/government".into()),
         }
     }
 
@@ -1027,6 +1130,7 @@ pub(crate) mod samples {
             all_day: false,
             timezone: "America/New_York".into(),
             members: vec![],
+            roster: Vec::new(),
             url: Some(NY_AGENDA_URL.into()),
             story: None,
         }
@@ -1054,6 +1158,7 @@ pub(crate) mod samples {
             all_day: false,
             timezone: "America/New_York".into(),
             members: vec![],
+            roster: Vec::new(),
             url: Some(NY_AGENDA_URL.into()),
             story: None,
         }
@@ -1075,6 +1180,7 @@ pub(crate) mod samples {
             all_day: true,
             timezone: "America/New_York".into(),
             members: vec![],
+            roster: Vec::new(),
             url: Some(NY_AGENDA_URL.into()),
             story: None,
         }
@@ -1093,6 +1199,8 @@ pub(crate) mod samples {
             vote: None,
             version: None,
             sponsor: None,
+            your_legislators: Vec::new(),
+            committee: None,
             source_url: None,
             data_as_of: at(as_of),
             change_seq: Some(1),
@@ -1137,6 +1245,8 @@ pub(crate) mod samples {
                 .iter()
                 .map(|(name, option)| VoterInfo {
                     name: (*name).into(),
+                    person_id: None,
+                    yours: false,
                     option: (*option).into(),
                     with_position: position.agrees(option),
                 })

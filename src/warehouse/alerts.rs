@@ -167,6 +167,44 @@ pub struct VoteRow {
 pub struct VoterRow {
     pub voter_name: String,
     pub option: String,
+    pub person_id: Option<String>,
+}
+
+/// A current legislator (`legislators`), as alerts name them.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LegislatorRow {
+    pub person_id: String,
+    pub jurisdiction_id: String,
+    pub name: String,
+    pub chamber: Option<String>,
+    pub district: Option<String>,
+    pub party: Option<String>,
+    pub email: Option<String>,
+    pub capitol_phone: Option<String>,
+    pub district_phone: Option<String>,
+}
+
+/// A committee of a jurisdiction with the names it goes by.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CommitteeRow {
+    pub id: String,
+    pub jurisdiction_id: String,
+    pub chamber: Option<String>,
+    pub name: String,
+    /// JSON array.
+    pub other_names: String,
+}
+
+/// One member of a committee's roster (`committee_rosters`).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct RosterRow {
+    pub person_id: Option<String>,
+    pub name: String,
+    pub role: String,
+    pub party: Option<String>,
+    pub district: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -681,7 +719,7 @@ macro_rules! backend {
             }
 
             pub(super) async fn voters(pool: &Pool, vote_id: &str) -> Result<Vec<VoterRow>, sqlx::Error> {
-                sqlx::query_as::<Db, VoterRow>("SELECT voter_name, option FROM vote_records WHERE vote_id = $1 ORDER BY ordinal")
+                sqlx::query_as::<Db, VoterRow>("SELECT voter_name, option, person_id FROM vote_records WHERE vote_id = $1 ORDER BY ordinal")
                     .bind(vote_id)
                     .fetch_all(pool)
                     .await
@@ -694,6 +732,38 @@ macro_rules! backend {
                 )
                 .bind(id)
                 .fetch_optional(pool)
+                .await
+            }
+
+            pub(super) async fn legislators_of_seat(pool: &Pool, jurisdiction_id: &str, chamber: &str, district: &str) -> Result<Vec<LegislatorRow>, sqlx::Error> {
+                sqlx::query_as::<Db, LegislatorRow>(
+                    "SELECT person_id, jurisdiction_id, name, chamber, district, party, email, capitol_phone, district_phone \
+                     FROM legislators WHERE jurisdiction_id = $1 AND chamber = $2 AND district = $3 ORDER BY name",
+                )
+                .bind(jurisdiction_id)
+                .bind(chamber)
+                .bind(district)
+                .fetch_all(pool)
+                .await
+            }
+
+            pub(super) async fn committees_of(pool: &Pool, jurisdiction_id: &str) -> Result<Vec<CommitteeRow>, sqlx::Error> {
+                sqlx::query_as::<Db, CommitteeRow>(
+                    "SELECT id, jurisdiction_id, chamber, name, other_names FROM organizations \
+                     WHERE jurisdiction_id = $1 AND classification IN ('committee', 'subcommittee') ORDER BY id",
+                )
+                .bind(jurisdiction_id)
+                .fetch_all(pool)
+                .await
+            }
+
+            pub(super) async fn roster(pool: &Pool, committee_id: &str) -> Result<Vec<RosterRow>, sqlx::Error> {
+                sqlx::query_as::<Db, RosterRow>(
+                    "SELECT person_id, name, role, party, district, email, phone FROM committee_rosters \
+                     WHERE committee_id = $1 ORDER BY role_rank, name",
+                )
+                .bind(committee_id)
+                .fetch_all(pool)
                 .await
             }
 
@@ -1246,6 +1316,26 @@ impl Warehouse {
 
     pub async fn alert_event(&self, id: &str) -> Result<Option<EventRow>, sqlx::Error> {
         on!(self, event(id))
+    }
+
+    /// The current legislators of one seat.
+    pub async fn legislators_of_seat(
+        &self,
+        jurisdiction_id: &str,
+        chamber: &str,
+        district: &str,
+    ) -> Result<Vec<LegislatorRow>, sqlx::Error> {
+        on!(self, legislators_of_seat(jurisdiction_id, chamber, district))
+    }
+
+    /// A jurisdiction's committees with their other names.
+    pub async fn committees_of(&self, jurisdiction_id: &str) -> Result<Vec<CommitteeRow>, sqlx::Error> {
+        on!(self, committees_of(jurisdiction_id))
+    }
+
+    /// A committee's roster: chair, vice chair, then the members by name.
+    pub async fn roster(&self, committee_id: &str) -> Result<Vec<RosterRow>, sqlx::Error> {
+        on!(self, roster(committee_id))
     }
 
     /// A committee's latest roll call in a jurisdiction.

@@ -194,6 +194,16 @@ const VIEW_COLUMNS: &[(&str, &str, Kind)] = &[
     ("legislator_scorecards", "votes_against", Kind::Integer),
     ("legislator_scorecards", "absent", Kind::Integer),
     ("legislator_scorecards", "score", Kind::Float),
+    ("legislators", "email", Kind::Text),
+    ("legislators", "capitol_phone", Kind::Text),
+    ("legislators", "district_phone", Kind::Text),
+    ("committee_rosters", "name", Kind::Text),
+    ("committee_rosters", "role_rank", Kind::Integer),
+    ("committee_rosters", "email", Kind::Text),
+    ("committee_rosters", "phone", Kind::Text),
+    ("voter_links", "vote_records", Kind::Integer),
+    ("voter_links", "linked", Kind::Integer),
+    ("voter_links", "linked_percent", Kind::Float),
 ];
 
 fn quote(name: &str) -> String {

@@ -9,7 +9,7 @@ use statehouse::alerts::engine::{self, Transport};
 use statehouse::config::{AlertMode, Pipeline};
 use std::path::{Path, PathBuf};
 
-fn at(s: &str) -> DateTime<Utc> {
+pub fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
@@ -39,7 +39,7 @@ fn qp_decode(s: &str) -> String {
 }
 
 /// The text and HTML parts of a formatted multipart/alternative message, decoded.
-fn parts(raw: &str) -> (String, String) {
+pub fn parts(raw: &str) -> (String, String) {
     let raw = raw.replace("\r\n", "\n");
     let text_at = raw.find("Content-Type: text/plain").expect("a text part");
     let html_at = raw.find("Content-Type: text/html").expect("an HTML part");
@@ -55,12 +55,12 @@ fn parts(raw: &str) -> (String, String) {
     (body(text_at, html_at), body(html_at, html_end))
 }
 
-fn headers(raw: &str) -> String {
+pub fn headers(raw: &str) -> String {
     let raw = raw.replace("\r\n", "\n");
     raw[..raw.find("\n\n").unwrap_or(raw.len())].to_string()
 }
 
-fn eml_files(dir: &Path) -> Vec<PathBuf> {
+pub fn eml_files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| {
             d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect()

@@ -310,3 +310,166 @@ async fn delaware_and_illinois_roll_calls_link_to_their_legislators_whichever_lo
         wh.close().await;
     }
 }
+
+const HOUSING: &str = "ocd-organization/c415ff7a-e944-40a8-bb7e-280e1330bc1d";
+
+/// A group's own representative on the House Housing Committee: the first plain member by
+/// name, with the district the test declares for the group.
+async fn housing_member(wh: &statehouse::warehouse::Warehouse) -> (String, String, String, String) {
+    let r = rows(
+        wh,
+        &format!(
+            "SELECT person_id, name, district, phone FROM committee_rosters
+              WHERE committee_id = '{HOUSING}' AND role = 'member' ORDER BY name LIMIT 1"
+        ),
+    )
+    .await;
+    let [id, name, district, phone] = &r[0][..] else { panic!("{r:?}") };
+    (id.clone(), name.clone(), district.clone(), phone.clone())
+}
+
+#[tokio::test]
+async fn a_reminder_lists_the_committee_roster_chair_first_and_the_groups_own_member_and_a_roll_call_puts_them_first() {
+    use crate::alerts::{at, eml_files, headers, parts};
+    use statehouse::alerts::config::Coalition;
+    use statehouse::alerts::engine::{self, Transport};
+    use statehouse::config::AlertMode;
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend().to_string();
+        // Delaware's bills and roll calls, its legislators and committees, and the House
+        // Housing Committee's meetings (derived from the bills' real "Reported Out of
+        // Committee" actions: tests/fixtures/ocd-events/derive_de.py).
+        // The House's roll call on SB 176 arrives in a later run than the bill (a roll call
+        // loaded with its bill is the bill's history, not news).
+        let scrape = db.dir.path().join("de-153");
+        copy_dir(&fixture("ocd-scrape/de-153"), &scrape);
+        let house_vote = "vote_event_c3659f06-ca8d-11f0-8677-32549feb6cd6.json";
+        std::fs::remove_file(scrape.join(house_vote)).unwrap();
+        let sources = [
+            scrape_source("de", &scrape, None),
+            people_source("de-people", &fixture("openstates-people/de")),
+            scrape_source("de-hearings", &fixture("ocd-events/de-house-housing-2025"), Some(DE)),
+        ]
+        .concat();
+        let p = pipeline(db.dir.path(), "de", &sources);
+        assert_eq!(run(&wh, &p, &db.options()).await.status, "succeeded", "[{b}]");
+        std::fs::copy(fixture("ocd-scrape/de-153").join(house_vote), scrape.join(house_vote)).unwrap();
+        assert_eq!(run(&wh, &p, &db.options()).await.status, "succeeded", "[{b}]");
+        let (member_id, member, district, phone) = housing_member(&wh).await;
+        assert!(!phone.is_empty(), "[{b}] {member} has a phone");
+        let coalition = Coalition::parse(
+            &format!(
+                r#"
+id = "de-housing"
+name = "Delaware Housing Coalition"
+start = "beginning"
+reminder_days = [1]
+actions = ["passage"]
+[[group]]
+id = "dover"
+name = "Dover Indivisible"
+districts = {{ de = {{ lower = ["{district}"] }} }}
+[[group.lead]]
+name = "Dee Lead"
+email = "dee@example.org"
+timezone = "America/New_York"
+[[bill]]
+jurisdiction = "de"
+bill = "SB 176"
+session = "153"
+position = "support"
+group = "dover"
+"#
+            ),
+            Path::new("de-housing.toml"),
+        )
+        .unwrap();
+        let out = db.dir.path().join("out");
+        let files = Transport::Files(out.clone());
+        // Monday 16 June 2025: the Housing Committee meets the next day on SB 176.
+        let r = engine::process(
+            &wh,
+            std::slice::from_ref(&coalition),
+            AlertMode::DryRun,
+            &files,
+            at("2025-06-16T15:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert!(r.written >= 2, "[{b}] {r:?}");
+        let mails: Vec<String> =
+            eml_files(&out.join("de-housing")).iter().map(|f| std::fs::read_to_string(f).unwrap()).collect();
+        let reminder =
+            mails.iter().find(|m| headers(m).contains("Reminder")).unwrap_or_else(|| panic!("[{b}] no reminder"));
+        let (text, html) = parts(reminder);
+        // The roster, chair first with a phone number; the group's own member marked. (The
+        // text part is wrapped at 72 columns: compared with its whitespace folded.)
+        let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let roster = flat(&text[text.find("Who sits on").unwrap_or_else(|| panic!("[{b}] no roster: {text}"))..]);
+        let chair = roster.find("Chair: Kendra Johnson (Democratic, district 5), 302-");
+        let vice = roster.find("Vice chair: Larry Lambert");
+        let mine = roster.find(&format!("* {member} (Democratic, district {district}), {phone}"));
+        assert!(chair.is_some() && chair < vice && vice < mine, "[{b}] {roster}");
+        assert_eq!(roster.matches("<- YOUR LEGISLATOR").count(), 1, "[{b}] {roster}");
+        let after_mine = &roster[mine.unwrap()..];
+        assert!(
+            after_mine.find("<- YOUR LEGISLATOR") < after_mine[2..].find(" * ").or(Some(usize::MAX)),
+            "[{b}] {roster}"
+        );
+        let yours = flat(&text[text.find("YOUR LEGISLATORS").unwrap_or_else(|| panic!("[{b}] {text}"))..]);
+        assert!(
+            yours.starts_with(&format!(
+                "YOUR LEGISLATORS - {member}, Representative (district {district}, Democratic): {phone}"
+            )),
+            "[{b}] {yours}"
+        );
+        // The HTML: the chair's row first, the member's row highlighted.
+        let table = &html[html.find("class=\"roster\"").unwrap_or_else(|| panic!("[{b}] {html}"))..];
+        let first_row = &table[table.find("<tr").unwrap()..table.find("</tr>").unwrap()];
+        assert!(
+            first_row.contains("Chair") && first_row.contains("Kendra Johnson") && first_row.contains("302-"),
+            "[{b}] {first_row}"
+        );
+        let highlighted: Vec<&str> = table.split("<tr").filter(|r| r.contains("class=\"yours\"")).collect();
+        assert_eq!(highlighted.len(), 1, "[{b}] {table}");
+        assert!(highlighted[0].contains(&format!("<strong>{member}</strong>")), "[{b}] {}", highlighted[0]);
+
+        // The House's roll call on SB 176: the group's representative first, with what to do.
+        let option = rows(
+            &wh,
+            &format!(
+                "SELECT r.option, r.voter_name FROM vote_records r JOIN votes v ON v.id = r.vote_id
+                  WHERE v.bill_identifier = 'SB 176' AND v.organization = 'lower' AND r.person_id = '{member_id}'"
+            ),
+        )
+        .await;
+        assert_eq!(option.len(), 1, "[{b}] {member}'s House vote on SB 176: {option:?}");
+        // (The roll call prints the name its own way: "William J. Carson" for Bill Carson.)
+        let (option, voter) = (option[0][0].clone(), option[0][1].clone());
+        // (The coalition replays the whole ledger: the roll call's alert went out in the same pass.)
+        let roll_call = mails
+            .iter()
+            .find(|m| {
+                parts(m).0.contains("Roll call in") && parts(m).0.contains("2025") && parts(m).0.contains("House")
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "[{b}] no House roll call alert: {:?}",
+                    mails
+                        .iter()
+                        .map(|m| headers(m).lines().filter(|l| l.starts_with("Subject")).collect::<String>())
+                        .collect::<Vec<_>>()
+                )
+            });
+        let (text, html) = parts(roll_call);
+        let vote = flat(&text[text.find("Roll call in").unwrap()..]);
+        let what =
+            if option == "yes" { "with your position: thank them" } else { "against your position: ask them why" };
+        let first_group = vote.find("(1):").zip(vote.find("With your position").or(vote.find("Against your position")));
+        assert!(vote.contains(&format!("Your legislators (1): - {voter} voted {option}, {what}")), "[{b}] {vote}");
+        assert!(first_group.is_some_and(|(yours, others)| yours < others), "[{b}] {vote}");
+        assert!(html.contains(&format!("<li>{voter} voted {option}, {what}</li>")), "[{b}]");
+        wh.close().await;
+    }
+}

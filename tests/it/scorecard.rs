@@ -48,18 +48,6 @@ fn coalition_toml() -> String {
     s
 }
 
-/// A YAML scalar as written on one line: plain, 'single' or "double" quoted (with \uXXXX).
-fn scalar(raw: &str) -> String {
-    let raw = raw.trim();
-    if let Some(inner) = raw.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
-        return inner.replace("''", "'");
-    }
-    if raw.starts_with('"') {
-        return serde_json::from_str::<String>(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
-    }
-    raw.to_string()
-}
-
 /// The person files (current and former legislators) of Open States' people folders.
 fn person_files(people: &Path) -> usize {
     let mut n = 0;
@@ -372,7 +360,8 @@ async fn scorecards_count_each_legislators_votes_against_the_coalitions_position
         }
         let (records, voters) = (dover.unlinked_records, dover.unlinked_voters);
         let plural = |n: usize| if n == 1 { "" } else { "s" };
-        let note = format!("{records} vote record{} by {voters} voter name{} not linked", plural(records), plural(voters));
+        let note =
+            format!("{records} vote record{} by {voters} voter name{} not linked", plural(records), plural(voters));
         assert_eq!(page.contains(&note), records > 0, "{b}: {note}");
 
         // Mistakes are errors naming what exists.
