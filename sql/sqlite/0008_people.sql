@@ -115,3 +115,10 @@ SELECT
 FROM vote_records r
 JOIN votes v ON v.id = r.vote_id
 GROUP BY v.jurisdiction_id;
+
+-- Alerts read committee membership changes too (`committee_changed`): the partial index of
+-- the ledger's alert kinds (0005) covers them. Its WHERE term is the `alert_kinds!` macro's,
+-- word for word (SQLite uses a partial index only then).
+DROP INDEX change_events_alerts;
+CREATE INDEX change_events_alerts ON change_events (seq, kind, run_id, recorded_at, jurisdiction_id, entity_id, bill_id)
+    WHERE kind IN ('bill_introduced', 'hearing_scheduled', 'hearing_changed', 'hearing_cancelled', 'agenda_item_added', 'agenda_item_removed', 'membership_added', 'membership_changed', 'membership_removed');

@@ -437,6 +437,12 @@ struct Pass<'a> {
     told: HashSet<(i64, String)>,
     /// Each seat a group declared → its current holders.
     seats: HashMap<config::Seat, Vec<LegislatorInfo>>,
+    /// Committees by jurisdiction, with every name they go by.
+    committee_names: HashMap<String, Vec<(rules::CommitteeNames, String)>>,
+    /// Tracked bills' latest committee referral (read once).
+    referrals: Option<HashMap<String, crate::warehouse::alerts::ReferralRow>>,
+    /// Committees whose run's changes are told: (run, committee).
+    committees_told: HashSet<(i64, String)>,
 }
 
 /// Matching reads the ledger this many sequence numbers at a time (of which it reads only
@@ -490,6 +496,9 @@ impl<'a> Pass<'a> {
             jurisdiction_names: wh.jurisdiction_names().await?,
             told: HashSet::new(),
             seats: HashMap::new(),
+            committee_names: HashMap::new(),
+            referrals: None,
+            committees_told: HashSet::new(),
         })
     }
 
@@ -674,6 +683,131 @@ async fn scan(
     Ok(all.into_iter().map(|(_, m)| m).collect())
 }
 
+/// A sentence for one membership change: "Bill Carson is now chair (was member)".
+fn membership_sentence(kind: &str, ch: &Value) -> Option<String> {
+    let member = ch["member"].as_str().unwrap_or("A member");
+    match kind {
+        "membership_added" => Some(format!("{member} joined as {}", ch["new"]["role"].as_str().unwrap_or("member"))),
+        "membership_removed" => Some(format!("{member} left (was {})", ch["old"]["role"].as_str().unwrap_or("member"))),
+        "membership_changed" => match (ch["role"]["old"].as_str(), ch["role"]["new"].as_str()) {
+            (Some(old), Some(new)) => Some(format!("{member} is now {new} (was {old})")),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A committee's members changed (joined, left, a new chair) and it holds a tracked bill (the
+/// bill's latest referral names it): one alert per committee and run, telling every change of
+/// that run. A committee loaded for the first time with its roster is not news.
+async fn committee_changed(
+    pass: &mut Pass<'_>,
+    e: &LedgerEntry,
+    ch: &Value,
+) -> Result<Vec<(usize, Match)>, AlertsError> {
+    let Some(org_id) = ch["organization_id"].as_str().map(str::to_string) else { return Ok(Vec::new()) };
+    if !pass.committees_told.insert((e.run_id, org_id.clone())) {
+        return Ok(Vec::new());
+    }
+    let new_committee = pass
+        .wh
+        .fetch(
+            "SELECT COUNT(*) FROM change_events WHERE run_id = $1 AND kind = 'organization_added' AND entity_id = $2",
+            &[crate::warehouse::Param::Int(Some(e.run_id)), crate::warehouse::Param::Text(Some(org_id.clone()))],
+        )
+        .await?;
+    if new_committee.rows.first().and_then(|r| r.first()).and_then(Value::as_i64).unwrap_or(0) > 0 {
+        return Ok(Vec::new());
+    }
+    if !pass.committee_names.contains_key(&e.jurisdiction_id) {
+        let list = pass
+            .wh
+            .committees_of(&e.jurisdiction_id)
+            .await?
+            .into_iter()
+            .map(|c| {
+                let display = match c.chamber.as_deref() {
+                    Some("upper") => format!("Senate {}", c.name),
+                    Some("lower") => format!("House {}", c.name),
+                    _ => c.name.clone(),
+                };
+                let names = std::iter::once(c.name).chain(json_list(&c.other_names)).collect();
+                (rules::CommitteeNames { id: c.id, chamber: c.chamber, names }, display)
+            })
+            .collect();
+        pass.committee_names.insert(e.jurisdiction_id.clone(), list);
+    }
+    let Some((committee, display)) =
+        pass.committee_names[&e.jurisdiction_id].iter().find(|(c, _)| c.id == org_id).cloned()
+    else {
+        return Ok(Vec::new());
+    };
+    if pass.referrals.is_none() {
+        let ids: Vec<String> = pass.tracked.keys().filter(|k| !k.starts_with("pending:")).cloned().collect();
+        let mut latest = HashMap::new();
+        for r in pass.wh.referrals(&ids).await? {
+            latest.insert(r.bill_id.clone(), r);
+        }
+        pass.referrals = Some(latest);
+    }
+    let keys: Vec<(String, String)> = pass
+        .referrals
+        .as_ref()
+        .map(|m| {
+            let mut held: Vec<(String, String)> = m
+                .values()
+                .filter(|r| {
+                    let named: Vec<String> = serde_json::from_str::<Vec<Value>>(&r.related_entities)
+                        .unwrap_or_default()
+                        .iter()
+                        .filter(|v| v["entity_type"] == "organization")
+                        .filter_map(|v| v["name"].as_str().map(str::to_string))
+                        .collect();
+                    rules::referral_names(&committee, r.organization.as_deref(), &named, &r.description)
+                })
+                .map(|r| (r.bill_id.clone(), r.description.clone()))
+                .collect();
+            held.sort();
+            held
+        })
+        .unwrap_or_default();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let changes: Vec<String> = pass
+        .wh
+        .membership_changes(e.run_id)
+        .await?
+        .into_iter()
+        .filter_map(|(_, kind, text)| {
+            let v: Value = serde_json::from_str(&text).ok()?;
+            (v["organization_id"].as_str() == Some(org_id.as_str())).then(|| membership_sentence(&kind, &v)).flatten()
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (bill_id, referral) in keys {
+        let trackers = pass.tracked.get(&bill_id).cloned().unwrap_or_default();
+        let Some(bill) = pass.facts(&bill_id).await? else { continue };
+        let headline = format!("{display}, which holds {}: {}", bill.info.identifier, changes.join("; "));
+        let key = format!("committee:{org_id}:run:{}", e.run_id);
+        let info = CommitteeChange {
+            committee_id: org_id.clone(),
+            committee: display.clone(),
+            changes: changes.clone(),
+            referral: Some(referral.clone()),
+        };
+        out.extend(fan_out(&pass.plans, trackers, &key, |p, position, group| {
+            let mut a = p.tracked_alert(AlertKind::CommitteeChanged, &headline, e, &bill.info, position, group);
+            a.committee = Some(info.clone());
+            a
+        }));
+    }
+    Ok(out)
+}
+
 /// Each match's own legislators: the current holders of the seats the recipient's group
 /// declared, in the bill's jurisdiction, with their phone and email; marked in the hearing's
 /// roster and in the roll call.
@@ -841,6 +975,7 @@ async fn match_batch(pass: &mut Pass<'_>, batch: &[LedgerEntry]) -> Result<Vec<(
                 tracked
             }
             k if is_hearing_kind(k) => on_agenda.get(&e.entity_id).is_some_and(|k| !k.is_empty()),
+            "membership_added" | "membership_changed" | "membership_removed" => !pass.tracked.is_empty(),
             "agenda_item_added" | "agenda_item_removed" => match &e.bill_id {
                 Some(b) => pass.tracked.contains_key(b),
                 None => pass.pending_in.contains(&e.jurisdiction_id),
@@ -890,6 +1025,9 @@ async fn match_batch(pass: &mut Pass<'_>, batch: &[LedgerEntry]) -> Result<Vec<(
             "sponsor_added" | "sponsor_removed" => out.extend(sponsor_changed(pass, e, &ch).await?),
             "version_added" => out.extend(version_added(pass, e, &ch).await?),
             "vote_recorded" => out.extend(vote_recorded(pass, e).await?),
+            "membership_added" | "membership_changed" | "membership_removed" => {
+                out.extend(committee_changed(pass, e, &ch).await?)
+            }
             k if is_hearing_kind(k) => {
                 let keys = on_agenda.get(&e.entity_id).cloned().unwrap_or_default();
                 out.extend(hearing_story(pass, e, &keys).await?)

@@ -42,6 +42,9 @@ pub enum AlertKind {
     NewVersion,
     SponsorAdded,
     SponsorRemoved,
+    /// A member joined or left, or a role changed (a new chair), on a committee that holds a
+    /// tracked bill.
+    CommitteeChanged,
 }
 
 impl AlertKind {
@@ -59,6 +62,7 @@ impl AlertKind {
             AlertKind::NewVersion => "new_version",
             AlertKind::SponsorAdded => "sponsor_added",
             AlertKind::SponsorRemoved => "sponsor_removed",
+            AlertKind::CommitteeChanged => "committee_changed",
         }
     }
 }
@@ -288,15 +292,16 @@ pub struct Alert {
     pub committee: Option<CommitteeChange>,
 }
 
-/// A member joined or left a committee, or changed role (a new chair).
+/// What changed on a committee in one run: members who joined or left, new roles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommitteeChange {
+    pub committee_id: String,
+    /// "House Housing".
     pub committee: String,
-    pub member: String,
-    /// `joined`, `left` or `role`.
-    pub change: String,
-    pub old_role: Option<String>,
-    pub new_role: Option<String>,
+    /// One sentence each: "Bill Carson is now chair (was member)", "Ann Lee joined as member".
+    pub changes: Vec<String>,
+    /// The tracked bill it holds, by the referral that sent it there.
+    pub referral: Option<String>,
 }
 
 /// A lead who receives alerts.

@@ -287,7 +287,7 @@ fn importance(kind: AlertKind) -> u8 {
         | AlertKind::HearingReminder => 1,
         AlertKind::Action => 2,
         AlertKind::NewVersion => 3,
-        AlertKind::SponsorAdded | AlertKind::SponsorRemoved => 4,
+        AlertKind::SponsorAdded | AlertKind::SponsorRemoved | AlertKind::CommitteeChanged => 4,
         AlertKind::NewBill => 5,
     }
 }
@@ -305,6 +305,7 @@ fn label(kind: AlertKind) -> &'static str {
         AlertKind::NewVersion => "New version",
         AlertKind::SponsorAdded => "Sponsor added",
         AlertKind::SponsorRemoved => "Sponsor removed",
+        AlertKind::CommitteeChanged => "Committee change",
     }
 }
 
@@ -381,6 +382,15 @@ fn suggestions(alert: &Alert) -> Vec<&'static str> {
             Some(true) => "Ask the legislator's office why they withdrew, and look for other sponsors.",
             Some(false) | None => "Note the change in who backs the bill.",
         },
+        K::CommitteeChanged => match side {
+            Some(true) => {
+                "Introduce your coalition to the new members or chair, and ask them to support the bill in committee."
+            }
+            Some(false) => {
+                "Introduce your coalition to the new members or chair, and explain your concerns about the bill before it is heard."
+            }
+            None => "Note who now decides the bill in committee.",
+        },
         K::NewBill => match (position, side) {
             (None, _) => "Read the bill and decide whether to track it, and with what position.",
             (Some(_), Some(true)) => {
@@ -432,6 +442,7 @@ struct AlertView {
     vote: Option<VoteView>,
     version: Option<VersionView>,
     sponsor: Option<SponsorView>,
+    committee: Option<CommitteeView>,
     todo: Vec<&'static str>,
     /// The recipient's group's own legislators, each as one line.
     yours: Vec<String>,
@@ -529,6 +540,13 @@ struct VersionView {
     diff_excerpt: Option<String>,
     phrases_added: Vec<String>,
     phrases_removed: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct CommitteeView {
+    committee: String,
+    changes: Vec<String>,
+    referral: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -649,6 +667,11 @@ fn alert_view(alert: &Alert, n: usize, tz: Tz) -> AlertView {
         vote,
         version,
         sponsor,
+        committee: alert.committee.as_ref().map(|c| CommitteeView {
+            committee: one_line(&c.committee),
+            changes: lines(&c.changes),
+            referral: c.referral.as_deref().and_then(non_empty),
+        }),
         todo: suggestions(alert),
         yours: alert.your_legislators.iter().map(legislator_line).collect(),
         sources: urls.into_iter().map(LinkView::data).collect(),

@@ -264,6 +264,27 @@ pub fn committee_of_hearing<'a>(committees: &'a [CommitteeNames], texts: &[Strin
     None
 }
 
+/// Whether a referral (an action, its chamber, the organizations it names, its text) sends a
+/// bill to `committee`: a named organization is one of its names, or the text holds one
+/// (ending it, or followed by "in"), in its chamber when both are known.
+pub fn referral_names(committee: &CommitteeNames, chamber: Option<&str>, named: &[String], description: &str) -> bool {
+    let chamber_ok = match (chamber, committee.chamber.as_deref()) {
+        (Some(a), Some(b)) if matches!(a, "upper" | "lower") && matches!(b, "upper" | "lower") => a == b,
+        _ => true,
+    };
+    if !chamber_ok {
+        return false;
+    }
+    let keys: Vec<String> = committee.names.iter().map(|n| committee_key(n).1).filter(|k| !k.is_empty()).collect();
+    if named.iter().any(|n| keys.contains(&committee_key(n).1)) {
+        return true;
+    }
+    // In the text: the whole name, ending the text or followed by "in" ("… Committee in
+    // House"), so "Housing" is not read in "Housing Finance".
+    let text = format!(" {} ", committee_key(description).1);
+    named.is_empty() && keys.iter().any(|k| text.ends_with(&format!(" {k} ")) || text.contains(&format!(" {k} in ")))
+}
+
 #[cfg(test)]
 mod committee_tests {
     use super::*;
@@ -297,5 +318,16 @@ mod committee_tests {
             committee_of_hearing(&list, &["Budget Hearing".to_string(), "House Housing".to_string()]),
             Some("house-housing")
         );
+    }
+
+    #[test]
+    fn a_referral_names_its_committee_in_its_chamber() {
+        let housing = c("house-housing", "lower", &["Housing", "House Housing Committee"]);
+        let named = |n: &str| vec![n.to_string()];
+        assert!(referral_names(&housing, Some("lower"), &named("Housing"), "Assigned to Housing Committee in House"));
+        assert!(!referral_names(&housing, Some("upper"), &named("Housing"), "Assigned to Housing Committee in Senate"));
+        assert!(!referral_names(&housing, Some("lower"), &named("Housing & Land Use"), "Assigned to …"));
+        assert!(referral_names(&housing, Some("lower"), &[], "Referred to the Committee on Housing"));
+        assert!(!referral_names(&housing, Some("lower"), &[], "Referred to Housing Finance"));
     }
 }

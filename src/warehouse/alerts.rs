@@ -195,6 +195,17 @@ pub struct CommitteeRow {
     pub other_names: String,
 }
 
+/// A committee referral of a bill (an action classed `referral-committee`).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ReferralRow {
+    pub bill_id: String,
+    pub ordinal: i64,
+    pub description: String,
+    pub organization: Option<String>,
+    /// JSON array of `{name, entity_type}`.
+    pub related_entities: String,
+}
+
 /// One member of a committee's roster (`committee_rosters`).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct RosterRow {
@@ -348,7 +359,7 @@ fn parse_timestamp(s: &str) -> Result<DateTime<Utc>, sqlx::Error> {
 /// partial index only for a query that repeats its term.
 macro_rules! alert_kinds {
     () => {
-        "kind IN ('bill_introduced', 'hearing_scheduled', 'hearing_changed', 'hearing_cancelled', 'agenda_item_added', 'agenda_item_removed')"
+        "kind IN ('bill_introduced', 'hearing_scheduled', 'hearing_changed', 'hearing_cancelled', 'agenda_item_added', 'agenda_item_removed', 'membership_added', 'membership_changed', 'membership_removed')"
     };
 }
 
@@ -682,6 +693,27 @@ macro_rules! backend {
 
             pub(super) async fn jurisdiction_names(pool: &Pool) -> Result<Vec<(String, String)>, sqlx::Error> {
                 sqlx::query_as::<Db, (String, String)>("SELECT id, name FROM jurisdictions").fetch_all(pool).await
+            }
+
+            pub(super) async fn referrals(pool: &Pool, bill_ids: &[String]) -> Result<Vec<ReferralRow>, sqlx::Error> {
+                select_in(
+                    pool,
+                    "SELECT bill_id, ordinal, description, organization, related_entities FROM bill_actions \
+                     WHERE classification LIKE '%referral-committee%' AND bill_id IN (",
+                    " ORDER BY bill_id, ordinal",
+                    bill_ids,
+                )
+                .await
+            }
+
+            pub(super) async fn membership_changes(pool: &Pool, run_id: i64) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+                sqlx::query_as::<Db, (i64, String, String)>(
+                    "SELECT seq, kind, changes FROM change_events \
+                     WHERE run_id = $1 AND kind IN ('membership_added', 'membership_changed', 'membership_removed') ORDER BY seq",
+                )
+                .bind(run_id)
+                .fetch_all(pool)
+                .await
             }
 
             pub(super) async fn sponsors(pool: &Pool, bill_ids: &[String]) -> Result<Vec<SponsorRow>, sqlx::Error> {
@@ -1331,6 +1363,16 @@ impl Warehouse {
     /// A jurisdiction's committees with their other names.
     pub async fn committees_of(&self, jurisdiction_id: &str) -> Result<Vec<CommitteeRow>, sqlx::Error> {
         on!(self, committees_of(jurisdiction_id))
+    }
+
+    /// The committee referrals of these bills, in order.
+    pub async fn referrals(&self, bill_ids: &[String]) -> Result<Vec<ReferralRow>, sqlx::Error> {
+        on!(self, referrals(bill_ids))
+    }
+
+    /// Every committee membership change of a run: (seq, kind, changes), in order.
+    pub async fn membership_changes(&self, run_id: i64) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+        on!(self, membership_changes(run_id))
     }
 
     /// A committee's roster: chair, vice chair, then the members by name.

@@ -186,14 +186,48 @@ async fn four_states_load_every_legislator_seat_office_and_member_and_a_rerun_wr
 }
 
 #[tokio::test]
-async fn a_new_chair_is_one_pair_of_membership_changes() {
+async fn a_new_chair_is_one_pair_of_membership_changes_and_one_committee_changed_alert() {
+    use crate::alerts::{at, eml_files, parts};
+    use statehouse::alerts::config::Coalition;
+    use statehouse::alerts::engine::{self, Transport};
+    use statehouse::config::AlertMode;
     for db in TestDb::both().await {
         let wh = db.open().await;
         let b = wh.backend().to_string();
         let dir = db.dir.path().join("people");
         copy_dir(&fixture("openstates-people/de"), &dir.join("de"));
-        let p = pipeline(db.dir.path(), "people", &people_source("people", &dir));
+        let sources =
+            [scrape_source("de", &fixture("ocd-scrape/de-153"), None), people_source("people", &dir)].concat();
+        let p = pipeline(db.dir.path(), "people", &sources);
         assert_eq!(run(&wh, &p, &db.options()).await.status, "succeeded", "[{b}]");
+        // A coalition following SB 176, whose latest referral is to the House Housing Committee.
+        let coalition = Coalition::parse(
+            r#"
+id = "de-housing"
+name = "Delaware Housing Coalition"
+start = "beginning"
+[[group]]
+id = "dover"
+name = "Dover Indivisible"
+[[group.lead]]
+name = "Dee Lead"
+email = "dee@example.org"
+timezone = "America/New_York"
+[[bill]]
+jurisdiction = "de"
+bill = "SB 176"
+session = "153"
+position = "support"
+group = "dover"
+"#,
+            Path::new("de-housing.toml"),
+        )
+        .unwrap();
+        let cs = std::slice::from_ref(&coalition);
+        let out = db.dir.path().join("out");
+        let files = Transport::Files(out.clone());
+        engine::process(&wh, cs, AlertMode::DryRun, &files, at("2026-01-05T15:00:00Z")).await.unwrap();
+        let before = eml_files(&out.join("de-housing")).len();
         let seq = count(&wh, "SELECT COALESCE(MAX(seq), 0) FROM change_events").await;
 
         // Bill Carson becomes chair of Housing; Kendra Johnson stays on as a member.
@@ -212,7 +246,7 @@ async fn a_new_chair_is_one_pair_of_membership_changes() {
             assert_eq!(c[..2], ["membership_changed".to_string(), "membership".to_string()], "[{b}] {changes:?}");
             let v: serde_json::Value = serde_json::from_str(&c[2]).unwrap();
             assert_eq!(v["committee"], "Housing", "[{b}] {v}");
-            assert_eq!(v["organization_id"], "ocd-organization/c415ff7a-e944-40a8-bb7e-280e1330bc1d", "[{b}] {v}");
+            assert_eq!(v["organization_id"], HOUSING, "[{b}] {v}");
         }
         let roles: Vec<(String, String, String)> = changes
             .iter()
@@ -225,10 +259,29 @@ async fn a_new_chair_is_one_pair_of_membership_changes() {
         assert!(roles.contains(&("Bill Carson".into(), "\"member\"".into(), "\"chair\"".into())), "[{b}] {roles:?}");
         let chair = rows(
             &wh,
-            "SELECT name FROM committee_rosters WHERE committee_id = 'ocd-organization/c415ff7a-e944-40a8-bb7e-280e1330bc1d' AND role = 'chair'",
+            &format!("SELECT name FROM committee_rosters WHERE committee_id = '{HOUSING}' AND role = 'chair'"),
         )
         .await;
         assert_eq!(chair, [["Bill Carson"]], "[{b}]");
+
+        // One alert tells both changes.
+        let r = engine::process(&wh, cs, AlertMode::DryRun, &files, at("2026-01-06T15:00:00Z")).await.unwrap();
+        assert_eq!((r.matched, r.written), (1, 1), "[{b}] {r:?}");
+        let mails = eml_files(&out.join("de-housing"));
+        assert_eq!(mails.len(), before + 1, "[{b}]");
+        let newest = mails
+            .iter()
+            .map(|f| std::fs::read_to_string(f).unwrap())
+            .find(|m| m.contains("Committee change"))
+            .unwrap_or_else(|| panic!("[{b}] no committee_changed alert"));
+        let text = parts(&newest).0.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains("Committee: House Housing"), "[{b}] {text}");
+        assert!(text.contains("- Bill Carson is now chair (was member)"), "[{b}] {text}");
+        assert!(text.contains("- Kendra Johnson is now member (was chair)"), "[{b}] {text}");
+        assert!(text.contains("It holds the bill: Assigned to Housing Committee in House"), "[{b}] {text}");
+        // Nothing new: nothing more.
+        let r = engine::process(&wh, cs, AlertMode::DryRun, &files, at("2026-01-07T15:00:00Z")).await.unwrap();
+        assert_eq!(r.matched, 0, "[{b}] {r:?}");
         wh.close().await;
     }
 }
