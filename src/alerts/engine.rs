@@ -1400,7 +1400,10 @@ async fn agenda_item(pass: &mut Pass<'_>, e: &LedgerEntry, ch: &Value) -> Result
     let Some(event) = pass.wh.alert_event(&event_id).await? else { return Ok(Vec::new()) };
     // The hearing as it was after this event's run, not as it is now.
     let changes = pass.wh.hearing_changes(&event_id).await?;
-    let hearing = hearing_info(&event, &state_after_run(&event, &changes, e.run_id));
+    let mut hearing = hearing_info(&event, &state_after_run(&event, &changes, e.run_id));
+    if added {
+        hearing.roster = hearing_roster(pass.wh, &event.jurisdiction_id, &hearing).await?;
+    }
     let (kind, headline) = if added {
         (
             AlertKind::HearingScheduled,
@@ -1532,6 +1535,9 @@ async fn hearing_story(
         }
     }
     hearing.story = story;
+    if kind != AlertKind::HearingCancelled {
+        hearing.roster = hearing_roster(pass.wh, &event.jurisdiction_id, &hearing).await?;
+    }
     let mut out = Vec::new();
     for key in keys {
         let trackers = pass.trackers(key, e);

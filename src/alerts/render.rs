@@ -604,7 +604,8 @@ fn alert_view(alert: &Alert, n: usize, tz: Tz) -> AlertView {
             time_changed: before.as_ref().is_some_and(|b| *b != when),
             room_changed: before_location.is_some() && before_location != location,
             cancelled: alert.kind == AlertKind::HearingCancelled || h.status.trim().eq_ignore_ascii_case("cancelled"),
-            members_of: if committees.is_empty() { title.clone() } else { committees.clone() },
+            // A roster is the committee's, and the hearing's title names it with its chamber.
+            members_of: if committees.is_empty() || !h.roster.is_empty() { title.clone() } else { committees.clone() },
             members: lines(&h.members),
             roster: h.roster.iter().map(roster_view).collect(),
             roster_has_yours: h.roster.iter().any(|r| r.yours),

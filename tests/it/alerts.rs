@@ -97,11 +97,12 @@ async fn the_sample_run_writes_example_alert_emails_once() {
         assert_eq!(first.alerts_error, None, "{b}");
         let outbox = db.data_dir().join("outbox/sample-coalition");
         let files = eml_files(&outbox);
-        // The Wilmington lead (immediate): three new bills matching watched terms, and the
+        // The Wilmington lead (immediate): three new bills matching watched terms, the
         // New York hearing on S 688, which the feed first reported cancelled (Monday), then
-        // moved (Tuesday) in the same run: one message that tells both.
-        assert_eq!(files.len(), 4, "{b}: {report:?}");
-        assert_eq!(report.written, 4, "{b}");
+        // moved (Tuesday) in the same run: one message that tells both; and Delaware's House
+        // Housing Committee hearing on SB 176, with the committee's roster.
+        assert_eq!(files.len(), 5, "{b}: {report:?}");
+        assert_eq!(report.written, 5, "{b}");
         let mails: Vec<String> = files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect();
         assert!(!mails.iter().any(|m| headers(m).contains("Hearing cancelled")), "{b}: no contradictory message");
         let moved = mails.iter().find(|m| headers(m).contains("Hearing moved")).expect("a reschedule email");
@@ -122,6 +123,21 @@ async fn the_sample_run_writes_example_alert_emails_once() {
         assert!(parts(new_bill).0.contains("inspector general"), "{b}");
         // Tracked bills show the group's position, in every new-bill email.
         assert!(parts(new_bill).0.contains("Your position: support (group: Wilmington Indivisible)"), "{b}");
+        // Wilmington declared its districts: its own legislators in every Delaware alert, and
+        // highlighted on the roster of the committee that hears SB 176 (chair first).
+        let own = parts(new_bill).0.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            own.contains("YOUR LEGISLATORS - Stephanie Bolden, Representative (district 2, Democratic): 302-"),
+            "{b}: {own}"
+        );
+        let hearing = mails.iter().find(|m| headers(m).contains("Hearing: House Housing")).expect("the SB 176 hearing");
+        let words = parts(hearing).0.split_whitespace().collect::<Vec<_>>().join(" ");
+        let chair = words.find("Chair: Kendra Johnson (Democratic, district 5), 302-");
+        let ortega = words.find(
+            "* Josue Ortega (Democratic, district 3), 302-744-4284, josue.ortega@delaware.gov <- YOUR LEGISLATOR",
+        );
+        assert!(chair.is_some() && chair < ortega, "{b}: {words}");
+        assert!(parts(hearing).1.contains("<strong>Josue Ortega</strong> (your legislator)"), "{b}");
         let ab831 = mails.iter().find(|m| headers(m).contains("New bill AB 831")).expect("AB 831 matches a term");
         assert!(parts(ab831).0.contains("Your position: oppose (group: Sacramento Indivisible)"), "{b}");
         assert!(!mails.iter().any(|m| parts(m).0.contains("no position") && headers(m).contains("AB 831")), "{b}");
@@ -141,7 +157,7 @@ async fn the_sample_run_writes_example_alert_emails_once() {
         let second = run(&wh, &p, &opts).await;
         assert_eq!(second.changes(), 0, "{b}");
         let files = eml_files(&outbox);
-        assert_eq!(files.len(), 5, "{b}: {:?}", second.alerts);
+        assert_eq!(files.len(), 6, "{b}: {:?}", second.alerts);
         let digest = std::fs::read_to_string(files.last().unwrap()).unwrap();
         assert!(headers(&digest).contains("3 updates"), "{b}: {}", headers(&digest));
         assert!(headers(&digest).contains("sam.okafor@example.org"), "{b}");
@@ -153,8 +169,8 @@ async fn the_sample_run_writes_example_alert_emails_once() {
         let third = run(&wh, &again, &opts).await;
         assert_eq!(third.changes(), 0, "{b}");
         assert_eq!(third.alerts.clone().unwrap().matched, 0, "{b}");
-        assert_eq!(eml_files(&outbox).len(), 5, "{b}");
-        assert_eq!(count(&wh, "SELECT COUNT(*) FROM alert_outbox").await, 7, "{b}");
+        assert_eq!(eml_files(&outbox).len(), 6, "{b}");
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM alert_outbox").await, 8, "{b}");
         wh.close().await;
     }
 }
@@ -447,7 +463,7 @@ fn the_preview_shows_what_would_be_sent_and_writes_nothing() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("alerts of sample: 7 matched"), "{stdout}");
+    assert!(stdout.contains("alerts of sample: 8 matched"), "{stdout}");
     // A new coalition file in a pipeline of its own: the preview lists its matches.
     std::fs::write(
         db.dir.path().join("preview-coalition.toml"),
