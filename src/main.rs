@@ -82,6 +82,18 @@ struct Health<'a> {
     partial_deliveries: output::Objects<'a>,
     /// Per jurisdiction: vote records, how many are linked to a person, the share.
     voter_links: output::Objects<'a>,
+    /// Hearings (of jurisdictions whose committees are known) matched to a committee.
+    hearings_matched: usize,
+    /// Those whose name matches no committee: their alerts carry no roster.
+    hearings_unmatched: Vec<UnmatchedHearing>,
+}
+
+#[derive(serde::Serialize)]
+struct UnmatchedHearing {
+    event_id: String,
+    jurisdiction_id: String,
+    name: String,
+    start_date: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -753,10 +765,24 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
                 )
                 .await?;
             let links = wh.query("SELECT jurisdiction_id, vote_records, linked, linked_percent FROM voter_links ORDER BY jurisdiction_id").await?;
+            // Hearings whose committee could not be told (no roster in their alerts).
+            let hearings = statehouse::alerts::engine::hearing_committees(&wh).await?;
+            let unmatched: Vec<&statehouse::alerts::engine::HearingCommittee> =
+                hearings.iter().filter(|h| h.committee_id.is_none()).collect();
             let mut out = std::io::stdout().lock();
             if *format == StatusFormat::Json {
                 let health = Health {
                     voter_links: output::Objects(&links),
+                    hearings_matched: hearings.len() - unmatched.len(),
+                    hearings_unmatched: unmatched
+                        .iter()
+                        .map(|h| UnmatchedHearing {
+                            event_id: h.event_id.clone(),
+                            jurisdiction_id: h.jurisdiction_id.clone(),
+                            name: h.name.clone(),
+                            start_date: h.start_date.map(|d| d.to_string()),
+                        })
+                        .collect(),
                     checked_at: now.to_rfc3339(),
                     stale,
                     sources: freshness.iter().map(|f| f.health(now)).collect(),
@@ -795,6 +821,31 @@ async fn run(cli: Cli, stop: Stop) -> Result<ExitCode> {
             if !links.rows.is_empty() {
                 writeln!(out, "\nVoters linked to people (`unmatched_voters` lists the rest)")?;
                 write_result(&mut out, &links, Format::Table)?;
+            }
+            if !hearings.is_empty() {
+                writeln!(
+                    out,
+                    "\nHearings matched to a committee (their alerts list its roster): {} of {}",
+                    hearings.len() - unmatched.len(),
+                    hearings.len()
+                )?;
+                if !unmatched.is_empty() {
+                    let mut t = Table::new();
+                    t.load_preset(UTF8_FULL_CONDENSED);
+                    t.set_header(["date", "jurisdiction", "hearing (no committee of this name)", "event"]);
+                    for h in unmatched.iter().rev().take(20) {
+                        t.add_row([
+                            h.start_date.map(|d| d.to_string()).unwrap_or_default(),
+                            h.jurisdiction_id.clone(),
+                            h.name.clone(),
+                            h.event_id.clone(),
+                        ]);
+                    }
+                    writeln!(out, "{t}")?;
+                    if unmatched.len() > 20 {
+                        writeln!(out, "(the latest 20 of {})", unmatched.len())?;
+                    }
+                }
             }
             if !partial.rows.is_empty() {
                 writeln!(

@@ -861,6 +861,55 @@ async fn personalize(pass: &mut Pass<'_>, matches: &mut [(usize, Match)]) -> Res
     Ok(())
 }
 
+/// A hearing and the committee it was matched to ([`rules::committee_of_hearing`]), for
+/// `statehouse status`: hearings of jurisdictions whose committees the warehouse holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HearingCommittee {
+    pub event_id: String,
+    pub jurisdiction_id: String,
+    pub name: String,
+    pub start_date: Option<NaiveDate>,
+    pub committee_id: Option<String>,
+}
+
+/// Every hearing of the jurisdictions whose committees the warehouse holds, with the committee
+/// its name and participants match, if one does.
+pub async fn hearing_committees(wh: &Warehouse) -> Result<Vec<HearingCommittee>, AlertsError> {
+    let events = wh
+        .query(
+            "SELECT e.id, e.jurisdiction_id, e.name, e.participants, e.start_date FROM events e \
+             WHERE EXISTS (SELECT 1 FROM organizations o WHERE o.jurisdiction_id = e.jurisdiction_id \
+                             AND o.classification IN ('committee', 'subcommittee')) \
+             ORDER BY e.start_date, e.id",
+        )
+        .await?;
+    let mut committees: HashMap<String, Vec<rules::CommitteeNames>> = HashMap::new();
+    let mut out = Vec::new();
+    for row in events.rows {
+        let text = |i: usize| row.get(i).and_then(Value::as_str).unwrap_or_default().to_string();
+        let (event_id, jurisdiction_id, name, participants) = (text(0), text(1), text(2), text(3));
+        if !committees.contains_key(&jurisdiction_id) {
+            let list = wh
+                .committees_of(&jurisdiction_id)
+                .await?
+                .into_iter()
+                .map(|c| rules::CommitteeNames {
+                    id: c.id,
+                    chamber: c.chamber,
+                    names: std::iter::once(c.name).chain(json_list(&c.other_names)).collect(),
+                })
+                .collect();
+            committees.insert(jurisdiction_id.clone(), list);
+        }
+        let mut texts = json_list(&participants);
+        texts.push(name.clone());
+        let committee_id = rules::committee_of_hearing(&committees[&jurisdiction_id], &texts).map(str::to_string);
+        let start_date = row.get(4).and_then(Value::as_str).and_then(|d| d.get(..10)).and_then(|d| d.parse().ok());
+        out.push(HearingCommittee { event_id, jurisdiction_id, name, start_date, committee_id });
+    }
+    Ok(out)
+}
+
 /// The roster of the committee a hearing names (chair and vice chair first), when the
 /// warehouse holds the jurisdiction's committees and the name matches one
 /// ([`rules::committee_of_hearing`]).
