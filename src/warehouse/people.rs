@@ -54,6 +54,9 @@ const TITLES: &[&str] = &[
     "vice",
 ];
 
+/// How far back a seat with an end but no start date reaches, in years.
+const OPEN_START_YEARS: u32 = 12;
+
 /// Words after a name that are a suffix, not a family name.
 const SUFFIXES: &[&str] = &["jr", "sr", "ii", "iii", "iv", "md", "phd", "esq"];
 
@@ -152,7 +155,17 @@ impl PeopleIndex {
         let mut seats: Vec<Seat> = roles
             .iter()
             .filter(|r| r.jurisdiction_id == p.jurisdiction_id && r.chamber.is_some())
-            .map(|r| Seat { chamber: r.chamber.clone(), start: r.start_date, end: r.end_date })
+            .map(|r| Seat {
+                chamber: r.chamber.clone(),
+                // Open States lacks the start of some older seats. An open start would make the
+                // seat reach back forever (a 1999 "Reyes" read as a senator elected in 2024, whose
+                // earlier Assembly seat has no start): it is taken to have begun at most
+                // `OPEN_START_YEARS` before it ended. A missed link is better than a wrong one.
+                start: r.start_date.or_else(|| {
+                    r.end_date.and_then(|e| e.checked_sub_months(chrono::Months::new(12 * OPEN_START_YEARS)))
+                }),
+                end: r.end_date,
+            })
             .collect();
         if seats.is_empty() {
             if roles.iter().any(|r| r.jurisdiction_id == p.jurisdiction_id) {
@@ -340,5 +353,15 @@ mod tests {
         assert_eq!(idx.find("j", Some("lower"), day("2023-03-01"), "Hicks"), Some("new"));
         assert_eq!(idx.find("j", Some("lower"), None, "Hicks"), None);
         assert_eq!(idx.find("j", Some("upper"), day("2023-03-01"), "Hicks"), None);
+    }
+
+    #[test]
+    fn a_seat_without_a_start_reaches_back_twelve_years() {
+        let mut idx = PeopleIndex::default();
+        let mut open = seat("reyes", "lower", "", Some("2022-12-05"));
+        open.start_date = None;
+        idx.add(&person("reyes", "Eloise Reyes", "Reyes", &[], "upper"), &[open]);
+        assert_eq!(idx.find("j", Some("lower"), day("2016-01-04"), "Reyes"), Some("reyes"));
+        assert_eq!(idx.find("j", Some("lower"), day("1999-03-22"), "Reyes"), None);
     }
 }

@@ -116,7 +116,8 @@ pub fn resolve(n: &mut Normalized, known: &Known, source_kind: &str) -> Vec<Warn
             batch_sources.get(k).cloned().or_else(|| known.bill_sources.get(&format!("{source_kind}\u{0}{k}")).cloned())
         });
         v.vote.bill_id = by_identifier.or(by_key);
-        if v.vote.bill_id.is_none() {
+        // (A vote relinked later was warned about when it was loaded.)
+        if v.vote.bill_id.is_none() && v.origin != "relink" {
             warnings.push(Warning::new(
                 &v.origin,
                 Some(v.vote.dedupe_key.clone().unwrap_or_else(|| v.vote.id.clone())),

@@ -170,12 +170,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The sample sources: Delaware and Illinois scrapes, the Arizona person, New York hearings.
+/// The sample sources: Delaware and Illinois scrapes, the Arizona person, Delaware's people and
+/// committees, New York hearings.
 pub fn sample_sources() -> String {
     [
         scrape_source("de", &fixture("ocd-scrape/de-153"), None),
         scrape_source("il", &fixture("ocd-scrape/il-104th-windycivi"), None),
         scrape_source("az", &fixture("ocd-scrape/az-person"), Some("ocd-jurisdiction/country:us/state:az/government")),
+        format!(
+            "[[source]]\nname = \"de-people\"\nkind = \"openstates_people\"\npath = \"{}\"\n",
+            fixture("openstates-people/de").display()
+        ),
         scrape_source(
             "ny",
             &fixture("ocd-events/ny-agenda-5-2017-v1"),

@@ -28,7 +28,12 @@ async fn sample_run_loads_every_record_and_a_rerun_changes_nothing() {
         // Every legislator's record of every vote (5,562 in Delaware, 3,808 in Illinois).
         assert_eq!(count(&wh, "SELECT COUNT(*) FROM vote_records").await, 5562 + 3808, "{b}");
         assert_eq!(count(&wh, "SELECT COUNT(*) FROM events").await, 9, "{b}");
-        assert_eq!(count(&wh, "SELECT COUNT(*) FROM people").await, 1, "{b}");
+        // Arizona's one scraped person, and Delaware's people files (current and former).
+        let de_people = ["legislature", "retired"]
+            .iter()
+            .map(|f| std::fs::read_dir(fixture("openstates-people/de").join(f)).unwrap().count() as i64)
+            .sum::<i64>();
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM people").await, 1 + de_people, "{b}");
         assert_eq!(count(&wh, "SELECT COUNT(*) FROM jurisdictions").await, 4, "{b}");
         // Illinois votes name their bill as "HB1075": all resolve to the canonical bills.
         assert_eq!(
