@@ -122,3 +122,18 @@ GROUP BY v.jurisdiction_id;
 DROP INDEX change_events_alerts;
 CREATE INDEX change_events_alerts ON change_events (seq) INCLUDE (kind, run_id, recorded_at, jurisdiction_id, entity_id, bill_id)
     WHERE kind IN ('bill_introduced', 'hearing_scheduled', 'hearing_changed', 'hearing_cancelled', 'agenda_item_added', 'agenda_item_removed', 'membership_added', 'membership_changed', 'membership_removed');
+
+-- One legislator, one row; one committee, one row: a person or committee another source
+-- created under a derived id (`person-…`, `ocd-organization/<code>/committee/<name>`) is merged
+-- into Open States' `ocd-person/…` or `ocd-organization/…` when those arrive (the ledger gets
+-- `person_merged` / `organization_merged`), and later deliveries under the derived id are
+-- read as the canonical one.
+CREATE TABLE entity_merges (
+    entity_type TEXT NOT NULL,
+    alias_id TEXT NOT NULL,
+    into_id TEXT NOT NULL,
+    jurisdiction_id TEXT NOT NULL,
+    run_id BIGINT NOT NULL,
+    PRIMARY KEY (entity_type, alias_id)
+);
+CREATE INDEX entity_merges_into ON entity_merges (into_id);

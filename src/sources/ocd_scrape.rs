@@ -166,7 +166,15 @@ pub fn parse_organizations(bytes: &[u8], location: &str) -> Result<Vec<Organizat
         out.push(OrganizationRecord {
             // Without an `_id` (Windy Civi drops it) the classification stands in.
             source_key: o.id.unwrap_or_else(|| o.classification.clone()),
-            chamber: crate::normalize::ids::chamber(&o.classification).map(str::to_string),
+            // A committee's chamber is its parent's, which a scrape names by pseudo-id
+            // (`~{"classification": "lower"}`).
+            chamber: crate::normalize::ids::chamber(&o.classification)
+                .or_else(|| {
+                    let parent = o.parent_id.as_deref()?.strip_prefix('~')?;
+                    let v: Value = serde_json::from_str(parent).ok()?;
+                    crate::normalize::ids::chamber(v.get("classification")?.as_str()?)
+                })
+                .map(str::to_string),
             name: o.name,
             classification: o.classification,
             parent_source_key: o.parent_id,

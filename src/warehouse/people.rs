@@ -264,6 +264,55 @@ impl PeopleIndex {
     }
 }
 
+/// A committee as hearings may name it: its id, chamber and every name it goes by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitteeNames {
+    pub id: String,
+    pub chamber: Option<String>,
+    pub names: Vec<String>,
+}
+
+/// A committee's name reduced for comparison, and the chamber it names: lower case, `&` as
+/// "and", punctuation dropped, and the words that only say "committee" or which chamber
+/// ("House", "Assembly", "Senate", "Joint", "Committee", "on", "the", "standing") taken out:
+/// "House Committee on Housing", "House Housing Committee" and "Housing" are one key.
+pub fn committee_key(name: &str) -> (Option<&'static str>, String) {
+    let lower = name.to_lowercase().replace('&', " and ");
+    let mut chamber = None;
+    let mut words = Vec::new();
+    for w in lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        match w {
+            "house" | "assembly" => chamber = chamber.or(Some("lower")),
+            "senate" => chamber = chamber.or(Some("upper")),
+            "joint" => chamber = chamber.or(Some("legislature")),
+            "committee" | "committees" | "on" | "the" | "standing" | "meeting" | "hearing" => {}
+            w => words.push(w.to_string()),
+        }
+    }
+    (chamber, words.join(" "))
+}
+
+/// The one committee a hearing names, by its participants' names and then its own name
+/// (each compared by [`committee_key`] with every name of every committee, in the chamber
+/// the text names, if any). `None` when no name or more than one committee fits.
+pub fn committee_of_hearing<'a>(committees: &'a [CommitteeNames], texts: &[String]) -> Option<&'a str> {
+    for text in texts {
+        let (chamber, key) = committee_key(text);
+        if key.is_empty() {
+            continue;
+        }
+        let found: Vec<&CommitteeNames> = committees
+            .iter()
+            .filter(|c| chamber.is_none_or(|ch| c.chamber.as_deref().is_none_or(|cc| cc == ch)))
+            .filter(|c| c.names.iter().any(|n| committee_key(n).1 == key))
+            .collect();
+        if found.len() == 1 {
+            return Some(found[0].id.as_str());
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

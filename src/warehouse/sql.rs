@@ -232,6 +232,197 @@ macro_rules! backend {
                 m
             }
 
+            /// Finds the people and committees stored (or delivered in this batch) under a
+            /// derived id that are one of Open States' (`ocd-person/<uuid>`, `ocd-organization/
+            /// <uuid>`) of the same jurisdiction: a person by name within the chamber
+            /// (`warehouse::people`), a committee by its names within the chamber. Records each
+            /// in `entity_merges` and returns, per merge, its table, its ledger event
+            /// (`person_merged` / `organization_merged`, with the derived row's old values) and
+            /// the derived row's id when it is stored (to delete).
+            async fn merge_identities(tx: &mut Tx, run_id: i64, n: &crate::normalize::Normalized) -> Result<Vec<(&'static str, Change, Option<String>)>, sqlx::Error> {
+                use crate::normalize::build::is_ocd_uuid;
+                let mut out = Vec::new();
+                let mut found: Vec<(&'static str, String, String, String, Option<serde_json::Value>)> = Vec::new();
+                // People.
+                let mut jurisdictions: Vec<String> = n.people.iter().map(|p| p.jurisdiction_id.clone()).collect();
+                jurisdictions.sort();
+                jurisdictions.dedup();
+                if !jurisdictions.is_empty() {
+                    let stored = select_in::<PersonRow>(tx, "jurisdiction_id", &jurisdictions).await?;
+                    let canonical_ids: Vec<String> = stored.iter().filter(|p| is_ocd_uuid(&p.id, "ocd-person/")).map(|p| p.id.clone()).collect();
+                    let mut roles = group(select_in::<RoleRow>(tx, "person_id", &canonical_ids).await?, |r| &r.person_id);
+                    for r in &n.person_roles {
+                        roles.insert(r.person_id.clone(), Vec::new());
+                    }
+                    for r in &n.person_roles {
+                        roles.entry(r.person_id.clone()).or_default().push(r.clone());
+                    }
+                    let mut index = crate::warehouse::people::PeopleIndex::default();
+                    for p in n.people.iter().chain(stored.iter()).filter(|p| is_ocd_uuid(&p.id, "ocd-person/")) {
+                        index.add(p, roles.get(&p.id).map(Vec::as_slice).unwrap_or(&[]));
+                    }
+                    if !index.is_empty() {
+                        let stored_ids: HashSet<&str> = stored.iter().map(|p| p.id.as_str()).collect();
+                        let mut seen = HashSet::new();
+                        for p in stored.iter().chain(n.people.iter()).filter(|p| !p.id.starts_with("ocd-person/")) {
+                            if !seen.insert(p.id.clone()) {
+                                continue;
+                            }
+                            let chamber = p.chamber.as_deref().filter(|c| matches!(*c, "upper" | "lower" | "legislature"));
+                            if let Some(into) = index.find(&p.jurisdiction_id, chamber, None, &p.name) {
+                                let old = stored_ids.contains(p.id.as_str()).then(|| merge::content(p));
+                                found.push(("people", p.id.clone(), into.to_string(), p.jurisdiction_id.clone(), old));
+                            }
+                        }
+                    }
+                }
+                // Committees.
+                let mut jurisdictions: Vec<String> = n.organizations.iter().map(|o| o.jurisdiction_id.clone()).collect();
+                jurisdictions.sort();
+                jurisdictions.dedup();
+                if !jurisdictions.is_empty() {
+                    let stored = select_in::<OrganizationRow>(tx, "jurisdiction_id", &jurisdictions).await?;
+                    let committee = |o: &&OrganizationRow| matches!(o.classification.as_str(), "committee" | "subcommittee");
+                    let canonical: Vec<crate::warehouse::people::CommitteeNames> = n
+                        .organizations
+                        .iter()
+                        .chain(stored.iter())
+                        .filter(committee)
+                        .filter(|o| is_ocd_uuid(&o.id, "ocd-organization/"))
+                        .map(|o| crate::warehouse::people::CommitteeNames {
+                            id: o.id.clone(),
+                            chamber: o.chamber.clone(),
+                            names: std::iter::once(o.name.clone()).chain(serde_json::from_str::<Vec<String>>(&o.other_names).unwrap_or_default()).collect(),
+                        })
+                        .collect();
+                    let mut canonical_dedup: Vec<crate::warehouse::people::CommitteeNames> = Vec::new();
+                    for c in canonical {
+                        if !canonical_dedup.iter().any(|d| d.id == c.id) {
+                            canonical_dedup.push(c);
+                        }
+                    }
+                    if !canonical_dedup.is_empty() {
+                        let stored_ids: HashSet<&str> = stored.iter().map(|o| o.id.as_str()).collect();
+                        let mut seen = HashSet::new();
+                        for o in stored.iter().chain(n.organizations.iter()).filter(committee).filter(|o| !is_ocd_uuid(&o.id, "ocd-organization/")) {
+                            if !seen.insert(o.id.clone()) {
+                                continue;
+                            }
+                            let mut text = o.name.clone();
+                            if let Some(ch) = o.chamber.as_deref() {
+                                text = match ch {
+                                    "upper" => format!("Senate {text}"),
+                                    "lower" => format!("House {text}"),
+                                    _ => text,
+                                };
+                            }
+                            if let Some(into) = crate::warehouse::people::committee_of_hearing(&canonical_dedup, &[text]) {
+                                let old = stored_ids.contains(o.id.as_str()).then(|| merge::content(o));
+                                found.push(("organizations", o.id.clone(), into.to_string(), o.jurisdiction_id.clone(), old));
+                            }
+                        }
+                    }
+                }
+                for (table, alias, into, jurisdiction_id, old) in found {
+                    let entity_type = if table == "people" { "person" } else { "organization" };
+                    let inserted = sqlx::query(
+                        "INSERT INTO entity_merges (entity_type, alias_id, into_id, jurisdiction_id, run_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (entity_type, alias_id) DO NOTHING",
+                    )
+                    .bind(entity_type)
+                    .bind(&alias)
+                    .bind(&into)
+                    .bind(&jurisdiction_id)
+                    .bind(run_id)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if let Some(old) = old {
+                        out.push((
+                            table,
+                            Change {
+                                jurisdiction_id,
+                                entity_type,
+                                entity_id: into.clone(),
+                                bill_id: None,
+                                kind: format!("{entity_type}_merged"),
+                                changes: serde_json::json!({ "merged": alias, "old": old }),
+                            },
+                            Some(alias),
+                        ));
+                    } else if inserted == 0 {
+                        continue;
+                    }
+                }
+                Ok(out)
+            }
+
+            /// What a batch delivers under an id merged into another (`entity_merges`) is read as
+            /// the canonical one: a person row takes the canonical id (the canonical row, if the
+            /// batch has it too, wins), a derived committee row is dropped (the canonical one is
+            /// the better record), and sponsors, voters and members link to the canonical person.
+            async fn apply_merges(tx: &mut Tx, n: &mut crate::normalize::Normalized) -> Result<(), sqlx::Error> {
+                let mut ids: Vec<String> = n.people.iter().map(|p| p.id.clone()).collect();
+                ids.extend(n.organizations.iter().map(|o| o.id.clone()));
+                for b in &n.bills {
+                    ids.extend(b.sponsorships.iter().filter_map(|s| s.person_id.clone()));
+                }
+                for v in &n.votes {
+                    ids.extend(v.records.iter().filter_map(|r| r.person_id.clone()));
+                }
+                ids.extend(n.memberships.iter().filter_map(|m| m.person_id.clone()));
+                ids.sort();
+                ids.dedup();
+                if ids.is_empty() {
+                    return Ok(());
+                }
+                let map: HashMap<String, String> = pairs_in(tx, "SELECT alias_id, into_id FROM entity_merges WHERE alias_id IN (", &ids).await?.into_iter().collect();
+                if map.is_empty() {
+                    return Ok(());
+                }
+                let present: HashSet<String> = n.people.iter().map(|p| p.id.clone()).collect();
+                n.people.retain(|p| map.get(&p.id).is_none_or(|c| !present.contains(c)));
+                for p in &mut n.people {
+                    if let Some(c) = map.get(&p.id) {
+                        p.id = c.clone();
+                        p.content_hash = content_hash(&*p);
+                    }
+                }
+                n.organizations.retain(|o| !map.contains_key(&o.id));
+                for b in &mut n.bills {
+                    let mut touched = false;
+                    for s in &mut b.sponsorships {
+                        if let Some(c) = s.person_id.as_ref().and_then(|p| map.get(p)) {
+                            s.person_id = Some(c.clone());
+                            s.content_hash = content_hash(&*s);
+                            touched = true;
+                        }
+                    }
+                    if touched {
+                        b.rehash();
+                    }
+                }
+                for v in &mut n.votes {
+                    let mut touched = false;
+                    for r in &mut v.records {
+                        if let Some(c) = r.person_id.as_ref().and_then(|p| map.get(p)) {
+                            r.person_id = Some(c.clone());
+                            r.content_hash = content_hash(&*r);
+                            touched = true;
+                        }
+                    }
+                    if touched {
+                        v.rehash();
+                    }
+                }
+                for m in &mut n.memberships {
+                    if let Some(c) = m.person_id.as_ref().and_then(|p| map.get(p)) {
+                        m.person_id = Some(c.clone());
+                        m.content_hash = content_hash(&*m);
+                    }
+                }
+                Ok(())
+            }
+
             /// The people of these jurisdictions with their seats, the batch's own first (they
             /// are the newer word), for linking names to people.
             async fn people_index(tx: &mut Tx, jurisdictions: &[String], n: &crate::normalize::Normalized) -> Result<crate::warehouse::people::PeopleIndex, sqlx::Error> {
@@ -317,6 +508,11 @@ macro_rules! backend {
                     }
                 }
                 let mut warnings = resolve::resolve(n, &known, batch.source_kind.as_str());
+                // One legislator, one row: people and committees under derived ids merged into
+                // Open States' (recorded in `entity_merges`, told in the ledger), and what this
+                // batch delivers under a merged id read as the canonical one.
+                let identity_merges = merge_identities(&mut tx, run_id, n).await?;
+                apply_merges(&mut tx, n).await?;
 
                 // 2. What is stored of the batch's entities, and the merge.
                 let mut ws = WriteSet::default();
@@ -634,8 +830,15 @@ macro_rules! backend {
                     qb.push(" ON CONFLICT (entity_type, source_kind, source_key) DO UPDATE SET entity_id = excluded.entity_id, parts = excluded.parts, updated_run_id = excluded.updated_run_id, as_of = COALESCE(excluded.as_of, entity_sources.as_of)");
                     qb.build().execute(&mut *tx).await?;
                 }
+                // The merges' ledger events and the derived rows they remove.
+                for (table, change, alias) in identity_merges {
+                    ws.changes.push(change);
+                    if let Some(alias) = alias {
+                        delete_ids(&mut tx, table, &[alias]).await?;
+                    }
+                }
                 let change_count = ws.changes.len();
-                let people_changed = !ws.people.is_empty();
+                let people_changed = !ws.people.is_empty() || ws.changes.iter().any(|c| c.kind == "person_merged");
                 append_changes(&mut tx, run_id, &ws.changes).await?;
                 record_payloads(&mut tx, run_id, &batch.pipeline, &batch.source, &batch.payloads).await?;
                 warnings.extend(stale.warnings());
@@ -1001,6 +1204,15 @@ macro_rules! backend {
                     .filter(|(_, name, org, date)| index.find(jurisdiction_id, chamber(org).as_deref(), *date, name).is_some())
                     .map(|(v, ..)| v)
                     .collect();
+                // Voters linked to a person since merged into another (`entity_merges`).
+                let merged: Vec<String> = sqlx::query_scalar(
+                    "SELECT DISTINCT r.vote_id FROM vote_records r JOIN entity_merges m ON m.alias_id = r.person_id
+                     WHERE m.entity_type = 'person' AND m.jurisdiction_id = $1",
+                )
+                .bind(jurisdiction_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                vote_ids.extend(merged);
                 vote_ids.sort();
                 vote_ids.dedup();
                 let ids = vote_ids;
@@ -1024,6 +1236,14 @@ macro_rules! backend {
                     .filter(|(_, name, ch, date)| index.find(jurisdiction_id, chamber(ch).as_deref(), *date, name).is_some())
                     .map(|(b, ..)| b)
                     .collect();
+                let merged: Vec<String> = sqlx::query_scalar(
+                    "SELECT DISTINCT s.bill_id FROM bill_sponsorships s JOIN entity_merges m ON m.alias_id = s.person_id
+                     WHERE m.entity_type = 'person' AND m.jurisdiction_id = $1",
+                )
+                .bind(jurisdiction_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                bill_ids.extend(merged);
                 bill_ids.sort();
                 bill_ids.dedup();
                 let ids = bill_ids;

@@ -526,3 +526,126 @@ group = "dover"
         wh.close().await;
     }
 }
+
+/// Delaware's legislators and its House Housing Committee written as Open States *scraper*
+/// files (`person_<uuid>.json`, `organization_<uuid>.json`), derived at test time from the
+/// real people files: a scrape's ids are UUIDs, not `ocd-person/…`, so the warehouse knows
+/// these people and this committee under derived ids until the people repository arrives.
+fn scrape_people(out: &Path) -> usize {
+    #[derive(Deserialize)]
+    struct Role {
+        #[serde(rename = "type")]
+        role_type: String,
+        #[serde(default)]
+        district: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct P {
+        id: String,
+        name: String,
+        #[serde(default)]
+        roles: Vec<Role>,
+    }
+    std::fs::create_dir_all(out).unwrap();
+    let mut n = 0;
+    for f in yaml_files(&fixture("openstates-people/de/legislature")) {
+        let p: P = serde_saphyr::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let role = p.roles.last().expect("a seat");
+        let uuid = p.id.trim_start_matches("ocd-person/");
+        let person = serde_json::json!({
+            "_id": uuid, "name": p.name,
+            "roles": [{"type": role.role_type, "district": role.district}],
+        });
+        std::fs::write(out.join(format!("person_{uuid}.json")), person.to_string()).unwrap();
+        n += 1;
+    }
+    let committee = serde_json::json!({
+        "_id": "c415ff7a-e944-40a8-bb7e-280e1330bc1d", "name": "Housing", "classification": "committee",
+        "parent_id": "~{\"classification\": \"lower\"}",
+    });
+    std::fs::write(out.join("organization_c415ff7a-e944-40a8-bb7e-280e1330bc1d.json"), committee.to_string()).unwrap();
+    n
+}
+
+#[tokio::test]
+async fn people_and_committees_known_under_derived_ids_merge_into_open_states_ones_and_stay_merged() {
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend().to_string();
+        let scraped = db.dir.path().join("de-scraped-people");
+        let derived = scrape_people(&scraped);
+        let scrape = [
+            scrape_source("de", &fixture("ocd-scrape/de-153"), None),
+            scrape_source("de-people-scrape", &scraped, Some(DE)),
+        ]
+        .concat();
+        let p = pipeline(db.dir.path(), "scraped", &scrape);
+        assert_eq!(run(&wh, &p, &db.options()).await.status, "succeeded", "[{b}]");
+        let derived_ids = "SELECT COUNT(*) FROM people WHERE id NOT LIKE 'ocd-person/%'";
+        assert_eq!(count(&wh, derived_ids).await as usize, derived, "[{b}] the scrape's people, under derived ids");
+        let linked_before = count(&wh, "SELECT COUNT(*) FROM vote_records WHERE person_id IS NOT NULL").await;
+        assert!(linked_before > 1000, "[{b}] {linked_before}");
+
+        // The people repository arrives: every derived person and the committee merge.
+        let seq = count(&wh, "SELECT COALESCE(MAX(seq), 0) FROM change_events").await;
+        let p2 = pipeline(db.dir.path(), "people", &people_source("people", &fixture("openstates-people/de")));
+        assert_eq!(run(&wh, &p2, &db.options()).await.status, "succeeded", "[{b}]");
+        assert_eq!(count(&wh, derived_ids).await, 0, "[{b}] derived people left");
+        assert_eq!(
+            count(&wh, &format!("SELECT COUNT(*) FROM change_events WHERE seq > {seq} AND kind = 'person_merged'"))
+                .await as usize,
+            derived,
+            "[{b}]"
+        );
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM entity_merges WHERE entity_type = 'person'").await as usize,
+            derived,
+            "[{b}]"
+        );
+        assert_eq!(
+            rows(&wh, "SELECT alias_id, into_id FROM entity_merges WHERE entity_type = 'organization'").await,
+            [["ocd-organization/de/committee/housing".to_string(), HOUSING.to_string()]],
+            "[{b}]"
+        );
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM organizations WHERE id = 'ocd-organization/de/committee/housing'").await,
+            0,
+            "[{b}]"
+        );
+        // Every vote record linked before is linked still, to the canonical person.
+        assert_eq!(
+            count(
+                &wh,
+                "SELECT COUNT(*) FROM vote_records WHERE person_id IS NOT NULL AND person_id NOT LIKE 'ocd-person/%'"
+            )
+            .await,
+            0,
+            "[{b}] records linked to a merged id"
+        );
+        assert!(
+            count(&wh, "SELECT COUNT(*) FROM vote_records WHERE person_id IS NOT NULL").await >= linked_before,
+            "[{b}]"
+        );
+        let merged_one = rows(
+            &wh,
+            "SELECT m.alias_id, p.name FROM entity_merges m JOIN people p ON p.id = m.into_id
+              WHERE m.into_id = 'ocd-person/e9301c44-8042-4031-8ed0-4731c64a5a66'",
+        )
+        .await;
+        assert_eq!(merged_one.len(), 1, "[{b}] {merged_one:?}");
+        assert_eq!(merged_one[0][1], "Alonna Berry", "[{b}]");
+
+        // The scrape's people delivered again (from another folder, so read again): read as
+        // the canonical people, they change nothing and bring no derived row back.
+        let again = db.dir.path().join("again");
+        copy_dir(&scraped, &again);
+        let seq = count(&wh, "SELECT COALESCE(MAX(seq), 0) FROM change_events").await;
+        let p3 = pipeline(db.dir.path(), "again", &scrape_source("de-people-scrape", &again, Some(DE)));
+        assert_eq!(run(&wh, &p3, &db.options()).await.status, "succeeded", "[{b}]");
+        assert_eq!(count(&wh, derived_ids).await, 0, "[{b}]");
+        let after =
+            rows(&wh, &format!("SELECT kind, entity_id, changes FROM change_events WHERE seq > {seq} LIMIT 5")).await;
+        assert!(after.is_empty(), "[{b}] {after:?}");
+        wh.close().await;
+    }
+}
