@@ -118,11 +118,16 @@ struct Seat {
     chamber: Option<String>,
     start: Option<NaiveDate>,
     end: Option<NaiveDate>,
+    /// A person's one chamber as a source gave it, with no seat history (LegiScan, a scrape):
+    /// undated, and sometimes the other chamber's ("Rep." in a Senate district), so a full name
+    /// matches it in either chamber; a partial name only in its own.
+    undated: bool,
 }
 
 impl Seat {
-    fn fits(&self, chamber: Option<&str>, date: Option<NaiveDate>) -> bool {
+    fn fits(&self, chamber: Option<&str>, date: Option<NaiveDate>, tier: Tier) -> bool {
         let chamber_ok = match (chamber, self.chamber.as_deref()) {
+            _ if self.undated && tier == Tier::Full => true,
             (Some(c), Some(s)) => c == s,
             _ => true,
         };
@@ -165,6 +170,7 @@ impl PeopleIndex {
                     r.end_date.and_then(|e| e.checked_sub_months(chrono::Months::new(12 * OPEN_START_YEARS)))
                 }),
                 end: r.end_date,
+                undated: false,
             })
             .collect();
         if seats.is_empty() {
@@ -172,7 +178,7 @@ impl PeopleIndex {
                 // Seats other than a legislature's (a governor, a mayor): not a voter here.
                 return;
             }
-            seats.push(Seat { chamber: p.chamber.clone(), start: None, end: None });
+            seats.push(Seat { chamber: p.chamber.clone(), start: None, end: None, undated: true });
         }
         let i = self.people.len();
         self.people.push((p.id.clone(), seats));
@@ -218,8 +224,8 @@ impl PeopleIndex {
         date: Option<NaiveDate>,
         name: &str,
     ) -> Option<&str> {
-        let fits = |i: &usize| self.people[*i].1.iter().any(|s| s.fits(chamber, date));
         let lookup = |tier: Tier, key: &str| -> Vec<usize> {
+            let fits = |i: &usize| self.people[*i].1.iter().any(|s| s.fits(chamber, date, tier));
             let mut found: Vec<usize> = self
                 .by_key
                 .get(&(jurisdiction_id.to_string(), tier, key.to_string()))
@@ -374,8 +380,11 @@ mod tests {
         assert_eq!(find("upper", "Sen. Laura V. Sturgeon"), Some("sturgeon"));
         assert_eq!(find("lower", "Stava-Murray"), Some("stava"));
         assert_eq!(find("lower", "Jose Alvarez"), Some("jose"));
-        // Another chamber's member is not this chamber's voter.
+        // Another chamber's member is not this chamber's voter, by a partial name; a person
+        // known without seat history matches by full name in either chamber (a source's chamber
+        // can be the other one: LegiScan's "Rep." Jason Rarick in Senate district 11).
         assert_eq!(find("lower", "Sturgeon"), None);
+        assert_eq!(find("lower", "Laura V. Sturgeon"), Some("sturgeon"));
         // A name of several words does not fall back to its last word.
         assert_eq!(find("lower", "Kyle Evans Berry"), None);
     }
