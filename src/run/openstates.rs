@@ -1,8 +1,11 @@
 //! The `openstates` crawl: the Open States API v3, within the daily request quota.
 //!
 //! Plan: the lists (`people`, `bills` updated since the last complete crawl, `events`,
-//! `committees`: first the jurisdiction's chambers, then the committees), page by page; each page is one payload (conditional GET; an unchanged page is not parsed again, only
-//! its page count read) and one transaction. A crawl cut short by the quota resumes where it
+//! `committees`: first the jurisdiction's chambers, then the committees), page by page; each
+//! page is one payload (conditional GET; an unchanged page is not parsed again, only its page
+//! count read, or for committees their chambers) and one transaction. A subcommittee gets its
+//! committee's chamber when that committee was read earlier in the same run (a crawl resumed
+//! past its page leaves the chamber unknown). A crawl cut short by the quota resumes where it
 //! stopped, with the cursor it started with. Each bill on a page is its full record for the
 //! parts the request included (`sources::openstates`: an included list, even empty, is whole).
 
@@ -174,7 +177,14 @@ impl Crawl<'_> {
                     ),
                 };
                 let got = ing.get(&url, &url, self.headers, true).await?;
-                let pagination = if got.unchanged {
+                let pagination = if got.unchanged && *list == "committees" {
+                    // The same payload as last time: not loaded, but its committees' chambers
+                    // are read, for subcommittees on later pages.
+                    let empty = Default::default();
+                    let chambers = chambers.as_ref().unwrap_or(&empty);
+                    openstates::parse_committees_page(&got.body, &url, self.jurisdiction_id, chambers, &mut committees)?
+                        .1
+                } else if got.unchanged {
                     // The same payload as last time: only its page count is read.
                     openstates::pagination_of(&got.body, &url)?
                 } else {
