@@ -328,6 +328,10 @@ pub struct OpenStatesConfig {
     /// Also fetch `/events` with agendas (default true).
     #[serde(default = "yes")]
     pub events: bool,
+    /// Also fetch `/committees` with their rosters (default false: one more request for the
+    /// jurisdiction's chambers, and a page per 20 committees, out of the daily quota).
+    #[serde(default)]
+    pub committees: bool,
     /// Stop after this many pages of bills per run (default: no limit but the daily quota).
     pub max_pages: Option<u32>,
 }

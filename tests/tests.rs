@@ -31,6 +31,8 @@ mod ocd_scrape;
 mod once;
 #[path = "it/openstates_http.rs"]
 mod openstates_http;
+#[path = "it/openstates_people_api.rs"]
+mod openstates_people_api;
 #[path = "it/people.rs"]
 mod people;
 #[path = "it/pipelines.rs"]

@@ -25,11 +25,15 @@ pub struct Normalized {
     pub sessions: Vec<SessionRow>,
     pub organizations: Vec<OrganizationRow>,
     pub people: Vec<PersonRow>,
-    /// Seats and offices of people whose source delivered them whole (`roster_people`).
+    /// Seats of people whose source delivered them whole (`role_people`), and offices of
+    /// people whose source delivered those whole (`office_people`).
     pub person_roles: Vec<RoleRow>,
     pub person_offices: Vec<OfficeRow>,
-    /// People delivered with all their seats and offices: a stored one they lack is gone.
-    pub roster_people: Vec<String>,
+    /// People delivered with all their seats: a stored seat they lack is gone. A person not
+    /// listed here keeps its stored seats (the Open States API gives only the current one).
+    pub role_people: Vec<String>,
+    /// People delivered with all their offices: a stored office they lack is gone.
+    pub office_people: Vec<String>,
     /// People delivered whole (an Open States people file): a field they lack is empty. Any
     /// other person's missing field is unknown, and the stored value stays.
     pub complete_people: Vec<String>,
@@ -197,7 +201,7 @@ pub fn normalize(parsed: Parsed, ctx: &Context) -> Normalized {
         if p.complete {
             out.complete_people.push(row.id.clone());
         }
-        if let (Some(roles), Some(offices)) = (&p.roles, &p.offices) {
+        if let Some(roles) = &p.roles {
             for (i, r) in roles.iter().enumerate() {
                 let mut date = |raw: &str, what: &str| match dates::parse_when(raw, tz) {
                     Ok(w) => w.map(|w| w.date),
@@ -232,6 +236,9 @@ pub fn normalize(parsed: Parsed, ctx: &Context) -> Normalized {
                 role.content_hash = content_hash(&role);
                 out.person_roles.push(role);
             }
+            out.role_people.push(row.id.clone());
+        }
+        if let Some(offices) = &p.offices {
             let mut per_class: HashMap<&str, usize> = HashMap::new();
             for (i, o) in offices.iter().enumerate() {
                 let n = per_class.entry(o.classification.as_str()).or_default();
@@ -251,7 +258,7 @@ pub fn normalize(parsed: Parsed, ctx: &Context) -> Normalized {
                 office.content_hash = content_hash(&office);
                 out.person_offices.push(office);
             }
-            out.roster_people.push(row.id.clone());
+            out.office_people.push(row.id.clone());
         }
         out.people.push(row);
     }

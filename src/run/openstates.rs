@@ -1,8 +1,11 @@
 //! The `openstates` crawl: the Open States API v3, within the daily request quota.
 //!
-//! Plan: the lists (`people`, `bills` updated since the last complete crawl, `events`), page by
-//! page; each page is one payload (conditional GET; an unchanged page is not parsed again, only
-//! its page count read) and one transaction. A crawl cut short by the quota resumes where it
+//! Plan: the lists (`people`, `bills` updated since the last complete crawl, `events`,
+//! `committees`: first the jurisdiction's chambers, then the committees), page by page; each
+//! page is one payload (conditional GET; an unchanged page is not parsed again, only its page
+//! count read, or for committees their chambers) and one transaction. A subcommittee gets its
+//! committee's chamber when that committee was read earlier in the same run (a crawl resumed
+//! past its page leaves the chamber unknown). A crawl cut short by the quota resumes where it
 //! stopped, with the cursor it started with. Each bill on a page is its full record for the
 //! parts the request included (`sources::openstates`: an included list, even empty, is whole).
 
@@ -111,10 +114,19 @@ impl Crawl<'_> {
         budget: u64,
     ) -> Result<Option<Resume>, SourceError> {
         let cfg = self.cfg;
-        let lists: Vec<&str> = [cfg.people.then_some("people"), Some("bills"), cfg.events.then_some("events")]
-            .into_iter()
-            .flatten()
-            .collect();
+        let lists: Vec<&str> = [
+            cfg.people.then_some("people"),
+            Some("bills"),
+            cfg.events.then_some("events"),
+            cfg.committees.then_some("committees"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        // The chambers committees hang from (`parent_id`), read once before the first page of
+        // committees this run asks for; and the committees read so far (for subcommittees).
+        let mut chambers: Option<std::collections::HashMap<String, String>> = None;
+        let mut committees = std::collections::HashMap::new();
         let first = resume.as_ref().and_then(|r| lists.iter().position(|l| *l == r.list)).unwrap_or(0);
         for list in &lists[first..] {
             let mut page = match &resume {
@@ -142,9 +154,20 @@ impl Crawl<'_> {
                 if *list == "bills" && cfg.max_pages.is_some_and(|m| page > m) {
                     break;
                 }
+                if *list == "committees" && chambers.is_none() {
+                    let url = openstates::jurisdiction_url(&cfg.base_url, self.jurisdiction_id);
+                    let got = ing.get(&url, &url, self.headers, true).await?;
+                    // Read whether changed or not: it is not loaded, only used here.
+                    chambers = Some(openstates::parse_jurisdiction_chambers(&got.body, &url)?);
+                    if !got.unchanged {
+                        ing.record(got.record, true);
+                    }
+                    continue;
+                }
                 let url = match *list {
                     "people" => openstates::people_url(&cfg.base_url, self.code, page),
                     "events" => openstates::events_url(&cfg.base_url, self.code, page),
+                    "committees" => openstates::committees_url(&cfg.base_url, self.code, page),
                     _ => openstates::bills_url(
                         &cfg.base_url,
                         self.code,
@@ -154,13 +177,27 @@ impl Crawl<'_> {
                     ),
                 };
                 let got = ing.get(&url, &url, self.headers, true).await?;
-                let pagination = if got.unchanged {
+                let pagination = if got.unchanged && *list == "committees" {
+                    // The same payload as last time: not loaded, but its committees' chambers
+                    // are read, for subcommittees on later pages.
+                    let empty = Default::default();
+                    let chambers = chambers.as_ref().unwrap_or(&empty);
+                    openstates::parse_committees_page(&got.body, &url, self.jurisdiction_id, chambers, &mut committees)?
+                        .1
+                } else if got.unchanged {
                     // The same payload as last time: only its page count is read.
                     openstates::pagination_of(&got.body, &url)?
                 } else {
                     let (parsed, pagination) = match *list {
                         "people" => openstates::parse_people_page(&got.body, &url, self.jurisdiction_id),
                         "events" => openstates::parse_events_page(&got.body, &url, self.jurisdiction_id),
+                        "committees" => openstates::parse_committees_page(
+                            &got.body,
+                            &url,
+                            self.jurisdiction_id,
+                            chambers.as_ref().unwrap_or(&Default::default()),
+                            &mut committees,
+                        ),
                         _ => openstates::parse_bills_page(&got.body, &url, self.jurisdiction_id),
                     }?;
                     ing.record(got.record, true);

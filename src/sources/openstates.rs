@@ -1,5 +1,5 @@
 //! `openstates`: the Open States API v3 (`https://v3.openstates.org`), list endpoints
-//! `/bills`, `/people` and `/events`.
+//! `/bills`, `/people`, `/events` and `/committees`, and `/jurisdictions/<id>` (its chambers).
 //!
 //! This module builds request URLs and parses response pages; it does no I/O. The shared
 //! fetch loop sends the requests (with the key in an `X-API-KEY` header, so URLs carry no
@@ -10,7 +10,8 @@
 //! * Collections are opt-in: a bill carries actions, votes, versions, ... only when the
 //!   request names them with repeated `include=` parameters ([`INCLUDES`]). Fields the
 //!   request did not include are *absent*, not empty (`response_model_exclude_none`).
-//! * `/bills` pages hold at most 20 bills, `/people` 50, `/events` 20. Every list answer is
+//! * `/bills` pages hold at most 20 bills, `/people` 50, `/events` 20, `/committees` 20
+//!   (api-v3 `api/committees.py`, ordered by name). Every list answer is
 //!   `{"results": [...], "pagination": {"per_page", "page", "max_page", "total_items"}}`.
 //! * `updated_since` is parsed by Python 3.9's `datetime.fromisoformat`, which rejects a
 //!   trailing `Z`; [`api_datetime`] rewrites it to `+00:00`.
@@ -23,12 +24,14 @@
 //! Delaware scrape files (no recorded v3 response exists); see their `PROVENANCE.md`.
 
 use crate::model::{
-    ActionRecord, AgendaItemRecord, BillRecord, BillRef, DocumentRecord, EventRecord, Link, Origin, Parsed,
-    PersonRecord, PersonVoteRecord, RelatedBillRecord, SponsorshipRecord, VoteRecord, Warning,
+    ActionRecord, AgendaItemRecord, BillRecord, BillRef, DocumentRecord, EventRecord, Link, MembershipRecord,
+    OfficeRecord, OrganizationRecord, Origin, Parsed, PersonRecord, PersonVoteRecord, RelatedBillRecord,
+    SponsorshipRecord, VoteRecord, Warning,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// The ten `/bills` includes (api-v3 `BillInclude`), in the API's order. Requests send all
 /// of them, each as its own `include=` parameter.
@@ -51,6 +54,17 @@ pub const BILLS_PER_PAGE: u32 = 20;
 pub const PEOPLE_PER_PAGE: u32 = 50;
 /// `/events` page size: the API's maximum.
 pub const EVENTS_PER_PAGE: u32 = 20;
+/// `/committees` page size: the API's maximum.
+pub const COMMITTEES_PER_PAGE: u32 = 20;
+
+/// The `/people` includes (api-v3 `PersonInclude`) requests send: every office (so a
+/// person's offices are whole), links, other names, and sources (so `source_url` is the
+/// people file's first source, as `openstates_people` has it).
+pub const PEOPLE_INCLUDES: [&str; 4] = ["offices", "links", "other_names", "sources"];
+
+/// The `/committees` includes (api-v3 `CommitteeInclude`): the roster, and links and sources
+/// (the committee's `source_url`, as `openstates_people` has it).
+pub const COMMITTEE_INCLUDES: [&str; 3] = ["memberships", "links", "sources"];
 
 /// `GET /bills` for one jurisdiction (an abbreviation such as `de`, or an OCD id), with
 /// every include. `updated_since` may end in `Z`; it is sent in a form the API accepts
@@ -78,14 +92,33 @@ pub fn bills_url(
     endpoint(base_url, "bills", query.finish())
 }
 
-/// `GET /people` for one jurisdiction (current legislators only, as the API decides).
+/// `GET /people` for one jurisdiction (current legislators only, as the API decides), with
+/// [`PEOPLE_INCLUDES`].
 pub fn people_url(base_url: &str, jurisdiction: &str, page: u32) -> String {
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("jurisdiction", jurisdiction)
-        .append_pair("per_page", &PEOPLE_PER_PAGE.to_string())
-        .append_pair("page", &page.to_string())
-        .finish();
-    endpoint(base_url, "people", query)
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("jurisdiction", jurisdiction);
+    for include in PEOPLE_INCLUDES {
+        query.append_pair("include", include);
+    }
+    query.append_pair("per_page", &PEOPLE_PER_PAGE.to_string()).append_pair("page", &page.to_string());
+    endpoint(base_url, "people", query.finish())
+}
+
+/// `GET /committees` for one jurisdiction, with [`COMMITTEE_INCLUDES`].
+pub fn committees_url(base_url: &str, jurisdiction: &str, page: u32) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("jurisdiction", jurisdiction);
+    for include in COMMITTEE_INCLUDES {
+        query.append_pair("include", include);
+    }
+    query.append_pair("per_page", &COMMITTEES_PER_PAGE.to_string()).append_pair("page", &page.to_string());
+    endpoint(base_url, "committees", query.finish())
+}
+
+/// `GET /jurisdictions/<OCD id>?include=organizations`: the chambers a committee's
+/// `parent_id` names (a committee has no chamber field).
+pub fn jurisdiction_url(base_url: &str, jurisdiction_id: &str) -> String {
+    format!("{}/jurisdictions/{jurisdiction_id}?include=organizations", base_url.trim_end_matches('/'))
 }
 
 /// `GET /events` for one jurisdiction, with agendas.
@@ -216,6 +249,82 @@ pub fn parse_events_page(
         match parse_event(value, location, jurisdiction_id) {
             Ok(event) => parsed.events.push(event),
             Err(message) => parsed.warnings.push(Warning::new(location, record, format!("event skipped: {message}"))),
+        }
+    }
+    Ok((parsed, pagination))
+}
+
+/// The chambers of a `/jurisdictions/<id>?include=organizations` answer: organization id →
+/// `legislature`, `upper` or `lower` (the executive and anything else are left out).
+pub fn parse_jurisdiction_chambers(bytes: &[u8], location: &str) -> Result<HashMap<String, String>, ParseError> {
+    #[derive(Deserialize)]
+    struct Answer {
+        #[serde(default)]
+        organizations: Option<Vec<ApiChamber>>,
+        #[serde(default)]
+        detail: Option<Value>,
+    }
+    #[derive(Deserialize)]
+    struct ApiChamber {
+        id: String,
+        classification: String,
+    }
+    let answer: Answer =
+        serde_json::from_slice(bytes).map_err(|source| ParseError::Json { location: location.to_string(), source })?;
+    match (answer.organizations, answer.detail) {
+        (Some(orgs), _) => Ok(orgs
+            .into_iter()
+            .filter(|o| matches!(o.classification.as_str(), "legislature" | "upper" | "lower"))
+            .map(|o| (o.id, o.classification))
+            .collect()),
+        (None, Some(detail)) => Err(ParseError::Api {
+            location: location.to_string(),
+            detail: detail.as_str().map_or_else(|| detail.to_string(), str::to_string),
+        }),
+        (None, None) => Ok(HashMap::new()),
+    }
+}
+
+/// Parses one `/committees` page (requested with [`COMMITTEE_INCLUDES`]): each committee with
+/// its whole roster (`memberships`, when present) and member ids (`person.id`).
+///
+/// The API gives no chamber: a committee's `parent_id` is its chamber's organization, one of
+/// `chambers` (from [`parse_jurisdiction_chambers`]), and the committee gets that chamber and
+/// no parent, as a people file has it. A subcommittee's parent is a committee: it keeps it as
+/// its parent and gets that committee's chamber when `committees` (committee id → chamber,
+/// filled as pages are read, so a parent read earlier in the crawl or on this page is known)
+/// has it; else its chamber is unknown.
+pub fn parse_committees_page(
+    bytes: &[u8],
+    location: &str,
+    jurisdiction_id: &str,
+    chambers: &HashMap<String, String>,
+    committees: &mut HashMap<String, String>,
+) -> Result<(Parsed, Pagination), ParseError> {
+    let (results, pagination) = list_page(bytes, location)?;
+    let mut parsed = Parsed::default();
+    for value in results {
+        let record = record_name(&value, &["id", "name"]);
+        match parse_committee(value, jurisdiction_id) {
+            Ok(c) => parsed.organizations.push(c),
+            Err(message) => {
+                parsed.warnings.push(Warning::new(location, record, format!("committee skipped: {message}")))
+            }
+        }
+    }
+    for c in &mut parsed.organizations {
+        if let Some(chamber) = c.parent_source_key.as_ref().and_then(|p| chambers.get(p)) {
+            c.chamber = Some(chamber.clone());
+            c.parent_source_key = None;
+            committees.insert(c.source_key.clone(), chamber.clone());
+        }
+    }
+    for c in &mut parsed.organizations {
+        if c.chamber.is_none()
+            && let Some(chamber) = c.parent_source_key.as_ref().and_then(|p| committees.get(p)).cloned()
+        {
+            committees.insert(c.source_key.clone(), chamber.clone());
+            c.chamber = Some(chamber);
         }
     }
     Ok((parsed, pagination))
@@ -452,6 +561,39 @@ struct ApiCompactBill {
     identifier: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct ApiOffice {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    classification: Option<String>,
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    voice: Option<String>,
+    #[serde(default)]
+    fax: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ApiAltName {
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ApiMembership {
+    person_name: Option<String>,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    person: Option<ApiCompactPerson>,
+}
+
+/// A trimmed value, `None` when empty (the API writes an absent office field as `""`).
+fn trimmed(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
 fn urls(links: Vec<ApiLink>) -> Vec<String> {
     links.into_iter().filter_map(|l| nonempty(l.url)).collect()
 }
@@ -653,6 +795,30 @@ fn parse_person(value: Value, jurisdiction_id: &str) -> Result<PersonRecord, Str
     let image: Option<String> = f.optional("image")?;
     let sources: Vec<ApiLink> = f.optional("sources")?;
     let openstates_url: Option<String> = f.optional("openstates_url")?;
+    let given_name: Option<String> = f.optional("given_name")?;
+    let family_name: Option<String> = f.optional("family_name")?;
+    let other_names: Vec<ApiAltName> = f.optional("other_names")?;
+    let links: Vec<ApiLink> = f.optional("links")?;
+    // An included list is the whole list (every office of the person); absent, it says nothing.
+    let offices = if f.has("offices") {
+        let list: Vec<ApiOffice> = f.optional("offices")?;
+        Some(
+            list.into_iter()
+                .filter_map(|o| {
+                    Some(OfficeRecord {
+                        classification: trimmed(o.classification)?,
+                        name: trimmed(o.name),
+                        address: trimmed(o.address),
+                        voice: trimmed(o.voice),
+                        fax: trimmed(o.fax),
+                        email: None,
+                    })
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     let (chamber, district) = match current_role {
         Some(role) => {
             let district = match role.district {
@@ -670,10 +836,68 @@ fn parse_person(value: Value, jurisdiction_id: &str) -> Result<PersonRecord, Str
         chamber,
         party: nonempty(party),
         district,
-        email: nonempty(email),
+        email: trimmed(email),
         image: nonempty(image),
         source_url: urls(sources).into_iter().next().or_else(|| nonempty(openstates_url)),
+        given_name: nonempty(given_name),
+        family_name: nonempty(family_name),
+        other_names: other_names.into_iter().filter_map(|n| trimmed(n.name)).collect(),
+        links: urls(links),
+        offices,
+        // Only the current seat: the seats a person held are never taken from the API, and
+        // a stored history stays as it is.
+        roles: None,
+        // The API lists current members only, but whether someone is former is for a whole
+        // source (a people file) to say.
+        former: None,
+        // Not the whole record: the API has no seat history or ids (not requested), and a
+        // field it leaves out is unknown; a field a people file gave stays.
+        complete: false,
         ..Default::default()
+    })
+}
+
+/// One committee, its `parent_id` as given (resolved to a chamber by the page parser).
+fn parse_committee(value: Value, jurisdiction_id: &str) -> Result<OrganizationRecord, String> {
+    let mut f = Fields::of(value, "the committee")?;
+    let id: String = f.required("id")?;
+    if !id.starts_with("ocd-organization/") {
+        return Err(format!("id {id} is not an ocd-organization id"));
+    }
+    let name: String = f.required("name")?;
+    let classification: Option<String> = f.optional("classification")?;
+    let parent_id: Option<String> = f.optional("parent_id")?;
+    let other_names: Vec<ApiAltName> = f.optional("other_names")?;
+    let links: Vec<ApiLink> = f.optional("links")?;
+    let sources: Vec<ApiLink> = f.optional("sources")?;
+    let members = if f.has("memberships") {
+        let list: Vec<ApiMembership> = f.optional("memberships")?;
+        let mut members = Vec::with_capacity(list.len());
+        for (i, m) in list.into_iter().enumerate() {
+            let Some(person_name) = trimmed(m.person_name) else {
+                return Err(format!("membership {} has no `person_name`: the roster would not be whole", i + 1));
+            };
+            members.push(MembershipRecord {
+                name: person_name,
+                role: trimmed(m.role).unwrap_or_else(|| "member".into()),
+                person_source_key: m.person.and_then(|p| p.id).filter(|p| p.starts_with("ocd-person/")),
+            });
+        }
+        Some(members)
+    } else {
+        None
+    };
+    Ok(OrganizationRecord {
+        source_key: id,
+        name: name.trim().to_string(),
+        classification: trimmed(classification).unwrap_or_else(|| "committee".into()),
+        parent_source_key: trimmed(parent_id),
+        chamber: None,
+        jurisdiction_id: Some(jurisdiction_id.to_string()),
+        other_names: other_names.into_iter().filter_map(|n| trimmed(n.name)).collect(),
+        // The first link, else the first source: what a people file gives.
+        links: urls(links).into_iter().chain(urls(sources)).take(1).collect(),
+        members,
     })
 }
 
@@ -1187,8 +1411,113 @@ mod tests {
             target(bills_url(base, "de", Some("153"), Some(&since), 1)),
             s(&requests["bills-updated-since.json"])
         );
-        assert_eq!(target(people_url(base, "de", 1)), s(&requests["people-page-1.json"]));
-        assert_eq!(target(people_url(base, "de", 2)), s(&requests["people-page-2.json"]));
+        assert_eq!(target(people_url(base, "de", 1)), s(&requests["people-offices-page-1.json"]));
+        assert_eq!(target(people_url(base, "de", 2)), s(&requests["people-offices-page-2.json"]));
         assert_eq!(target(events_url(base, "de", 1)), s(&requests["events-page-1.json"]));
+        for k in 1..=3 {
+            let name = format!("committees-page-{k}.json");
+            assert_eq!(target(committees_url(base, "de", k)), s(&requests[&name]), "{name}");
+        }
+        assert_eq!(target(jurisdiction_url(base, DE)), s(&requests["jurisdiction-organizations.json"]));
+    }
+
+    /// The people files the API fixtures were derived from, by id.
+    fn people_files(folder: &str) -> BTreeMap<String, std::path::PathBuf> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/openstates-people/de").join(folder);
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).unwrap();
+                let id = text.lines().next().unwrap().trim_start_matches("id: ").to_string();
+                (id, p)
+            })
+            .collect()
+    }
+
+    /// Every page of a list, following `next_page` from page 1.
+    fn pages<F>(prefix: &str, mut parse: F) -> Parsed
+    where
+        F: FnMut(&[u8], &str) -> Result<(Parsed, Pagination), ParseError>,
+    {
+        let mut all = Parsed::default();
+        let mut page = Some(1);
+        while let Some(k) = page {
+            let name = format!("{prefix}-{k}.json");
+            let (parsed, pagination) = parse(&read(&name), &name).unwrap();
+            assert!(parsed.warnings.is_empty(), "{name}: {:?}", parsed.warnings);
+            all.extend(parsed);
+            page = pagination.next_page();
+        }
+        all
+    }
+
+    #[test]
+    fn people_with_offices_are_the_people_files_but_their_seats() {
+        let api = pages("people-offices-page", |b, l| parse_people_page(b, l, DE)).people;
+        let files = people_files("legislature");
+        assert_eq!(api.len(), files.len(), "every current legislator");
+        for p in &api {
+            let bytes = std::fs::read(&files[&p.source_key]).unwrap();
+            let yaml = crate::sources::openstates_people::parse_person(&bytes, "x.yml", false, "2026-01-01").unwrap();
+            // What both carry, the same way.
+            assert_eq!(
+                (&p.name, &p.chamber, &p.district, &p.party, &p.email, &p.image, &p.source_url),
+                (&yaml.name, &yaml.chamber, &yaml.district, &yaml.party, &yaml.email, &yaml.image, &yaml.source_url),
+                "{}",
+                p.name
+            );
+            assert_eq!((&p.given_name, &p.family_name), (&yaml.given_name, &yaml.family_name), "{}", p.name);
+            assert_eq!((&p.other_names, &p.links), (&yaml.other_names, &yaml.links), "{}", p.name);
+            assert_eq!(p.offices, yaml.offices, "{}: every office, whole", p.name);
+            // What only the people file has: the seats over time, ids, whether former.
+            assert_eq!((p.roles.is_none(), p.ids.is_empty(), p.former, p.complete), (true, true, None, false));
+        }
+        assert!(api.iter().all(|p| p.offices.as_ref().is_some_and(|o| !o.is_empty())));
+    }
+
+    #[test]
+    fn committees_are_the_committee_files_with_their_chambers() {
+        let chambers = parse_jurisdiction_chambers(&read("jurisdiction-organizations.json"), "j").unwrap();
+        assert_eq!(chambers.len(), 3, "legislature, upper, lower; not the executive");
+        let mut known = HashMap::new();
+        let api = pages("committees-page", |b, l| parse_committees_page(b, l, DE, &chambers, &mut known));
+        let files = people_files("committees");
+        assert_eq!(api.organizations.len(), files.len());
+        let mut names: Vec<&str> = api.organizations.iter().map(|c| c.name.as_str()).collect();
+        assert!(names.is_sorted(), "ordered by name");
+        names.dedup();
+        assert!(names.len() < files.len(), "some names are in two chambers (Agriculture)");
+        for c in &api.organizations {
+            let yaml = crate::sources::openstates_people::parse_committee(
+                &std::fs::read(&files[&c.source_key]).unwrap(),
+                "x.yml",
+            )
+            .unwrap();
+            assert_eq!((&c.name, &c.classification, &c.chamber), (&yaml.name, &yaml.classification, &yaml.chamber));
+            assert_eq!(c.parent_source_key, None, "{}: its parent is its chamber", c.name);
+            assert_eq!((&c.other_names, &c.links), (&yaml.other_names, &yaml.links), "{}", c.name);
+            assert_eq!(c.members, yaml.members, "{}: the whole roster, in order, with person ids", c.name);
+        }
+        assert_eq!(known.len(), files.len());
+    }
+
+    #[test]
+    fn a_committee_without_memberships_says_nothing_of_its_roster_and_a_subcommittee_gets_its_parents_chamber() {
+        let chambers: HashMap<String, String> = [("ocd-organization/c".to_string(), "upper".to_string())].into();
+        let body = br#"{"results":[
+            {"id":"ocd-organization/00000000-0000-0000-0000-000000000002","name":"B sub","classification":"subcommittee","parent_id":"ocd-organization/00000000-0000-0000-0000-000000000001","extras":{}},
+            {"id":"ocd-organization/00000000-0000-0000-0000-000000000001","name":"C","classification":"committee","parent_id":"ocd-organization/c","extras":{},"memberships":[]},
+            {"id":"not-an-org","name":"D","classification":"committee","parent_id":"ocd-organization/c"},
+            {"id":"ocd-organization/00000000-0000-0000-0000-000000000003","name":"E","classification":"committee","parent_id":"ocd-organization/c","memberships":[{"role":"chair"}]}
+        ],"pagination":{"per_page":20,"page":1,"max_page":1,"total_items":4}}"#;
+        let mut known = HashMap::new();
+        let (parsed, _) = parse_committees_page(body, "c1", DE, &chambers, &mut known).unwrap();
+        let [sub, c] = &parsed.organizations[..] else { panic!("{:?}", parsed.organizations) };
+        assert_eq!((sub.members.as_ref(), sub.chamber.as_deref()), (None, Some("upper")));
+        assert_eq!(sub.parent_source_key.as_deref(), Some("ocd-organization/00000000-0000-0000-0000-000000000001"));
+        assert_eq!((c.members.as_deref(), c.parent_source_key.as_ref()), (Some(&[][..]), None));
+        assert_eq!(parsed.warnings.len(), 2, "{:?}", parsed.warnings);
+        assert!(parsed.warnings[1].message.contains("person_name"), "{}", parsed.warnings[1].message);
     }
 }

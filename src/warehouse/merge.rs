@@ -503,15 +503,24 @@ pub fn complete_person(new: &mut PersonRow, old: &PersonRow) {
     new.content_hash = crate::normalize::rows::content_hash(&*new);
 }
 
-/// Merges people and, for those delivered with them (`roster`), their seats and offices:
+/// The people whose seats (`roles`) and whose offices (`offices`) were delivered whole, each
+/// apart: a source may give every office and only the current seat (the Open States API).
+#[derive(Debug, Default)]
+pub struct Whole {
+    pub roles: std::collections::HashSet<String>,
+    pub offices: std::collections::HashSet<String>,
+}
+
+/// Merges people and, for those delivered with them (`whole`), their seats and their offices:
 /// `person_added` (with its seats and offices) or one `person_changed` listing the changed
-/// fields and, under `roles` and `offices`, each seat or office added, changed or removed.
+/// fields and, under `roles` and `offices`, each seat or office added, changed or removed. A
+/// person whose seats (or offices) were not delivered whole keeps the stored ones untouched.
 pub fn merge_people(
     ws: &mut WriteSet,
     people: Vec<PersonRow>,
     mut roles: HashMap<String, Vec<RoleRow>>,
     mut offices: HashMap<String, Vec<OfficeRow>>,
-    roster: &std::collections::HashSet<String>,
+    whole: &Whole,
     mut old: OldPeople,
 ) {
     let role_kinds = Kinds { entity_type: "person_role", added: "added", changed: "changed", removed: "removed" };
@@ -521,7 +530,7 @@ pub fn merge_people(
         let mut role_changes = Vec::new();
         let mut office_changes = Vec::new();
         let (mut new_roles, mut new_offices) = (Vec::new(), Vec::new());
-        if roster.contains(&p.id) {
+        if whole.roles.contains(&p.id) {
             let mut parent = Parent {
                 jurisdiction_id: &p.jurisdiction_id,
                 bill_id: None,
@@ -531,6 +540,8 @@ pub fn merge_people(
             };
             let r = roles.remove(&p.id).unwrap_or_default();
             new_roles = parent.merge("person_roles", role_kinds, take(&mut old.roles, &p.id), r);
+        }
+        if whole.offices.contains(&p.id) {
             let mut parent = Parent {
                 jurisdiction_id: &p.jurisdiction_id,
                 bill_id: None,

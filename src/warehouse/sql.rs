@@ -551,10 +551,10 @@ macro_rules! backend {
                         merge::complete_person(p, o);
                     }
                 }
-                old_people.roles = group(select_in::<RoleRow>(&mut tx, "person_id", &n.roster_people).await?, |r| &r.person_id);
-                old_people.offices = group(select_in::<OfficeRow>(&mut tx, "person_id", &n.roster_people).await?, |r| &r.person_id);
-                let roster_people: std::collections::HashSet<String> = n.roster_people.into_iter().collect();
-                merge::merge_people(&mut ws, people, group(n.person_roles, |r| &r.person_id), group(n.person_offices, |r| &r.person_id), &roster_people, old_people);
+                old_people.roles = group(select_in::<RoleRow>(&mut tx, "person_id", &n.role_people).await?, |r| &r.person_id);
+                old_people.offices = group(select_in::<OfficeRow>(&mut tx, "person_id", &n.office_people).await?, |r| &r.person_id);
+                let whole = merge::Whole { roles: n.role_people.into_iter().collect(), offices: n.office_people.into_iter().collect() };
+                merge::merge_people(&mut ws, people, group(n.person_roles, |r| &r.person_id), group(n.person_offices, |r| &r.person_id), &whole, old_people);
 
                 let kind = batch.source_kind.as_str().to_string();
                 let arbitrate = !batch.reload;

@@ -880,7 +880,7 @@ impl Http {
         let source = match row.kind {
             Kind::OpenStatesApi => format!(
                 "[[source]]\nname = \"faulty\"\nkind = \"openstates\"\nbase_url = \"{base}\"\njurisdiction = \"de\"\n\
-                 session = \"153\"\napi_key_env = \"{OS_KEY_VAR}\"\n\
+                 session = \"153\"\napi_key_env = \"{OS_KEY_VAR}\"\ncommittees = true\n\
                  tier = {{ requests_per_minute = 60000, requests_per_day = 10000 }}\n"
             ),
             Kind::LegiscanApi => format!(

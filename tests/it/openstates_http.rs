@@ -10,23 +10,23 @@ use std::time::Duration;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const KEY_VAR: &str = "STATEHOUSE_TEST_OPENSTATES_KEY";
-const KEY: &str = "test-key-not-a-secret";
+pub(crate) const KEY_VAR: &str = "STATEHOUSE_TEST_OPENSTATES_KEY";
+pub(crate) const KEY: &str = "test-key-not-a-secret";
 
-fn set_key() {
+pub(crate) fn set_key() {
     static ONCE: Once = Once::new();
     // SAFETY: set once, before any test of this module reads it; nothing else writes it.
     ONCE.call_once(|| unsafe { std::env::set_var(KEY_VAR, KEY) });
 }
 
 /// Answers each request with the recorded file its path and query map to.
-struct Replay {
+pub(crate) struct Replay {
     by_request: HashMap<String, Vec<u8>>,
     updated_since: Vec<u8>,
 }
 
 impl Replay {
-    fn load() -> Replay {
+    pub(crate) fn load() -> Replay {
         let dir = fixture("openstates-api/de");
         let map: HashMap<String, String> =
             serde_json::from_slice(&std::fs::read(dir.join("requests.json")).unwrap()).unwrap();
@@ -139,8 +139,17 @@ async fn replays_the_api_through_429_500_and_a_timeout() {
             5562 - 21,
             "{b}: less the orphan vote's 21 records"
         );
-        assert_eq!(count(&wh, "SELECT COUNT(*) FROM people").await, 59, "{b}");
-        // Voters are linked to the people the API returned.
+        // The people pages (derived from the people files, with offices): every legislator.
+        let people: i64 = (1..=2)
+            .map(|k| {
+                let page = std::fs::read(fixture(&format!("openstates-api/de/people-offices-page-{k}.json"))).unwrap();
+                let page: serde_json::Value = serde_json::from_slice(&page).unwrap();
+                page["results"].as_array().unwrap().len() as i64
+            })
+            .sum();
+        assert_eq!(count(&wh, "SELECT COUNT(*) FROM people").await, people, "{b}");
+        // Voters carry the person ids their votes name (derived from the scrape, not the
+        // people files the people pages come from: see the fixtures' PROVENANCE.md).
         assert!(count(&wh, "SELECT COUNT(*) FROM vote_records WHERE person_id IS NOT NULL").await > 5000, "{b}");
         assert_eq!(
             rows(&wh, "SELECT COUNT(*), MIN(http_status), MAX(http_status) FROM raw_payloads WHERE source = 'os'")
