@@ -7,11 +7,11 @@
 //! the template autoescapes (the alerts' minijinja set-up and formatter), every field is one
 //! line (`alerts::render::one_line`), and the page links to nothing.
 
-use crate::alerts::render::{html_formatter, one_line};
+use crate::alerts::render::one_line;
 use crate::warehouse::QueryResult;
 use crate::warehouse::scorecard::{Line, Scorecard};
 use minijinja::value::Serde;
-use minijinja::{Environment, UndefinedBehavior, context};
+use minijinja::{Environment, context};
 use serde::Serialize;
 use serde_json::json;
 use std::sync::OnceLock;
@@ -163,22 +163,9 @@ const TEMPLATE: &str = include_str!("../templates/scorecard/scorecard.html");
 
 fn environment() -> Result<&'static Environment<'static>, ScorecardPageError> {
     static ENV: OnceLock<Result<Environment<'static>, String>> = OnceLock::new();
-    let env = ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        // A `.html` name: autoescaped, with the alerts' formatter (`/` left alone).
-        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
-        env.set_formatter(html_formatter);
-        let syntax = minijinja::syntax::SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .keep_trailing_newline(true)
-            .build()
-            .map_err(|e| format!("{e:#}"))?;
-        env.set_syntax(syntax);
-        env.add_template("scorecard.html", TEMPLATE).map_err(|e| format!("scorecard.html: {e:#}"))?;
-        Ok(env)
-    });
-    env.as_ref().map_err(|e| ScorecardPageError::Template(e.clone()))
+    ENV.get_or_init(|| crate::alerts::render::template_environment(&[("scorecard.html", TEMPLATE)]))
+        .as_ref()
+        .map_err(|e| ScorecardPageError::Template(e.clone()))
 }
 
 /// The scorecard as one HTML page; `as_of` is the date it says it was made.

@@ -850,26 +850,29 @@ const TEMPLATES: [(&str, &str); 9] = [
     ("digest.txt", include_str!("../../templates/email/digest.txt")),
 ];
 
+/// A template environment as statehouse's templates want it: `.html` names autoescaped (with
+/// [`html_formatter`]), `.txt` not; undefined values an error where they matter; block tags
+/// trimmed. Shared by the emails and the scorecard page.
+pub(crate) fn template_environment(templates: &[(&'static str, &'static str)]) -> Result<Environment<'static>, String> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    env.set_formatter(html_formatter);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .map_err(|e| format!("{e:#}"))?;
+    env.set_syntax(syntax);
+    for (name, source) in templates {
+        env.add_template(name, source).map_err(|e| format!("{name}: {e:#}"))?;
+    }
+    Ok(env)
+}
+
 fn environment() -> Result<&'static Environment<'static>, RenderError> {
     static ENV: OnceLock<Result<Environment<'static>, String>> = OnceLock::new();
-    let env = ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        // `.html` templates autoescape (minijinja's default by file name); `.txt` do not.
-        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
-        env.set_formatter(html_formatter);
-        let syntax = minijinja::syntax::SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .keep_trailing_newline(true)
-            .build()
-            .map_err(|e| format!("{e:#}"))?;
-        env.set_syntax(syntax);
-        for (name, source) in TEMPLATES {
-            env.add_template(name, source).map_err(|e| format!("{name}: {e:#}"))?;
-        }
-        Ok(env)
-    });
-    env.as_ref().map_err(|e| RenderError::Templates(e.clone()))
+    ENV.get_or_init(|| template_environment(&TEMPLATES)).as_ref().map_err(|e| RenderError::Templates(e.clone()))
 }
 
 /// minijinja's formatter, but HTML escaping leaves `/` alone (the default writes `&#x2f;`,
