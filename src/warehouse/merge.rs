@@ -579,11 +579,17 @@ pub fn merge_people(
             }
             Some(o) => {
                 let children_changed = !role_changes.is_empty() || !office_changes.is_empty();
+                let d = diff(o, &p);
+                let no_field = d.as_object().is_some_and(|m| m.is_empty());
                 if o.content_hash == p.content_hash && !children_changed {
+                    ws.counts.unchanged += 1;
+                } else if no_field && !children_changed {
+                    // Same values, another hash (a row stored before a column was added):
+                    // rewritten quietly, no news.
                     ws.counts.unchanged += 1;
                 } else {
                     ws.counts.updated += 1;
-                    let mut d = diff(o, &p);
+                    let mut d = d;
                     if let Some(m) = d.as_object_mut() {
                         if !role_changes.is_empty() {
                             m.insert("roles".into(), listed(role_changes));
@@ -671,6 +677,12 @@ pub fn merge_flat<T: Entity>(
                 });
                 out.push(r);
             }
+            // Same values, another hash (a row stored before a column was added): rewritten
+            // quietly, no news.
+            Some(o) if o.hash() != r.hash() && diff(o, &r).as_object().is_some_and(|m| m.is_empty()) => {
+                counts.unchanged += 1;
+                out.push(r);
+            }
             Some(o) if o.hash() != r.hash() => {
                 counts.updated += 1;
                 ws_changes.push(Change {
@@ -685,5 +697,65 @@ pub fn merge_flat<T: Entity>(
             }
             Some(_) => counts.unchanged += 1,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn berry() -> PersonRow {
+        let mut p = PersonRow {
+            id: "ocd-person/e9301c44-8042-4031-8ed0-4731c64a5a66".into(),
+            jurisdiction_id: "ocd-jurisdiction/country:us/state:de/government".into(),
+            name: "Alonna Berry".into(),
+            chamber: Some("lower".into()),
+            party: Some("Democratic".into()),
+            district: Some("20".into()),
+            email: None,
+            image: None,
+            source_url: None,
+            given_name: None,
+            family_name: None,
+            other_names: "[]".into(),
+            links: "[]".into(),
+            ids: "{}".into(),
+            former: None,
+            content_hash: String::new(),
+        };
+        p.content_hash = crate::normalize::rows::content_hash(&p);
+        p
+    }
+
+    #[test]
+    fn a_row_whose_hash_changed_but_no_value_is_rewritten_quietly() {
+        // Stored before a column was added: the same values under the old hash.
+        let mut stored = berry();
+        stored.content_hash = "hash-of-an-older-schema".into();
+        let mut ws = WriteSet::default();
+        let old = OldPeople { people: [(stored.id.clone(), stored)].into_iter().collect(), ..Default::default() };
+        merge_people(&mut ws, vec![berry()], HashMap::new(), HashMap::new(), &Default::default(), old);
+        assert!(ws.changes.is_empty(), "{:?}", ws.changes);
+        assert_eq!(ws.people.len(), 1, "rewritten with the new hash");
+        assert_eq!(ws.counts.unchanged, 1);
+
+        // A value that did change is news.
+        let mut stored = berry();
+        stored.district = Some("19".into());
+        stored.content_hash = crate::normalize::rows::content_hash(&stored);
+        let mut ws = WriteSet::default();
+        let old = OldPeople { people: [(stored.id.clone(), stored)].into_iter().collect(), ..Default::default() };
+        merge_people(&mut ws, vec![berry()], HashMap::new(), HashMap::new(), &Default::default(), old);
+        assert_eq!(ws.changes.len(), 1);
+        assert_eq!(ws.changes[0].kind, "person_changed");
+        assert_eq!(ws.changes[0].changes, json!({"district": {"old": "19", "new": "20"}}));
+
+        // Flat entities alike.
+        let mut stored = berry();
+        stored.content_hash = "hash-of-an-older-schema".into();
+        let old: HashMap<String, PersonRow> = [(stored.id.clone(), stored)].into_iter().collect();
+        let (mut out, mut changes, mut counts) = (Vec::new(), Vec::new(), Counts::default());
+        merge_flat(vec![berry()], &old, "person", |r| r.jurisdiction_id.clone(), &mut out, &mut changes, &mut counts);
+        assert!(changes.is_empty() && out.len() == 1 && counts.unchanged == 1);
     }
 }
