@@ -429,7 +429,11 @@ fn paragraphs(text: &str) -> Vec<String> {
 /// A section heading at the start of a paragraph: "SECTION 1.", "Section 5.", "SEC. 1.5.",
 /// "Sec. 5-45.", "§ 2.", "S 2." (New York's older plain texts).
 fn heading(paragraph: &str) -> Option<String> {
-    let p = paragraph.trim_start();
+    // A heading inside the document's own marks (an added section: "{++Sec. 197.").
+    let p = paragraph
+        .trim_start()
+        .trim_start_matches(super::marks::INSERTED_OPEN)
+        .trim_start_matches(super::marks::STRUCK_OPEN);
     let lower = p.to_ascii_lowercase();
     // "S 2." is New York's "§ 2." in its older plain texts.
     let rest_at = ["section", "sec.", "§", "s "].iter().find_map(|w| lower.starts_with(w).then_some(w.len()))?;
@@ -713,7 +717,9 @@ mod tests {
         assert_eq!(outline(&d), [(HunkKind::Changed, None, None)]);
         let inline = d.hunks[0].inline.as_deref().unwrap();
         assert!(
-            inline.starts_with("[-104TH GENERAL ASSEMBLY State of Illinois 2025 and 2026-]\n[-HB1075-]\n"),
+            inline.starts_with(
+                "[-104TH GENERAL ASSEMBLY State of Illinois 2025 and 2026 HB1075-]\n[-Introduced 1/9/2025"
+            ),
             "{inline}"
         );
         assert!(inline.ends_with("\nAN ACT concerning government.\nBe it enacted by the People of the State of Illinois, represented in the General Assembly:"));
@@ -763,7 +769,7 @@ mod tests {
     fn paragraphs_when_there_are_no_sections_and_white_space_is_not_a_change() {
         // The sponsor's memo of New York S434 has no section headings: paragraphs.
         let page = text("state-html/ny/2015-S434-20180510T154604.html");
-        let memo = &page[page.find("BILL NUMBER: S434").unwrap()..];
+        let memo = &page[page.find("{++BILL NUMBER:++} S434").unwrap()..];
         let rewrapped = memo.replace(" the ", "\nthe ");
         let d = diff(memo, &rewrapped, &[]);
         assert_eq!(d.unit, "paragraph");

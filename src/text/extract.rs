@@ -14,11 +14,11 @@
 //! panics on bad input (the PDF reader, which can, runs under `catch_unwind`).
 
 use super::formats::{CAML_NS, caml_text, docx_text};
-use scraper::{CaseSensitivity, Html, Node};
+use super::layout;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// What [`extract`] got out of a document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Extraction {
     /// The normalized text; `None` when the document could not be read (see `error`).
     pub text: Option<String>,
@@ -32,6 +32,10 @@ pub struct Extraction {
     /// Where the document says its text is, when it holds none itself (ilga.gov's "too large
     /// for display" pages link the full text), as written in it (often relative).
     pub see_also: Option<String>,
+    /// HTML: the share of the page's visible characters the text kept (navigation, menus and
+    /// footers are what it leaves out); a share far below other pages' means the bill was not
+    /// found in the page.
+    pub kept: Option<f64>,
 }
 
 /// The closed set of ways to read a document.
@@ -67,16 +71,24 @@ pub fn extract(media_type: Option<&str>, name: &str, bytes: &[u8]) -> Extraction
     let method = match choose(media_type, name, bytes, &mut warnings) {
         Ok(m) => m,
         Err((method, error)) => {
-            return Extraction { text: None, method: method.name(), warnings, error: Some(error), see_also: None };
+            return Extraction {
+                text: None,
+                method: method.name(),
+                warnings,
+                error: Some(error),
+                see_also: None,
+                kept: None,
+            };
         }
     };
     let mut see_also = None;
+    let mut kept = None;
     let read = match method {
-        Method::Html => html(&decode(bytes, &mut warnings), &mut warnings, &mut see_also),
+        Method::Html => html(&decode(bytes, &mut warnings), name, &mut warnings, &mut see_also, &mut kept),
         Method::Pdf => pdf(bytes, &mut warnings),
         Method::Caml => caml_text(&decode(bytes, &mut warnings)).map(|t| paragraphs_of_lines(&t)),
         Method::Xml => xml(&decode(bytes, &mut warnings)),
-        Method::Text => Ok(decode(bytes, &mut warnings)),
+        Method::Text => Ok(plain_text(&decode(bytes, &mut warnings))),
         Method::Docx => docx_text(bytes).map(|t| paragraphs_of_lines(&t)),
     };
     match read.map(|t| normalize(&t)) {
@@ -86,9 +98,10 @@ pub fn extract(media_type: Option<&str>, name: &str, bytes: &[u8]) -> Extraction
             warnings,
             error: Some(format!("no text found in the {} document", method.name())),
             see_also,
+            kept,
         },
-        Ok(text) => Extraction { text: Some(text), method: method.name(), warnings, error: None, see_also },
-        Err(e) => Extraction { text: None, method: method.name(), warnings, error: Some(e), see_also },
+        Ok(text) => Extraction { text: Some(text), method: method.name(), warnings, error: None, see_also, kept },
+        Err(e) => Extraction { text: None, method: method.name(), warnings, error: Some(e), see_also, kept },
     }
 }
 
@@ -264,6 +277,11 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
+/// Plain text: printed lines (numbered, or wrapped) rebuilt into paragraphs; other text as it is.
+fn plain_text(text: &str) -> String {
+    layout::paragraphs(layout::text_blocks(&text.replace("\r\n", "\n").replace('\r', "\n")), false).join("\n\n")
+}
+
 /// One paragraph a line (CAML and Word output) to paragraphs separated by a blank line.
 fn paragraphs_of_lines(text: &str) -> String {
     text.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n\n")
@@ -295,8 +313,19 @@ fn pdf(bytes: &[u8], warnings: &mut Vec<String>) -> Result<String, String> {
     if empty > 0 {
         warnings.push(format!("{empty} of {} PDF pages have no text (scanned images?)", pages.len()));
     }
-    // pdf-extract marks a wider gap between lines with a blank line; those stay paragraphs.
-    Ok(pages.join("\n\n"))
+    // pdf-extract marks a wider gap between lines with a blank line: paragraphs, unless the
+    // page is double-spaced (most of its runs one line long), where the gaps say nothing.
+    let mut blocks = Vec::new();
+    for page in &pages {
+        let page_blocks = layout::text_blocks(page);
+        let singles = page_blocks.iter().filter(|b| b.len() == 1).count();
+        if singles * 10 >= page_blocks.len() * 6 {
+            blocks.push(page_blocks.into_iter().flatten().collect());
+        } else {
+            blocks.extend(page_blocks);
+        }
+    }
+    Ok(layout::paragraphs(blocks, true).join("\n\n"))
 }
 
 /// The text of each page, in order.
@@ -410,244 +439,26 @@ fn xml(source: &str) -> Result<String, String> {
 
 // ---- HTML ----------------------------------------------------------------------------------
 
-/// Elements whose content is never text of the document.
-const SKIPPED: &[&str] = &[
-    "head", "script", "style", "noscript", "template", "nav", "header", "footer", "select", "option", "button",
-    "textarea", "iframe", "object", "svg", "math", "canvas", "map",
-    // Struck text: law a bill deletes (California's CAML reader leaves it out too).
-    "s", "strike", "del",
-];
-
-/// Elements that start and end a paragraph.
-const BLOCKS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "body",
-    "caption",
-    "center",
-    "dd",
-    "details",
-    "dialog",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "li",
-    "main",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "thead",
-    "tfoot",
-    "tr",
-    "ul",
-    "text",
-];
-
-/// `class`/`id`/`role` words that mark site chrome on pages without `<nav>`/`<header>`.
-const CHROME: &[&str] = &["nav", "navbar", "navigation", "menu", "banner", "breadcrumb", "breadcrumbs", "skip-link"];
-
-/// The text of an HTML page. On an ilga.gov full-text page only the bill (`#billtextanchor`) is
-/// read, its printed lines joined into paragraphs (across page ends) and its line numbers and
-/// page headers dropped;
-/// elsewhere the whole `<body>` without the skipped elements and site chrome.
-fn html(source: &str, warnings: &mut Vec<String>, see_also: &mut Option<String>) -> Result<String, String> {
-    let doc = Html::parse_document(source);
-    let root = doc.tree.root();
-    let ilga = root.descendants().find(|n| n.value().as_element().is_some_and(|e| e.id() == Some("billtextanchor")));
-    let mut out = Writer::default();
-    match ilga {
-        Some(anchor) => {
-            let notice = text_of(anchor);
-            if notice.contains("too large for display") {
-                let href =
-                    anchor.descendants().filter_map(|n| n.value().as_element().and_then(|e| e.attr("href"))).next();
-                *see_also = href.map(str::to_string);
-                let link = href.unwrap_or("the PDF");
-                return Err(format!(
-                    "an ilga.gov page without the bill text (\"too large for display in this window\"); the text is at {link}"
-                ));
+/// The text of an HTML page ([`super::html`]): the bill alone, in paragraphs, with its marks.
+fn html(
+    source: &str,
+    name: &str,
+    warnings: &mut Vec<String>,
+    see_also: &mut Option<String>,
+    kept: &mut Option<f64>,
+) -> Result<String, String> {
+    match super::html::read(source, name) {
+        Ok(page) => {
+            if page.text.is_empty() {
+                warnings.push("the HTML page has no text outside scripts, styles and navigation".into());
             }
-            walk(anchor, true, &mut out);
+            *kept = Some(page.kept);
+            Ok(page.text)
         }
-        None => walk(root, false, &mut out),
-    }
-    let text = out.finish();
-    if text.is_empty() {
-        warnings.push("the HTML page has no text outside scripts, styles and navigation".into());
-    }
-    Ok(text)
-}
-
-type NodeRef<'a> = ego_tree::NodeRef<'a, Node>;
-
-fn text_of(node: NodeRef) -> String {
-    node.descendants().filter_map(|n| n.value().as_text().map(|t| t.to_string())).collect()
-}
-
-/// Whether `e` is site chrome by its `class`, `id` or `role`.
-fn is_chrome(e: &scraper::node::Element) -> bool {
-    let words = e.classes().chain(e.id()).chain(e.attr("role"));
-    words.map(|w| w.to_ascii_lowercase()).any(|w| CHROME.contains(&w.as_str()))
-}
-
-/// An ilga.gov page header inside the bill ("HB0001 - 2 - LRB104 03394 BDA 13416 b").
-fn is_ilga_page_header(node: NodeRef) -> bool {
-    // Its cells' texts run together ("HB1075LRB104 03072 BDA 13090 b").
-    let text = text_of(node);
-    text.trim().len() <= 80
-        && text.match_indices("LRB").any(|(i, _)| text[i + 3..].starts_with(|c: char| c.is_ascii_digit()))
-}
-
-/// Depth-first over `root` without recursion (pages can nest deeply).
-fn walk(root: NodeRef, ilga: bool, out: &mut Writer) {
-    let mut stack = vec![(root, false)];
-    while let Some((node, closing)) = stack.pop() {
-        match node.value() {
-            Node::Text(t) if !closing => out.text(t),
-            Node::Element(e) => {
-                let name = e.name();
-                if closing {
-                    close(name, ilga, out);
-                    continue;
-                }
-                if SKIPPED.contains(&name) || is_chrome(e) {
-                    continue;
-                }
-                if ilga {
-                    let class = |c| e.has_class(c, CaseSensitivity::AsciiCaseInsensitive);
-                    // Line numbers, the gutter, and page headers.
-                    if (name == "td" && (class("number") || class("junk"))) || class("lineNum") {
-                        continue;
-                    }
-                    if name == "td" && e.attr("colspan").is_some() && is_ilga_page_header(node) {
-                        continue;
-                    }
-                    if name == "td" {
-                        out.cell_has_text = false;
-                    }
-                    // An indented printed line starts a paragraph.
-                    if name == "code" && !out.cell_has_text && text_of(node).trim().is_empty() {
-                        out.paragraph();
-                    }
-                }
-                open(name, ilga, out);
-                stack.push((node, true));
-                let children: Vec<_> = node.children().collect();
-                stack.extend(children.into_iter().rev().map(|c| (c, false)));
-            }
-            Node::Document | Node::Fragment if !closing => {
-                let children: Vec<_> = node.children().collect();
-                stack.extend(children.into_iter().rev().map(|c| (c, false)));
-            }
-            _ => {}
+        Err(no) => {
+            *see_also = no.see_also;
+            Err(no.error)
         }
-    }
-}
-
-fn open(name: &str, ilga: bool, out: &mut Writer) {
-    match name {
-        "pre" => {
-            out.paragraph();
-            out.pre += 1;
-        }
-        // A line ending in <br> ends its paragraph; a row holding only <br> is spacing.
-        "br" if ilga && out.cell_has_text => out.paragraph(),
-        "br" if ilga => {}
-        "br" => out.line(),
-        // An ilga.gov bill is one table a page; its paragraphs run across them.
-        "tr" | "table" | "tbody" if ilga => {}
-        "td" | "th" => out.space(),
-        _ if BLOCKS.contains(&name) => out.paragraph(),
-        _ => {}
-    }
-}
-
-fn close(name: &str, ilga: bool, out: &mut Writer) {
-    match name {
-        "pre" => {
-            out.pre = out.pre.saturating_sub(1);
-            out.paragraph();
-        }
-        // A printed line of an ilga.gov bill continues its paragraph; one ending in a hyphen
-        // ("ready-" + "to-eat", "identifica-" + "tion") continues its word.
-        "tr" if ilga && !out.current.ends_with('-') => out.space(),
-        "tr" | "table" | "tbody" if ilga => {}
-        _ if BLOCKS.contains(&name) => out.paragraph(),
-        _ => {}
-    }
-}
-
-/// Paragraphs of text with runs of white space collapsed (line ends kept inside `<pre>`).
-#[derive(Default)]
-struct Writer {
-    paragraphs: Vec<String>,
-    current: String,
-    pre: usize,
-    /// ilga.gov: the current table cell has had text.
-    cell_has_text: bool,
-}
-
-impl Writer {
-    fn text(&mut self, s: &str) {
-        for c in s.chars() {
-            if c == '\n' && self.pre > 0 {
-                // An empty line inside <pre> separates paragraphs.
-                if self.current.is_empty() || self.current.ends_with('\n') {
-                    self.paragraph();
-                } else {
-                    self.line();
-                }
-            } else if c.is_whitespace() {
-                self.space();
-            } else {
-                self.current.push(c);
-                self.cell_has_text = true;
-            }
-        }
-    }
-
-    fn space(&mut self) {
-        if !self.current.is_empty() && !self.current.ends_with([' ', '\n']) {
-            self.current.push(' ');
-        }
-    }
-
-    fn line(&mut self) {
-        let trimmed = self.current.trim_end_matches(' ').len();
-        self.current.truncate(trimmed);
-        if !self.current.is_empty() && !self.current.ends_with('\n') {
-            self.current.push('\n');
-        }
-    }
-
-    fn paragraph(&mut self) {
-        let p = self.current.trim();
-        if !p.is_empty() {
-            self.paragraphs.push(p.to_string());
-        }
-        self.current.clear();
-    }
-
-    fn finish(mut self) -> String {
-        self.paragraph();
-        self.paragraphs.join("\n\n")
     }
 }
 
@@ -681,7 +492,7 @@ mod tests {
         // The printed header, then the bill; the site's title, logo and <h2> are not text.
         assert!(
             text.starts_with(
-                "104TH GENERAL ASSEMBLY\nState of Illinois\n2025 and 2026\n\nHB1075\n\n\
+                "104TH GENERAL ASSEMBLY State of Illinois 2025 and 2026\nHB1075\n\n\
                  Introduced 1/9/2025, by Rep. Daniel Didech\n\nSYNOPSIS AS INTRODUCED:\n\n5 ILCS 490/197 new\n\n\
                  Amends the State Commemorative Dates Act. Provides that, in accordance"
             ),
@@ -692,11 +503,12 @@ mod tests {
             "\n\nSection 5. The State Commemorative Dates Act is amended by adding Section 197 as follows:\n\n\
              (5 ILCS 490/197 new)\n\n"
         ));
+        // The new section is underlined on the page: language the bill adds to the statutes.
         assert!(text.ends_with(
-            "\n\nSec. 197. Diwali Day. In accordance with the official day recognized by the government of the \
+            "\n\n{++Sec. 197. Diwali Day. In accordance with the official day recognized by the government of the \
              Republic of India, the 15th day of the Hindu lunisolar month of Kartika is designated as Diwali Day, \
              to be observed through the State by the many Illinoisans who celebrate Diwali, also known as the \
-             festival of lights, as a day of thanksgiving and reflection."
+             festival of lights, as a day of thanksgiving and reflection.++}"
         ));
         for chrome in ["ILGA.GOV", "Full Text of", "104th General Assembly", "LRB104", "enableWordFriendlyCopy"] {
             assert!(!text.contains(chrome), "{chrome}");
@@ -750,12 +562,20 @@ mod tests {
         let e = text_of_fixture(None, "state-html/ny/2015-S434-20180510T154604.html");
         assert_eq!((e.method, e.warnings.len()), ("html", 0));
         let text = e.text.unwrap();
-        // The <pre> bill text keeps its printed lines (and their numbers); &#167; is "§".
+        // The <pre> bill text: its printed lines joined into paragraphs without their numbers,
+        // hanging indentation read as paragraphs, "Assem-" + "bly" one word again, the
+        // underlined new section marked as added; &#167; is "§".
         assert!(text.contains(
-            "\n1 Section 1. The general business law is amended by adding a new section\n2 399-ppp to read as follows:\n\
-             3 § 399-ppp. Prohibition on provision of deceptive caller identification\n"
+            "\n\nIntroduced by Sen. GALLIVAN -- read twice and ordered printed, and when printed to be committed \
+             to the Committee on Consumer Protection\n\n"
         ));
-        assert!(text.contains("EFFECTIVE DATE: This act will take effect on the sixtieth day after"));
+        assert!(text.contains(
+            "\n\n{++The People of the State of New York, represented in Senate and Assembly, do enact as follows:++}\n\n\
+             Section 1. The general business law is amended by adding a new section 399-ppp to read as follows:\n\n\
+             {++§ 399-ppp. Prohibition on provision of deceptive caller identification information. 1. It shall be \
+             unlawful for any business entity,"
+        ));
+        assert!(text.contains(": This act will take effect on the sixtieth day after it shall have become a law."));
         assert!(text.contains("\n06/10/15 PASSED SENATE\n"));
         // The menu (a div.nav), the search form's <select> and the scripts are not text.
         for chrome in ["Laws of New York", "Chapters", "Approval No.", "closeNav", "submitForm"] {
@@ -801,8 +621,8 @@ mod tests {
         // 105736, AB 50 as amended: "<strike> SEC. 3. </strike> <em> SEC. 5. </em>" reads "SEC. 5.".
         let (mime, bytes) = legiscan_doc("105736");
         let text = extract(Some(&mime), "105736", &bytes).text.unwrap();
-        assert!(text.contains("\nSEC. 5. This act provides\nfor a tax levy"), "{text}");
-        assert!(!text.contains("SEC. 3. SEC. 5."));
+        assert!(text.contains("\n{--SEC. 3.--} SEC. 5. This act provides for a tax levy"), "{text}");
+        assert!(!super::super::marks::live(&text).contains("SEC. 3. SEC. 5."));
         // 138449, ACR 9: declared UTF-8 HTML, three Latin-1 bytes in the coauthors' names.
         let (mime, bytes) = legiscan_doc("138449");
         let e = extract(Some(&mime), "138449", &bytes);
@@ -931,7 +751,10 @@ mod tests {
         ));
         // Plain text is only normalized.
         let e = extract(None, "notes", b"SECTION 1.  Text \r\nmore   \r\n\r\n\r\n\r\n\r\nend\n\n");
-        assert_eq!((e.method, e.text.as_deref()), ("text", Some("SECTION 1.  Text\nmore\n\n\nend")));
+        // Plain text is normalized, its wrapped lines joined ("Text" runs on into "more").
+        assert_eq!((e.method, e.text.as_deref()), ("text", Some("SECTION 1. Text more\n\nend")));
+        let e = extract(None, "notes", b"Short line.\nAnother Line.\n\n\nend\n");
+        assert_eq!((e.method, e.text.as_deref()), ("text", Some("Short line.\nAnother Line.\n\nend")));
     }
 
     #[test]

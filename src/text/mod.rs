@@ -5,6 +5,9 @@
 pub mod diff;
 pub mod extract;
 pub mod formats;
+pub mod html;
+pub mod layout;
+pub mod marks;
 pub mod terms;
 
 pub use diff::{Hunk, HunkKind, PhraseChange, TextDiff, diff, render_text};

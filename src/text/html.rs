@@ -1,0 +1,615 @@
+//! The text of an HTML bill page: the bill alone, as paragraphs, with the page's own marks of
+//! struck and inserted language kept ([`super::marks`]).
+//!
+//! 1. **Where the bill is.** A site rule's `content` selector when one applies (`sites.toml`,
+//!    by host or by a signature element); otherwise the main content by weight of text, as
+//!    readability-style extractors find it: from `<body>` (or a `<main>`, `<article>` or
+//!    `role="main"` holding at least half of its text), go down into the child element that
+//!    holds at least 60% of the text outside links, while there is one. Site chrome never
+//!    counts: `<nav>`, `<header>`, `<footer>`, `<aside>`, forms' controls, scripts, elements
+//!    whose class, id or role names navigation, menus, footers, banners or breadcrumbs, and
+//!    blocks that are mostly links.
+//! 2. **Lines, then paragraphs.** The content is read into blocks (HTML block elements) of
+//!    lines (`<br>`, table rows, line ends inside `<pre>`), with each line's indentation
+//!    (no-break spaces), centering and boldness; [`super::layout`] removes printed line
+//!    numbers and page furniture and joins wrapped lines.
+//! 3. **Marks.** `<s>`, `<strike>`, `<del>`, and classes or styles for struck text (`strike`,
+//!    `deleted`, `line-through`) become `{--…--}`; `<u>`, `<ins>`, and classes or styles for
+//!    added text (`underline`, `inserted`) become `{++…++}`.
+//!
+//! No recursion over the tree (pages can nest deeply).
+
+use super::layout::{Block, Line, paragraphs};
+use super::marks;
+use ego_tree::NodeId;
+use regex::Regex;
+use scraper::{Html, Node, Selector};
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+type NodeRef<'a> = ego_tree::NodeRef<'a, Node>;
+
+/// What was read from a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageText {
+    pub text: String,
+    /// The share of the page's visible characters (outside scripts and styles) the text kept.
+    pub kept: f64,
+    /// The site rule that applied, by name.
+    pub rule: Option<String>,
+}
+
+/// Why a page gave no text, with where it says the text is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoText {
+    pub error: String,
+    pub see_also: Option<String>,
+}
+
+// ---- Site rules ------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+struct SiteFile {
+    site: Vec<SiteRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SiteRule {
+    name: String,
+    #[serde(default)]
+    hosts: Vec<String>,
+    signature: Option<String>,
+    content: Option<String>,
+    #[serde(default)]
+    drop: Vec<String>,
+    #[serde(default)]
+    drop_lines: Vec<String>,
+    placeholder: Option<String>,
+}
+
+/// A site rule, compiled.
+pub struct Site {
+    pub name: String,
+    hosts: Vec<String>,
+    signature: Option<Selector>,
+    content: Option<Selector>,
+    drop: Vec<Selector>,
+    drop_lines: Vec<Regex>,
+    placeholder: Option<String>,
+}
+
+fn selector(rule: &str, s: &str) -> Result<Selector, String> {
+    Selector::parse(s).map_err(|e| format!("site rule {rule:?}: bad selector {s:?}: {e}"))
+}
+
+/// Compiles a site table (the TOML of `sites.toml`).
+pub fn compile_sites(toml_text: &str) -> Result<Vec<Site>, String> {
+    let file: SiteFile = toml::from_str(toml_text).map_err(|e| format!("site rules: {e}"))?;
+    file.site
+        .into_iter()
+        .map(|r| {
+            Ok(Site {
+                signature: r.signature.as_deref().map(|s| selector(&r.name, s)).transpose()?,
+                content: r.content.as_deref().map(|s| selector(&r.name, s)).transpose()?,
+                drop: r.drop.iter().map(|s| selector(&r.name, s)).collect::<Result<_, _>>()?,
+                drop_lines: r
+                    .drop_lines
+                    .iter()
+                    .map(|s| Regex::new(s).map_err(|e| format!("site rule {:?}: bad pattern {s:?}: {e}", r.name)))
+                    .collect::<Result<_, _>>()?,
+                hosts: r.hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
+                placeholder: r.placeholder,
+                name: r.name,
+            })
+        })
+        .collect()
+}
+
+/// The rules shipped with statehouse (`src/text/sites.toml`).
+pub static SITES: LazyLock<Vec<Site>> =
+    LazyLock::new(|| compile_sites(include_str!("sites.toml")).expect("src/text/sites.toml is valid (tested)"));
+
+fn host_of(name: &str) -> Option<String> {
+    url::Url::parse(name).ok()?.host_str().map(|h| h.to_ascii_lowercase())
+}
+
+fn site_for<'a>(sites: &'a [Site], name: &str, doc: &Html) -> Option<&'a Site> {
+    let host = host_of(name);
+    sites.iter().find(|s| {
+        host.as_deref().is_some_and(|h| s.hosts.iter().any(|x| h == x || h.ends_with(&format!(".{x}"))))
+            || s.signature.as_ref().is_some_and(|sel| doc.select(sel).next().is_some())
+    })
+}
+
+// ---- What is never text ------------------------------------------------------------------------
+
+/// Elements whose content is never text of the document.
+const SKIPPED: &[&str] = &[
+    "head", "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "select", "option",
+    "button", "textarea", "input", "label", "iframe", "object", "svg", "math", "canvas", "map", "title",
+];
+
+/// Words in a `class`, `id` or `role` that mark site chrome (matched inside the attribute's
+/// words, so `leg_PageFooter` and `navbar-top` count).
+const CHROME: &[&str] =
+    &["nav", "menu", "footer", "banner", "breadcrumb", "skip", "sidebar", "masthead", "toolbar", "social", "cookie"];
+
+fn is_chrome(e: &scraper::node::Element) -> bool {
+    let words = e.classes().chain(e.id()).chain(e.attr("role"));
+    words.map(|w| w.to_ascii_lowercase()).any(|w| {
+        CHROME.iter().any(|c| {
+            // "nav" inside a word only at a word boundary ("leg_nav", "navbar"), not "canvas".
+            w.match_indices(c).any(|(i, _)| {
+                *c != "nav" || i == 0 || !w.as_bytes()[i - 1].is_ascii_alphabetic() || w[..i].ends_with("main")
+            })
+        })
+    })
+}
+
+/// Elements that start and end a block of lines.
+const BLOCKS: &[&str] = &[
+    "address",
+    "article",
+    "blockquote",
+    "body",
+    "caption",
+    "center",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "main",
+    "ol",
+    "p",
+    "section",
+    "summary",
+    "table",
+    "ul",
+    "text",
+];
+
+/// Containers dropped when most of their text is links (menus, link lists).
+const LINK_LISTS: &[&str] = &["ul", "ol", "dl", "table", "div", "section", "p", "td", "tr", "li", "span"];
+
+fn is_struck(e: &scraper::node::Element) -> bool {
+    matches!(e.name(), "s" | "strike" | "del")
+        || e.classes().any(|c| {
+            let c = c.to_ascii_lowercase();
+            c.contains("strike") || c.contains("deleted") || c == "del" || c.contains("removed")
+        })
+        || e.attr("style").is_some_and(|s| s.to_ascii_lowercase().contains("line-through"))
+}
+
+fn is_inserted(e: &scraper::node::Element) -> bool {
+    matches!(e.name(), "u" | "ins")
+        || e.classes().any(|c| {
+            let c = c.to_ascii_lowercase();
+            c.contains("underline") || c.contains("inserted") || c == "ins" || c.contains("added")
+        })
+        || e.attr("style").is_some_and(|s| {
+            let s = s.to_ascii_lowercase();
+            s.contains("underline") && !s.contains("text-decoration: none")
+        })
+}
+
+fn is_bold(e: &scraper::node::Element) -> bool {
+    matches!(e.name(), "b" | "strong")
+        || e.attr("style").is_some_and(|s| s.to_ascii_lowercase().replace(' ', "").contains("font-weight:bold"))
+}
+
+fn is_centered(e: &scraper::node::Element) -> bool {
+    e.name() == "center"
+        || e.attr("align").is_some_and(|a| a.eq_ignore_ascii_case("center"))
+        || e.attr("style").is_some_and(|s| s.to_ascii_lowercase().replace(' ', "").contains("text-align:center"))
+}
+
+/// Characters that show (not white space).
+fn visible(s: &str) -> usize {
+    s.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Text weights of every element: visible characters, and those inside links.
+struct Weights {
+    chars: HashMap<NodeId, (usize, usize)>,
+}
+
+impl Weights {
+    fn of(root: NodeRef, skip: &dyn Fn(NodeRef) -> bool) -> Weights {
+        let order: Vec<NodeRef> = root.descendants().collect();
+        let mut chars: HashMap<NodeId, (usize, usize)> = HashMap::with_capacity(order.len());
+        for node in order.iter().rev() {
+            let own = match node.value() {
+                Node::Text(t) => (visible(t), 0),
+                Node::Element(_) if skip(*node) => (0, 0),
+                Node::Element(e) => {
+                    let (mut c, mut l) = (0, 0);
+                    for child in node.children() {
+                        let (cc, cl) = chars.get(&child.id()).copied().unwrap_or_default();
+                        c += cc;
+                        l += cl;
+                    }
+                    if e.name() == "a" { (c, c) } else { (c, l) }
+                }
+                _ => node
+                    .children()
+                    .map(|ch| chars.get(&ch.id()).copied().unwrap_or_default())
+                    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
+            };
+            chars.insert(node.id(), own);
+        }
+        Weights { chars }
+    }
+
+    fn get(&self, node: NodeRef) -> (usize, usize) {
+        self.chars.get(&node.id()).copied().unwrap_or_default()
+    }
+
+    /// Text outside links.
+    fn prose(&self, node: NodeRef) -> usize {
+        let (c, l) = self.get(node);
+        c - l
+    }
+}
+
+fn element_children(node: NodeRef) -> impl Iterator<Item = NodeRef> {
+    node.children().filter(|c| c.value().is_element())
+}
+
+/// The main content: see the module documentation.
+fn main_content<'a>(doc: &'a Html, weights: &Weights) -> NodeRef<'a> {
+    let root = doc.tree.root();
+    let body = root.descendants().find(|n| n.value().as_element().is_some_and(|e| e.name() == "body")).unwrap_or(root);
+    let total = weights.prose(body).max(1);
+    let hinted = body.descendants().find(|n| {
+        n.value().as_element().is_some_and(|e| {
+            matches!(e.name(), "main" | "article") || e.attr("role").is_some_and(|r| r.eq_ignore_ascii_case("main"))
+        }) && weights.prose(*n) * 2 >= total
+    });
+    let mut node = hinted.unwrap_or(body);
+    loop {
+        let here = weights.prose(node);
+        let Some(best) = element_children(node).max_by_key(|c| weights.prose(*c)) else { break };
+        // The element that holds the text itself (its own text nodes, not only its
+        // children's) is the container: a table inside the bill stays part of it.
+        let own: usize = node.children().filter_map(|c| c.value().as_text().map(|t| visible(t))).sum();
+        if here == 0 || weights.prose(best) * 10 < here * 6 || own * 10 >= here {
+            break;
+        }
+        node = best;
+    }
+    node
+}
+
+// ---- The walk ----------------------------------------------------------------------------------
+
+#[derive(Default)]
+struct Writer {
+    blocks: Vec<Block>,
+    block: Block,
+    line: String,
+    visible_in_line: usize,
+    bold_in_line: usize,
+    centered_line: bool,
+    /// `<pre>` elements open that hold their own line ends.
+    pre: usize,
+    /// Each open `<pre>`: whether it holds its own line ends.
+    pres: Vec<bool>,
+    struck: usize,
+    inserted: usize,
+    bold: usize,
+    centered: usize,
+    /// The mark open in `line`.
+    open: Option<(&'static str, &'static str)>,
+}
+
+impl Writer {
+    fn wanted(&self) -> Option<(&'static str, &'static str)> {
+        if self.struck > 0 {
+            Some((marks::STRUCK_OPEN, marks::STRUCK_CLOSE))
+        } else if self.inserted > 0 {
+            Some((marks::INSERTED_OPEN, marks::INSERTED_CLOSE))
+        } else {
+            None
+        }
+    }
+
+    fn text(&mut self, s: &str) {
+        for c in s.chars() {
+            if c == '\n' && self.pre > 0 {
+                if self.line.trim().is_empty() {
+                    // An empty line inside <pre> separates blocks.
+                    self.line.clear();
+                    self.end_block();
+                } else {
+                    self.end_line();
+                }
+            } else if c == '\u{a0}' || (self.pre > 0 && c.is_whitespace()) {
+                // Indentation: kept, every one.
+                self.line.push(' ');
+            } else if c.is_whitespace() {
+                if !self.line.is_empty() && !self.line.ends_with(' ') {
+                    self.line.push(' ');
+                }
+            } else {
+                let want = self.wanted();
+                if want != self.open {
+                    if let Some((_, close)) = self.open {
+                        self.line.push_str(close);
+                    }
+                    if let Some((open, _)) = want {
+                        self.line.push_str(open);
+                    }
+                    self.open = want;
+                }
+                self.line.push(c);
+                self.visible_in_line += 1;
+                if self.bold > 0 {
+                    self.bold_in_line += 1;
+                }
+                if self.centered > 0 {
+                    self.centered_line = true;
+                }
+            }
+        }
+    }
+
+    fn space(&mut self) {
+        if !self.line.is_empty() && !self.line.ends_with(' ') {
+            self.line.push(' ');
+        }
+    }
+
+    fn end_line(&mut self) {
+        if let Some((_, close)) = self.open.take() {
+            // Before the trailing spaces.
+            let trimmed = self.line.trim_end().len();
+            self.line.truncate(trimmed);
+            self.line.push_str(close);
+        }
+        if self.visible_in_line > 0 {
+            self.block.push(Line {
+                text: std::mem::take(&mut self.line),
+                centered: self.centered_line,
+                bold: self.bold_in_line == self.visible_in_line,
+            });
+        }
+        self.line.clear();
+        self.visible_in_line = 0;
+        self.bold_in_line = 0;
+        self.centered_line = false;
+    }
+
+    fn end_block(&mut self) {
+        self.end_line();
+        if !self.block.is_empty() {
+            self.blocks.push(std::mem::take(&mut self.block));
+        }
+    }
+}
+
+/// Whether a `<pre>` holds its own line ends: not when it wraps block markup, or lines ended
+/// by `<br>` more than by line ends (Minnesota's pages put the whole bill, `<br>` lines and
+/// all, inside one; California's old prints end with a stray `<br>`).
+fn real_pre(node: NodeRef) -> bool {
+    let mut breaks = 0;
+    let mut line_ends = 0;
+    for n in node.descendants() {
+        match n.value() {
+            Node::Element(e) if BLOCKS.contains(&e.name()) => return false,
+            Node::Element(e) if e.name() == "br" => breaks += 1,
+            Node::Text(t) => line_ends += t.matches('\n').count(),
+            _ => {}
+        }
+    }
+    breaks * 4 <= line_ends
+}
+
+/// Reads a page (see the module documentation). `name` is its URL or file name (for the site
+/// rules by host).
+pub fn read(source: &str, name: &str) -> Result<PageText, NoText> {
+    read_with(source, name, &SITES)
+}
+
+pub fn read_with(source: &str, name: &str, sites: &[Site]) -> Result<PageText, NoText> {
+    let doc = Html::parse_document(source);
+    let site = site_for(sites, name, &doc);
+    let dropped: HashSet<NodeId> =
+        site.map(|s| s.drop.iter().flat_map(|sel| doc.select(sel).map(|e| e.id())).collect()).unwrap_or_default();
+    let never = |n: NodeRef| {
+        n.value().as_element().is_some_and(|e| SKIPPED.contains(&e.name()) || is_chrome(e)) || dropped.contains(&n.id())
+    };
+    let weights = Weights::of(doc.tree.root(), &never);
+    let shown = Weights::of(doc.tree.root(), &|n: NodeRef| {
+        n.value()
+            .as_element()
+            .is_some_and(|e| matches!(e.name(), "head" | "script" | "style" | "noscript" | "template"))
+    });
+    let page_chars = shown.get(doc.tree.root()).0.max(1);
+    let content = match site.and_then(|s| s.content.as_ref()).and_then(|sel| doc.select(sel).next()) {
+        Some(e) => {
+            let node = doc.tree.get(e.id()).expect("a selected node is in the tree");
+            if let Some(words) = site.and_then(|s| s.placeholder.as_deref()) {
+                let text: String =
+                    node.descendants().filter_map(|n| n.value().as_text().map(|t| t.to_string())).collect();
+                if text.contains(words) {
+                    let href = node.descendants().find_map(|n| n.value().as_element().and_then(|e| e.attr("href")));
+                    return Err(NoText {
+                        error: format!(
+                            "a page without the bill text ({}: \"{words}\"); the text is at {}",
+                            site.map(|s| s.name.as_str()).unwrap_or_default(),
+                            href.unwrap_or("a link the page does not give")
+                        ),
+                        see_also: href.map(str::to_string),
+                    });
+                }
+            }
+            node
+        }
+        None => main_content(&doc, &weights),
+    };
+    let mut out = Writer::default();
+    walk(content, &never, &weights, &mut out);
+    out.end_block();
+    let mut blocks = out.blocks;
+    if let Some(site) = site
+        && !site.drop_lines.is_empty()
+    {
+        for block in &mut blocks {
+            block.retain(|l| {
+                let t = l.text.trim();
+                t.chars().count() > 90 || !site.drop_lines.iter().any(|r| r.is_match(t))
+            });
+        }
+    }
+    let text = paragraphs(blocks, false).join("\n\n");
+    let kept = (visible(&marks::live(&text)) as f64 / page_chars as f64).min(1.0);
+    Ok(PageText { text, kept, rule: site.map(|s| s.name.clone()) })
+}
+
+/// Depth first over `root` without recursion.
+fn walk(root: NodeRef, never: &dyn Fn(NodeRef) -> bool, weights: &Weights, out: &mut Writer) {
+    let mut stack = vec![(root, false)];
+    while let Some((node, closing)) = stack.pop() {
+        match node.value() {
+            Node::Text(t) if !closing => out.text(t),
+            Node::Element(e) => {
+                let name = e.name();
+                if closing {
+                    close(e, out);
+                    continue;
+                }
+                if never(node) {
+                    continue;
+                }
+                let (chars, links) = weights.get(node);
+                if chars == 0 && matches!(name, "td" | "th") {
+                    // A spacer cell: nothing to read, its no-break spaces are not indentation.
+                    out.space();
+                    continue;
+                }
+                if node.id() != root.id() && LINK_LISTS.contains(&name) && links * 2 > chars {
+                    continue;
+                }
+                open(node, e, out);
+                stack.push((node, true));
+                let children: Vec<_> = node.children().collect();
+                stack.extend(children.into_iter().rev().map(|c| (c, false)));
+            }
+            Node::Document | Node::Fragment if !closing => {
+                let children: Vec<_> = node.children().collect();
+                stack.extend(children.into_iter().rev().map(|c| (c, false)));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn open(node: NodeRef, e: &scraper::node::Element, out: &mut Writer) {
+    let name = e.name();
+    match name {
+        "pre" => {
+            out.end_block();
+            let real = real_pre(node);
+            out.pres.push(real);
+            out.pre += usize::from(real);
+        }
+        "br" => out.end_line(),
+        "tr" => out.end_line(),
+        "td" | "th" => out.space(),
+        _ if BLOCKS.contains(&name) => out.end_block(),
+        _ => {}
+    }
+    if is_struck(e) {
+        out.struck += 1;
+    }
+    if is_inserted(e) {
+        out.inserted += 1;
+    }
+    if is_bold(e) {
+        out.bold += 1;
+    }
+    if is_centered(e) {
+        out.centered += 1;
+    }
+}
+
+fn close(e: &scraper::node::Element, out: &mut Writer) {
+    let name = e.name();
+    if is_struck(e) {
+        out.struck -= 1;
+    }
+    if is_inserted(e) {
+        out.inserted -= 1;
+    }
+    if is_bold(e) {
+        out.bold -= 1;
+    }
+    match name {
+        "pre" => {
+            out.end_block();
+            if out.pres.pop() == Some(true) {
+                out.pre -= 1;
+            }
+        }
+        "tr" => out.end_line(),
+        // A printed line number in a <var> (Minnesota) stays apart from the line's first word.
+        "var" => out.space(),
+        _ if BLOCKS.contains(&name) => out.end_block(),
+        _ => {}
+    }
+    if is_centered(e) {
+        // After the line it centered ends (a centered cell's row ends the line).
+        out.centered -= 1;
+    }
+}
+
+#[cfg(test)]
+mod dump {
+    #[test]
+    fn dump_all() {
+        let root = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+        let _ = std::fs::create_dir_all("/tmp/extract");
+        for entry in walk(&root) {
+            if !(entry.ends_with(".html")
+                || entry.ends_with(".HTM")
+                || entry.ends_with(".pdf")
+                || entry.ends_with(".lob"))
+            {
+                continue;
+            }
+            let bytes = std::fs::read(&entry).unwrap();
+            let e = crate::text::extract(None, &entry, &bytes);
+            let out = format!("/tmp/extract/{}.txt", entry[root.len() + 1..].replace('/', "_"));
+            std::fs::write(out, format!("{:?} {:?} {:?}\n{}", e.kept, e.error, e.warnings, e.text.unwrap_or_default()))
+                .unwrap();
+        }
+    }
+    fn walk(dir: &str) -> Vec<String> {
+        let mut v = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                v.extend(walk(p.to_str().unwrap()));
+            } else {
+                v.push(p.to_str().unwrap().to_string());
+            }
+        }
+        v
+    }
+}
