@@ -2087,13 +2087,16 @@ mod tests {
         assert_eq!(sb2.sponsorships.len(), 10);
         assert_eq!(sb2.sponsorships[0].name, "O'Connell");
 
-        // Amended prints: struck text (`xm-deletion_mark`) is not in the current text.
+        // Amended prints: struck text (`xm-deletion_mark`) is marked struck, not in the text
+        // as it would be enacted.
+        use crate::text::marks::live;
         let struck = "evaluating the Golden State Exam for possible conversion";
         assert!(sb2.versions[0].text.as_deref().unwrap().contains(struck));
-        assert!(!sb2.versions[1].text.as_deref().unwrap().contains(struck));
+        assert!(!live(sb2.versions[1].text.as_deref().unwrap()).contains(struck));
         let intent = "It is the intent of the Legislature that legislation be enacted to repeal any requirement";
         assert!(sb2.versions[0].text.as_deref().unwrap().contains(intent));
-        assert!(!sb2.versions[1].text.as_deref().unwrap().contains(intent));
+        assert!(!live(sb2.versions[1].text.as_deref().unwrap()).contains(intent));
+        assert!(sb2.versions[1].text.as_deref().unwrap().contains("{--"));
         // Law headings keep their kind; the digest key is one line.
         let text = sb1.versions.last().unwrap().text.as_deref().unwrap();
         assert!(text.contains("\nChapter 6.1. Public Schools Accountability Act of 1999\nArticle 1. Legislative Findings and Intent\n52050.\n"));
@@ -2268,7 +2271,10 @@ mod tests {
         );
         let introduced = ab.versions[0].text.as_deref().unwrap();
         assert!(introduced.starts_with("Introduced by Assembly Member Ramos\nAn act to amend Section 12012.25 of the Government Code, relating to gaming.\nGaming: Tribal-state gaming compacts.\n"));
-        let amended = ab.versions[1].text.as_deref().unwrap();
+        // Gutted and amended: the old author, title and digest struck, the new ones inserted.
+        let marked = ab.versions[1].text.as_deref().unwrap();
+        assert!(marked.starts_with("Introduced by Assembly Member {--Ramos--} {++Valencia++}\n"), "{marked}");
+        let amended = &*crate::text::marks::live(marked);
         assert!(amended.starts_with("Introduced by Assembly Member Valencia\nAn act to amend Section 17539.1 of the Business and Professions Code, and to add Section 337o to the Penal Code, relating to gambling.\nGambling: operation of a contest or sweepstakes.\n"), "{amended}");
         assert!(!amended.contains("relating to gaming") && !amended.contains("Ramos"));
         assert!(amended.contains("\nVote: majority; Appropriation: no; Fiscal committee: yes; Local program: yes\n"));

@@ -65,12 +65,11 @@
 //! samples): they are classified `sponsor` and none is marked primary, in the source's order.
 //! A committee sponsor is an `organization` sponsorship.
 //!
-//! Texts (JSON only): `doc` is decoded from base64 and read by its `mime`: `text/html` (and
-//! `text/plain`) become plain text, crudely (struck-out `<strike>`/`<del>` text dropped, then
-//! [`crate::text::formats::html_text`]: tags removed, entities decoded, spaces collapsed); Word
-//! `.docx` is read by [`crate::text::formats::docx_text`]; PDF (most states) and other formats by
-//! [`crate::text::extract`]. A document nothing can be read from keeps its version without text
-//! and gives a warning saying why.
+//! Texts (JSON only): `doc` is decoded from base64 and read by its `mime`: Word `.docx` by
+//! [`crate::text::formats::docx_text`]; HTML, plain text, PDF (most states) and other formats by
+//! [`crate::text::extract`] (the bill alone, printed lines joined into paragraphs, struck and
+//! inserted language marked `{--…--}` / `{++…++}`). A document nothing can be read from keeps
+//! its version without text and gives a warning saying why.
 //!
 //! Quirks handled (shared research, data-sources.md, "LegiScan"):
 //! - ids are numbers in some places and strings in others (`committee_id` "1623" in sponsors but
@@ -1739,7 +1738,7 @@ pub fn document_text(mime: &str, doc_base64: &str) -> Result<DecodedText, String
     let mime = mime.trim().to_ascii_lowercase();
     let text = match mime.as_str() {
         _ if bytes.starts_with(b"%PDF") => extracted(&mime, &bytes)?,
-        "text/html" | "text/plain" | "" => html_to_text(&String::from_utf8_lossy(&bytes)),
+        "" => extracted("text/html", &bytes)?,
         DOCX => {
             crate::text::formats::docx_text(&bytes).map_err(|e| format!("a Word document that cannot be read: {e}"))?
         }
@@ -1754,16 +1753,6 @@ fn extracted(mime: &str, bytes: &[u8]) -> Result<String, String> {
     let e = crate::text::extract(Some(mime), "", bytes);
     e.text
         .ok_or_else(|| format!("{mime}: no text could be extracted ({}); text left empty", e.error.unwrap_or_default()))
-}
-
-/// The text of an HTML bill text: struck-out (`<strike>`, `<del>`) text dropped, then
-/// [`crate::text::formats::html_text`].
-pub fn html_to_text(html: &str) -> String {
-    let mut s = html.to_string();
-    for tag in ["strike", "del"] {
-        s = crate::text::formats::drop_element(&s, tag);
-    }
-    crate::text::formats::html_text(&s)
 }
 
 /// Standard base64 (RFC 4648, `+/`, `=` padding), whitespace ignored.
@@ -2421,13 +2410,14 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains('<'));
-        // AB 50 as amended: struck text is gone, inserted text stays.
+        // AB 50 as amended: struck text is marked struck, inserted text stays; the printed
+        // lines are one paragraph.
         let (mime, b64) = doc("105736");
         let raw = String::from_utf8(base64_decode(&b64).unwrap()).unwrap();
         assert!(raw.contains("<strike> SEC. 3. </strike> <em> SEC. 5. </em>"));
         let ab50 = document_text(&mime, &b64).unwrap().text.unwrap();
-        assert!(ab50.contains("SEC. 5. This act provides\nfor a tax levy"), "{ab50}");
-        assert!(!ab50.contains("SEC. 3. SEC. 5."));
+        assert!(ab50.contains("{--SEC. 3.--} SEC. 5. This act provides for a tax levy"), "{ab50}");
+        assert!(!crate::text::marks::live(&ab50).contains("SEC. 3. SEC. 5."));
 
         // Joined to a bill: the real text 100932 re-pointed at AR HB1044's first version (doc
         // 573635), and 138449 at its second (575293) marked as a PDF, as most states' are.

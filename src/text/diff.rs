@@ -22,6 +22,7 @@
 //! (`section`/`sections`, `paragraph`/`paragraphs`), then the unchanged count; with nothing
 //! changed it is `"no changes; 5 sections unchanged"`.
 
+use super::marks;
 use super::terms::find_terms;
 use serde::{Deserialize, Serialize};
 use similar::{Algorithm, ChangeTag, DiffOp};
@@ -84,8 +85,11 @@ pub struct PhraseChange {
 #[derive(Debug, Clone)]
 struct Unit {
     heading: Option<String>,
+    /// As stored, with the document's own marks of struck and inserted language.
     text: String,
-    /// The text with runs of white space as one space, for comparing.
+    /// What it says once enacted ([`marks::live`]): what is compared.
+    live: String,
+    /// The live text with runs of white space as one space, lower case, for comparing.
     key: String,
 }
 
@@ -220,7 +224,7 @@ fn hunk(kind: HunkKind, old: Option<&Unit>, new: Option<&Unit>) -> Hunk {
         _ => None,
     };
     let inline = match (old, new) {
-        (Some(o), Some(n)) => Some(inline(&o.text, &n.text)),
+        (Some(o), Some(n)) => Some(inline(&o.live, &n.live)),
         _ => None,
     };
     Hunk { kind, heading, old_heading, old: old.map(|u| u.text.clone()), new: new.map(|u| u.text.clone()), inline }
@@ -465,13 +469,15 @@ fn heading(paragraph: &str) -> Option<String> {
     Some(collapse(&p[..number_at + end]))
 }
 
-/// A text's units, and whether they are sections.
+/// A text's units, and whether they are sections. Units are cut and compared by what the
+/// text says once enacted: a paragraph the document strikes whole is not one.
 fn units(text: &str) -> (Vec<Unit>, bool) {
-    let paragraphs = paragraphs(text);
-    let headings: Vec<Option<String>> = paragraphs.iter().map(|p| heading(p)).collect();
+    let paragraphs: Vec<String> = paragraphs(text).into_iter().filter(|p| !marks::live(p).trim().is_empty()).collect();
+    let headings: Vec<Option<String>> = paragraphs.iter().map(|p| heading(&marks::live(p))).collect();
     let make = |heading: Option<String>, text: String| {
-        let key = collapse(&text).to_lowercase();
-        Unit { heading, text, key }
+        let live = marks::live(&text).into_owned();
+        let key = collapse(&live).to_lowercase();
+        Unit { heading, text, live, key }
     };
     if headings.iter().all(Option::is_none) {
         return (paragraphs.into_iter().map(|p| make(None, p)).collect(), false);
@@ -496,9 +502,11 @@ fn units(text: &str) -> (Vec<Unit>, bool) {
     (out, true)
 }
 
+/// Watched phrases in one text and not the other, struck language aside (a phrase a version
+/// strikes is removed).
 fn phrases(old: &str, new: &str, watched: &[String]) -> (Vec<PhraseChange>, Vec<PhraseChange>) {
-    let in_old = find_terms(old, watched);
-    let in_new = find_terms(new, watched);
+    let in_old = find_terms(&marks::live(old), watched);
+    let in_new = find_terms(&marks::live(new), watched);
     let absent = |found: &[(String, String)], phrase: &str| !found.iter().any(|(p, _)| p == phrase);
     let added = in_new
         .iter()
@@ -628,10 +636,13 @@ mod tests {
                 (Changed, Some("SEC. 5."), Some("SEC. 3.")),
             ]
         );
+        // The hunks keep the print's marks: the amended-in language is marked as inserted.
         let added = d.hunks[1].new.as_deref().unwrap();
+        assert!(added.starts_with("SECTION 1.\n\n{++Section 37252 of the Education Code is amended to read:++}"), "{added}");
+        let added = marks::live(added);
         assert!(added.starts_with("SECTION 1.\n\nSection 37252 of the Education Code is amended to read:"), "{added}");
         assert_eq!(
-            d.hunks[2].new.as_deref(),
+            d.hunks[2].new.as_deref().map(|t| marks::live(t).into_owned()).as_deref(),
             Some(
                 "SEC. 2.\n\nArticle 2.5 (commencing with Section 51215) of Chapter 2 of Part 28 of the Education Code \
                  is repealed."

@@ -584,9 +584,10 @@ mod tests {
     }
 
     #[test]
-    fn caml_paragraphs_without_struck_text() {
+    fn caml_paragraphs_with_struck_and_inserted_language_marked() {
         // California SB 275 (2025) as amended in the Senate, version 97: its SEC. 2 and the
-        // digest's state-mandated local program are struck (xm-deletion_mark), not text.
+        // digest's state-mandated local program are struck (xm-deletion_mark), "two" became
+        // "2" (a deletion mark, then an insertion mark).
         let path = "ca-pubinfo/2025-2026/BILL_VERSION_TBL_7663.lob";
         let e = text_of_fixture(None, path);
         assert_eq!((e.method, e.warnings.len()), ("caml", 0));
@@ -596,7 +597,11 @@ mod tests {
             "\n\nSECTION 1.\n\nSection 14020 of the Unemployment Insurance Code is amended to read:\n\n14020.\n\n"
         ));
         assert!(text.contains("Vote: majority; Appropriation: no; Fiscal committee: yes; Local program: no"));
-        assert!(!text.contains("Commission on State Mandates") && !text.contains("SEC. 2."));
+        assert!(text.contains("conducted once every {--two--} {++2++} fiscal {--years,"), "{text}");
+        assert!(text.contains("\n\n{--SEC. 2.If the Commission on State Mandates determines"), "{text}");
+        let live = crate::text::marks::live(&text);
+        assert!(!live.contains("Commission on State Mandates") && !live.contains("SEC. 2."));
+        assert!(live.contains("conducted once every 2 fiscal"));
         // Declared as HTML or XML, CAML is still read as CAML.
         for declared in ["text/html", "application/xml"] {
             let again = extract(Some(declared), "doc", &fixture(path));

@@ -5,6 +5,7 @@
 //! directly.
 
 use crate::safe_zip::{Limits, SafeZip, ZipError};
+use crate::text::marks;
 use roxmltree::{Document, Node, NodeType};
 use std::io::Cursor;
 
@@ -13,20 +14,57 @@ pub const CAML_NS: &str = "http://lc.ca.gov/legalservices/schemas/caml.1#";
 /// WordprocessingML, the XML inside a `.docx`.
 const WORD_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 
-/// Lines of text: whitespace within a line collapsed, empty lines dropped.
+/// Lines of text: whitespace within a line collapsed, empty lines dropped. Language marked as
+/// inserted is wrapped in `{++…++}` line by line ([`crate::text::marks`]).
 #[derive(Default)]
 struct Lines {
     lines: Vec<String>,
     current: String,
+    /// Inside an insertion mark.
+    inserting: bool,
+    /// `{++` written in `current` and not yet closed.
+    open_in_line: bool,
 }
 
 impl Lines {
     fn push(&mut self, s: &str) {
+        if self.inserting && !self.open_in_line && !s.trim().is_empty() {
+            self.current.push_str(marks::INSERTED_OPEN);
+            self.open_in_line = true;
+        }
         self.current.push_str(s);
     }
 
+    /// Text the document strikes, inline.
+    fn struck(&mut self, s: &str) {
+        if s.trim().is_empty() {
+            return;
+        }
+        self.close_insertion();
+        self.current.push(' ');
+        self.current.push_str(marks::STRUCK_OPEN);
+        self.current.push_str(s);
+        self.current.push_str(marks::STRUCK_CLOSE);
+        self.current.push(' ');
+    }
+
+    fn close_insertion(&mut self) {
+        if self.open_in_line {
+            self.current.push_str(marks::INSERTED_CLOSE);
+            self.open_in_line = false;
+        }
+    }
+
+    fn insertion(&mut self, start: bool) {
+        if !start {
+            self.close_insertion();
+        }
+        self.inserting = start;
+    }
+
     fn end_line(&mut self) {
-        let line = self.current.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.close_insertion();
+        let line = marks::tidy(&self.current).split_whitespace().collect::<Vec<_>>().join(" ");
         if !line.is_empty() {
             self.lines.push(line);
         }
@@ -36,6 +74,20 @@ impl Lines {
     fn finish(mut self) -> String {
         self.end_line();
         self.lines.join("\n")
+    }
+}
+
+/// The struck text a CAML deletion mark carries (`<?xm-deletion_mark data="…"?>`): its
+/// `data`, entities decoded, markup inside it (whole struck paragraphs) as lines.
+fn deletion_text(value: &str) -> Vec<String> {
+    let Some(start) = value.find("data=\"") else { return Vec::new() };
+    let rest = &value[start + 6..];
+    let data = rest.rfind('"').map_or(rest, |end| &rest[..end]);
+    let decoded = decode_entities(data);
+    if decoded.contains('<') {
+        html_text(&decoded).lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect()
+    } else {
+        vec![decoded]
     }
 }
 
@@ -101,7 +153,26 @@ fn caml_children(node: Node, lines: &mut Lines) {
         match child.node_type() {
             NodeType::Text => lines.push(child.text().unwrap_or_default()),
             NodeType::Element => caml_element(child, lines),
-            // Comments, and processing instructions: `xm-deletion_mark` carries struck text.
+            // Struck and inserted language: `xm-deletion_mark` carries the struck text,
+            // `xm-insertion_mark_start` / `_end` surround the inserted.
+            NodeType::PI => match child.pi() {
+                Some(pi) if pi.target == "xm-deletion_mark" => {
+                    let struck = deletion_text(pi.value.unwrap_or_default());
+                    if struck.len() > 1 {
+                        // Whole paragraphs struck: each its own line.
+                        lines.end_line();
+                        for line in struck {
+                            lines.struck(&line);
+                            lines.end_line();
+                        }
+                    } else if let Some(line) = struck.first() {
+                        lines.struck(line);
+                    }
+                }
+                Some(pi) if pi.target == "xm-insertion_mark_start" => lines.insertion(true),
+                Some(pi) if pi.target == "xm-insertion_mark_end" => lines.insertion(false),
+                _ => {}
+            },
             _ => {}
         }
     }
