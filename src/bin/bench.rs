@@ -346,6 +346,52 @@ mod extract_bench {
         seconds: f64,
     }
 
+    /// Extraction quality of one host's (or folder's) documents read by one method.
+    #[derive(Default)]
+    struct Quality {
+        documents: usize,
+        /// HTML: the share of each page's characters its text kept.
+        kept: Vec<f64>,
+        paragraphs: usize,
+        characters: usize,
+    }
+
+    /// Where a document came from: the host of the version link it was fetched from, when a
+    /// `metadata.json` (an Open States bill record) beside it names the file's version
+    /// (`bill_content_<note>.html`, or a link whose file name starts the document's), else its
+    /// folder under DIR.
+    fn origin(dir: &Path, path: &Path) -> String {
+        let folder = path.parent().unwrap_or(dir);
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+        let host = fs::read(folder.join("metadata.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|meta| {
+                let versions = meta["versions"].as_array()?.clone();
+                versions.iter().find_map(|v| {
+                    let note = v["note"].as_str().unwrap_or_default().to_ascii_lowercase().replace(' ', "_");
+                    let links = v["links"].as_array()?;
+                    let html = links.iter().find(|l| {
+                        let url = l["url"].as_str().unwrap_or_default().to_ascii_lowercase();
+                        let stem = url
+                            .trim_end_matches('/')
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or_default()
+                            .split('.')
+                            .next()
+                            .unwrap_or_default()
+                            .to_string();
+                        (!stem.is_empty() && name.starts_with(&stem))
+                            || name.ends_with(&format!("_{note}.html")) && url.contains("htm")
+                            || name == format!("bill_content_{note}.html")
+                    })?;
+                    url::Url::parse(html["url"].as_str()?).ok()?.host_str().map(str::to_string)
+                })
+            });
+        host.unwrap_or_else(|| folder.strip_prefix(dir).unwrap_or(folder).display().to_string())
+    }
+
     pub fn run(dir: &Path, repeat: u32, dump: Option<&Path>) -> Result<()> {
         if repeat == 0 {
             bail!("--repeat must be at least 1");
@@ -359,6 +405,7 @@ mod extract_bench {
             fs::create_dir_all(out)?;
         }
         let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
+        let mut quality: BTreeMap<(String, &'static str), Quality> = BTreeMap::new();
         for (i, doc) in docs.iter().enumerate() {
             let name = doc.path.as_str();
             let start = Instant::now();
@@ -373,6 +420,13 @@ mod extract_bench {
             t.bytes += doc.bytes.len() as u64 * u64::from(repeat);
             t.seconds += seconds;
             t.failed += u64::from(result.text.is_none());
+            if let Some(text) = &result.text {
+                let q = quality.entry((origin(dir, Path::new(name)), result.method)).or_default();
+                q.documents += 1;
+                q.kept.extend(result.kept);
+                q.paragraphs += text.split("\n\n").count();
+                q.characters += text.chars().count();
+            }
             if let Some(out) = dump {
                 let file = out.join(format!("{i:04}-{}.txt", name.replace(['/', '\\'], "_")));
                 let body = match (&result.text, &result.error) {
@@ -399,6 +453,26 @@ mod extract_bench {
             all.seconds += t.seconds;
         }
         print_row("all", &all, repeat);
+        println!();
+        println!("Quality by host (or folder): what each method kept of its documents.");
+        println!();
+        println!(
+            "| host or folder | method | documents | kept, median | kept, least | paragraphs/document | characters/paragraph |"
+        );
+        println!("|---|---|---:|---:|---:|---:|---:|");
+        for ((origin, method), q) in &quality {
+            let mut kept = q.kept.clone();
+            kept.sort_by(f64::total_cmp);
+            let share = |v: Option<&f64>| v.map_or("".to_string(), |k| format!("{:.0}%", k * 100.0));
+            println!(
+                "| {origin} | {method} | {} | {} | {} | {:.1} | {:.0} |",
+                q.documents,
+                share(kept.get(kept.len() / 2)),
+                share(kept.first()),
+                q.paragraphs as f64 / q.documents as f64,
+                q.characters as f64 / q.paragraphs.max(1) as f64
+            );
+        }
         Ok(())
     }
 

@@ -493,6 +493,7 @@ fn bill_bundle(
                     sha256: sha256.clone(),
                     characters: t.chars().count() as i64,
                     text: t.clone(),
+                    search_text: crate::text::marks::searchable(t),
                 });
                 sha256
             });
@@ -506,6 +507,7 @@ fn bill_bundle(
                 url: d.links.first().map(|l| l.url.clone()),
                 media_type: d.links.first().and_then(|l| l.media_type.clone()),
                 links: json(&d.links),
+                extractor: text_sha256.as_ref().map(|_| crate::text::EXTRACTOR.to_string()),
                 text_sha256,
                 content_hash: String::new(),
             };

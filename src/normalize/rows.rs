@@ -232,6 +232,8 @@ pub struct DocumentRow {
     pub links: String,
     /// sha256 (hex) of the document's text in `bill_texts`, when the source delivered a text.
     pub text_sha256: Option<String>,
+    /// The extractor generation that made the text (`text::EXTRACTOR`); not in the ledger.
+    pub extractor: Option<String>,
     pub content_hash: String,
 }
 
@@ -242,7 +244,10 @@ pub struct TextRow {
     pub bill_id: String,
     pub sha256: String,
     pub characters: i64,
+    /// With the document's marks of struck and inserted language (`text::marks`).
     pub text: String,
+    /// What search indexes when the text has marks: the text once enacted (`marks::searchable`).
+    pub search_text: Option<String>,
 }
 
 /// A version's text against the previous version's (`version_diffs`).

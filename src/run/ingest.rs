@@ -620,6 +620,11 @@ impl<'a> Ingest<'a> {
         }
         if let Some(t) = &self.tally.texts {
             self.tally.report.requests += t.requests();
+            let quality = t.quality_warnings();
+            for w in &quality {
+                tracing::warn!(source = %self.tally.report.source, host = %w.location, "{}", w.message);
+            }
+            self.tally.warnings.extend(quality);
         }
         self.tally
     }

@@ -30,6 +30,8 @@ pub(super) struct TextFetch {
     left: usize,
     hosts: HashSet<String>,
     run_id: i64,
+    /// Per host, the share of each HTML page's characters its text kept.
+    kept: std::collections::BTreeMap<String, Vec<f64>>,
 }
 
 impl TextFetch {
@@ -51,11 +53,46 @@ impl TextFetch {
             left: cfg.max_documents,
             hosts: HashSet::new(),
             run_id,
+            kept: Default::default(),
         })
     }
 
     pub(super) fn requests(&self) -> u64 {
         self.fetcher.stats().requests
+    }
+
+    /// Warnings for hosts whose pages' texts look like navigation rather than bills: the share
+    /// of the page kept far below the other hosts' (under a third of their median), or under
+    /// 5% whatever the others (the bill is most of a bill page; a menu or a footer is not).
+    pub(super) fn quality_warnings(&self) -> Vec<Warning> {
+        let median = |v: &[f64]| {
+            let mut v = v.to_vec();
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(0.0)
+        };
+        let medians: Vec<(&String, f64, usize)> = self.kept.iter().map(|(h, v)| (h, median(v), v.len())).collect();
+        let mut out = Vec::new();
+        for (host, m, n) in &medians {
+            let others: Vec<f64> = medians.iter().filter(|(h, ..)| h != host).map(|(_, m, _)| *m).collect();
+            let low = *m < 0.05 || (!others.is_empty() && *m * 3.0 < median(&others));
+            if low {
+                out.push(Warning::new(
+                    host.as_str(),
+                    None,
+                    format!(
+                        "texts of {n} pages from {host} kept a median {:.0}% of each page's characters{}: they may be \
+                         navigation, not the bill; a site rule (src/text/sites.toml) can name where the bill is",
+                        m * 100.0,
+                        if others.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (other hosts {:.0}%)", median(&others) * 100.0)
+                        }
+                    ),
+                ));
+            }
+        }
+        out
     }
 }
 
@@ -151,6 +188,12 @@ async fn fetch_one(tf: &mut TextFetch, link: &Link, before: Option<&StoredFetch>
     .await
     .map_err(|e| SourceError::Input(format!("{shown}: the extractor stopped: {e}")))?;
     let (ex, len) = extracted;
+    if let (Some(kept), Some(host)) =
+        (ex.kept, url::Url::parse(&link.url).ok().and_then(|u| u.host_str().map(str::to_string)))
+        && ex.text.is_some()
+    {
+        tf.kept.entry(host).or_default().push(kept);
+    }
     let see_also =
         ex.see_also.as_deref().and_then(|h| url::Url::parse(&link.url).ok()?.join(h).ok()).map(|u| u.to_string());
     Ok(Outcome {
@@ -180,6 +223,7 @@ async fn record(wh: &Warehouse, tf: &TextFetch, url: &str, o: &Outcome, attempts
         etag: o.etag.clone(),
         last_modified: o.last_modified.clone(),
         method: o.method.clone(),
+        extractor: o.method.as_ref().map(|_| crate::text::EXTRACTOR.to_string()),
         text: o.text.clone(),
         warning: o.warning.clone(),
         error: o.error.clone(),
@@ -189,6 +233,43 @@ async fn record(wh: &Warehouse, tf: &TextFetch, url: &str, o: &Outcome, attempts
         run_id: tf.run_id,
     })
     .await
+}
+
+/// A document an older extractor generation read: read again from its archived bytes, the new
+/// text recorded and returned. `None` (the old text stays) when the bytes are not in the
+/// archive or the new reading gives no text (a warning says so).
+async fn reread(
+    wh: &Warehouse,
+    tf: &TextFetch,
+    url: &str,
+    before: &StoredFetch,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<String>, SourceError> {
+    let Some(body) = before.payload_sha256.as_deref().and_then(|sha| tf.archive.read(sha).ok()) else {
+        return Ok(None);
+    };
+    let (media, name) = (before.media_type.clone(), url.to_string());
+    let ex = tokio::task::spawn_blocking(move || crate::text::extract(media.as_deref(), &name, &body))
+        .await
+        .map_err(|e| SourceError::Input(format!("{url}: the extractor stopped: {e}")))?;
+    match ex.text {
+        Some(text) => {
+            wh.record_reread(url, &text, ex.method).await?;
+            Ok(Some(text))
+        }
+        None => {
+            warnings.push(Warning::new(
+                url,
+                None,
+                format!(
+                    "read again by extractor {}: no text ({}); the text read before stays",
+                    crate::text::EXTRACTOR,
+                    ex.error.unwrap_or_default()
+                ),
+            ));
+            Ok(None)
+        }
+    }
 }
 
 /// Gives the versions of `parsed` that have no text the text of one of their documents, as
@@ -234,10 +315,25 @@ async fn attach(
             for link in &links {
                 let mut key = redact_url(&link.url);
                 for _ in 0..2 {
-                    match known.get(&key) {
-                        Some(b) if b.status == "extracted" => earlier = b.text.clone(),
+                    match known.get(&key).cloned() {
+                        Some(b)
+                            if b.status == "extracted" && b.extractor.as_deref() == Some(crate::text::EXTRACTOR) =>
+                        {
+                            earlier = b.text.clone();
+                        }
+                        Some(b) if b.status == "extracted" => {
+                            // Read by an older extractor: read again from the archived bytes.
+                            let again = reread(wh, tf, &key, &b, warnings).await?;
+                            if let Some(entry) = known.get_mut(&key) {
+                                entry.extractor = Some(crate::text::EXTRACTOR.to_string());
+                                if again.is_some() {
+                                    entry.text = again.clone();
+                                }
+                            }
+                            earlier = again.or(b.text);
+                        }
                         Some(StoredFetch { see_also: Some(next), .. }) => {
-                            let next = redact_url(next);
+                            let next = redact_url(&next);
                             if !known.contains_key(&next) {
                                 known.extend(wh.document_fetches(std::slice::from_ref(&next)).await?);
                             }
@@ -299,6 +395,8 @@ async fn attach(
                         last_modified: outcome.last_modified.clone(),
                         payload_sha256: outcome.payload_sha256.clone(),
                         see_also: outcome.see_also.clone(),
+                        media_type: outcome.media_type.clone(),
+                        extractor: outcome.method.as_ref().map(|_| crate::text::EXTRACTOR.to_string()),
                     },
                 );
                 if let Some(w) = &outcome.warning {

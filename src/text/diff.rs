@@ -638,7 +638,10 @@ mod tests {
         );
         // The hunks keep the print's marks: the amended-in language is marked as inserted.
         let added = d.hunks[1].new.as_deref().unwrap();
-        assert!(added.starts_with("SECTION 1.\n\n{++Section 37252 of the Education Code is amended to read:++}"), "{added}");
+        assert!(
+            added.starts_with("SECTION 1.\n\n{++Section 37252 of the Education Code is amended to read:++}"),
+            "{added}"
+        );
         let added = marks::live(added);
         assert!(added.starts_with("SECTION 1.\n\nSection 37252 of the Education Code is amended to read:"), "{added}");
         assert_eq!(

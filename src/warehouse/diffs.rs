@@ -68,6 +68,24 @@ pub fn diff_versions(
     out
 }
 
+/// The diff of every version of the bills in `texts` that has a previous version with a text
+/// (see [`diff_versions`]), for versions whose texts were made again: no change event names them.
+pub fn rediff(texts: Vec<(String, String, i64, String)>) -> Vec<DiffRow> {
+    let mut changes: Vec<Change> = texts
+        .iter()
+        .map(|(id, bill, _, _)| Change {
+            jurisdiction_id: String::new(),
+            entity_type: "version",
+            entity_id: id.clone(),
+            bill_id: Some(bill.clone()),
+            kind: "version_changed".into(),
+            changes: json!({}),
+        })
+        .collect();
+    let targets: Vec<usize> = (0..changes.len()).collect();
+    diff_versions(&mut changes, &targets, texts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

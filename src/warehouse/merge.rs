@@ -67,6 +67,9 @@ pub struct WriteSet {
     pub memberships: Vec<MembershipRow>,
     /// Texts of the versions and documents written.
     pub texts: Vec<TextRow>,
+    /// Bills with a version text rewritten quietly (a newer extractor): their diffs are made
+    /// again, quietly.
+    pub rediff: Vec<String>,
     /// (table, id) of child rows to delete.
     pub deletes: Vec<(&'static str, String)>,
     pub changes: Vec<Change>,
@@ -80,6 +83,11 @@ pub trait Entity: Serialize + Clone {
     /// Position among its siblings (0 for parents).
     fn ordinal(&self) -> i64 {
         0
+    }
+    /// Whether the difference from `old` (`changes`, as [`diff`] gives it) is only a text made
+    /// again by a newer extractor from the same document: rewritten quietly.
+    fn reextracted(&self, _old: &Self, _changes: &Value) -> bool {
+        false
     }
 }
 
@@ -97,7 +105,27 @@ macro_rules! entity {
     };
 }
 entity!(JurisdictionRow, SessionRow, OrganizationRow, PersonRow, BillRow, VoteRow, EventRow;
-    ordinal: ActionRow, SponsorshipRow, DocumentRow, VoteRecordRow, AgendaRow, RoleRow, OfficeRow, MembershipRow);
+    ordinal: ActionRow, SponsorshipRow, VoteRecordRow, AgendaRow, RoleRow, OfficeRow, MembershipRow);
+
+impl Entity for DocumentRow {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn hash(&self) -> &str {
+        &self.content_hash
+    }
+    fn ordinal(&self) -> i64 {
+        self.ordinal
+    }
+    /// A text the row had and still has, made by another extractor generation, nothing else
+    /// changed (a stored text of an earlier generation has none recorded). A real change of the
+    /// document in the same load as a new generation is not told apart: the price of not
+    /// re-reading every source document on every upgrade.
+    fn reextracted(&self, old: &Self, changes: &Value) -> bool {
+        let only_text = changes.as_object().is_some_and(|m| m.keys().all(|k| k == "text_sha256"));
+        only_text && self.extractor != old.extractor && old.text_sha256.is_some() && self.text_sha256.is_some()
+    }
+}
 
 /// Columns that hold JSON text; in the ledger they appear as JSON, not as strings.
 const JSON_COLUMNS: &[&str] = &[
@@ -115,11 +143,15 @@ const JSON_COLUMNS: &[&str] = &[
     "ids",
 ];
 
+/// Content fields kept out of the ledger: bookkeeping, not news (in the content hash, so a
+/// row whose only change is one of them is rewritten, quietly).
+const NOT_NEWS: &[&str] = &["extractor"];
+
 /// A row as ledger JSON: content fields only, JSON columns embedded as JSON.
 pub fn content(row: &impl Serialize) -> Value {
     let mut v = serde_json::to_value(row).expect("rows serialize");
     if let Some(m) = v.as_object_mut() {
-        for k in NOT_CONTENT {
+        for k in NOT_CONTENT.iter().chain(NOT_NEWS) {
             m.remove(*k);
         }
         for k in JSON_COLUMNS {
@@ -195,6 +227,8 @@ struct Parent<'a> {
     changes: &'a mut Vec<Change>,
     /// Write no change events (the children of a new vote: `vote_recorded` stands for them).
     quiet: bool,
+    /// Children rewritten quietly with a text made again by a newer extractor.
+    reextracted: Vec<String>,
 }
 
 impl Parent<'_> {
@@ -223,7 +257,12 @@ impl Parent<'_> {
                     upserts.push(n);
                 }
                 Some(o) if o.hash() != n.hash() => {
-                    self.event(kinds, kinds.changed, n.id(), diff(&o, &n));
+                    let changes = diff(&o, &n);
+                    if n.reextracted(&o, &changes) {
+                        self.reextracted.push(n.id().to_string());
+                    } else {
+                        self.event(kinds, kinds.changed, n.id(), changes);
+                    }
                     upserts.push(n);
                 }
                 Some(o) if o.ordinal() != n.ordinal() => upserts.push(n),
@@ -292,6 +331,7 @@ pub fn merge_bills(ws: &mut WriteSet, bundles: Vec<BillBundle>, mut old: OldBill
             deletes: &mut ws.deletes,
             changes: &mut ws.changes,
             quiet: false,
+            reextracted: Vec::new(),
         };
         ws.actions.extend(parent.merge("bill_actions", ACTION, take(&mut old.actions, &id), b.actions));
         ws.sponsorships.extend(parent.merge(
@@ -301,6 +341,9 @@ pub fn merge_bills(ws: &mut WriteSet, bundles: Vec<BillBundle>, mut old: OldBill
             b.sponsorships,
         ));
         let versions = parent.merge("bill_versions", VERSION, take(&mut old.versions, &id), b.versions);
+        if !parent.reextracted.is_empty() {
+            ws.rediff.push(id.clone());
+        }
         let documents = parent.merge("bill_documents", DOCUMENT, take(&mut old.documents, &id), b.documents);
         // A text is written with its document (a removed document's text is deleted with it).
         let written: std::collections::HashSet<&str> =
@@ -332,6 +375,7 @@ pub fn merge_votes(ws: &mut WriteSet, bundles: Vec<VoteBundle>, mut old: OldVote
             deletes: &mut ws.deletes,
             changes: &mut record_changes,
             quiet: old_vote.is_none(),
+            reextracted: Vec::new(),
         };
         let records_kinds =
             Kinds { entity_type: "vote_record", added: "added", changed: "changed", removed: "removed" };
@@ -432,6 +476,7 @@ pub fn merge_events(ws: &mut WriteSet, bundles: Vec<EventBundle>, mut old: OldEv
             deletes: &mut ws.deletes,
             changes: &mut item_changes,
             quiet: false,
+            reextracted: Vec::new(),
         };
         ws.agenda.extend(parent.merge("event_agenda", AGENDA, old_agenda, b.agenda));
         for mut c in item_changes {
@@ -537,6 +582,7 @@ pub fn merge_people(
                 deletes: &mut ws.deletes,
                 changes: &mut role_changes,
                 quiet: false,
+                reextracted: Vec::new(),
             };
             let r = roles.remove(&p.id).unwrap_or_default();
             new_roles = parent.merge("person_roles", role_kinds, take(&mut old.roles, &p.id), r);
@@ -548,6 +594,7 @@ pub fn merge_people(
                 deletes: &mut ws.deletes,
                 changes: &mut office_changes,
                 quiet: false,
+                reextracted: Vec::new(),
             };
             let o = offices.remove(&p.id).unwrap_or_default();
             new_offices = parent.merge("person_offices", office_kinds, take(&mut old.offices, &p.id), o);
@@ -635,8 +682,14 @@ pub fn merge_rosters(
             .map(|m| (m.id.clone(), (m.name.clone(), m.person_id.clone())))
             .collect();
         let mut changes = Vec::new();
-        let mut parent =
-            Parent { jurisdiction_id, bill_id: None, deletes: &mut ws.deletes, changes: &mut changes, quiet: false };
+        let mut parent = Parent {
+            jurisdiction_id,
+            bill_id: None,
+            deletes: &mut ws.deletes,
+            changes: &mut changes,
+            quiet: false,
+            reextracted: Vec::new(),
+        };
         let members = parent.merge("committee_memberships", MEMBERSHIP, take(&mut old, id), take(&mut new, id));
         ws.memberships.extend(members);
         for mut c in changes {

@@ -277,7 +277,7 @@ best AS (
     LIMIT $4
 )
 SELECT b.id AS bill_id, b.jurisdiction_id, b.session, b.identifier, b.title, best.id AS document_id,
-       ts_headline('english', t.text, q.q, 'StartSel=[, StopSel=], MaxWords=24, MinWords=10, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet,
+       ts_headline('english', COALESCE(t.search_text, t.text), q.q, 'StartSel=[, StopSel=], MaxWords=24, MinWords=10, MaxFragments=2, FragmentDelimiter=\" … \"') AS snippet,
        best.score::float8 AS score
 FROM best
 JOIN bill_texts t ON t.id = best.id

@@ -814,6 +814,8 @@ macro_rules! backend {
                 upsert(&mut tx, &ws.texts, run_id).await?;
                 let diffs = version_diffs(&mut tx, &mut ws.changes).await?;
                 upsert(&mut tx, &diffs, run_id).await?;
+                let rediffs = quiet_diffs(&mut tx, &ws.rediff).await?;
+                upsert(&mut tx, &rediffs, run_id).await?;
                 let claim_rows: Vec<ClaimRow> = claim_rows.into_iter().filter(|c| !c.unchanged).collect();
                 for chunk in claim_rows.chunks(2_000) {
                     let mut qb = QueryBuilder::<Db>::new("INSERT INTO entity_sources (entity_type, source_kind, source_key, entity_id, parts, first_run_id, updated_run_id, as_of) ");
@@ -875,6 +877,22 @@ macro_rules! backend {
                     return Ok(Vec::new());
                 }
                 let bills: Vec<String> = targets.iter().filter_map(|i| changes[*i].bill_id.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+                let texts = bill_version_texts(tx, &bills).await?;
+                Ok(crate::warehouse::diffs::diff_versions(changes, &targets, texts))
+            }
+
+            /// The diffs of every version of `bills` (whose texts a newer extractor made again),
+            /// made again without change events.
+            async fn quiet_diffs(tx: &mut Tx, bills: &[String]) -> Result<Vec<DiffRow>, sqlx::Error> {
+                if bills.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let texts = bill_version_texts(tx, bills).await?;
+                Ok(crate::warehouse::diffs::rediff(texts))
+            }
+
+            /// (version id, bill id, ordinal, text) of every version of `bills` with a text.
+            async fn bill_version_texts(tx: &mut Tx, bills: &[String]) -> Result<Vec<(String, String, i64, String)>, sqlx::Error> {
                 let mut texts: Vec<(String, String, i64, String)> = Vec::new();
                 for chunk in bills.chunks(IN_CHUNK) {
                     let mut qb = QueryBuilder::<Db>::new("SELECT v.id, v.bill_id, v.ordinal, t.text FROM bill_versions v JOIN bill_texts t ON t.id = v.id WHERE v.bill_id IN (");
@@ -885,7 +903,7 @@ macro_rules! backend {
                     qb.push(")");
                     texts.extend(qb.build_query_as::<(String, String, i64, String)>().fetch_all(&mut **tx).await?);
                 }
-                Ok(crate::warehouse::diffs::diff_versions(changes, &targets, texts))
+                Ok(texts)
             }
 
             async fn append_changes(tx: &mut Tx, run_id: i64, changes: &[Change]) -> Result<(), sqlx::Error> {

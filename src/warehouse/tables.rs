@@ -28,7 +28,7 @@ macro_rules! table {
     };
 }
 
-table!(TextRow, "bill_texts", [id, bill_id, sha256, characters, text]);
+table!(TextRow, "bill_texts", [id, bill_id, sha256, characters, text, search_text]);
 table!(
     DiffRow,
     "version_diffs",
@@ -213,6 +213,7 @@ macro_rules! doc_bind {
         $sep.push_bind(d.media_type.clone());
         $sep.push_bind(d.links.clone());
         $sep.push_bind(d.text_sha256.clone());
+        $sep.push_bind(d.extractor.clone());
         $sep.push_bind(d.content_hash.clone());
     }};
 }
@@ -254,5 +255,6 @@ const DOC_COLUMNS: &[&str] = &[
     "media_type",
     "links",
     "text_sha256",
+    "extractor",
     "content_hash",
 ];

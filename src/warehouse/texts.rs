@@ -21,6 +21,10 @@ pub struct StoredFetch {
     pub payload_sha256: Option<String>,
     /// Where the document says its text is (resolved against its URL).
     pub see_also: Option<String>,
+    /// The media type the link declared.
+    pub media_type: Option<String>,
+    /// The extractor generation that read it (`text::EXTRACTOR`); `None` before there was one.
+    pub extractor: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -44,6 +48,8 @@ pub struct DocumentFetchRow {
     pub last_modified: Option<String>,
     /// How the text was extracted (`text::Extraction::method`).
     pub method: Option<String>,
+    /// The extractor generation that read it (`text::EXTRACTOR`).
+    pub extractor: Option<String>,
     pub text: Option<String>,
     pub warning: Option<String>,
     pub error: Option<String>,
@@ -53,15 +59,15 @@ pub struct DocumentFetchRow {
     pub run_id: i64,
 }
 
-const SELECT_HEAD: &str = "SELECT url, status, text, attempts, etag, last_modified, payload_sha256, see_also \
+const SELECT_HEAD: &str = "SELECT url, status, text, attempts, etag, last_modified, payload_sha256, see_also, media_type, extractor \
                            FROM document_fetches WHERE url IN (";
 
-const UPSERT: &str = "INSERT INTO document_fetches (url, status, http_status, media_type, bytes, payload_sha256, etag, last_modified, method, text_sha256, characters, text, warning, error, see_also, attempts, fetched_at, run_id) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+const UPSERT: &str = "INSERT INTO document_fetches (url, status, http_status, media_type, bytes, payload_sha256, etag, last_modified, method, text_sha256, characters, text, warning, error, see_also, attempts, fetched_at, run_id, extractor) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
     ON CONFLICT (url) DO UPDATE SET status = excluded.status, http_status = excluded.http_status, media_type = excluded.media_type, \
     bytes = excluded.bytes, payload_sha256 = excluded.payload_sha256, etag = excluded.etag, last_modified = excluded.last_modified, \
     method = excluded.method, text_sha256 = excluded.text_sha256, characters = excluded.characters, text = excluded.text, \
-    warning = excluded.warning, error = excluded.error, see_also = excluded.see_also, attempts = excluded.attempts, fetched_at = excluded.fetched_at, run_id = excluded.run_id";
+    warning = excluded.warning, error = excluded.error, see_also = excluded.see_also, attempts = excluded.attempts, fetched_at = excluded.fetched_at, run_id = excluded.run_id, extractor = excluded.extractor";
 
 macro_rules! backend {
     ($m:ident, $DB:ty, $Pool:ty) => {
@@ -88,6 +94,25 @@ macro_rules! backend {
                 Ok(out)
             }
 
+            pub(super) async fn record_reread(
+                pool: &$Pool,
+                url: &str,
+                text: &str,
+                method: &str,
+            ) -> Result<(), sqlx::Error> {
+                let mut tx = pool.begin_write().await?;
+                sqlx::query::<Db>(REREAD)
+                    .bind(text)
+                    .bind(crate::hash::sha256_hex(text.as_bytes()))
+                    .bind(text.chars().count() as i64)
+                    .bind(method)
+                    .bind(crate::text::EXTRACTOR)
+                    .bind(url)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await
+            }
+
             pub(super) async fn record_document_fetch(pool: &$Pool, r: &DocumentFetchRow) -> Result<(), sqlx::Error> {
                 let text_sha256 = r.text.as_deref().map(|t| crate::hash::sha256_hex(t.as_bytes()));
                 let characters = r.text.as_ref().map(|t| t.chars().count() as i64);
@@ -111,6 +136,7 @@ macro_rules! backend {
                     .bind(r.attempts)
                     .bind(r.fetched_at)
                     .bind(r.run_id)
+                    .bind(&r.extractor)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await
@@ -118,6 +144,8 @@ macro_rules! backend {
         }
     };
 }
+
+const REREAD: &str = "UPDATE document_fetches SET text = $1, text_sha256 = $2, characters = $3, method = $4, extractor = $5 WHERE url = $6";
 
 backend!(sqlite, sqlx::Sqlite, sqlx::SqlitePool);
 backend!(postgres, sqlx::Postgres, sqlx::PgPool);
@@ -129,6 +157,15 @@ impl Warehouse {
         match self {
             Warehouse::Sqlite(p) => sqlite::document_fetches(p, urls).await,
             Warehouse::Postgres(p) => postgres::document_fetches(p, urls).await,
+        }
+    }
+
+    /// Records that a document fetched before was read again from its archived bytes by this
+    /// extractor generation: its new text and method.
+    pub async fn record_reread(&self, url: &str, text: &str, method: &str) -> Result<(), sqlx::Error> {
+        match self {
+            Warehouse::Sqlite(p) => sqlite::record_reread(p, url, text, method).await,
+            Warehouse::Postgres(p) => postgres::record_reread(p, url, text, method).await,
         }
     }
 
