@@ -222,11 +222,17 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
         tally.report.finished_at = Utc::now();
         tally.report.warnings = tally.warnings.len() as u64;
         match result {
-            Ok(()) if tally.partial => {
-                tracing::warn!(source = %tally.report.source, "partial delivery: nothing it lacks was removed or blanked (see the warnings)");
-                tally.report.status = "partial".into();
+            Ok(()) => {
+                if tally.partial {
+                    tracing::warn!(source = %tally.report.source, "partial delivery: nothing it lacks was removed or blanked (see the warnings)");
+                    tally.report.status = "partial".into();
+                } else {
+                    tally.report.status = "succeeded".into();
+                }
+                // Every payload read with this extractor generation: later runs skip unchanged ones.
+                wh.set_state(&pipeline.name, &tally.report.source, ingest::EXTRACTOR_STATE, crate::text::EXTRACTOR)
+                    .await?;
             }
-            Ok(()) => tally.report.status = "succeeded".into(),
             Err(SourceError::Interrupted) => {
                 tracing::warn!(source = %tally.report.source, "interrupted");
                 tally.report.status = "interrupted".into();

@@ -33,6 +33,8 @@ mod once;
 mod openstates_http;
 #[path = "it/openstates_people_api.rs"]
 mod openstates_people_api;
+#[path = "it/pages.rs"]
+mod pages;
 #[path = "it/people.rs"]
 mod people;
 #[path = "it/pipelines.rs"]

@@ -97,6 +97,9 @@ fn per_minute(n: u64, elapsed: std::time::Duration) -> u64 {
     (n as f64 * 60.0 / elapsed.as_secs_f64().max(0.001)) as u64
 }
 
+/// The source state key that records the extractor generation of the source's texts.
+pub(super) const EXTRACTOR_STATE: &str = "extractor";
+
 /// One source's pass through the loop.
 pub(super) struct Ingest<'a> {
     pub wh: &'a Warehouse,
@@ -110,6 +113,9 @@ pub(super) struct Ingest<'a> {
     archive: Archive,
     /// location → sha256 of the payload last loaded from it.
     prior: Option<HashMap<String, String>>,
+    /// The texts this source loaded were made by an older extractor generation (or it has
+    /// not recorded one): every payload is read again once, unchanged or not.
+    rereading: Option<bool>,
     /// Payloads read since the last load: recorded with the next one.
     pending: Vec<PayloadRecord>,
     /// Warnings of the crawl since the last load: stored (`warnings`) with the next one.
@@ -150,6 +156,7 @@ impl<'a> Ingest<'a> {
             tally,
             archive: Archive::new(&opts.data_dir),
             prior: None,
+            rereading: None,
             pending: Vec::new(),
             pending_warnings: Vec::new(),
             fetcher: None,
@@ -310,10 +317,36 @@ impl<'a> Ingest<'a> {
         Ok(self.prior.as_ref().expect("just read"))
     }
 
+    /// Whether this run reads every payload again: the source's texts were made by an older
+    /// extractor generation (`text::EXTRACTOR`; recorded in the source's state after each run
+    /// that succeeds). Their texts are made again and rewritten quietly (`warehouse::merge`).
+    async fn rereading(&mut self) -> Result<bool, SourceError> {
+        if self.rereading.is_none() {
+            let mut recorded = self.state(EXTRACTOR_STATE).await?;
+            if recorded.is_none() && self.prior().await?.is_empty() {
+                // A source that never loaded anything has no older texts.
+                self.set_state(EXTRACTOR_STATE, crate::text::EXTRACTOR).await?;
+                recorded = Some(crate::text::EXTRACTOR.to_string());
+            }
+            let again = recorded.as_deref() != Some(crate::text::EXTRACTOR);
+            if again && recorded.is_some() {
+                tracing::info!(
+                    source = %self.name,
+                    from = recorded.as_deref().unwrap_or_default(),
+                    to = crate::text::EXTRACTOR,
+                    "texts were made by an older extractor: every payload is read again once"
+                );
+            }
+            self.rereading = Some(again);
+        }
+        Ok(self.rereading == Some(true))
+    }
+
     /// Whether `sha` is what was last loaded from `location`; counts the payload.
     async fn seen(&mut self, location: &str, sha: &str) -> Result<bool, SourceError> {
         self.tally.report.payloads += 1;
-        let same = self.prior().await?.get(location).is_some_and(|s| s == sha);
+        let rereading = self.rereading().await?;
+        let same = !rereading && self.prior().await?.get(location).is_some_and(|s| s == sha);
         if same {
             self.tally.report.unchanged_payloads += 1;
         }

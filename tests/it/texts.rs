@@ -308,6 +308,91 @@ async fn linked_version_documents_are_fetched_once_extracted_searched_and_diffed
     }
 }
 
+/// What a warehouse holds after an older extractor generation read its texts: other texts
+/// (as an older extractor would have made them), no generation recorded, and the sources'
+/// payloads already loaded.
+async fn as_if_read_by_an_older_extractor(wh: &statehouse::warehouse::Warehouse) {
+    let older = |sql: &str| (sql.to_string(), vec![]);
+    wh.execute_all(&[
+        older("UPDATE bill_texts SET text = 'A text as an older extractor read it.', sha256 = 'older', search_text = NULL"),
+        older(
+            "UPDATE bill_versions SET text_sha256 = 'older', extractor = NULL, content_hash = 'older' \
+             WHERE text_sha256 IS NOT NULL",
+        ),
+        older(
+            "UPDATE bill_documents SET text_sha256 = 'older', extractor = NULL, content_hash = 'older' \
+             WHERE text_sha256 IS NOT NULL",
+        ),
+        older("UPDATE bills SET bundle_hash = 'older'"),
+        older("UPDATE version_diffs SET summary = 'an older diff'"),
+        older("UPDATE document_fetches SET text = 'A text as an older extractor read it.', extractor = NULL WHERE status = 'extracted'"),
+        older("DELETE FROM source_state WHERE key = 'extractor'"),
+    ])
+    .await
+    .unwrap();
+}
+
+/// A newer extractor reads the stored documents again: texts, their search index and their
+/// diffs are made again, quietly: no change event, no alert, no request.
+#[tokio::test]
+async fn texts_an_older_extractor_made_are_made_again_quietly() {
+    for db in TestDb::both().await {
+        let wh = db.open().await;
+        let b = wh.backend();
+        // Fetched documents (Illinois HB 1075's pages, from the archive).
+        let server = wiremock::MockServer::start().await;
+        let folder = ilga(&server, db.dir.path()).await;
+        // Inline documents (California SB 2 (1999), CAML in the export).
+        let ca = db.dir.path().join("ca");
+        copy_dir(&fixture("ca-pubinfo/1999-2000"), &ca);
+        let sources = format!(
+            "{}\n[[source]]\nname = \"ca\"\nkind = \"ca_pubinfo\"\npath = \"{}\"\n",
+            il_source(&folder, ""),
+            ca.display()
+        );
+        let p = pipeline(db.dir.path(), "texts", &sources);
+        assert_eq!(run(&wh, &p, &db.options()).await.status, "succeeded", "{b}");
+        let texts = "SELECT t.id, t.sha256, t.text, COALESCE(t.search_text, '') FROM bill_texts t ORDER BY t.id";
+        let fresh = rows(&wh, texts).await;
+        let diffs = rows(&wh, "SELECT version_id, summary, diff FROM version_diffs ORDER BY version_id").await;
+        let fetched = rows(&wh, "SELECT url, text, extractor FROM document_fetches ORDER BY url").await;
+        assert!(fresh.len() >= 10 && diffs.len() >= 5, "{b}: {} texts, {} diffs", fresh.len(), diffs.len());
+        let seq = count(&wh, "SELECT MAX(seq) FROM change_events").await;
+        let asked = server.received_requests().await.unwrap().len();
+
+        as_if_read_by_an_older_extractor(&wh).await;
+        let again = run(&wh, &p, &db.options()).await;
+        assert_eq!(again.status, "succeeded", "{b}: {:?}", again.sources);
+        assert_eq!(rows(&wh, texts).await, fresh, "{b}");
+        let rediffs = rows(&wh, "SELECT version_id, summary, diff FROM version_diffs ORDER BY version_id").await;
+        assert_eq!(rediffs.len(), diffs.len(), "{b}");
+        // Made again (the word-level alignment inside a changed section has a time bound, so
+        // the hunks' fine grain may differ under load; the summaries may not).
+        for (again, before) in rediffs.iter().zip(&diffs) {
+            assert_eq!(again[..2], before[..2], "{b}");
+        }
+        assert_eq!(rows(&wh, "SELECT url, text, extractor FROM document_fetches ORDER BY url").await, fetched, "{b}");
+        assert_eq!(
+            count(&wh, "SELECT COUNT(*) FROM bill_versions WHERE text_sha256 IS NOT NULL AND extractor IS NULL").await,
+            0,
+            "{b}"
+        );
+        // No news: the ledger did not move, so no alert can come of it; the extracted pages
+        // were read from the archive, not fetched (only the failed ones were asked again).
+        assert_eq!(count(&wh, "SELECT MAX(seq) FROM change_events").await, seq, "{b}");
+        let requests = server.received_requests().await.unwrap();
+        assert!(
+            requests[asked..].iter().all(|r| !r.url.to_string().contains("DocName=10400HB1075&")
+                && !r.url.to_string().contains("DocName=10400HB1075eng&")),
+            "{b}"
+        );
+        // The generation is recorded: the next run skips the unchanged export again.
+        let third = run(&wh, &p, &db.options()).await;
+        let ca_report = third.sources.iter().find(|s| s.source == "ca").unwrap();
+        assert_eq!(ca_report.payloads, ca_report.unchanged_payloads, "{b}: {ca_report:?}");
+    }
+}
+
 #[tokio::test]
 async fn documents_over_the_size_cap_are_not_read_and_the_version_loads_without_text() {
     let db = TestDb::sqlite();
