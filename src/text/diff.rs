@@ -797,6 +797,24 @@ mod tests {
     }
 
     #[test]
+    fn a_watched_phrase_a_version_strikes_is_removed_and_marks_alone_are_no_change() {
+        let old = "SECTION 1.\n\nThe Committee on State and Local Government and Veterans hears the bill.";
+        let new = "SECTION 1.\n\nThe Committee on State and Local Government {--and Veterans--} hears the bill.";
+        let d = diff(old, new, &watched(&["Local Government and Veterans"]));
+        assert_eq!(
+            d.phrases_removed.iter().map(|p| p.phrase.as_str()).collect::<Vec<_>>(),
+            ["Local Government and Veterans"]
+        );
+        assert_eq!(d.summary, "1 section changed; 0 unchanged");
+        assert_eq!(d.hunks[0].new.as_deref(), Some(new), "the hunk keeps the print's marks");
+        let inline = d.hunks[0].inline.as_deref().unwrap();
+        assert!(inline.contains("Government [-and Veterans -]hears"), "{inline}");
+        // Language newly underlined (the same words, now marked as added) is not a change.
+        let marked = "SECTION 1.\n\n{++The Committee on State and Local Government and Veterans hears the bill.++}";
+        assert_eq!(diff(old, marked, &[]).summary, "no changes; 1 section unchanged");
+    }
+
+    #[test]
     fn section_headings() {
         for (paragraph, expected) in [
             ("SECTION 1.", Some("SECTION 1.")),

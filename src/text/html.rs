@@ -580,36 +580,67 @@ fn close(e: &scraper::node::Element, out: &mut Writer) {
 }
 
 #[cfg(test)]
-mod dump {
-    #[test]
-    fn dump_all() {
-        let root = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
-        let _ = std::fs::create_dir_all("/tmp/extract");
-        for entry in walk(&root) {
-            if !(entry.ends_with(".html")
-                || entry.ends_with(".HTM")
-                || entry.ends_with(".pdf")
-                || entry.ends_with(".lob"))
-            {
-                continue;
-            }
-            let bytes = std::fs::read(&entry).unwrap();
-            let e = crate::text::extract(None, &entry, &bytes);
-            let out = format!("/tmp/extract/{}.txt", entry[root.len() + 1..].replace('/', "_"));
-            std::fs::write(out, format!("{:?} {:?} {:?}\n{}", e.kept, e.error, e.warnings, e.text.unwrap_or_default()))
-                .unwrap();
-        }
+mod tests {
+    use super::*;
+
+    fn fixture(path: &str) -> String {
+        let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+        String::from_utf8_lossy(&std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))).into_owned()
     }
-    fn walk(dir: &str) -> Vec<String> {
-        let mut v = Vec::new();
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                v.extend(walk(p.to_str().unwrap()));
-            } else {
-                v.push(p.to_str().unwrap().to_string());
-            }
+
+    #[test]
+    fn the_shipped_site_rules_compile_and_bad_ones_are_named() {
+        assert!(SITES.iter().any(|s| s.name.contains("Illinois")));
+        let bad = compile_sites("[[site]]\nname = \"x\"\ncontent = \"div[\"\n").err().unwrap();
+        assert!(bad.contains("site rule \"x\": bad selector"), "{bad}");
+        let unknown = compile_sites("[[site]]\nname = \"x\"\ncontnet = \"div\"\n").err().unwrap();
+        assert!(unknown.contains("unknown field"), "{unknown}");
+    }
+
+    #[test]
+    fn a_rule_applies_by_host_or_by_its_signature() {
+        let page = fixture("state-html/il/HB1075/bill_content_Introduced.html");
+        // By its signature (#billtextanchor) under any name, and by host.
+        for name in ["saved.html", "https://www.ilga.gov/Legislation/BillStatus/FullText?DocName=10400HB1075"] {
+            assert_eq!(read(&page, name).unwrap().rule.as_deref(), Some("Illinois General Assembly full text"));
         }
-        v
+        // A rule of another host does not apply; the generic method still finds the bill.
+        let rules =
+            compile_sites("[[site]]\nname = \"elsewhere\"\nhosts = [\"example.gov\"]\ncontent = \"nav\"\n").unwrap();
+        let generic = read_with(&page, "https://www.ilga.gov/x", &rules).unwrap();
+        assert_eq!(generic.rule, None);
+        assert!(generic.text.contains("Sec. 197. Diwali Day."), "{}", generic.text);
+        // By host: a rule naming where the bill is.
+        let mn = fixture("state-html/mn/SR13/bill_content_Introduction.html");
+        let rules =
+            compile_sites("[[site]]\nname = \"mn\"\nhosts = [\"revisor.mn.gov\"]\ncontent = \"div.xtend\"\n").unwrap();
+        let ruled =
+            read_with(&mn, "https://www.revisor.mn.gov/bills/94/2025/0/SR/13/versions/latest/", &rules).unwrap();
+        assert_eq!(ruled.rule.as_deref(), Some("mn"));
+        assert_eq!(ruled.text, read(&mn, "x.html").unwrap().text, "the generic method found the same block");
+    }
+
+    #[test]
+    fn marks_from_elements_classes_and_styles() {
+        let page = "<html><body><p>Every <s>two</s> <u>2</u> years, <span class=\"strikethrough\">old</span> \
+                    <span style=\"text-decoration: underline\">new</span> and <del>gone</del><ins>added</ins>.</p></body></html>";
+        assert_eq!(
+            read(page, "x.html").unwrap().text,
+            "Every {--two--} {++2++} years, {--old--} {++new++} and {--gone--}{++added++}."
+        );
+    }
+
+    #[test]
+    fn link_lists_and_chrome_are_not_the_bill() {
+        // Minnesota's frame: its menus (link lists), search form and footer (leg_PageFooter).
+        let mn = fixture("state-html/mn/SR15/bill_content_Introduction.html");
+        let page = read(&mn, "x.html").unwrap();
+        assert!(
+            page.text.starts_with("A Senate resolution expressing the Minnesota Senate's condemnation"),
+            "{}",
+            page.text
+        );
+        assert!(page.text.ends_with("and transmit it to Governor Tim Walz."), "{}", page.text);
+        assert!(page.kept < 0.5, "the frame is most of the page: {}", page.kept);
     }
 }

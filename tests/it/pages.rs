@@ -98,6 +98,8 @@ fn search(db: &TestDb, query: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn pages_of_states_never_taught_give_the_bill_alone_in_paragraphs_with_its_marks() {
+    let glued = regex::Regex::new(r"(?m)^\d+(\.\d+)?[A-Za-z]").unwrap();
+    let enumerator = regex::Regex::new(r"^([a-z]{1,4}\.\s|\([a-z0-9]{1,4}\))").unwrap();
     for db in TestDb::both().await {
         let wh = db.open().await;
         let b = wh.backend();
@@ -122,8 +124,6 @@ async fn pages_of_states_never_taught_give_the_bill_alone_in_paragraphs_with_its
 
         // The bill alone: nothing of the Senate site's frame (its skip link, menus, search form,
         // footer with phone numbers), nor of Texas's page title.
-        let glued = regex::Regex::new(r"(?m)^\d+(\.\d+)?[A-Za-z]").unwrap();
-        let enumerator = regex::Regex::new(r"^([a-z]{1,4}\.\s|\([a-z0-9]{1,4}\))").unwrap();
         for (id, note, text) in &all {
             for frame in [
                 "Skip to",
