@@ -389,7 +389,10 @@ mod extract_bench {
                     url::Url::parse(html["url"].as_str()?).ok()?.host_str().map(str::to_string)
                 })
             });
-        host.unwrap_or_else(|| folder.strip_prefix(dir).unwrap_or(folder).display().to_string())
+        host.unwrap_or_else(|| match folder.strip_prefix(dir).unwrap_or(folder).display().to_string() {
+            s if s.is_empty() => ".".to_string(),
+            s => s,
+        })
     }
 
     pub fn run(dir: &Path, repeat: u32, dump: Option<&Path>) -> Result<()> {

@@ -85,7 +85,7 @@ pub fn extract(media_type: Option<&str>, name: &str, bytes: &[u8]) -> Extraction
     let mut kept = None;
     let read = match method {
         Method::Html => html(&decode(bytes, &mut warnings), name, &mut warnings, &mut see_also, &mut kept),
-        Method::Pdf => pdf(bytes, &mut warnings),
+        Method::Pdf => pdf(bytes, name, &mut warnings),
         Method::Caml => caml_text(&decode(bytes, &mut warnings)).map(|t| paragraphs_of_lines(&t)),
         Method::Xml => xml(&decode(bytes, &mut warnings)),
         Method::Text => Ok(plain_text(&decode(bytes, &mut warnings))),
@@ -289,7 +289,7 @@ fn paragraphs_of_lines(text: &str) -> String {
 
 // ---- PDF -----------------------------------------------------------------------------------
 
-fn pdf(bytes: &[u8], warnings: &mut Vec<String>) -> Result<String, String> {
+fn pdf(bytes: &[u8], name: &str, warnings: &mut Vec<String>) -> Result<String, String> {
     // pdf-extract panics on some malformed files (by design, its author says); a panic here is
     // an unreadable document, not a crash.
     let pages = match catch_unwind(AssertUnwindSafe(|| pdf_pages(bytes, warnings))) {
@@ -316,8 +316,16 @@ fn pdf(bytes: &[u8], warnings: &mut Vec<String>) -> Result<String, String> {
     // pdf-extract marks a wider gap between lines with a blank line: paragraphs, unless the
     // page is double-spaced (most of its runs one line long), where the gaps say nothing.
     let mut blocks = Vec::new();
+    // Page furniture the site's rule names (a print of its web page: its header).
+    let furniture = super::html::furniture_of(name);
     for page in &pages {
-        let page_blocks = layout::text_blocks(page);
+        let mut page_blocks = layout::text_blocks(page);
+        for block in &mut page_blocks {
+            block.retain(|l| {
+                !furniture.iter().any(|r| l.text.trim().chars().count() <= 90 && r.is_match(l.text.trim()))
+            });
+        }
+        page_blocks.retain(|b| !b.is_empty());
         let singles = page_blocks.iter().filter(|b| b.len() == 1).count();
         if singles * 10 >= page_blocks.len() * 6 {
             blocks.push(page_blocks.into_iter().flatten().collect());
@@ -760,6 +768,68 @@ mod tests {
         assert_eq!((e.method, e.text.as_deref()), ("text", Some("SECTION 1. Text more\n\nend")));
         let e = extract(None, "notes", b"Short line.\nAnother Line.\n\n\nend\n");
         assert_eq!((e.method, e.text.as_deref()), ("text", Some("Short line.\nAnother Line.\n\nend")));
+    }
+
+    /// Whether a line starts with a number glued to a word ("1.3WHEREAS", "1.4of the"), ordinals
+    /// ("104TH", "15th") aside.
+    fn glued_number(glued: &regex::Regex, text: &str) -> bool {
+        glued.captures_iter(text).any(|c| !matches!(c[1].to_ascii_lowercase().as_str(), "st" | "nd" | "rd" | "th"))
+    }
+
+    /// Every real bill page and print of the fixtures, with phrases of the frame around it:
+    /// none is left, and no printed line number stays glued to its line's first word.
+    #[test]
+    fn every_fixture_page_gives_the_bill_alone_without_glued_line_numbers() {
+        let glued = regex::Regex::new(r"(?m)^\d+(?:\.\d+)?([A-Za-z]{2,})").unwrap();
+        let il = ["ILGA.GOV", "Full Text of", "enableWordFriendlyCopy", "LRB104", "104th General Assembly"];
+        let mn = ["Skip to", "Get bill info", "View full site", "Who Represents Me", "651-296-0504", "Employee Portal"];
+        let mut cases: Vec<(String, Option<&str>, &[&str])> = vec![
+            ("state-html/il/HB1/bill_content_Introduced.html".into(), None, &il),
+            ("state-html/il/HB1075/bill_content_Introduced.html".into(), None, &il),
+            ("state-html/il/HB1075/bill_content_Engrossed.html".into(), None, &il),
+            (
+                "state-html/ny/2015-S434-20180510T154604.html".into(),
+                None,
+                &["Laws of New York", "closeNav", "submitForm"],
+            ),
+            (
+                "state-html/ny/2017-A6361-20180510T153404.html".into(),
+                None,
+                &["Laws of New York", "closeNav", "submitForm"],
+            ),
+            (
+                "state-html/ny/2023-S6169-20240109T175502.html".into(),
+                None,
+                &["Laws of New York", "closeNav", "submitForm"],
+            ),
+            ("state-html/mo/billtext-house.html".into(), None, &["__VIEWSTATE", "function("]),
+            ("ca-pubinfo/2025-2026/BILL_VERSION_TBL_7663.lob".into(), None, &["MeasureDoc", "VersionNum"]),
+            ("ca-pubinfo/1999-2000/BILL_VERSION_TBL_12.lob".into(), None, &["MeasureDoc", "VersionNum"]),
+            // The PDF as fetched from ilga.gov: its site rule names the print's header.
+            (
+                "texts/il-HB1075-introduced.pdf".into(),
+                Some("https://www.ilga.gov/documents/legislation/104/HB/PDF/10400HB1075.pdf"),
+                &["ILGA Logo", "LRB104", "104th General Assembly"],
+            ),
+        ];
+        for sr in ["SR1", "SR4", "SR13", "SR15"] {
+            cases.push((format!("state-html/mn/{sr}/bill_content_Introduction.html"), None, &mn));
+        }
+        for (bill, doc) in [("SB8", "SB00008"), ("SB14", "SB00014")] {
+            for print in
+                ["I_Introduced", "S_Senate_Committee_Report", "E_Engrossed", "H_House_Committee_Report", "F_Enrolled"]
+            {
+                cases.push((format!("state-html/tx/{bill}/{doc}{print}.HTM"), None, &["Bill Text"]));
+            }
+        }
+        for (path, url, frame) in cases {
+            let e = extract(None, url.unwrap_or(&path), &fixture(&path));
+            let text = e.text.unwrap_or_else(|| panic!("{path}: {:?}", e.error));
+            for phrase in frame {
+                assert!(!text.contains(phrase), "{path} keeps {phrase:?}");
+            }
+            assert!(!glued_number(&glued, &text), "{path}: {:?}", glued.find(&text).map(|m| m.as_str()));
+        }
     }
 
     #[test]

@@ -111,6 +111,17 @@ pub fn compile_sites(toml_text: &str) -> Result<Vec<Site>, String> {
 pub static SITES: LazyLock<Vec<Site>> =
     LazyLock::new(|| compile_sites(include_str!("sites.toml")).expect("src/text/sites.toml is valid (tested)"));
 
+/// The `drop_lines` of the site rule for `name`'s host: page furniture in its PDFs and plain
+/// texts too (by host only: there is no page to find a signature in).
+pub fn furniture_of(name: &str) -> Vec<&'static Regex> {
+    let Some(host) = host_of(name) else { return Vec::new() };
+    SITES
+        .iter()
+        .filter(|s| s.hosts.iter().any(|x| host == *x || host.ends_with(&format!(".{x}"))))
+        .flat_map(|s| s.drop_lines.iter())
+        .collect()
+}
+
 fn host_of(name: &str) -> Option<String> {
     url::Url::parse(name).ok()?.host_str().map(|h| h.to_ascii_lowercase())
 }

@@ -88,6 +88,12 @@ async fn texts(wh: &statehouse::warehouse::Warehouse) -> Vec<(String, String, St
     .collect()
 }
 
+/// Whether a line starts with a number glued to a word ("1.3WHEREAS", "1.4of the"), ordinals
+/// ("104TH", "15th") aside.
+fn glued_number(glued: &regex::Regex, text: &str) -> bool {
+    glued.captures_iter(text).any(|c| !matches!(c[1].to_ascii_lowercase().as_str(), "st" | "nd" | "rd" | "th"))
+}
+
 /// The bills `statehouse search` finds, by identifier.
 fn search(db: &TestDb, query: &str) -> Vec<String> {
     let out = statehouse_command(db).args(["search", query, "--format", "json"]).output().unwrap();
@@ -98,7 +104,7 @@ fn search(db: &TestDb, query: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn pages_of_states_never_taught_give_the_bill_alone_in_paragraphs_with_its_marks() {
-    let glued = regex::Regex::new(r"(?m)^\d+(\.\d+)?[A-Za-z]").unwrap();
+    let glued = regex::Regex::new(r"(?m)^\d+(?:\.\d+)?([A-Za-z]{2,})").unwrap();
     let enumerator = regex::Regex::new(r"^([a-z]{1,4}\.\s|\([a-z0-9]{1,4}\))").unwrap();
     for db in TestDb::both().await {
         let wh = db.open().await;
@@ -140,7 +146,7 @@ async fn pages_of_states_never_taught_give_the_bill_alone_in_paragraphs_with_its
                 assert!(!text.contains(frame), "{b}: {id} {note} keeps {frame:?}");
             }
             // No printed line number left glued to its line's first word ("1.3WHEREAS").
-            assert!(glued.find(text).is_none(), "{b}: {id} {note}: {:?}", glued.find(text).map(|m| m.as_str()));
+            assert!(!glued_number(&glued, text), "{b}: {id} {note}: {:?}", glued.find(text).map(|m| m.as_str()));
             // Paragraphs, not printed lines: no paragraph of the resolutions and bills ends
             // in the middle of a sentence with the next starting in lower case.
             let paragraphs: Vec<&str> = text.split("\n\n").collect();
