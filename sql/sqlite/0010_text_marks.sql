@@ -19,8 +19,8 @@ DROP TRIGGER bill_texts_fts_insert;
 DROP TRIGGER bill_texts_fts_delete;
 DROP TRIGGER bill_texts_fts_update;
 DROP TABLE bill_texts_fts;
-CREATE VIEW bill_texts_searched AS SELECT rowid AS text_rowid, COALESCE(search_text, text) AS text FROM bill_texts;
-CREATE VIRTUAL TABLE bill_texts_fts USING fts5(text, content = 'bill_texts_searched', content_rowid = 'text_rowid', tokenize = 'porter unicode61');
+CREATE VIEW bill_texts_fts_source AS SELECT rowid AS text_rowid, COALESCE(search_text, text) AS text FROM bill_texts;
+CREATE VIRTUAL TABLE bill_texts_fts USING fts5(text, content = 'bill_texts_fts_source', content_rowid = 'text_rowid', tokenize = 'porter unicode61');
 CREATE TRIGGER bill_texts_fts_insert AFTER INSERT ON bill_texts BEGIN
     INSERT INTO bill_texts_fts (rowid, text) VALUES (new.rowid, COALESCE(new.search_text, new.text));
 END;

@@ -1765,8 +1765,10 @@ async fn version_info(
         info.diff_excerpt =
             rendered.split_once('\n').map(|(_, rest)| rest.trim().to_string()).filter(|r| !r.is_empty());
         info.diff_summary = Some(format!("{summary} (against the previous version)"));
-        let in_old: HashSet<String> = find_terms(old, &c.watch.terms).into_iter().map(|t| t.0).collect();
-        let in_new: HashSet<String> = find_terms(new, &c.watch.terms).into_iter().map(|t| t.0).collect();
+        // Looked for in what the texts say once enacted: a phrase a version strikes is gone.
+        let (old, new) = (crate::text::marks::live(old), crate::text::marks::live(new));
+        let in_old: HashSet<String> = find_terms(&old, &c.watch.terms).into_iter().map(|t| t.0).collect();
+        let in_new: HashSet<String> = find_terms(&new, &c.watch.terms).into_iter().map(|t| t.0).collect();
         info.phrases_added =
             c.watch.terms.iter().filter(|t| in_new.contains(*t) && !in_old.contains(*t)).cloned().collect();
         info.phrases_removed =

@@ -61,39 +61,48 @@ impl TextFetch {
         self.fetcher.stats().requests
     }
 
-    /// Warnings for hosts whose pages' texts look like navigation rather than bills: the share
-    /// of the page kept far below the other hosts' (under a third of their median), or under
-    /// 5% whatever the others (the bill is most of a bill page; a menu or a footer is not).
+    /// Warnings for hosts whose pages' texts look like navigation rather than bills (see
+    /// [`navigation_hosts`]).
     pub(super) fn quality_warnings(&self) -> Vec<Warning> {
-        let median = |v: &[f64]| {
-            let mut v = v.to_vec();
-            v.sort_by(f64::total_cmp);
-            v.get(v.len() / 2).copied().unwrap_or(0.0)
-        };
-        let medians: Vec<(&String, f64, usize)> = self.kept.iter().map(|(h, v)| (h, median(v), v.len())).collect();
-        let mut out = Vec::new();
-        for (host, m, n) in &medians {
-            let others: Vec<f64> = medians.iter().filter(|(h, ..)| h != host).map(|(_, m, _)| *m).collect();
-            let low = *m < 0.05 || (!others.is_empty() && *m * 3.0 < median(&others));
-            if low {
-                out.push(Warning::new(
+        navigation_hosts(&self.kept)
+            .into_iter()
+            .map(|(host, median, pages, others)| {
+                Warning::new(
                     host.as_str(),
                     None,
                     format!(
-                        "texts of {n} pages from {host} kept a median {:.0}% of each page's characters{}: they may be \
+                        "texts of {pages} pages from {host} kept a median {:.0}% of each page's characters{}: they may be \
                          navigation, not the bill; a site rule (src/text/sites.toml) can name where the bill is",
-                        m * 100.0,
-                        if others.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" (other hosts {:.0}%)", median(&others) * 100.0)
-                        }
+                        median * 100.0,
+                        others.map(|o| format!(" (other hosts {:.0}%)", o * 100.0)).unwrap_or_default()
                     ),
-                ));
-            }
-        }
-        out
+                )
+            })
+            .collect()
     }
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Hosts whose pages kept (per page, the share of its characters its text kept) a median
+/// under a third of the other hosts' median, or under 5% whatever the others (the bill is
+/// most of a bill page; a menu or a footer is not): (host, its median, pages, the others'
+/// median).
+fn navigation_hosts(kept: &std::collections::BTreeMap<String, Vec<f64>>) -> Vec<(String, f64, usize, Option<f64>)> {
+    let medians: Vec<(&String, f64, usize)> = kept.iter().map(|(h, v)| (h, median(v), v.len())).collect();
+    let mut out = Vec::new();
+    for (host, m, n) in &medians {
+        let others: Vec<f64> = medians.iter().filter(|(h, ..)| h != host).map(|(_, m, _)| *m).collect();
+        let others = (!others.is_empty()).then(|| median(&others));
+        if *m < 0.05 || others.is_some_and(|o| *m * 3.0 < o) {
+            out.push(((*host).clone(), *m, *n, others));
+        }
+    }
+    out
 }
 
 /// How well a link's format reads: lower first.
@@ -442,6 +451,26 @@ async fn attach(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_whose_pages_keep_little_look_like_navigation() {
+        let kept = |list: &[(&str, &[f64])]| -> std::collections::BTreeMap<String, Vec<f64>> {
+            list.iter().map(|(h, v)| (h.to_string(), v.to_vec())).collect()
+        };
+        // Minnesota's framed pages keep 15-69% (short resolutions in a heavy frame), Texas's
+        // nearly all: neither is navigation.
+        let fine =
+            kept(&[("www.revisor.mn.gov", &[0.15, 0.27, 0.37, 0.69]), ("capitol.texas.gov", &[0.86, 0.99, 1.0])]);
+        assert!(navigation_hosts(&fine).is_empty());
+        // A host whose texts are a few per cent of its pages: a menu was taken for the bill.
+        let menu = kept(&[("capitol.texas.gov", &[0.86, 0.99, 1.0]), ("menus.example.gov", &[0.02, 0.03, 0.2])]);
+        let found = navigation_hosts(&menu);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].0.as_str(), found[0].2), ("menus.example.gov", 3));
+        // Alone, under 5%; and far below the others, even above 5%.
+        assert_eq!(navigation_hosts(&kept(&[("a.gov", &[0.04])])).len(), 1);
+        assert_eq!(navigation_hosts(&kept(&[("a.gov", &[0.9, 0.95]), ("b.gov", &[0.2, 0.25])]))[0].0, "b.gov");
+    }
 
     #[test]
     fn html_reads_before_pdf() {

@@ -2083,6 +2083,10 @@ mod tests {
         assert_eq!(sb1.versions.last().unwrap().note, "Chaptered");
         assert_eq!(sb1.sponsorships.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["Alpert"]);
         let sb2 = bill(&p, "SB 2");
+        let d =
+            crate::text::diff(sb2.versions[0].text.as_deref().unwrap(), sb2.versions[1].text.as_deref().unwrap(), &[]);
+        // The same diff as text::diff's test of these prints read one paragraph a line.
+        assert_eq!(d.summary, "2 sections added, 4 changed; 0 unchanged");
         assert_eq!(sb2.versions.len(), 8);
         assert_eq!(sb2.sponsorships.len(), 10);
         assert_eq!(sb2.sponsorships[0].name, "O'Connell");

@@ -1296,7 +1296,8 @@ fn openleg_bill_record(bill: OlBill, ctx: &Ctx, out: &mut Parsed) {
             date: date.clone(),
             classification: String::new(),
             links: vec![page.clone()],
-            text: a.full_text.clone().filter(|t| !t.trim().is_empty()),
+            // The printed bill, hard-wrapped: its lines joined into paragraphs.
+            text: a.full_text.as_deref().filter(|t| !t.trim().is_empty()).map(crate::text::extract::plain_text),
         });
         if let Some(memo) = a.memo.as_ref().filter(|m| !m.trim().is_empty()) {
             documents.push(DocumentRecord {
@@ -2010,9 +2011,16 @@ mod tests {
             ]
         );
         let (original, a) = (b.versions[0].text.as_deref().unwrap(), b.versions[1].text.as_deref().unwrap());
-        assert!(original.contains("\n                                   609\n") && original.contains("LBD05447-01-7"));
-        assert!(a.contains("\n                                 609--A\n") && a.contains("LBD05447-03-7"));
-        assert!(a.contains("Introduced  by  Sen.  BOYLE"));
+        // The printed bill, its wrapped lines joined into paragraphs.
+        assert!(original.contains("\n\n609\n\n") && original.contains("LBD05447-01-7"), "{original}");
+        assert!(a.contains("\n\n609--A\n\n") && a.contains("LBD05447-03-7"), "{a}");
+        assert!(
+            a.contains(
+                "\n\nIntroduced by Sen. BOYLE -- read twice and ordered printed, and when printed to be committed to \
+                 the Committee on Judiciary"
+            ),
+            "{a}"
+        );
 
         let memos: Vec<_> =
             b.documents.iter().map(|d| (d.note.as_str(), d.date.as_str(), d.classification.as_str())).collect();

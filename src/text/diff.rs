@@ -414,7 +414,7 @@ fn paragraphs(text: &str) -> Vec<String> {
         } else {
             // A section heading starts a paragraph even without a blank line before it (New
             // York's and LegiScan's California texts run their sections together).
-            if !current.is_empty() && heading(line).is_some() {
+            if !current.is_empty() && heading(&marks::live(line)).is_some() {
                 out.push(current.join("\n"));
                 current.clear();
             }

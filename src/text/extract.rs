@@ -278,7 +278,7 @@ pub fn normalize(text: &str) -> String {
 }
 
 /// Plain text: printed lines (numbered, or wrapped) rebuilt into paragraphs; other text as it is.
-fn plain_text(text: &str) -> String {
+pub fn plain_text(text: &str) -> String {
     layout::paragraphs(layout::text_blocks(&text.replace("\r\n", "\n").replace('\r', "\n")), false).join("\n\n")
 }
 

@@ -64,7 +64,14 @@ impl Lines {
 
     fn end_line(&mut self) {
         self.close_insertion();
-        let line = marks::tidy(&self.current).split_whitespace().collect::<Vec<_>>().join(" ");
+        let tidied = marks::tidy(&self.current);
+        let mut line = String::with_capacity(tidied.len());
+        for word in tidied.split_whitespace() {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
         if !line.is_empty() {
             self.lines.push(line);
         }

@@ -137,10 +137,33 @@ fn site_for<'a>(sites: &'a [Site], name: &str, doc: &Html) -> Option<&'a Site> {
 // ---- What is never text ------------------------------------------------------------------------
 
 /// Elements whose content is never text of the document.
-const SKIPPED: &[&str] = &[
-    "head", "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "select", "option",
-    "button", "textarea", "input", "label", "iframe", "object", "svg", "math", "canvas", "map", "title",
-];
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "head"
+            | "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "nav"
+            | "header"
+            | "footer"
+            | "aside"
+            | "select"
+            | "option"
+            | "button"
+            | "textarea"
+            | "input"
+            | "label"
+            | "iframe"
+            | "object"
+            | "svg"
+            | "math"
+            | "canvas"
+            | "map"
+            | "title"
+    )
+}
 
 /// Words in a `class`, `id` or `role` that mark site chrome (matched inside the attribute's
 /// words, so `leg_PageFooter` and `navbar-top` count).
@@ -148,55 +171,65 @@ const CHROME: &[&str] =
     &["nav", "menu", "footer", "banner", "breadcrumb", "skip", "sidebar", "masthead", "toolbar", "social", "cookie"];
 
 fn is_chrome(e: &scraper::node::Element) -> bool {
-    let words = e.classes().chain(e.id()).chain(e.attr("role"));
-    words.map(|w| w.to_ascii_lowercase()).any(|w| {
+    e.classes().chain(e.id()).chain(e.attr("role")).any(|w| {
+        let w = w.as_bytes();
         CHROME.iter().any(|c| {
-            // "nav" inside a word only at a word boundary ("leg_nav", "navbar"), not "canvas".
-            w.match_indices(c).any(|(i, _)| {
-                *c != "nav" || i == 0 || !w.as_bytes()[i - 1].is_ascii_alphabetic() || w[..i].ends_with("main")
+            let c = c.as_bytes();
+            w.windows(c.len()).enumerate().any(|(i, window)| {
+                // "nav" inside a word only at a word boundary ("leg_nav", "navbar"), not "canvas".
+                window.eq_ignore_ascii_case(c)
+                    && (c != b"nav"
+                        || i == 0
+                        || !w[i - 1].is_ascii_alphabetic()
+                        || (i >= 4 && w[i - 4..i].eq_ignore_ascii_case(b"main")))
             })
         })
     })
 }
 
 /// Elements that start and end a block of lines.
-const BLOCKS: &[&str] = &[
-    "address",
-    "article",
-    "blockquote",
-    "body",
-    "caption",
-    "center",
-    "dd",
-    "details",
-    "dialog",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "li",
-    "main",
-    "ol",
-    "p",
-    "section",
-    "summary",
-    "table",
-    "ul",
-    "text",
-];
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "blockquote"
+            | "body"
+            | "caption"
+            | "center"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "hr"
+            | "li"
+            | "main"
+            | "ol"
+            | "p"
+            | "section"
+            | "summary"
+            | "table"
+            | "ul"
+            | "text"
+    )
+}
 
 /// Containers dropped when most of their text is links (menus, link lists).
-const LINK_LISTS: &[&str] = &["ul", "ol", "dl", "table", "div", "section", "p", "td", "tr", "li", "span"];
+fn is_link_list(name: &str) -> bool {
+    matches!(name, "ul" | "ol" | "dl" | "table" | "div" | "section" | "p" | "td" | "tr" | "li" | "span")
+}
 
 fn is_struck(e: &scraper::node::Element) -> bool {
     matches!(e.name(), "s" | "strike" | "del")
@@ -235,36 +268,102 @@ fn visible(s: &str) -> usize {
     s.chars().filter(|c| !c.is_whitespace()).count()
 }
 
-/// Text weights of every element: visible characters, and those inside links.
+/// Text weights of every element: visible characters, and those inside links (elements
+/// that are never text weigh nothing); and the page's visible characters (outside scripts and
+/// styles, chrome included). One pass, no recursion.
 struct Weights {
-    chars: HashMap<NodeId, (usize, usize)>,
+    chars: HashMap<NodeId, (usize, usize), IdHash>,
+    shown: usize,
+}
+
+/// Hashing for node ids (an index each): one multiplication, not SipHash's rounds; ids are
+/// not attacker-chosen keys (they number the page's nodes in order).
+#[derive(Default, Clone, Copy)]
+struct IdHash;
+
+impl std::hash::BuildHasher for IdHash {
+    type Hasher = IdHasher;
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher(0)
+    }
+}
+
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Elements whose content never shows.
+fn is_hidden(name: &str) -> bool {
+    matches!(name, "head" | "script" | "style" | "noscript" | "template")
 }
 
 impl Weights {
-    fn of(root: NodeRef, skip: &dyn Fn(NodeRef) -> bool) -> Weights {
-        let order: Vec<NodeRef> = root.descendants().collect();
-        let mut chars: HashMap<NodeId, (usize, usize)> = HashMap::with_capacity(order.len());
-        for node in order.iter().rev() {
-            let own = match node.value() {
-                Node::Text(t) => (visible(t), 0),
-                Node::Element(_) if skip(*node) => (0, 0),
-                Node::Element(e) => {
-                    let (mut c, mut l) = (0, 0);
-                    for child in node.children() {
-                        let (cc, cl) = chars.get(&child.id()).copied().unwrap_or_default();
-                        c += cc;
-                        l += cl;
-                    }
-                    if e.name() == "a" { (c, c) } else { (c, l) }
-                }
-                _ => node
-                    .children()
-                    .map(|ch| chars.get(&ch.id()).copied().unwrap_or_default())
-                    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
-            };
-            chars.insert(node.id(), own);
+    fn of(root: NodeRef, never: &dyn Fn(NodeRef) -> bool) -> Weights {
+        use ego_tree::iter::Edge;
+        // An open node's sums so far, and what it is.
+        struct Acc {
+            chars: usize,
+            links: usize,
+            shown: usize,
+            skipped: bool,
+            hidden: bool,
+            link: bool,
         }
-        Weights { chars }
+        let mut chars = HashMap::with_hasher(IdHash);
+        let mut stack: Vec<Acc> = Vec::new();
+        let mut shown = 0;
+        for edge in root.traverse() {
+            match edge {
+                Edge::Open(node) => {
+                    let (skipped, hidden, link) = match node.value() {
+                        Node::Element(e) => (never(node), is_hidden(e.name()), e.name() == "a"),
+                        _ => (false, false, false),
+                    };
+                    let mut acc = Acc { chars: 0, links: 0, shown: 0, skipped, hidden, link };
+                    if let Node::Text(t) = node.value() {
+                        let n = visible(t);
+                        (acc.chars, acc.shown) = (n, n);
+                    }
+                    stack.push(acc);
+                }
+                Edge::Close(node) => {
+                    let Some(mut acc) = stack.pop() else { continue };
+                    if acc.skipped {
+                        (acc.chars, acc.links) = (0, 0);
+                    }
+                    if acc.hidden {
+                        acc.shown = 0;
+                    }
+                    if acc.link {
+                        acc.links = acc.chars;
+                    }
+                    if node.value().is_element() {
+                        chars.insert(node.id(), (acc.chars, acc.links));
+                    }
+                    match stack.last_mut() {
+                        Some(parent) => {
+                            parent.chars += acc.chars;
+                            parent.links += acc.links;
+                            parent.shown += acc.shown;
+                        }
+                        None => shown = acc.shown,
+                    }
+                }
+            }
+        }
+        Weights { chars, shown }
     }
 
     fn get(&self, node: NodeRef) -> (usize, usize) {
@@ -350,7 +449,7 @@ impl Writer {
                 } else {
                     self.end_line();
                 }
-            } else if c == '\u{a0}' || (self.pre > 0 && c.is_whitespace()) {
+            } else if self.visible_in_line == 0 && (c == '\u{a0}' || (self.pre > 0 && c.is_whitespace())) {
                 // Indentation: kept, every one.
                 self.line.push(' ');
             } else if c.is_whitespace() {
@@ -422,7 +521,7 @@ fn real_pre(node: NodeRef) -> bool {
     let mut line_ends = 0;
     for n in node.descendants() {
         match n.value() {
-            Node::Element(e) if BLOCKS.contains(&e.name()) => return false,
+            Node::Element(e) if is_block(e.name()) => return false,
             Node::Element(e) if e.name() == "br" => breaks += 1,
             Node::Text(t) => line_ends += t.matches('\n').count(),
             _ => {}
@@ -443,15 +542,10 @@ pub fn read_with(source: &str, name: &str, sites: &[Site]) -> Result<PageText, N
     let dropped: HashSet<NodeId> =
         site.map(|s| s.drop.iter().flat_map(|sel| doc.select(sel).map(|e| e.id())).collect()).unwrap_or_default();
     let never = |n: NodeRef| {
-        n.value().as_element().is_some_and(|e| SKIPPED.contains(&e.name()) || is_chrome(e)) || dropped.contains(&n.id())
+        n.value().as_element().is_some_and(|e| is_skipped(e.name()) || is_chrome(e)) || dropped.contains(&n.id())
     };
     let weights = Weights::of(doc.tree.root(), &never);
-    let shown = Weights::of(doc.tree.root(), &|n: NodeRef| {
-        n.value()
-            .as_element()
-            .is_some_and(|e| matches!(e.name(), "head" | "script" | "style" | "noscript" | "template"))
-    });
-    let page_chars = shown.get(doc.tree.root()).0.max(1);
+    let page_chars = weights.shown.max(1);
     let content = match site.and_then(|s| s.content.as_ref()).and_then(|sel| doc.select(sel).next()) {
         Some(e) => {
             let node = doc.tree.get(e.id()).expect("a selected node is in the tree");
@@ -489,49 +583,64 @@ pub fn read_with(source: &str, name: &str, sites: &[Site]) -> Result<PageText, N
         }
     }
     let text = paragraphs(blocks, false).join("\n\n");
-    let kept = (visible(&marks::live(&text)) as f64 / page_chars as f64).min(1.0);
+    // Struck language was on the page too: it counts as kept.
+    let kept = (visible(&text) as f64 / page_chars as f64).min(1.0);
     Ok(PageText { text, kept, rule: site.map(|s| s.name.clone()) })
 }
 
 /// Depth first over `root` without recursion.
 fn walk(root: NodeRef, never: &dyn Fn(NodeRef) -> bool, weights: &Weights, out: &mut Writer) {
-    let mut stack = vec![(root, false)];
-    while let Some((node, closing)) = stack.pop() {
+    // (node, closing, the element's style when closing)
+    let mut stack = vec![(root, false, Style::default())];
+    while let Some((node, closing, style)) = stack.pop() {
         match node.value() {
             Node::Text(t) if !closing => out.text(t),
             Node::Element(e) => {
                 let name = e.name();
                 if closing {
-                    close(e, out);
-                    continue;
-                }
-                if never(node) {
+                    close(name, style, out);
                     continue;
                 }
                 let (chars, links) = weights.get(node);
-                if chars == 0 && matches!(name, "td" | "th") {
-                    // A spacer cell: nothing to read, its no-break spaces are not indentation.
-                    out.space();
+                if chars == 0 {
+                    // Nothing to read: never text (`never`: it weighs nothing), or empty. A
+                    // spacer cell's no-break spaces are not indentation; a line break and a
+                    // block's bounds still count.
+                    match name {
+                        "td" | "th" => out.space(),
+                        "br" | "tr" => out.end_line(),
+                        _ if is_block(name) && !never(node) => out.end_block(),
+                        _ => {}
+                    }
                     continue;
                 }
-                if node.id() != root.id() && LINK_LISTS.contains(&name) && links * 2 > chars {
+                if node.id() != root.id() && is_link_list(name) && links * 2 > chars {
                     continue;
                 }
-                open(node, e, out);
-                stack.push((node, true));
+                let style = open(node, e, out);
+                stack.push((node, true, style));
                 let children: Vec<_> = node.children().collect();
-                stack.extend(children.into_iter().rev().map(|c| (c, false)));
+                stack.extend(children.into_iter().rev().map(|c| (c, false, Style::default())));
             }
             Node::Document | Node::Fragment if !closing => {
                 let children: Vec<_> = node.children().collect();
-                stack.extend(children.into_iter().rev().map(|c| (c, false)));
+                stack.extend(children.into_iter().rev().map(|c| (c, false, Style::default())));
             }
             _ => {}
         }
     }
 }
 
-fn open(node: NodeRef, e: &scraper::node::Element, out: &mut Writer) {
+/// What an element does to the text inside it (read once, when it opens).
+#[derive(Debug, Clone, Copy, Default)]
+struct Style {
+    struck: bool,
+    inserted: bool,
+    bold: bool,
+    centered: bool,
+}
+
+fn open(node: NodeRef, e: &scraper::node::Element, out: &mut Writer) -> Style {
     let name = e.name();
     match name {
         "pre" => {
@@ -543,34 +652,28 @@ fn open(node: NodeRef, e: &scraper::node::Element, out: &mut Writer) {
         "br" => out.end_line(),
         "tr" => out.end_line(),
         "td" | "th" => out.space(),
-        _ if BLOCKS.contains(&name) => out.end_block(),
+        _ if is_block(name) => out.end_block(),
         _ => {}
     }
-    if is_struck(e) {
-        out.struck += 1;
-    }
-    if is_inserted(e) {
-        out.inserted += 1;
-    }
-    if is_bold(e) {
-        out.bold += 1;
-    }
-    if is_centered(e) {
-        out.centered += 1;
-    }
+    let styled = e.attr("class").is_some() || e.attr("style").is_some() || e.attr("align").is_some();
+    let plain = |names: &[&str]| names.contains(&name);
+    let style = Style {
+        struck: plain(&["s", "strike", "del"]) || (styled && is_struck(e)),
+        inserted: plain(&["u", "ins"]) || (styled && is_inserted(e)),
+        bold: plain(&["b", "strong"]) || (styled && is_bold(e)),
+        centered: name == "center" || (styled && is_centered(e)),
+    };
+    out.struck += usize::from(style.struck);
+    out.inserted += usize::from(style.inserted);
+    out.bold += usize::from(style.bold);
+    out.centered += usize::from(style.centered);
+    style
 }
 
-fn close(e: &scraper::node::Element, out: &mut Writer) {
-    let name = e.name();
-    if is_struck(e) {
-        out.struck -= 1;
-    }
-    if is_inserted(e) {
-        out.inserted -= 1;
-    }
-    if is_bold(e) {
-        out.bold -= 1;
-    }
+fn close(name: &str, style: Style, out: &mut Writer) {
+    out.struck -= usize::from(style.struck);
+    out.inserted -= usize::from(style.inserted);
+    out.bold -= usize::from(style.bold);
     match name {
         "pre" => {
             out.end_block();
@@ -581,13 +684,11 @@ fn close(e: &scraper::node::Element, out: &mut Writer) {
         "tr" => out.end_line(),
         // A printed line number in a <var> (Minnesota) stays apart from the line's first word.
         "var" => out.space(),
-        _ if BLOCKS.contains(&name) => out.end_block(),
+        _ if is_block(name) => out.end_block(),
         _ => {}
     }
-    if is_centered(e) {
-        // After the line it centered ends (a centered cell's row ends the line).
-        out.centered -= 1;
-    }
+    // After the line it centered ends (a centered cell's row ends the line).
+    out.centered -= usize::from(style.centered);
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub fn paragraphs(blocks: Vec<Block>, always: bool) -> Vec<String> {
         .filter(|b| !b.is_empty())
         .collect();
     // Line numbers run on across blocks (a PDF's blank lines, a page's tables).
-    let flat: Vec<Line> = blocks.iter().flatten().cloned().collect();
+    let flat: Vec<&str> = blocks.iter().flatten().map(|l| l.text.as_str()).collect();
     let numbers = line_numbers(&flat);
     let mut next_line = 0;
     let mut laid: Vec<(Vec<Laid>, bool)> = Vec::with_capacity(blocks.len());
@@ -80,19 +80,22 @@ pub fn paragraphs(blocks: Vec<Block>, always: bool) -> Vec<String> {
             };
             let indent = raw.chars().take_while(|c| c.is_whitespace()).count();
             let mut text = collapse(raw);
+            let digits = text.bytes().any(|b| b.is_ascii_digit());
             // A number glued to the word after it at a line start ("4.1The President", as
             // the page has it): the number's own word.
-            if let Some(m) = GLUED.captures(&text) {
+            if text.starts_with(|c: char| c.is_ascii_digit())
+                && let Some(m) = GLUED.captures(&text)
+            {
                 let at = m.get(1).map_or(0, |g| g.end());
                 text.insert(at, ' ');
             }
-            if text.is_empty() || furniture.contains(&shape(&text)) {
+            if text.is_empty() || (digits && !furniture.is_empty() && furniture.contains(&shape(&text))) {
                 continue;
             }
-            if numbered.is_some() && PAGE_NUMBER.is_match(&text) {
+            if digits && numbered.is_some() && text.len() <= 24 && PAGE_NUMBER.is_match(&text) {
                 continue;
             }
-            let width = marks::live(&text).chars().count();
+            let width = marks::printed_width(&text);
             lines.push(Laid { text, indent, centered: line.centered, bold: line.bold, width });
         }
         if lines.is_empty() {
@@ -105,12 +108,12 @@ pub fn paragraphs(blocks: Vec<Block>, always: bool) -> Vec<String> {
     // every printed line of the document.
     let all: Vec<usize> = laid.iter().filter(|(_, p)| *p).flat_map(|(l, _)| l.iter().map(|l| l.width)).collect();
     let document_width = percentile(all, 0.9);
-    let vocabulary = vocabulary(&laid);
+    let vocabulary = Vocabulary { laid: &laid, words: std::cell::OnceCell::new() };
     let mut out: Vec<String> = Vec::new();
     // Whether the last paragraph ends a printed block (a page: its sentence may run on).
     let mut after_printed = false;
-    for (lines, printed) in laid {
-        if !printed {
+    for (lines, printed) in &laid {
+        if !*printed {
             out.push(lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n"));
             after_printed = false;
             continue;
@@ -118,7 +121,7 @@ pub fn paragraphs(blocks: Vec<Block>, always: bool) -> Vec<String> {
         let width =
             if lines.len() >= 6 { percentile(lines.iter().map(|l| l.width).collect(), 0.9) } else { document_width };
         let mut block = Vec::new();
-        reflow(&lines, width, &vocabulary, &mut block);
+        reflow(lines, width, &vocabulary, &mut block);
         let mut block = block.into_iter();
         if after_printed
             && let (Some(last), Some(first)) = (out.last_mut(), block.as_slice().first())
@@ -132,7 +135,13 @@ pub fn paragraphs(blocks: Vec<Block>, always: bool) -> Vec<String> {
         out.extend(block);
         after_printed = true;
     }
-    out.into_iter().map(|p| marks::tidy(&p)).filter(|p| !p.trim().is_empty()).collect()
+    out.into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| match marks::tidy(&p) {
+            std::borrow::Cow::Borrowed(_) => p,
+            std::borrow::Cow::Owned(t) => t,
+        })
+        .collect()
 }
 
 /// The paragraphs of plain text (a PDF's or a text file's lines): blank lines separate blocks.
@@ -159,7 +168,19 @@ fn percentile(mut values: Vec<usize>, p: f64) -> usize {
 }
 
 fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Lines from HTML come collapsed but for their indentation: trimming is enough.
+    let t = s.trim();
+    if !t.contains("  ") && !t.contains(['\t', '\n', '\r', '\u{a0}', '\u{c}', '\u{b}']) {
+        return t.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// A line with its digits generalized (page headers differ only in them).
@@ -183,8 +204,11 @@ fn furniture(blocks: &[Block]) -> HashSet<String> {
     let mut seen: HashMap<String, HashSet<String>> = HashMap::new();
     let mut count: HashMap<String, usize> = HashMap::new();
     for line in blocks.iter().flatten() {
+        if line.text.len() > 400 || !line.text.bytes().any(|b| b.is_ascii_digit()) {
+            continue;
+        }
         let text = collapse(&line.text);
-        if text.chars().count() > 90 || !text.bytes().any(|b| b.is_ascii_digit()) {
+        if text.chars().count() > 90 {
             continue;
         }
         let s = shape(&text);
@@ -208,11 +232,14 @@ enum Num {
 }
 
 impl Num {
-    fn spell(self) -> String {
-        match self {
-            Num::Plain(n) => n.to_string(),
-            Num::Dotted(p, l) => format!("{p}.{l}"),
-        }
+    /// The number spelled into `buf` (cleared first: one buffer for every line).
+    fn spell(self, buf: &mut String) {
+        use std::fmt::Write;
+        buf.clear();
+        let _ = match self {
+            Num::Plain(n) => write!(buf, "{n}"),
+            Num::Dotted(p, l) => write!(buf, "{p}.{l}"),
+        };
     }
 
     /// The numbers the next line may carry: the next line, or the first of the next page.
@@ -253,7 +280,7 @@ fn after_number(rest: &str) -> bool {
 /// with its leading white space trimmed), when the block is numbered: at least three lines
 /// carry numbers that follow one another, and at least 60% of the lines from the first of
 /// them on (a page's unnumbered heading lines above its numbered text do not count).
-fn line_numbers(block: &[Line]) -> Option<Vec<Option<usize>>> {
+fn line_numbers(block: &[&str]) -> Option<Vec<Option<usize>>> {
     if block.len() < 3 {
         return None;
     }
@@ -261,13 +288,17 @@ fn line_numbers(block: &[Line]) -> Option<Vec<Option<usize>>> {
     let mut previous: Option<Num> = None;
     // Runs of numbers that follow one another: the lines that carry them.
     let mut runs: Vec<Vec<usize>> = Vec::new();
+    let mut spelled = String::new();
     for (i, line) in block.iter().enumerate() {
-        let s = line.text.trim_start();
+        let s = line.trim_start();
+        if !s.starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
         // The expected numbers first (they settle "1.72025:" as line 1.7 then "2025:").
         let expected = previous.map(|p| p.next());
         let hit = expected.and_then(|e| {
             e.into_iter().find_map(|n| {
-                let spelled = n.spell();
+                n.spell(&mut spelled);
                 let rest = s.strip_prefix(spelled.as_str())?;
                 // A dotted number may be glued to digits ("1.7" + "2025:"), a plain one not.
                 let glued_digit = rest.starts_with(|c: char| c.is_ascii_digit()) && matches!(n, Num::Dotted(..));
@@ -318,10 +349,8 @@ fn wrapped(lines: &[Laid]) -> bool {
 fn start(text: &str) -> &str {
     let mut s = text;
     loop {
-        let t = s
-            .trim_start_matches(marks::INSERTED_OPEN)
-            .trim_start_matches(marks::STRUCK_OPEN)
-            .trim_start_matches(['"', '“', '\'', ' ']);
+        let t = s.strip_prefix(marks::INSERTED_OPEN).or_else(|| s.strip_prefix(marks::STRUCK_OPEN)).unwrap_or(s);
+        let t = t.trim_start_matches(['"', '“', '\'', ' ']);
         if t.len() == s.len() {
             return t;
         }
@@ -333,7 +362,8 @@ fn start(text: &str) -> &str {
 fn end(text: &str) -> &str {
     let mut s = text;
     loop {
-        let t = s.trim_end_matches(marks::INSERTED_CLOSE).trim_end_matches(marks::STRUCK_CLOSE).trim_end();
+        let t = s.strip_suffix(marks::INSERTED_CLOSE).or_else(|| s.strip_suffix(marks::STRUCK_CLOSE)).unwrap_or(s);
+        let t = t.trim_end();
         if t.len() == s.len() {
             return t;
         }
@@ -349,7 +379,7 @@ fn ends_sentence(text: &str) -> bool {
 /// not with an enumerator (`i.`, `(a)`).
 fn continues(a: &str, b: &str) -> bool {
     let b = start(b);
-    !ends_sentence(a) && b.starts_with(|c: char| c.is_lowercase()) && !ENUMERATOR.is_match(b)
+    !ends_sentence(a) && b.starts_with(|c: char| c.is_lowercase()) && !(maybe_enumerator(b) && ENUMERATOR.is_match(b))
 }
 
 /// Enumerators and headings that start a paragraph after a line that ends a sentence.
@@ -360,27 +390,47 @@ static ENUMERATOR: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// Whether a line may start with an enumerator (a cheap test before the regular expression):
+/// a bracket, a section sign, a dot or a bracket among its first characters, or a heading word.
+fn maybe_enumerator(b: &str) -> bool {
+    let head = &b.as_bytes()[..b.len().min(7)];
+    head.iter().any(|c| matches!(c, b'(' | b')' | b'.' | 0xC2))
+        || b.starts_with(['S', 'A', 'C', 'P', 'W', 'B', 'R', 'N'])
+}
+
 /// Recitals and enacting words start a paragraph whatever ends the line before.
 static RECITAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(WHEREAS|BE IT|NOW,? THEREFORE)\b").unwrap());
 
 /// Lower-case words of the document, to tell a hyphenated word ("identifica-" + "tion")
-/// from a compound that happens to break at its hyphen ("ready-" + "to-eat").
-fn vocabulary(laid: &[(Vec<Laid>, bool)]) -> HashSet<String> {
-    let mut words = HashSet::new();
-    for (lines, _) in laid {
-        for l in lines {
-            for w in l.text.split(|c: char| !c.is_alphabetic()) {
-                if w.len() > 3 {
-                    words.insert(w.to_lowercase());
+/// from a compound that happens to break at its hyphen ("ready-" + "to-eat"); gathered the
+/// first time a line ends in a hyphen.
+struct Vocabulary<'a> {
+    laid: &'a [(Vec<Laid>, bool)],
+    words: std::cell::OnceCell<HashSet<String>>,
+}
+
+impl Vocabulary<'_> {
+    fn contains(&self, word: &str) -> bool {
+        self.words
+            .get_or_init(|| {
+                let mut words = HashSet::new();
+                for (lines, _) in self.laid {
+                    for l in lines {
+                        for w in l.text.split(|c: char| !c.is_alphabetic()) {
+                            if w.len() > 3 {
+                                words.insert(w.to_lowercase());
+                            }
+                        }
+                    }
                 }
-            }
-        }
+                words
+            })
+            .contains(word)
     }
-    words
 }
 
 /// Joins a printed block's lines into paragraphs (see the module documentation).
-fn reflow(lines: &[Laid], width: usize, vocabulary: &HashSet<String>, out: &mut Vec<String>) {
+fn reflow(lines: &[Laid], width: usize, vocabulary: &Vocabulary, out: &mut Vec<String>) {
     let base = lines.iter().map(|l| l.indent).min().unwrap_or(0);
     // Hanging indentation (New York: a paragraph's first line out, the rest in) or first-line
     // indentation (Texas, Illinois), as the lines that plainly run on show it.
@@ -407,7 +457,9 @@ fn reflow(lines: &[Laid], width: usize, vocabulary: &HashSet<String>, out: &mut 
             true
         } else if continues(&a.text, &b.text) {
             false
-        } else if (ends_sentence(&a.text) && ENUMERATOR.is_match(start(&b.text))) || RECITAL.is_match(start(&b.text)) {
+        } else if (ends_sentence(&a.text) && maybe_enumerator(start(&b.text)) && ENUMERATOR.is_match(start(&b.text)))
+            || (start(&b.text).starts_with(['W', 'B', 'N']) && RECITAL.is_match(start(&b.text)))
+        {
             true
         } else {
             // A short line ends its paragraph; a full one was wrapped.
@@ -426,7 +478,7 @@ fn reflow(lines: &[Laid], width: usize, vocabulary: &HashSet<String>, out: &mut 
 /// Appends a wrapped line to its paragraph: with a space, or, after a hyphen that ends the
 /// line, without (dropping the hyphen when the document spells the word whole elsewhere). A
 /// mark closed at the line end and reopened on the next runs on.
-fn join(current: &mut String, next: &str, vocabulary: &HashSet<String>) {
+fn join(current: &mut String, next: &str, vocabulary: &Vocabulary) {
     let mut next = next;
     for (open, close) in [(marks::STRUCK_OPEN, marks::STRUCK_CLOSE), (marks::INSERTED_OPEN, marks::INSERTED_CLOSE)] {
         if current.ends_with(close) && next.starts_with(open) {

@@ -19,7 +19,8 @@ pub const INSERTED_CLOSE: &str = "++}";
 
 /// Whether `text` holds any mark.
 pub fn has_marks(text: &str) -> bool {
-    text.contains(STRUCK_OPEN) || text.contains(INSERTED_OPEN)
+    // Most texts have no brace at all: one byte scan settles them.
+    text.as_bytes().contains(&b'{') && (text.contains(STRUCK_OPEN) || text.contains(INSERTED_OPEN))
 }
 
 /// The text without its struck language and without the marks around inserted language. A
@@ -83,9 +84,39 @@ pub fn searchable(text: &str) -> Option<String> {
     has_marks(text).then(|| live(text).into_owned())
 }
 
+/// The characters of a text as printed: the marks' own characters not counted (struck language
+/// is printed, so it counts).
+pub fn printed_width(text: &str) -> usize {
+    let chars = text.chars().count();
+    if !text.as_bytes().contains(&b'{') {
+        return chars;
+    }
+    let marks = [STRUCK_OPEN, STRUCK_CLOSE, INSERTED_OPEN, INSERTED_CLOSE]
+        .iter()
+        .map(|m| text.matches(m).count())
+        .sum::<usize>();
+    chars.saturating_sub(3 * marks)
+}
+
+/// Whether [`tidy`] has anything to do: a mark closed and the same one opened right after
+/// (or after one space), or a mark with white space just inside it.
+fn untidy(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.windows(4).any(|w| {
+        (w[..3] == *b"++}" || w[..3] == *b"--}") && (w[3] == b'{' || w[3] == b' ')
+            || (w[0] == b'{'
+                && (w[1..3] == *b"++" || w[1..3] == *b"--")
+                && (w[3] == b' ' || w[3] == b'+' || w[3] == b'-'))
+            || (w[0] == b' ' && (w[1..] == *b"++}" || w[1..] == *b"--}"))
+    })
+}
+
 /// Adjacent runs of the same mark joined (`{++a++} {++b++}` → `{++a b++}`), marks holding only
 /// white space dropped (their white space kept).
-pub fn tidy(text: &str) -> String {
+pub fn tidy(text: &str) -> Cow<'_, str> {
+    if !has_marks(text) || !untidy(text) {
+        return Cow::Borrowed(text);
+    }
     let mut s = text.to_string();
     for (open, close) in [(STRUCK_OPEN, STRUCK_CLOSE), (INSERTED_OPEN, INSERTED_CLOSE)] {
         s = s.replace(&format!("{close}{open}"), "").replace(&format!("{close} {open}"), " ");
@@ -116,7 +147,7 @@ pub fn tidy(text: &str) -> String {
     for close in [STRUCK_CLOSE, INSERTED_CLOSE] {
         s = s.replace(&format!(" {close}"), &format!("{close} "));
     }
-    s
+    Cow::Owned(s)
 }
 
 #[cfg(test)]

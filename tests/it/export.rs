@@ -73,7 +73,7 @@ async fn the_export_is_every_table_and_view_typed_and_duckdb_reads_it() {
         let manifest = export(&db, &out, &[]);
         let seq = count(&wh, "SELECT MAX(seq) FROM change_events").await;
         assert_eq!(manifest["ledger_seq"], seq, "{}", db.url);
-        assert_eq!(manifest["schema_version"], 9, "{}", db.url);
+        assert_eq!(manifest["schema_version"], 10, "{}", db.url);
         assert_eq!(manifest["format"], "parquet");
         let tables = manifest["tables"].as_array().unwrap();
         let names: Vec<&str> = tables.iter().map(|t| t["name"].as_str().unwrap()).collect();

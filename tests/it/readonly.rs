@@ -169,7 +169,7 @@ async fn a_warehouse_older_than_this_build_asks_for_init() {
         assert_eq!(out.status.code(), Some(2), "{}: {err}", db.url);
         assert!(
             err.contains(
-                "has an older schema than this statehouse (migrations 3, 4, 5, 6, 7, 8, 9 not applied): run `statehouse init`"
+                "has an older schema than this statehouse (migrations 3, 4, 5, 6, 7, 8, 9, 10 not applied): run `statehouse init`"
             ),
             "{}: {err}",
             db.url
