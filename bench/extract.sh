@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# bench/extract.sh — throughput of bill text extraction (statehouse::text::extract) on the REAL
-# documents of the test fixtures: ilga.gov and NY pages, California CAML versions and Word
-# analyses, pubinfo HTML analyses, LegiScan base64 documents, the Chromium-printed PDF. Prints a
-# markdown table: documents, failures (documents without text, e.g. ilga.gov placeholders),
-# MB, seconds, documents/s and MB/s per method and overall.
+# bench/extract.sh — throughput and quality of bill text extraction (statehouse::text::extract)
+# on the REAL documents of the test fixtures: ilga.gov, NY, MO, MN and TX pages, California CAML
+# versions and Word analyses, pubinfo HTML analyses, LegiScan base64 documents, the
+# Chromium-printed PDF. Prints two markdown tables: documents, failures (documents without
+# text, e.g. ilga.gov placeholders), MB, seconds, documents/s and MB/s per method and overall;
+# then, per host (from the Open States record beside the pages, else the folder) and method,
+# the share of each page's characters the text kept, paragraphs per document and characters
+# per paragraph.
 #
 #   bench/extract.sh                         # tests/fixtures, each document 200 times
 #   DIR=/work/shared/fixtures REPEAT=50 bench/extract.sh
