@@ -205,6 +205,7 @@ async fn pages_of_states_never_taught_give_the_bill_alone_in_paragraphs_with_its
         // SB 8's engrossed print against its introduced one: compared by section; the Senate
         // passed the bill as introduced, so every section is the same.
         let engrossed = sb8("Engrossed");
+        assert!(engrossed.contains("\n\n{++Sec. 3002.001. DEFINITIONS. In this chapter:++}\n\n"), "{b}");
         let d = statehouse::text::diff(introduced, engrossed, &[]);
         assert_eq!((d.unit.as_str(), d.changed, d.added, d.removed), ("section", 0, 0, 0), "{b}: {}", d.summary);
         assert!(d.unchanged >= 10, "{b}: {}", d.summary);

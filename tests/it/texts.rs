@@ -58,6 +58,18 @@ async fn each_new_version_gets_a_diff_against_the_previous_one_and_its_event_poi
             .map(|(k, h)| (k.to_string(), h.to_string())),
             "{b}"
         );
+        // The amended print keeps California's deletion and insertion marks; what search
+        // indexes is the text as enacted, without them.
+        let amended = rows(
+            &wh,
+            "SELECT t.text, COALESCE(t.search_text, '') FROM bill_texts t JOIN bill_versions v ON v.id = t.id \
+             WHERE v.bill_id = 'ocd-bill-ca-19992000_Special_Session_1-SB2' AND v.ordinal = 1",
+        )
+        .await;
+        let (text, searched) = (&amended[0][0], &amended[0][1]);
+        assert!(text.starts_with("An act to {++amend Section 37252 of, to++} add Chapter 8"), "{b}: {text}");
+        assert!(text.contains("{--") && !searched.contains("{--") && !searched.contains("{++"), "{b}");
+        assert!(searched.starts_with("An act to amend Section 37252 of, to add Chapter 8"), "{b}: {searched}");
         // Every later version of SB 2 has one too (8 versions, 7 diffs), and every version
         // event that brought a text with a predecessor names its diff.
         assert_eq!(
