@@ -829,6 +829,9 @@ mod tests {
                 assert!(!text.contains(phrase), "{path} keeps {phrase:?}");
             }
             assert!(!glued_number(&glued, &text), "{path}: {:?}", glued.find(&text).map(|m| m.as_str()));
+            // Words a page parts with a no-break space of its own (`<u>(1)</u><u>&nbsp;</u><u>reduces`)
+            // stay apart.
+            assert!(!text.contains(")reduces") && !text.contains("Sec.395"), "{path}");
         }
     }
 

@@ -609,7 +609,10 @@ fn walk(root: NodeRef, never: &dyn Fn(NodeRef) -> bool, weights: &Weights, out: 
                     match name {
                         "td" | "th" => out.space(),
                         "br" | "tr" => out.end_line(),
-                        _ if is_block(name) && !never(node) => out.end_block(),
+                        _ if never(node) => {}
+                        _ if is_block(name) => out.end_block(),
+                        // White space alone (`<u>&nbsp;</u>` between two words): a space.
+                        _ if node.descendants().any(|n| n.value().is_text()) => out.space(),
                         _ => {}
                     }
                     continue;
