@@ -229,9 +229,12 @@ async fn run_locked(wh: &Warehouse, pipeline: &Pipeline, opts: &RunOptions) -> R
                 } else {
                     tally.report.status = "succeeded".into();
                 }
-                // Every payload read with this extractor generation: later runs skip unchanged ones.
-                wh.set_state(&pipeline.name, &tally.report.source, ingest::EXTRACTOR_STATE, crate::text::EXTRACTOR)
-                    .await?;
+                // Every payload read again with this extractor generation: later runs skip
+                // unchanged ones (recorded once, not on every run).
+                if tally.reread {
+                    wh.set_state(&pipeline.name, &tally.report.source, ingest::EXTRACTOR_STATE, crate::text::EXTRACTOR)
+                        .await?;
+                }
             }
             Err(SourceError::Interrupted) => {
                 tracing::warn!(source = %tally.report.source, "interrupted");

@@ -46,6 +46,9 @@ pub(super) struct Tally {
     pub texts: Option<texts::TextFetch>,
     /// Some delivery was damaged or missing a part (`model::Parsed::partial`).
     pub partial: bool,
+    /// Every payload was read again for texts of an older extractor generation: the current
+    /// one is recorded once the run succeeds.
+    pub reread: bool,
 }
 
 impl Tally {
@@ -73,6 +76,7 @@ impl Tally {
             people_changed: Default::default(),
             texts: None,
             partial: false,
+            reread: false,
         }
     }
 }
@@ -651,6 +655,7 @@ impl<'a> Ingest<'a> {
             self.tally.report.requests += stats.requests;
             self.tally.report.bytes += stats.bytes;
         }
+        self.tally.reread = self.rereading == Some(true);
         if let Some(t) = &self.tally.texts {
             self.tally.report.requests += t.requests();
             let quality = t.quality_warnings();

@@ -317,13 +317,11 @@ fn pdf(bytes: &[u8], name: &str, warnings: &mut Vec<String>) -> Result<String, S
     // page is double-spaced (most of its runs one line long), where the gaps say nothing.
     let mut blocks = Vec::new();
     // Page furniture the site's rule names (a print of its web page: its header).
-    let furniture = super::html::furniture_of(name);
+    let sites = super::html::sites_for(name);
     for page in &pages {
         let mut page_blocks = layout::text_blocks(page);
         for block in &mut page_blocks {
-            block.retain(|l| {
-                !furniture.iter().any(|r| l.text.trim().chars().count() <= 90 && r.is_match(l.text.trim()))
-            });
+            block.retain(|l| !sites.iter().any(|s| s.is_furniture(&l.text)));
         }
         page_blocks.retain(|b| !b.is_empty());
         let singles = page_blocks.iter().filter(|b| b.len() == 1).count();

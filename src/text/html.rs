@@ -111,15 +111,24 @@ pub fn compile_sites(toml_text: &str) -> Result<Vec<Site>, String> {
 pub static SITES: LazyLock<Vec<Site>> =
     LazyLock::new(|| compile_sites(include_str!("sites.toml")).expect("src/text/sites.toml is valid (tested)"));
 
-/// The `drop_lines` of the site rule for `name`'s host: page furniture in its PDFs and plain
+impl Site {
+    /// Whether the rule is for `host` (or a subdomain of one of its hosts).
+    fn serves(&self, host: &str) -> bool {
+        self.hosts.iter().any(|x| host == x || host.strip_suffix(x.as_str()).is_some_and(|sub| sub.ends_with('.')))
+    }
+
+    /// Whether a line (at most 90 characters) is page furniture by the rule's `drop_lines`.
+    pub fn is_furniture(&self, line: &str) -> bool {
+        let t = line.trim();
+        !self.drop_lines.is_empty() && t.chars().count() <= 90 && self.drop_lines.iter().any(|r| r.is_match(t))
+    }
+}
+
+/// The shipped site rules for `name`'s host: their page furniture applies to its PDFs and plain
 /// texts too (by host only: there is no page to find a signature in).
-pub fn furniture_of(name: &str) -> Vec<&'static Regex> {
+pub fn sites_for(name: &str) -> Vec<&'static Site> {
     let Some(host) = host_of(name) else { return Vec::new() };
-    SITES
-        .iter()
-        .filter(|s| s.hosts.iter().any(|x| host == *x || host.ends_with(&format!(".{x}"))))
-        .flat_map(|s| s.drop_lines.iter())
-        .collect()
+    SITES.iter().filter(|s| s.serves(&host)).collect()
 }
 
 fn host_of(name: &str) -> Option<String> {
@@ -129,7 +138,7 @@ fn host_of(name: &str) -> Option<String> {
 fn site_for<'a>(sites: &'a [Site], name: &str, doc: &Html) -> Option<&'a Site> {
     let host = host_of(name);
     sites.iter().find(|s| {
-        host.as_deref().is_some_and(|h| s.hosts.iter().any(|x| h == x || h.ends_with(&format!(".{x}"))))
+        host.as_deref().is_some_and(|h| s.serves(h))
             || s.signature.as_ref().is_some_and(|sel| doc.select(sel).next().is_some())
     })
 }
@@ -572,14 +581,9 @@ pub fn read_with(source: &str, name: &str, sites: &[Site]) -> Result<PageText, N
     walk(content, &never, &weights, &mut out);
     out.end_block();
     let mut blocks = out.blocks;
-    if let Some(site) = site
-        && !site.drop_lines.is_empty()
-    {
+    if let Some(site) = site {
         for block in &mut blocks {
-            block.retain(|l| {
-                let t = l.text.trim();
-                t.chars().count() > 90 || !site.drop_lines.iter().any(|r| r.is_match(t))
-            });
+            block.retain(|l| !site.is_furniture(&l.text));
         }
     }
     let text = paragraphs(blocks, false).join("\n\n");
